@@ -1,0 +1,43 @@
+"""Settings from the environment (``VGER_*``) and an optional ``.env`` file.
+
+Secrets are ``SecretStr``: they print as ``**********`` and are never stored.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DB_PATH = Path("vger.db")
+
+
+class Settings(BaseSettings):
+    """Every setting Vger reads; see the README's configuration table."""
+
+    model_config = SettingsConfigDict(env_prefix="VGER_", env_file=".env", extra="ignore")
+
+    database_url: str = f"sqlite:///{DEFAULT_DB_PATH}"
+    jira_url: str | None = None
+    jira_user: str | None = None
+    jira_token: SecretStr | None = None
+    jira_timeout: float = 30.0
+    jira_retries: int = 4
+    github_token: SecretStr | None = None
+    github_url: str = "https://api.github.com"
+    admin_password: SecretStr | None = None
+    secret_key: SecretStr | None = None
+    require_login: bool = False
+    trusted_user_header: str | None = None
+    cache_seconds: int = 3600
+
+    def safe_dict(self) -> dict[str, object]:
+        """Settings with secrets masked, for `vger config show` and logs."""
+        out: dict[str, object] = {}
+        for name, value in self.model_dump().items():
+            if isinstance(value, SecretStr):
+                out[name] = "**********"
+            else:
+                out[name] = value
+        return out

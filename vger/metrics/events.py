@@ -1,0 +1,230 @@
+"""Per-issue events from the status history: start, done, outcome, lead time, and time
+in each work state (docs/metrics.md, "Per-issue events").
+
+Inputs are plain DataFrames so the load path and tests can call this directly:
+
+- ``issues``: ``issue_id``, ``created`` (UTC), ``status_id`` (current), ``resolution``
+- ``transitions``: ``issue_id``, ``seq`` (changelog order), ``at`` (UTC),
+  ``from_status_id``, ``to_status_id``
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from vger.metrics.workdays import SECONDS_PER_DAY, working_clock
+
+DEFAULT_ABANDONED: tuple[str, ...] = (
+    "Won't Do", "Won't Fix", "Duplicate", "Invalid", "Cannot Reproduce", "Incomplete",
+    "Abandoned", "Declined", "Not a Bug", "Descoped", "Obsolete",
+)
+UNMAPPED = "(unmapped)"
+
+
+@dataclass(frozen=True)
+class WorkState:
+    """An ordered group of Jira statuses, matched by status id."""
+
+    name: str
+    status_ids: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Workflow:
+    """Work states in board order and the lead-time interval (inclusive indexes).
+
+    States before ``interval_start`` are backlog; states after ``interval_end`` are done.
+    """
+
+    states: tuple[WorkState, ...]
+    interval_start: int
+    interval_end: int
+    _position: dict[str, int] = field(init=False, repr=False, compare=False, hash=False)
+
+    def __post_init__(self) -> None:
+        if not self.states:
+            raise ValueError("a workflow needs at least one work state")
+        if not 0 <= self.interval_start <= self.interval_end < len(self.states) - 1:
+            raise ValueError(
+                "the lead-time interval must be a contiguous range of work states "
+                "that leaves at least one done state after it"
+            )
+        position: dict[str, int] = {}
+        for index, state in enumerate(self.states):
+            for status_id in state.status_ids:
+                position[str(status_id)] = index
+        object.__setattr__(self, "_position", position)
+
+    def position(self, status_id: object) -> int:
+        """Index of the state that holds ``status_id``; -1 for an unmapped status."""
+        return self._position.get(str(status_id), -1)
+
+    @property
+    def state_names(self) -> list[str]:
+        return [state.name for state in self.states]
+
+
+def is_abandoned(resolution: object, abandoned: Iterable[str] = DEFAULT_ABANDONED) -> bool:
+    """True when the resolution means no work was delivered (case-insensitive)."""
+    if resolution is None or (isinstance(resolution, float) and np.isnan(resolution)):
+        return False
+    text = str(resolution).strip().casefold()
+    return bool(text) and text in {a.strip().casefold() for a in abandoned}
+
+
+EVENT_COLUMNS = ["issue_id", "start", "done", "outcome", "lead_time_days", "lead_time_working_days"]
+STATE_TIME_COLUMNS = ["issue_id", "state", "position", "days", "working_days"]
+
+
+@dataclass
+class IssueEvents:
+    """Result of :func:`derive_events`: one row per issue, and per-state times."""
+
+    events: pd.DataFrame
+    state_times: pd.DataFrame
+
+
+def derive_events(
+    issues: pd.DataFrame,
+    transitions: pd.DataFrame,
+    workflow: Workflow,
+    *,
+    tz: str = "UTC",
+    abandoned: Sequence[str] = DEFAULT_ABANDONED,
+) -> IssueEvents:
+    """Derive start, done, outcome, lead time (calendar and working days) and time in
+    each work state for every issue. Times are UTC; durations are days (seconds / 86 400);
+    working days skip Saturdays and Sundays in ``tz``."""
+    abandoned_set = {a.strip().casefold() for a in abandoned}
+    n = len(issues)
+    issue_ids = issues["issue_id"].astype(str).to_numpy()
+    created_ns = _ns(issues["created"])
+    created_wc = working_clock(issues["created"], tz)
+    statuses = issues["status_id"].astype(object).to_numpy()
+    resolutions = issues["resolution"].astype(object).to_numpy()
+
+    order, slices = _transition_slices(transitions)
+    if len(transitions):
+        t = transitions.iloc[order]
+        t_at = _ns(t["at"])
+        t_wc = working_clock(t["at"], tz)
+        t_from = t["from_status_id"].astype(object).to_numpy()
+        t_to = t["to_status_id"].astype(object).to_numpy()
+    else:
+        t_at = np.array([], dtype="datetime64[ns]")
+        t_wc = np.array([], dtype=float)
+        t_from = t_to = np.array([], dtype=object)
+
+    first_done = workflow.interval_end + 1
+    lo_int, hi_int = workflow.interval_start, workflow.interval_end
+    names = workflow.state_names
+
+    starts = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
+    dones = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
+    outcomes: list[object] = [None] * n
+    lead = np.full(n, np.nan)
+    lead_wd = np.full(n, np.nan)
+    st_issue: list[str] = []
+    st_pos: list[int] = []
+    st_days: list[float] = []
+    st_wdays: list[float] = []
+
+    for i in range(n):
+        lo, hi = slices.get(issue_ids[i], (0, 0))
+        # Visits: (position, entered at ns, entered at working clock).
+        first_status = t_from[lo] if hi > lo and t_from[lo] is not None else statuses[i]
+        positions = [workflow.position(first_status)]
+        at = [created_ns[i]]
+        wc = [created_wc[i]]
+        for k in range(lo, hi):
+            positions.append(workflow.position(t_to[k]))
+            at.append(t_at[k])
+            wc.append(t_wc[k])
+        current = workflow.position(statuses[i]) if statuses[i] is not None else positions[-1]
+
+        done_visit = -1
+        if current >= first_done:
+            for v in range(len(positions) - 1, -1, -1):
+                if positions[v] >= first_done and (v == 0 or positions[v - 1] < first_done):
+                    done_visit = v
+                    break
+        start_visit = -1
+        limit = done_visit if done_visit >= 0 else len(positions)
+        for v in range(limit):
+            if lo_int <= positions[v] <= hi_int:
+                start_visit = v
+                break
+        if start_visit >= 0:
+            starts[i] = at[start_visit]
+        if done_visit < 0:
+            continue
+        dones[i] = at[done_visit]
+        outcome_abandoned = _abandoned(resolutions[i], abandoned_set)
+        outcomes[i] = "abandoned" if outcome_abandoned else "completed"
+        if start_visit < 0:
+            continue
+        lead[i] = (at[done_visit] - at[start_visit]) / np.timedelta64(1, "s") / SECONDS_PER_DAY
+        lead_wd[i] = (wc[done_visit] - wc[start_visit]) / SECONDS_PER_DAY
+        per_state: dict[int, list[float]] = {}
+        for v in range(start_visit, done_visit):
+            days = (at[v + 1] - at[v]) / np.timedelta64(1, "s") / SECONDS_PER_DAY
+            wdays = (wc[v + 1] - wc[v]) / SECONDS_PER_DAY
+            acc = per_state.setdefault(positions[v], [0.0, 0.0])
+            acc[0] += days
+            acc[1] += wdays
+        for pos, (days, wdays) in per_state.items():
+            st_issue.append(issue_ids[i])
+            st_pos.append(pos)
+            st_days.append(days)
+            st_wdays.append(wdays)
+
+    events = pd.DataFrame(
+        {
+            "issue_id": issue_ids,
+            "start": pd.to_datetime(starts).tz_localize("UTC"),
+            "done": pd.to_datetime(dones).tz_localize("UTC"),
+            "outcome": pd.Series(outcomes, dtype=object),
+            "lead_time_days": lead,
+            "lead_time_working_days": lead_wd,
+        }
+    )
+    state_times = pd.DataFrame(
+        {
+            "issue_id": pd.Series(st_issue, dtype=object),
+            "state": pd.Series([names[p] if p >= 0 else UNMAPPED for p in st_pos], dtype=object),
+            "position": pd.Series(st_pos, dtype="int64"),
+            "days": pd.Series(st_days, dtype=float),
+            "working_days": pd.Series(st_wdays, dtype=float),
+        }
+    )
+    return IssueEvents(events=events, state_times=state_times)
+
+
+def _abandoned(resolution: object, abandoned_set: set[str]) -> bool:
+    if resolution is None or (isinstance(resolution, float) and np.isnan(resolution)):
+        return False
+    return str(resolution).strip().casefold() in abandoned_set
+
+
+def _ns(values: pd.Series) -> np.ndarray:
+    index = pd.DatetimeIndex(pd.to_datetime(values, utc=True)).tz_localize(None)
+    return index.to_numpy(dtype="datetime64[ns]")
+
+
+def _transition_slices(transitions: pd.DataFrame) -> tuple[np.ndarray, dict[str, tuple[int, int]]]:
+    """Sort transitions by (issue, time, changelog order); map issue -> [lo, hi) slice."""
+    if len(transitions) == 0:
+        return np.array([], dtype=np.int64), {}
+    ids = transitions["issue_id"].astype(str).to_numpy()
+    at = _ns(transitions["at"])
+    seq = transitions["seq"].to_numpy()
+    order = np.lexsort((seq, at, ids))
+    sorted_ids = ids[order]
+    uniques, first = np.unique(sorted_ids, return_index=True)
+    bounds = list(first) + [len(sorted_ids)]
+    slices = {str(uniques[k]): (int(bounds[k]), int(bounds[k + 1])) for k in range(len(uniques))}
+    return order, slices

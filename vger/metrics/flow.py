@@ -1,0 +1,53 @@
+"""Cumulative flow: issues in each work state at the end of each day (team time zone)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from vger.metrics.calendar import local_midnight_to_utc, utc_ns
+from vger.metrics.events import UNMAPPED, Workflow
+
+
+def visits(issues: pd.DataFrame, transitions: pd.DataFrame) -> pd.DataFrame:
+    """Status visits (``issue_id``, ``status_id``, ``entered``, ``left``; ``left`` NaT while
+    current). The first visit starts at ``created`` in the status the history leaves from."""
+    t = transitions.sort_values(["issue_id", "at", "seq"])
+    first = t.groupby("issue_id", sort=False).head(1)
+    first_status = dict(zip(first["issue_id"], first["from_status_id"], strict=True))
+    opening = pd.DataFrame(
+        {
+            "issue_id": issues["issue_id"].to_numpy(),
+            "status_id": [first_status.get(i, s) for i, s in zip(issues["issue_id"], issues["status_id"], strict=True)],
+            "entered": pd.to_datetime(issues["created"], utc=True).to_numpy(),
+            "order": -1,
+        }
+    )
+    moves = pd.DataFrame(
+        {"issue_id": t["issue_id"].to_numpy(), "status_id": t["to_status_id"].to_numpy(),
+         "entered": pd.to_datetime(t["at"], utc=True).to_numpy(), "order": np.arange(len(t))}
+    )
+    all_visits = pd.concat([opening, moves], ignore_index=True).sort_values(["issue_id", "order"])
+    all_visits["left"] = all_visits.groupby("issue_id", sort=False)["entered"].shift(-1)
+    return all_visits.drop(columns="order").reset_index(drop=True)
+
+
+def cumulative_flow(issues: pd.DataFrame, transitions: pd.DataFrame, workflow: Workflow, days: pd.DatetimeIndex, tz: str) -> pd.DataFrame:
+    """For each local day in ``days`` (tz-naive midnights), the number of issues in each
+    work state at the end of that day. Columns in board order, then ``(unmapped)``."""
+    v = visits(issues, transitions)
+    state = np.array([workflow.position(s) for s in v["status_id"]])
+    ends = utc_ns(local_midnight_to_utc(pd.DatetimeIndex(days) + pd.Timedelta(days=1), tz))
+    entered = utc_ns(v["entered"])
+    left = utc_ns(v["left"])
+    left = np.where(np.isnat(left), np.datetime64("2262-01-01", "ns"), left)
+    out = pd.DataFrame(index=pd.DatetimeIndex(days, name="day"))
+    columns = [(k, s.name) for k, s in enumerate(workflow.states)] + [(-1, UNMAPPED)]
+    for position, name in columns:
+        mask = state == position
+        if position == -1 and not mask.any():
+            continue
+        inside = np.sort(entered[mask])
+        gone = np.sort(left[mask])
+        out[name] = np.searchsorted(inside, ends, side="left") - np.searchsorted(gone, ends, side="left")
+    return out

@@ -1,0 +1,137 @@
+"""The four quadrants from one board's items: the series every quadrant chart draws.
+
+``items`` has one row per issue (or pull request) of the board after the work-type
+filter, from the beginning of the data: ``key``, ``created``, ``done`` (UTC),
+``outcome`` (``completed``, ``abandoned`` or ``rejected``; None while open) and
+``lead_time`` (days; calendar or working per the board option).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from vger.metrics.backlog import backlog_growth
+from vger.metrics.calendar import WEEK, WeekGrid, bucket_index, monday_of, week_grid
+from vger.metrics.lead_time import lead_time_by_state, rolling_lead_time, straight_lead_time
+from vger.metrics.percentiles import LEVELS
+from vger.metrics.throughput import rolling_likelihood, straight_likelihood, weekly_counts
+from vger.metrics.variation import rolling_variation
+
+
+@dataclass(frozen=True)
+class QuadrantOptions:
+    """What to compute: local date range (team zone), zone, clock, window (weeks)."""
+
+    first_day: pd.Timestamp
+    last_day: pd.Timestamp
+    tz: str
+    now: pd.Timestamp
+    window: int = 12
+    rolling: bool = True
+    relative_backlog: bool = False
+    levels: tuple[int, ...] = LEVELS
+
+
+@dataclass
+class Quadrant:
+    """Series of the four charts. Frames are indexed by week label (Monday, team zone)."""
+
+    grid: WeekGrid
+    throughput: pd.DataFrame  # count, complete, one column per likelihood level
+    variation: pd.Series
+    backlog: pd.DataFrame  # created, completed, abandoned, open
+    lead_time: pd.DataFrame  # one column per level (rolling or straight)
+    lead_time_overall: dict[int, float]
+    complete_weeks: int
+    history_weeks: int  # complete weeks the rolling statistics could use at the last week
+    notes: dict[str, str] = field(default_factory=dict)
+
+
+def history_grid(items: pd.DataFrame, opts: QuadrantOptions) -> tuple[WeekGrid, int]:
+    """Weeks from R-1 weeks before the range (not before the data's first week) to
+    the range's end; returns the grid and the offset of the first displayed week."""
+    display_first = monday_of(opts.first_day)
+    reach_back = display_first - (opts.window - 1) * WEEK
+    created = pd.to_datetime(items["created"], utc=True)
+    if len(created.dropna()):
+        data_first = monday_of(created.min().tz_convert(opts.tz).tz_localize(None))
+        reach_back = max(reach_back, min(data_first, display_first))
+    grid = week_grid(reach_back, opts.last_day, opts.tz, opts.now)
+    offset = int(np.searchsorted(grid.labels.to_numpy(), np.datetime64(display_first)))
+    return grid, offset
+
+
+def slice_grid(grid: WeekGrid, offset: int) -> WeekGrid:
+    return WeekGrid(grid.labels[offset:], grid.starts[offset:], grid.ends[offset:], grid.complete[offset:])
+
+
+def issue_quadrant(items: pd.DataFrame, state_times: pd.DataFrame | None, opts: QuadrantOptions) -> tuple[Quadrant, pd.DataFrame]:
+    """All four quadrants for Jira issues, and the per-work-state lead-time breakdown
+    over issues completed in the complete weeks of the range."""
+    quadrant = weekly_quadrant(items, opts)
+    completed = items[items["outcome"] == "completed"]
+    quadrant.backlog = backlog_growth(
+        items["created"], completed["done"], items.loc[items["outcome"] == "abandoned", "done"],
+        quadrant.grid, relative=opts.relative_backlog,
+    )
+    by_state = pd.DataFrame(columns=["state", "position", *opts.levels])
+    if state_times is not None and not state_times.empty:
+        in_range = completed_in_range(completed, quadrant.grid)
+        by_state = lead_time_by_state(state_times[state_times["issue_id"].isin(in_range["key"])], opts.levels)
+    return quadrant, by_state
+
+
+def weekly_quadrant(items: pd.DataFrame, opts: QuadrantOptions) -> Quadrant:
+    """Throughput, likelihood, variation and lead-time lines of completed items."""
+    grid, offset = history_grid(items, opts)
+    completed = items[items["outcome"] == "completed"]
+    counts = weekly_counts(completed["done"], grid)
+    display = slice_grid(grid, offset)
+    shown = counts.iloc[offset:]
+    if opts.rolling:
+        lines = rolling_likelihood(counts, grid.complete, opts.window, opts.levels).iloc[offset:]
+        lead = rolling_lead_time(completed["done"], completed["lead_time"], grid, opts.window, opts.levels).iloc[offset:]
+    else:
+        straight = straight_likelihood(shown, display.complete, opts.levels)
+        lines = pd.DataFrame({level: np.where(display.complete, value, np.nan) for level, value in straight.items()}, index=display.labels)
+        overall = straight_lead_time(completed["done"], completed["lead_time"], display, opts.levels)
+        lead = pd.DataFrame({level: np.where(display.complete, value, np.nan) for level, value in overall.items()}, index=display.labels)
+    throughput = pd.DataFrame({"count": shown.to_numpy(), "complete": display.complete}, index=display.labels)
+    for level in opts.levels:
+        throughput[level] = lines[level].to_numpy()
+    variation = rolling_variation(counts, grid.complete, opts.window).iloc[offset:]
+    complete_history = int(grid.complete[max(0, len(grid) - opts.window) :].sum())
+    return Quadrant(
+        grid=display,
+        throughput=throughput,
+        variation=variation,
+        backlog=pd.DataFrame(),
+        lead_time=lead,
+        lead_time_overall=straight_lead_time(completed["done"], completed["lead_time"], display, opts.levels),
+        complete_weeks=int(display.complete.sum()),
+        history_weeks=complete_history,
+    )
+
+
+def completed_in_range(completed: pd.DataFrame, grid: WeekGrid) -> pd.DataFrame:
+    """Completed items whose ``done`` falls in a complete week of ``grid``."""
+    buckets = bucket_index(completed["done"], grid.starts, grid.ends)
+    mask = buckets >= 0
+    mask[mask] = np.asarray(grid.complete)[buckets[mask]]
+    return completed[mask]
+
+
+def keys_by_week(completed: pd.DataFrame, grid: WeekGrid) -> pd.DataFrame:
+    """One row per week of ``grid``: ``week``, ``count``, ``keys`` (space-separated, by done time)."""
+    buckets = bucket_index(completed["done"], grid.starts, grid.ends)
+    frame = pd.DataFrame({"bucket": buckets, "key": completed["key"].astype(str).to_numpy(), "done": completed["done"].to_numpy()})
+    frame = frame[frame["bucket"] >= 0].sort_values(["bucket", "done", "key"])
+    grouped = frame.groupby("bucket")["key"].agg(list)
+    rows = []
+    for j, label in enumerate(grid.labels):
+        keys = grouped.get(j, [])
+        rows.append({"week": label.date().isoformat(), "count": len(keys), "complete": bool(grid.complete[j]), "keys": " ".join(keys)})
+    return pd.DataFrame(rows, columns=["week", "count", "complete", "keys"])
