@@ -1,0 +1,123 @@
+"""The store on SQLite and PostgreSQL: migrations, upserts, derivation on write, reads."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from sqlalchemy import func, select
+
+from tests.factories import EXAMPLE_ISSUES, EXAMPLE_TRANSITIONS, example_board
+from vger.errors import ConfigError, LockedError, NotFoundError
+from vger.store import boards, queries, sync
+from vger.store import schema as s
+from vger.store.issues import delete_issues, rederive_board, save_issues
+
+
+def test_example_board_is_derived_when_stored(engine):
+    board = example_board(engine)
+    with engine.connect() as conn:
+        items = queries.issue_items(conn, board).set_index("key")
+    assert items.loc["EX-1", "lead_time"] == pytest.approx(7.0)
+    assert items.loc["EX-4", "lead_time"] == pytest.approx(9.0)
+    assert pd.isna(items.loc["EX-2", "lead_time"]) and items.loc["EX-2", "outcome"] == "completed"
+    assert items.loc["EX-3", "outcome"] == "abandoned"
+    assert items.loc["EX-4", "done"] == pd.Timestamp("2024-01-11 12:00", tz="UTC")
+    assert str(items["done"].dt.tz) == "UTC"
+
+
+def test_state_times_are_stored_per_issue(engine):
+    board = example_board(engine)
+    with engine.connect() as conn:
+        st = queries.completed_state_times(conn, board, pd.Timestamp("2024-01-01", tz="UTC"), pd.Timestamp("2024-01-15", tz="UTC"))
+    a = st[st["issue_id"] == "101"].set_index("state")["days"].to_dict()
+    d = st[st["issue_id"] == "104"].set_index("state")["days"].to_dict()
+    assert a == pytest.approx({"Ready": 1.0, "Doing": 4.5, "Review": 1.5})
+    assert d == pytest.approx({"Ready": 2.0, "Done": 6.0, "Doing": 1.0})
+
+
+def test_working_days_option_switches_lead_time(engine):
+    board = example_board(engine, working_days=True)
+    with engine.connect() as conn:
+        items = queries.issue_items(conn, board).set_index("key")
+    assert items.loc["EX-1", "lead_time"] == pytest.approx(5.0)
+
+
+def test_work_type_filter_is_done_in_sql(engine):
+    board = example_board(engine)
+    with engine.connect() as conn:
+        defects = queries.issue_items(conn, board, ["Defect"])
+        both = queries.issue_items(conn, board, ["Defect", "Feature"])
+        everything = queries.issue_items(conn, board)
+    assert sorted(defects["key"]) == ["EX-2", "EX-3"]
+    assert len(both) == len(everything) == 4
+
+
+def test_upsert_is_idempotent_and_replaces_history(engine):
+    board = example_board(engine)
+    with engine.begin() as conn:
+        counts = save_issues(conn, board, EXAMPLE_ISSUES, EXAMPLE_TRANSITIONS)
+        assert (counts.added, counts.updated) == (0, 4)
+        assert conn.execute(select(func.count()).select_from(s.transition)).scalar_one() == len(EXAMPLE_TRANSITIONS)
+        # D loses its reopening: history shrinks and done moves back to 01-04.
+        d_moves = [t for t in EXAMPLE_TRANSITIONS if t["issue_id"] == "104"][:2]
+        save_issues(conn, board, [EXAMPLE_ISSUES[3]], d_moves)
+        assert conn.execute(select(func.count()).select_from(s.transition).where(s.transition.c.issue_id == "104")).scalar_one() == 2
+        items = queries.issue_items(conn, board).set_index("key")
+    assert items.loc["EX-4", "done"] == pd.Timestamp("2024-01-04 12:00", tz="UTC")
+    assert items.loc["EX-4", "lead_time"] == pytest.approx(2.0)
+
+
+def test_rederive_after_interval_change(engine):
+    board = example_board(engine)
+    with engine.begin() as conn:
+        # Commitment moves to Doing: A starts 01-03 09:00, lead time 6 days.
+        boards.set_workflow(conn, board.id, [("Backlog", ["1", "2"]), ("Doing", ["3"]), ("Review", ["4"]), ("Done", ["5", "6"])], (1, 2))
+        assert rederive_board(conn, board) == 4
+        items = queries.issue_items(conn, board).set_index("key")
+    assert items.loc["EX-1", "lead_time"] == pytest.approx(6.0)
+
+
+def test_delete_issues_removes_history(engine):
+    board = example_board(engine)
+    with engine.begin() as conn:
+        assert delete_issues(conn, board.id, ["101"]) == 1
+        assert conn.execute(select(func.count()).select_from(s.transition).where(s.transition.c.issue_id == "101")).scalar_one() == 0
+        assert boards.issue_count(conn, board.id) == 3
+
+
+def test_configuration_errors_are_words(engine):
+    example_board(engine)
+    with engine.begin() as conn:
+        with pytest.raises(ConfigError, match="unknown time zone"):
+            boards.add_team(conn, "x", tz="Mars/Olympus")
+        with pytest.raises(ConfigError, match="already exists"):
+            boards.add_board(conn, "example", "ex-team")
+        with pytest.raises(NotFoundError, match="no board"):
+            boards.get_board(conn, "nope")
+        with pytest.raises(ConfigError, match="owner/name"):
+            boards.add_repo(conn, 1, "not-a-repo")
+
+
+def test_unmapped_statuses_are_listed(engine):
+    board = example_board(engine)
+    with engine.begin() as conn:
+        boards.upsert_statuses(conn, board.id, [{"status_id": "99", "name": "Blocked"}])
+        assert boards.unmapped_statuses(conn, board.id) == {"99": "Blocked"}
+
+
+def test_sync_lock_and_watermark(engine):
+    board = example_board(engine)
+    with engine.begin() as conn:
+        sync.acquire_lock(conn, "jira:example", "run-1")
+    with engine.begin() as conn, pytest.raises(LockedError, match="another sync is running"):
+        sync.acquire_lock(conn, "jira:example", "run-2")
+    with engine.begin() as conn:
+        sync.release_lock(conn, "jira:example", "run-1")
+        sync.acquire_lock(conn, "jira:example", "run-2")
+        run = sync.start_run(conn, "jira", "example", board.id)
+        sync.checkpoint(conn, run, watermark=pd.Timestamp("2024-02-01", tz="UTC").to_pydatetime(), cursor="page-2")
+    with engine.begin() as conn:
+        assert sync.last_watermark(conn, "jira", "example") == pd.Timestamp("2024-02-01", tz="UTC")
+        sync.finish_run(conn, run, "ok", counts={"added": 4})
+        assert sync.runs(conn, "jira")[0]["counts"] == {"added": 4}
+        assert sync.last_success(conn, board.id) is not None

@@ -1,0 +1,1 @@
+"""The SQL store: schema, migrations, writes (upserts) and reads (DataFrames)."""

@@ -1,0 +1,85 @@
+"""Engines, transactions, upserts and schema migrations."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Connection, Engine, Table, bindparam, create_engine, event, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from vger.errors import ConfigError
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+_INSERT = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for a SQLite or PostgreSQL URL (``postgresql://`` uses psycopg 3)."""
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        url = "postgresql+psycopg://" + url.split("://", 1)[1]
+    if not (url.startswith("sqlite") or url.startswith("postgresql")):
+        raise ConfigError(f"unsupported database URL scheme in {url.split(':', 1)[0]!r}: use sqlite:/// or postgresql://")
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 30})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def upsert(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]], keys: Iterable[str]) -> int:
+    """Insert rows, updating every non-key column of rows whose keys already exist."""
+    if not rows:
+        return 0
+    try:
+        insert = _INSERT[conn.dialect.name]
+    except KeyError:
+        raise ConfigError(f"unsupported database dialect {conn.dialect.name!r}; use sqlite or postgresql") from None
+    keys = list(keys)
+    stmt = insert(table)
+    columns = [c.name for c in table.columns if c.name not in keys and c.name in rows[0]]
+    if columns:
+        stmt = stmt.on_conflict_do_update(index_elements=keys, set_={c: stmt.excluded[c] for c in columns})
+    else:
+        stmt = stmt.on_conflict_do_nothing(index_elements=keys)
+    conn.execute(stmt, list(rows))
+    return len(rows)
+
+
+def update_rows(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]], keys: Iterable[str]) -> int:
+    """Update existing rows (matched on ``keys``) with the other values of each row."""
+    if not rows:
+        return 0
+    keys = list(keys)
+    columns = [c for c in rows[0] if c not in keys]
+    stmt = (
+        update(table)
+        .where(*[table.c[k] == bindparam(f"key_{k}") for k in keys])
+        .values({c: bindparam(f"value_{c}") for c in columns})
+    )
+    params = [{**{f"key_{k}": r[k] for k in keys}, **{f"value_{c}": r[c] for c in columns}} for r in rows]
+    conn.execute(stmt, params)
+    return len(rows)
+
+
+def alembic_config(engine: Engine) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.attributes["engine"] = engine
+    return cfg
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Create or migrate the schema to ``revision`` (Alembic; batch mode on SQLite)."""
+    command.upgrade(alembic_config(engine), revision)

@@ -1,0 +1,151 @@
+"""Writing issues: upsert rows, replace their status history, and derive start, done,
+outcome, lead time and time per work state once, when the issue is stored."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Connection, delete, insert, select
+
+from vger.metrics.events import Workflow, derive_events
+from vger.store import schema as s
+from vger.store.boards import Board, get_workflow
+from vger.store.db import update_rows, upsert
+
+CHUNK = 500
+DERIVED = ("start", "done", "outcome", "lead_time_days", "lead_time_working_days")
+
+
+@dataclass
+class SaveCounts:
+    added: int = 0
+    updated: int = 0
+
+
+def save_issues(
+    conn: Connection,
+    board: Board,
+    issues: Sequence[dict[str, Any]],
+    transitions: Sequence[dict[str, Any]],
+    workflow: Workflow | None = None,
+) -> SaveCounts:
+    """Upsert ``issues`` (dicts of ``issue`` columns, UTC-aware datetimes) and replace
+    their ``transitions`` (dicts: issue_id, seq, at, from/to status id and name).
+    Runs inside the caller's transaction."""
+    if not issues:
+        return SaveCounts()
+    workflow = workflow or get_workflow(conn, board.id)
+    ids = [str(row["issue_id"]) for row in issues]
+    existing = _existing_ids(conn, board.id, ids)
+    derived, state_rows = _derive(board, issues, transitions, workflow)
+    rows = [{**row, "board_id": board.id, "issue_id": str(row["issue_id"]), **derived.get(str(row["issue_id"]), {})} for row in issues]
+    upsert(conn, s.issue, rows, ["board_id", "issue_id"])
+    for chunk in _chunks(ids):
+        conn.execute(delete(s.transition).where(s.transition.c.board_id == board.id, s.transition.c.issue_id.in_(chunk)))
+        conn.execute(delete(s.issue_state_time).where(s.issue_state_time.c.board_id == board.id, s.issue_state_time.c.issue_id.in_(chunk)))
+    if transitions:
+        conn.execute(insert(s.transition), [{**t, "board_id": board.id, "issue_id": str(t["issue_id"])} for t in transitions])
+    if state_rows:
+        conn.execute(insert(s.issue_state_time), state_rows)
+    return SaveCounts(added=len(set(ids) - existing), updated=len(set(ids) & existing))
+
+
+def rederive_board(conn: Connection, board: Board) -> int:
+    """Re-derive every issue of the board after its work states, interval, abandoned
+    resolutions, working-days flag or time zone changed. Returns the issue count."""
+    workflow = get_workflow(conn, board.id)
+    issues = pd.read_sql(select(s.issue.c.issue_id, s.issue.c.created, s.issue.c.status_id, s.issue.c.resolution).where(s.issue.c.board_id == board.id), conn)
+    if issues.empty:
+        return 0
+    transitions = pd.read_sql(
+        select(s.transition.c.issue_id, s.transition.c.seq, s.transition.c.at, s.transition.c.from_status_id, s.transition.c.to_status_id).where(s.transition.c.board_id == board.id),
+        conn,
+    )
+    issues["created"] = pd.to_datetime(issues["created"], utc=True)
+    transitions["at"] = pd.to_datetime(transitions["at"], utc=True)
+    derived, state_rows = _derive_frames(board, issues, transitions, workflow)
+    rows = [{"board_id": board.id, "issue_id": issue_id, **values} for issue_id, values in derived.items()]
+    update_rows(conn, s.issue, rows, ["board_id", "issue_id"])
+    conn.execute(delete(s.issue_state_time).where(s.issue_state_time.c.board_id == board.id))
+    if state_rows:
+        conn.execute(insert(s.issue_state_time), state_rows)
+    return len(rows)
+
+
+def _derive(board: Board, issues: Sequence[dict], transitions: Sequence[dict], workflow: Workflow | None):
+    issue_frame = pd.DataFrame(
+        {
+            "issue_id": [str(r["issue_id"]) for r in issues],
+            "created": pd.to_datetime([r["created"] for r in issues], utc=True),
+            "status_id": [r.get("status_id") for r in issues],
+            "resolution": [r.get("resolution") for r in issues],
+        }
+    )
+    transition_frame = pd.DataFrame(
+        {
+            "issue_id": [str(t["issue_id"]) for t in transitions],
+            "seq": [t["seq"] for t in transitions],
+            "at": pd.to_datetime([t["at"] for t in transitions], utc=True),
+            "from_status_id": [t.get("from_status_id") for t in transitions],
+            "to_status_id": [t.get("to_status_id") for t in transitions],
+        }
+    )
+    return _derive_frames(board, issue_frame, transition_frame, workflow)
+
+
+def _derive_frames(board: Board, issues: pd.DataFrame, transitions: pd.DataFrame, workflow: Workflow | None):
+    if workflow is None:
+        empty = dict.fromkeys(DERIVED)
+        return {str(i): dict(empty) for i in issues["issue_id"]}, []
+    result = derive_events(issues, transitions, workflow, tz=board.tz, abandoned=board.abandoned)
+    ev = result.events
+    derived = {}
+    starts = _py_times(ev["start"])
+    dones = _py_times(ev["done"])
+    for k, issue_id in enumerate(ev["issue_id"]):
+        derived[issue_id] = {
+            "start": starts[k],
+            "done": dones[k],
+            "outcome": ev["outcome"].iat[k],
+            "lead_time_days": _float(ev["lead_time_days"].iat[k]),
+            "lead_time_working_days": _float(ev["lead_time_working_days"].iat[k]),
+        }
+    st = result.state_times
+    state_rows = [
+        {"board_id": board.id, "issue_id": i, "position": int(p), "state": n, "days": float(d), "working_days": float(w)}
+        for i, n, p, d, w in zip(st["issue_id"], st["state"], st["position"], st["days"], st["working_days"], strict=True)
+    ]
+    return derived, state_rows
+
+
+def _py_times(values: pd.Series) -> list:
+    return [None if pd.isna(v) else v.to_pydatetime() for v in values]
+
+
+def _float(value) -> float | None:
+    return None if pd.isna(value) else float(value)
+
+
+def _existing_ids(conn: Connection, board_id: int, ids: list[str]) -> set[str]:
+    found: set[str] = set()
+    for chunk in _chunks(ids):
+        found |= set(conn.execute(select(s.issue.c.issue_id).where(s.issue.c.board_id == board_id, s.issue.c.issue_id.in_(chunk))).scalars())
+    return found
+
+
+def _chunks(values: list[str], size: int = CHUNK):
+    for k in range(0, len(values), size):
+        yield values[k : k + size]
+
+
+def delete_issues(conn: Connection, board_id: int, issue_ids: Sequence[str]) -> int:
+    """Remove issues (deleted in Jira or gone from the JQL) with their history."""
+    removed = 0
+    for chunk in _chunks([str(i) for i in issue_ids]):
+        conn.execute(delete(s.issue_state_time).where(s.issue_state_time.c.board_id == board_id, s.issue_state_time.c.issue_id.in_(chunk)))
+        conn.execute(delete(s.transition).where(s.transition.c.board_id == board_id, s.transition.c.issue_id.in_(chunk)))
+        removed += conn.execute(delete(s.issue).where(s.issue.c.board_id == board_id, s.issue.c.issue_id.in_(chunk))).rowcount
+    return removed

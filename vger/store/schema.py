@@ -1,0 +1,234 @@
+"""Tables of the store (SQLAlchemy 2 Core). Every timestamp is UTC.
+
+Natural keys keep upserts simple: an issue is (board, Jira issue id), a transition is
+(board, issue, changelog order), a pull request is (repo, number).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+
+
+class UTCDateTime(TypeDecorator):
+    """A timestamp stored as UTC and read back timezone-aware (SQLite drops the zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: store UTC-aware timestamps only")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+naming = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+metadata = MetaData(naming_convention=naming)
+
+team = Table(
+    "team",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("slug", String(64), nullable=False, unique=True),
+    Column("name", String(200), nullable=False),
+    Column("tz", String(64), nullable=False, default="UTC"),
+    Column("fiscal_start_month", Integer, nullable=False, default=1),
+)
+
+board = Table(
+    "board",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("slug", String(64), nullable=False, unique=True),
+    Column("team_id", Integer, ForeignKey("team.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("jql", Text, nullable=False, default=""),
+    Column("jira_board_id", Integer, nullable=True),
+    Column("include_subtasks", Boolean, nullable=False, default=False),
+    Column("rolling_weeks", Integer, nullable=False, default=12),
+    Column("working_days", Boolean, nullable=False, default=False),
+    Column("abandoned_resolutions", Text, nullable=True),  # JSON list; NULL = the default list
+    Column("interval_start", Integer, nullable=True),  # work-state positions, inclusive
+    Column("interval_end", Integer, nullable=True),
+    Column("browse_url", String(500), nullable=True),  # where issue keys link to
+)
+
+work_state = Table(
+    "work_state",
+    metadata,
+    Column("board_id", Integer, ForeignKey("board.id", ondelete="CASCADE"), primary_key=True),
+    Column("position", Integer, primary_key=True),
+    Column("name", String(200), nullable=False),
+)
+
+work_state_status = Table(
+    "work_state_status",
+    metadata,
+    Column("board_id", Integer, ForeignKey("board.id", ondelete="CASCADE"), primary_key=True),
+    Column("status_id", String(64), primary_key=True),
+    Column("position", Integer, nullable=False),
+)
+
+status = Table(
+    "status",
+    metadata,
+    Column("board_id", Integer, ForeignKey("board.id", ondelete="CASCADE"), primary_key=True),
+    Column("status_id", String(64), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("category", String(32), nullable=True),  # new | indeterminate | done
+)
+
+work_type = Table(
+    "work_type",
+    metadata,
+    Column("board_id", Integer, ForeignKey("board.id", ondelete="CASCADE"), primary_key=True),
+    Column("name", String(100), primary_key=True),
+    Column("issue_type", String(100), primary_key=True),
+)
+
+repo = Table(
+    "repo",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("board_id", Integer, ForeignKey("board.id", ondelete="CASCADE"), nullable=False),
+    Column("full_name", String(200), nullable=False),  # owner/name
+    UniqueConstraint("board_id", "full_name", name="uq_repo_board_full_name"),
+)
+
+issue = Table(
+    "issue",
+    metadata,
+    Column("board_id", Integer, ForeignKey("board.id", ondelete="CASCADE"), primary_key=True),
+    Column("issue_id", String(64), primary_key=True),  # Jira's id: stable across moves
+    Column("key", String(64), nullable=False),
+    Column("issue_type", String(100), nullable=False),
+    Column("is_subtask", Boolean, nullable=False, default=False),
+    Column("parent_key", String(64), nullable=True),
+    Column("summary", Text, nullable=False, default=""),
+    Column("status_id", String(64), nullable=True),
+    Column("status_name", String(200), nullable=True),
+    Column("resolution", String(200), nullable=True),
+    Column("created", UTCDateTime, nullable=False),
+    Column("updated", UTCDateTime, nullable=True),
+    # Derived when stored (vger.metrics.events), re-derived when the board's rules change.
+    Column("start", UTCDateTime, nullable=True),
+    Column("done", UTCDateTime, nullable=True),
+    Column("outcome", String(16), nullable=True),  # completed | abandoned | NULL (open)
+    Column("lead_time_days", Float, nullable=True),
+    Column("lead_time_working_days", Float, nullable=True),
+    Index("ix_issue_board_done", "board_id", "done"),
+    Index("ix_issue_board_type", "board_id", "issue_type"),
+    Index("ix_issue_board_key", "board_id", "key"),
+)
+
+transition = Table(
+    "transition",
+    metadata,
+    Column("board_id", Integer, primary_key=True),
+    Column("issue_id", String(64), primary_key=True),
+    Column("seq", Integer, primary_key=True),  # changelog order, oldest first
+    Column("at", UTCDateTime, nullable=False),
+    Column("from_status_id", String(64), nullable=True),
+    Column("to_status_id", String(64), nullable=True),
+    Column("from_status", String(200), nullable=True),
+    Column("to_status", String(200), nullable=True),
+    ForeignKeyConstraint(["board_id", "issue_id"], ["issue.board_id", "issue.issue_id"], ondelete="CASCADE"),
+)
+
+issue_state_time = Table(
+    "issue_state_time",
+    metadata,
+    Column("board_id", Integer, primary_key=True),
+    Column("issue_id", String(64), primary_key=True),
+    Column("position", Integer, primary_key=True),  # work-state position; -1 = unmapped
+    Column("state", String(200), nullable=False),
+    Column("days", Float, nullable=False),
+    Column("working_days", Float, nullable=False),
+    ForeignKeyConstraint(["board_id", "issue_id"], ["issue.board_id", "issue.issue_id"], ondelete="CASCADE"),
+)
+
+pull_request = Table(
+    "pull_request",
+    metadata,
+    Column("repo_id", Integer, ForeignKey("repo.id", ondelete="CASCADE"), primary_key=True),
+    Column("number", Integer, primary_key=True),
+    Column("title", Text, nullable=False, default=""),
+    Column("author", String(200), nullable=True),
+    Column("state", String(16), nullable=False),  # open | merged | rejected
+    Column("draft", Boolean, nullable=False, default=False),
+    Column("created", UTCDateTime, nullable=False),
+    Column("updated", UTCDateTime, nullable=True),
+    Column("merged", UTCDateTime, nullable=True),
+    Column("closed", UTCDateTime, nullable=True),
+    Column("additions", Integer, nullable=True),
+    Column("deletions", Integer, nullable=True),
+    Column("url", String(500), nullable=True),
+    Index("ix_pull_request_repo_merged", "repo_id", "merged"),
+)
+
+tag = Table(
+    "tag",
+    metadata,
+    Column("repo_id", Integer, ForeignKey("repo.id", ondelete="CASCADE"), primary_key=True),
+    Column("name", String(250), primary_key=True),
+    Column("at", UTCDateTime, nullable=False),
+    Column("sha", String(64), nullable=True),
+)
+
+sync = Table(
+    "sync",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("source", String(16), nullable=False),  # jira | github | demo
+    Column("scope", String(250), nullable=False),  # board slug or owner/name
+    Column("board_id", Integer, ForeignKey("board.id", ondelete="CASCADE"), nullable=True),
+    Column("started", UTCDateTime, nullable=False),
+    Column("finished", UTCDateTime, nullable=True),
+    Column("status", String(16), nullable=False),  # running | ok | failed
+    Column("watermark", UTCDateTime, nullable=True),  # resume point of the next run
+    Column("cursor", Text, nullable=True),  # page token / offset inside an unfinished run
+    Column("counts", Text, nullable=True),  # JSON: added, updated, removed, requests, ...
+    Column("error", Text, nullable=True),
+    Index("ix_sync_scope", "source", "scope", "id"),
+)
+
+sync_lock = Table(
+    "sync_lock",
+    metadata,
+    Column("scope", String(250), primary_key=True),
+    Column("owner", String(200), nullable=False),
+    Column("acquired", UTCDateTime, nullable=False),
+)
