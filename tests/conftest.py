@@ -11,7 +11,9 @@ import sqlalchemy as sa
 
 from vger.store.db import make_engine, upgrade
 
-POSTGRES_URL = os.environ.get("VGER_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+POSTGRES_URL = os.environ.get(
+    "VGER_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
 
 
 def postgres_available() -> str | None:

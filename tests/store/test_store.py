@@ -28,7 +28,9 @@ def test_example_board_is_derived_when_stored(engine):
 def test_state_times_are_stored_per_issue(engine):
     board = example_board(engine)
     with engine.connect() as conn:
-        st = queries.completed_state_times(conn, board, pd.Timestamp("2024-01-01", tz="UTC"), pd.Timestamp("2024-01-15", tz="UTC"))
+        st = queries.completed_state_times(
+            conn, board, pd.Timestamp("2024-01-01", tz="UTC"), pd.Timestamp("2024-01-15", tz="UTC")
+        )
     a = st[st["issue_id"] == "101"].set_index("state")["days"].to_dict()
     d = st[st["issue_id"] == "104"].set_index("state")["days"].to_dict()
     assert a == pytest.approx({"Ready": 1.0, "Doing": 4.5, "Review": 1.5})
@@ -57,11 +59,20 @@ def test_upsert_is_idempotent_and_replaces_history(engine):
     with engine.begin() as conn:
         counts = save_issues(conn, board, EXAMPLE_ISSUES, EXAMPLE_TRANSITIONS)
         assert (counts.added, counts.updated) == (0, 4)
-        assert conn.execute(select(func.count()).select_from(s.transition)).scalar_one() == len(EXAMPLE_TRANSITIONS)
+        assert conn.execute(select(func.count()).select_from(s.transition)).scalar_one() == len(
+            EXAMPLE_TRANSITIONS
+        )
         # D loses its reopening: history shrinks and done moves back to 01-04.
         d_moves = [t for t in EXAMPLE_TRANSITIONS if t["issue_id"] == "104"][:2]
         save_issues(conn, board, [EXAMPLE_ISSUES[3]], d_moves)
-        assert conn.execute(select(func.count()).select_from(s.transition).where(s.transition.c.issue_id == "104")).scalar_one() == 2
+        assert (
+            conn.execute(
+                select(func.count())
+                .select_from(s.transition)
+                .where(s.transition.c.issue_id == "104")
+            ).scalar_one()
+            == 2
+        )
         items = queries.issue_items(conn, board).set_index("key")
     assert items.loc["EX-4", "done"] == pd.Timestamp("2024-01-04 12:00", tz="UTC")
     assert items.loc["EX-4", "lead_time"] == pytest.approx(2.0)
@@ -71,7 +82,12 @@ def test_rederive_after_interval_change(engine):
     board = example_board(engine)
     with engine.begin() as conn:
         # Commitment moves to Doing: A starts 01-03 09:00, lead time 6 days.
-        boards.set_workflow(conn, board.id, [("Backlog", ["1", "2"]), ("Doing", ["3"]), ("Review", ["4"]), ("Done", ["5", "6"])], (1, 2))
+        boards.set_workflow(
+            conn,
+            board.id,
+            [("Backlog", ["1", "2"]), ("Doing", ["3"]), ("Review", ["4"]), ("Done", ["5", "6"])],
+            (1, 2),
+        )
         assert rederive_board(conn, board) == 4
         items = queries.issue_items(conn, board).set_index("key")
     assert items.loc["EX-1", "lead_time"] == pytest.approx(6.0)
@@ -81,7 +97,14 @@ def test_delete_issues_removes_history(engine):
     board = example_board(engine)
     with engine.begin() as conn:
         assert delete_issues(conn, board.id, ["101"]) == 1
-        assert conn.execute(select(func.count()).select_from(s.transition).where(s.transition.c.issue_id == "101")).scalar_one() == 0
+        assert (
+            conn.execute(
+                select(func.count())
+                .select_from(s.transition)
+                .where(s.transition.c.issue_id == "101")
+            ).scalar_one()
+            == 0
+        )
         assert boards.issue_count(conn, board.id) == 3
 
 
@@ -115,7 +138,12 @@ def test_sync_lock_and_watermark(engine):
         sync.release_lock(conn, "jira:example", "run-1")
         sync.acquire_lock(conn, "jira:example", "run-2")
         run = sync.start_run(conn, "jira", "example", board.id)
-        sync.checkpoint(conn, run, watermark=pd.Timestamp("2024-02-01", tz="UTC").to_pydatetime(), cursor="page-2")
+        sync.checkpoint(
+            conn,
+            run,
+            watermark=pd.Timestamp("2024-02-01", tz="UTC").to_pydatetime(),
+            cursor="page-2",
+        )
     with engine.begin() as conn:
         assert sync.last_watermark(conn, "jira", "example") == pd.Timestamp("2024-02-01", tz="UTC")
         sync.finish_run(conn, run, "ok", counts={"added": 4})

@@ -31,7 +31,11 @@ def backlog_growth(
     ``open`` = created - completed - abandoned.
     """
     frame = pd.DataFrame(index=grid.labels)
-    for name, instants in (("created", created), ("completed", completed_done), ("abandoned", abandoned_done)):
+    for name, instants in (
+        ("created", created),
+        ("completed", completed_done),
+        ("abandoned", abandoned_done),
+    ):
         at_end = cumulative_at(instants, grid.ends)
         if relative and len(grid):
             at_end = at_end - cumulative_at(instants, grid.starts[:1])[0]

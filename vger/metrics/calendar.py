@@ -56,13 +56,19 @@ class WeekGrid:
         return len(self.labels)
 
 
-def week_grid(first_day: pd.Timestamp, last_day: pd.Timestamp, tz: str, now: pd.Timestamp) -> WeekGrid:
+def week_grid(
+    first_day: pd.Timestamp, last_day: pd.Timestamp, tz: str, now: pd.Timestamp
+) -> WeekGrid:
     """Every week containing a day of ``first_day..last_day`` (local dates), up to ``now``.
 
     Weeks that start after ``now`` are not drawn; the week containing ``now`` is
     drawn but not complete.
     """
-    now_utc = pd.Timestamp(now).tz_convert("UTC") if pd.Timestamp(now).tzinfo else pd.Timestamp(now, tz="UTC")
+    now_utc = (
+        pd.Timestamp(now).tz_convert("UTC")
+        if pd.Timestamp(now).tzinfo
+        else pd.Timestamp(now, tz="UTC")
+    )
     now_day = now_utc.tz_convert(tz).tz_localize(None).normalize()
     last_day = min(pd.Timestamp(last_day).normalize(), now_day)
     first = monday_of(first_day)
@@ -117,7 +123,9 @@ class QuarterGrid:
         return len(self.labels)
 
 
-def quarter_grid(last_day: pd.Timestamp, count: int, tz: str, start_month: int, now: pd.Timestamp) -> QuarterGrid:
+def quarter_grid(
+    last_day: pd.Timestamp, count: int, tz: str, start_month: int, now: pd.Timestamp
+) -> QuarterGrid:
     """The ``count`` fiscal quarters ending with the one that contains ``last_day``."""
     now_utc = pd.Timestamp(now).tz_convert("UTC")
     last_start = quarter_start(pd.Timestamp(last_day), start_month)
@@ -142,7 +150,9 @@ def utc_ns(instants: pd.Series | pd.DatetimeIndex | list) -> np.ndarray:
     return index.tz_localize(None).to_numpy(dtype="datetime64[ns]")
 
 
-def bucket_index(instants: pd.Series, starts: pd.DatetimeIndex, ends: pd.DatetimeIndex) -> np.ndarray:
+def bucket_index(
+    instants: pd.Series, starts: pd.DatetimeIndex, ends: pd.DatetimeIndex
+) -> np.ndarray:
     """Index of the [start, end) bucket holding each UTC instant, or -1 when outside."""
     if len(starts) == 0:
         return np.full(len(instants), -1, dtype=np.int64)

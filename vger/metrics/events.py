@@ -19,8 +19,17 @@ import pandas as pd
 from vger.metrics.workdays import SECONDS_PER_DAY, working_clock
 
 DEFAULT_ABANDONED: tuple[str, ...] = (
-    "Won't Do", "Won't Fix", "Duplicate", "Invalid", "Cannot Reproduce", "Incomplete",
-    "Abandoned", "Declined", "Not a Bug", "Descoped", "Obsolete",
+    "Won't Do",
+    "Won't Fix",
+    "Duplicate",
+    "Invalid",
+    "Cannot Reproduce",
+    "Incomplete",
+    "Abandoned",
+    "Declined",
+    "Not a Bug",
+    "Descoped",
+    "Obsolete",
 )
 UNMAPPED = "(unmapped)"
 

@@ -18,21 +18,34 @@ def visits(issues: pd.DataFrame, transitions: pd.DataFrame) -> pd.DataFrame:
     opening = pd.DataFrame(
         {
             "issue_id": issues["issue_id"].to_numpy(),
-            "status_id": [first_status.get(i, s) for i, s in zip(issues["issue_id"], issues["status_id"], strict=True)],
+            "status_id": [
+                first_status.get(i, s)
+                for i, s in zip(issues["issue_id"], issues["status_id"], strict=True)
+            ],
             "entered": pd.to_datetime(issues["created"], utc=True).to_numpy(),
             "order": -1,
         }
     )
     moves = pd.DataFrame(
-        {"issue_id": t["issue_id"].to_numpy(), "status_id": t["to_status_id"].to_numpy(),
-         "entered": pd.to_datetime(t["at"], utc=True).to_numpy(), "order": np.arange(len(t))}
+        {
+            "issue_id": t["issue_id"].to_numpy(),
+            "status_id": t["to_status_id"].to_numpy(),
+            "entered": pd.to_datetime(t["at"], utc=True).to_numpy(),
+            "order": np.arange(len(t)),
+        }
     )
     all_visits = pd.concat([opening, moves], ignore_index=True).sort_values(["issue_id", "order"])
     all_visits["left"] = all_visits.groupby("issue_id", sort=False)["entered"].shift(-1)
     return all_visits.drop(columns="order").reset_index(drop=True)
 
 
-def cumulative_flow(issues: pd.DataFrame, transitions: pd.DataFrame, workflow: Workflow, days: pd.DatetimeIndex, tz: str) -> pd.DataFrame:
+def cumulative_flow(
+    issues: pd.DataFrame,
+    transitions: pd.DataFrame,
+    workflow: Workflow,
+    days: pd.DatetimeIndex,
+    tz: str,
+) -> pd.DataFrame:
     """For each local day in ``days`` (tz-naive midnights), the number of issues in each
     work state at the end of that day. Columns in board order, then ``(unmapped)``."""
     v = visits(issues, transitions)
@@ -49,5 +62,7 @@ def cumulative_flow(issues: pd.DataFrame, transitions: pd.DataFrame, workflow: W
             continue
         inside = np.sort(entered[mask])
         gone = np.sort(left[mask])
-        out[name] = np.searchsorted(inside, ends, side="left") - np.searchsorted(gone, ends, side="left")
+        out[name] = np.searchsorted(inside, ends, side="left") - np.searchsorted(
+            gone, ends, side="left"
+        )
     return out

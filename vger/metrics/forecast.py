@@ -15,7 +15,14 @@ TRIALS = 10_000
 SEED = 20240101
 
 
-def how_many(weekly: Sequence[float], weeks: int, *, levels: Sequence[int] = LEVELS, trials: int = TRIALS, seed: int = SEED) -> dict[int, int]:
+def how_many(
+    weekly: Sequence[float],
+    weeks: int,
+    *,
+    levels: Sequence[int] = LEVELS,
+    trials: int = TRIALS,
+    seed: int = SEED,
+) -> dict[int, int]:
     """Items finished in the next ``weeks`` whole weeks: for each L, the count reached
     in at least L % of trials."""
     sample = np.asarray(weekly, dtype=float)
@@ -28,7 +35,15 @@ def how_many(weekly: Sequence[float], weeks: int, *, levels: Sequence[int] = LEV
     return {level: int(totals[trials - int(np.ceil(trials * level / 100.0))]) for level in levels}
 
 
-def when_done(weekly: Sequence[float], items: int, *, levels: Sequence[int] = LEVELS, trials: int = TRIALS, seed: int = SEED, max_weeks: int = 520) -> dict[int, int | None]:
+def when_done(
+    weekly: Sequence[float],
+    items: int,
+    *,
+    levels: Sequence[int] = LEVELS,
+    trials: int = TRIALS,
+    seed: int = SEED,
+    max_weeks: int = 520,
+) -> dict[int, int | None]:
     """Weeks needed to finish ``items``: for each L, the number of weeks within which
     L % of trials finished (None when not reached within ``max_weeks``)."""
     sample = np.asarray(weekly, dtype=float)

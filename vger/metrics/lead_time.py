@@ -35,7 +35,9 @@ def rolling_lead_time(
     return pd.DataFrame(out, index=grid.labels)
 
 
-def straight_lead_time(done: pd.Series, days: pd.Series, grid: WeekGrid, levels: Sequence[int] = LEVELS) -> dict[int, float]:
+def straight_lead_time(
+    done: pd.Series, days: pd.Series, grid: WeekGrid, levels: Sequence[int] = LEVELS
+) -> dict[int, float]:
     """Percentiles of the lead times (days) of items completed in the complete weeks of ``grid``."""
     buckets = bucket_index(done, grid.starts, grid.ends)
     in_complete = buckets >= 0
@@ -43,7 +45,9 @@ def straight_lead_time(done: pd.Series, days: pd.Series, grid: WeekGrid, levels:
     return lead_time_levels(np.asarray(days, dtype=float)[in_complete], levels)
 
 
-def lead_time_by_state(state_times: pd.DataFrame, levels: Sequence[int] = LEVELS, *, column: str = "days") -> pd.DataFrame:
+def lead_time_by_state(
+    state_times: pd.DataFrame, levels: Sequence[int] = LEVELS, *, column: str = "days"
+) -> pd.DataFrame:
     """The L-th percentile of each work state's time (``column``, days) over the given
     issues, one row per state in board order (``state``, ``position``, one column per L).
 
@@ -52,7 +56,13 @@ def lead_time_by_state(state_times: pd.DataFrame, levels: Sequence[int] = LEVELS
     """
     if state_times.empty:
         return pd.DataFrame(columns=["state", "position", *levels])
-    wide = state_times.pivot_table(index="issue_id", columns=["position", "state"], values=column, aggfunc="sum", fill_value=0.0)
+    wide = state_times.pivot_table(
+        index="issue_id",
+        columns=["position", "state"],
+        values=column,
+        aggfunc="sum",
+        fill_value=0.0,
+    )
     rows = []
     for position, state in sorted(wide.columns, key=lambda c: (c[0] < 0, c[0])):
         values = wide[(position, state)].to_numpy(dtype=float)

@@ -29,7 +29,11 @@ def weekly_volume(pulls: pd.DataFrame, grid: WeekGrid) -> pd.DataFrame:
     for name, instants in (("merged", merged_at), ("rejected", rejected_at)):
         buckets = bucket_index(instants, grid.starts, grid.ends)
         keep = buckets >= 0
-        out[name] = np.bincount(buckets[keep], weights=lines[keep], minlength=len(grid)).astype("int64") if len(grid) else []
+        out[name] = (
+            np.bincount(buckets[keep], weights=lines[keep], minlength=len(grid)).astype("int64")
+            if len(grid)
+            else []
+        )
     out.index.name = "week"
     return out
 

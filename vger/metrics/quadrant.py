@@ -65,22 +65,31 @@ def history_grid(items: pd.DataFrame, opts: QuadrantOptions) -> tuple[WeekGrid, 
 
 
 def slice_grid(grid: WeekGrid, offset: int) -> WeekGrid:
-    return WeekGrid(grid.labels[offset:], grid.starts[offset:], grid.ends[offset:], grid.complete[offset:])
+    return WeekGrid(
+        grid.labels[offset:], grid.starts[offset:], grid.ends[offset:], grid.complete[offset:]
+    )
 
 
-def issue_quadrant(items: pd.DataFrame, state_times: pd.DataFrame | None, opts: QuadrantOptions) -> tuple[Quadrant, pd.DataFrame]:
+def issue_quadrant(
+    items: pd.DataFrame, state_times: pd.DataFrame | None, opts: QuadrantOptions
+) -> tuple[Quadrant, pd.DataFrame]:
     """All four quadrants for Jira issues, and the per-work-state lead-time breakdown
     over issues completed in the complete weeks of the range."""
     quadrant = weekly_quadrant(items, opts)
     completed = items[items["outcome"] == "completed"]
     quadrant.backlog = backlog_growth(
-        items["created"], completed["done"], items.loc[items["outcome"] == "abandoned", "done"],
-        quadrant.grid, relative=opts.relative_backlog,
+        items["created"],
+        completed["done"],
+        items.loc[items["outcome"] == "abandoned", "done"],
+        quadrant.grid,
+        relative=opts.relative_backlog,
     )
     by_state = pd.DataFrame(columns=["state", "position", *opts.levels])
     if state_times is not None and not state_times.empty:
         in_range = completed_in_range(completed, quadrant.grid)
-        by_state = lead_time_by_state(state_times[state_times["issue_id"].isin(in_range["key"])], opts.levels)
+        by_state = lead_time_by_state(
+            state_times[state_times["issue_id"].isin(in_range["key"])], opts.levels
+        )
     return quadrant, by_state
 
 
@@ -93,13 +102,25 @@ def weekly_quadrant(items: pd.DataFrame, opts: QuadrantOptions) -> Quadrant:
     shown = counts.iloc[offset:]
     if opts.rolling:
         lines = rolling_likelihood(counts, grid.complete, opts.window, opts.levels).iloc[offset:]
-        lead = rolling_lead_time(completed["done"], completed["lead_time"], grid, opts.window, opts.levels).iloc[offset:]
+        lead = rolling_lead_time(
+            completed["done"], completed["lead_time"], grid, opts.window, opts.levels
+        ).iloc[offset:]
     else:
         straight = straight_likelihood(shown, display.complete, opts.levels)
-        lines = pd.DataFrame({level: np.where(display.complete, value, np.nan) for level, value in straight.items()}, index=display.labels)
-        overall = straight_lead_time(completed["done"], completed["lead_time"], display, opts.levels)
-        lead = pd.DataFrame({level: np.where(display.complete, value, np.nan) for level, value in overall.items()}, index=display.labels)
-    throughput = pd.DataFrame({"count": shown.to_numpy(), "complete": display.complete}, index=display.labels)
+        lines = pd.DataFrame(
+            {level: np.where(display.complete, value, np.nan) for level, value in straight.items()},
+            index=display.labels,
+        )
+        overall = straight_lead_time(
+            completed["done"], completed["lead_time"], display, opts.levels
+        )
+        lead = pd.DataFrame(
+            {level: np.where(display.complete, value, np.nan) for level, value in overall.items()},
+            index=display.labels,
+        )
+    throughput = pd.DataFrame(
+        {"count": shown.to_numpy(), "complete": display.complete}, index=display.labels
+    )
     for level in opts.levels:
         throughput[level] = lines[level].to_numpy()
     variation = rolling_variation(counts, grid.complete, opts.window).iloc[offset:]
@@ -110,7 +131,9 @@ def weekly_quadrant(items: pd.DataFrame, opts: QuadrantOptions) -> Quadrant:
         variation=variation,
         backlog=pd.DataFrame(),
         lead_time=lead,
-        lead_time_overall=straight_lead_time(completed["done"], completed["lead_time"], display, opts.levels),
+        lead_time_overall=straight_lead_time(
+            completed["done"], completed["lead_time"], display, opts.levels
+        ),
         complete_weeks=int(display.complete.sum()),
         history_weeks=complete_history,
     )
@@ -127,11 +150,24 @@ def completed_in_range(completed: pd.DataFrame, grid: WeekGrid) -> pd.DataFrame:
 def keys_by_week(completed: pd.DataFrame, grid: WeekGrid) -> pd.DataFrame:
     """One row per week of ``grid``: ``week``, ``count``, ``keys`` (space-separated, by done time)."""
     buckets = bucket_index(completed["done"], grid.starts, grid.ends)
-    frame = pd.DataFrame({"bucket": buckets, "key": completed["key"].astype(str).to_numpy(), "done": completed["done"].to_numpy()})
+    frame = pd.DataFrame(
+        {
+            "bucket": buckets,
+            "key": completed["key"].astype(str).to_numpy(),
+            "done": completed["done"].to_numpy(),
+        }
+    )
     frame = frame[frame["bucket"] >= 0].sort_values(["bucket", "done", "key"])
     grouped = frame.groupby("bucket")["key"].agg(list)
     rows = []
     for j, label in enumerate(grid.labels):
         keys = grouped.get(j, [])
-        rows.append({"week": label.date().isoformat(), "count": len(keys), "complete": bool(grid.complete[j]), "keys": " ".join(keys)})
+        rows.append(
+            {
+                "week": label.date().isoformat(),
+                "count": len(keys),
+                "complete": bool(grid.complete[j]),
+                "keys": " ".join(keys),
+            }
+        )
     return pd.DataFrame(rows, columns=["week", "count", "complete", "keys"])

@@ -14,11 +14,15 @@ from vger.metrics.percentiles import LEVELS, likelihood
 def weekly_counts(instants: pd.Series, grid: WeekGrid) -> pd.Series:
     """Number of instants (UTC) falling in each week of ``grid``; index = week labels."""
     buckets = bucket_index(instants, grid.starts, grid.ends)
-    counts = np.bincount(buckets[buckets >= 0], minlength=len(grid)) if len(grid) else np.array([], int)
+    counts = (
+        np.bincount(buckets[buckets >= 0], minlength=len(grid)) if len(grid) else np.array([], int)
+    )
     return pd.Series(counts.astype("int64"), index=grid.labels, name="count")
 
 
-def straight_likelihood(counts: pd.Series, complete: np.ndarray, levels: Sequence[int] = LEVELS) -> dict[int, float]:
+def straight_likelihood(
+    counts: pd.Series, complete: np.ndarray, levels: Sequence[int] = LEVELS
+) -> dict[int, float]:
     """Likelihood over every complete week of ``counts`` (NaN when none is complete)."""
     return likelihood(counts.to_numpy()[np.asarray(complete, dtype=bool)], levels)
 
@@ -32,7 +36,9 @@ def rolling_likelihood(
     values = counts.to_numpy(dtype=float)
     out = {level: np.full(len(values), np.nan) for level in levels}
     for j in np.flatnonzero(complete):
-        window_values = values[max(0, j - window + 1) : j + 1][complete[max(0, j - window + 1) : j + 1]]
+        window_values = values[max(0, j - window + 1) : j + 1][
+            complete[max(0, j - window + 1) : j + 1]
+        ]
         for level, value in likelihood(window_values, levels).items():
             out[level][j] = value
     return pd.DataFrame(out, index=counts.index)

@@ -25,7 +25,9 @@ def working_clock(instants: pd.Series | pd.DatetimeIndex, tz: str) -> np.ndarray
     safe = np.where(missing, np.datetime64(0, "ns"), ns)
     days = safe.astype("datetime64[D]")
     business_days = np.busday_count(_EPOCH_DAY, days).astype(float)
-    seconds_into_day = (safe - days.astype("datetime64[ns]")).astype("timedelta64[ns]").astype(np.int64) / 1e9
+    seconds_into_day = (safe - days.astype("datetime64[ns]")).astype("timedelta64[ns]").astype(
+        np.int64
+    ) / 1e9
     clock = business_days * SECONDS_PER_DAY + np.where(np.is_busday(days), seconds_into_day, 0.0)
     return np.where(missing, np.nan, clock)
 

@@ -22,7 +22,9 @@ def make_engine(url: str) -> Engine:
     if url.startswith("postgresql://") or url.startswith("postgres://"):
         url = "postgresql+psycopg://" + url.split("://", 1)[1]
     if not (url.startswith("sqlite") or url.startswith("postgresql")):
-        raise ConfigError(f"unsupported database URL scheme in {url.split(':', 1)[0]!r}: use sqlite:/// or postgresql://")
+        raise ConfigError(
+            f"unsupported database URL scheme in {url.split(':', 1)[0]!r}: use sqlite:/// or postgresql://"
+        )
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
@@ -38,26 +40,34 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
-def upsert(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]], keys: Iterable[str]) -> int:
+def upsert(
+    conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]], keys: Iterable[str]
+) -> int:
     """Insert rows, updating every non-key column of rows whose keys already exist."""
     if not rows:
         return 0
     try:
         insert = _INSERT[conn.dialect.name]
     except KeyError:
-        raise ConfigError(f"unsupported database dialect {conn.dialect.name!r}; use sqlite or postgresql") from None
+        raise ConfigError(
+            f"unsupported database dialect {conn.dialect.name!r}; use sqlite or postgresql"
+        ) from None
     keys = list(keys)
     stmt = insert(table)
     columns = [c.name for c in table.columns if c.name not in keys and c.name in rows[0]]
     if columns:
-        stmt = stmt.on_conflict_do_update(index_elements=keys, set_={c: stmt.excluded[c] for c in columns})
+        stmt = stmt.on_conflict_do_update(
+            index_elements=keys, set_={c: stmt.excluded[c] for c in columns}
+        )
     else:
         stmt = stmt.on_conflict_do_nothing(index_elements=keys)
     conn.execute(stmt, list(rows))
     return len(rows)
 
 
-def update_rows(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]], keys: Iterable[str]) -> int:
+def update_rows(
+    conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]], keys: Iterable[str]
+) -> int:
     """Update existing rows (matched on ``keys``) with the other values of each row."""
     if not rows:
         return 0
@@ -68,7 +78,9 @@ def update_rows(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]
         .where(*[table.c[k] == bindparam(f"key_{k}") for k in keys])
         .values({c: bindparam(f"value_{c}") for c in columns})
     )
-    params = [{**{f"key_{k}": r[k] for k in keys}, **{f"value_{c}": r[c] for c in columns}} for r in rows]
+    params = [
+        {**{f"key_{k}": r[k] for k in keys}, **{f"value_{c}": r[c] for c in columns}} for r in rows
+    ]
     conn.execute(stmt, params)
     return len(rows)
 

@@ -41,13 +41,32 @@ def save_issues(
     ids = [str(row["issue_id"]) for row in issues]
     existing = _existing_ids(conn, board.id, ids)
     derived, state_rows = _derive(board, issues, transitions, workflow)
-    rows = [{**row, "board_id": board.id, "issue_id": str(row["issue_id"]), **derived.get(str(row["issue_id"]), {})} for row in issues]
+    rows = [
+        {
+            **row,
+            "board_id": board.id,
+            "issue_id": str(row["issue_id"]),
+            **derived.get(str(row["issue_id"]), {}),
+        }
+        for row in issues
+    ]
     upsert(conn, s.issue, rows, ["board_id", "issue_id"])
     for chunk in _chunks(ids):
-        conn.execute(delete(s.transition).where(s.transition.c.board_id == board.id, s.transition.c.issue_id.in_(chunk)))
-        conn.execute(delete(s.issue_state_time).where(s.issue_state_time.c.board_id == board.id, s.issue_state_time.c.issue_id.in_(chunk)))
+        conn.execute(
+            delete(s.transition).where(
+                s.transition.c.board_id == board.id, s.transition.c.issue_id.in_(chunk)
+            )
+        )
+        conn.execute(
+            delete(s.issue_state_time).where(
+                s.issue_state_time.c.board_id == board.id, s.issue_state_time.c.issue_id.in_(chunk)
+            )
+        )
     if transitions:
-        conn.execute(insert(s.transition), [{**t, "board_id": board.id, "issue_id": str(t["issue_id"])} for t in transitions])
+        conn.execute(
+            insert(s.transition),
+            [{**t, "board_id": board.id, "issue_id": str(t["issue_id"])} for t in transitions],
+        )
     if state_rows:
         conn.execute(insert(s.issue_state_time), state_rows)
     return SaveCounts(added=len(set(ids) - existing), updated=len(set(ids) & existing))
@@ -57,17 +76,31 @@ def rederive_board(conn: Connection, board: Board) -> int:
     """Re-derive every issue of the board after its work states, interval, abandoned
     resolutions, working-days flag or time zone changed. Returns the issue count."""
     workflow = get_workflow(conn, board.id)
-    issues = pd.read_sql(select(s.issue.c.issue_id, s.issue.c.created, s.issue.c.status_id, s.issue.c.resolution).where(s.issue.c.board_id == board.id), conn)
+    issues = pd.read_sql(
+        select(
+            s.issue.c.issue_id, s.issue.c.created, s.issue.c.status_id, s.issue.c.resolution
+        ).where(s.issue.c.board_id == board.id),
+        conn,
+    )
     if issues.empty:
         return 0
     transitions = pd.read_sql(
-        select(s.transition.c.issue_id, s.transition.c.seq, s.transition.c.at, s.transition.c.from_status_id, s.transition.c.to_status_id).where(s.transition.c.board_id == board.id),
+        select(
+            s.transition.c.issue_id,
+            s.transition.c.seq,
+            s.transition.c.at,
+            s.transition.c.from_status_id,
+            s.transition.c.to_status_id,
+        ).where(s.transition.c.board_id == board.id),
         conn,
     )
     issues["created"] = pd.to_datetime(issues["created"], utc=True)
     transitions["at"] = pd.to_datetime(transitions["at"], utc=True)
     derived, state_rows = _derive_frames(board, issues, transitions, workflow)
-    rows = [{"board_id": board.id, "issue_id": issue_id, **values} for issue_id, values in derived.items()]
+    rows = [
+        {"board_id": board.id, "issue_id": issue_id, **values}
+        for issue_id, values in derived.items()
+    ]
     update_rows(conn, s.issue, rows, ["board_id", "issue_id"])
     conn.execute(delete(s.issue_state_time).where(s.issue_state_time.c.board_id == board.id))
     if state_rows:
@@ -75,7 +108,9 @@ def rederive_board(conn: Connection, board: Board) -> int:
     return len(rows)
 
 
-def _derive(board: Board, issues: Sequence[dict], transitions: Sequence[dict], workflow: Workflow | None):
+def _derive(
+    board: Board, issues: Sequence[dict], transitions: Sequence[dict], workflow: Workflow | None
+):
     issue_frame = pd.DataFrame(
         {
             "issue_id": [str(r["issue_id"]) for r in issues],
@@ -96,7 +131,9 @@ def _derive(board: Board, issues: Sequence[dict], transitions: Sequence[dict], w
     return _derive_frames(board, issue_frame, transition_frame, workflow)
 
 
-def _derive_frames(board: Board, issues: pd.DataFrame, transitions: pd.DataFrame, workflow: Workflow | None):
+def _derive_frames(
+    board: Board, issues: pd.DataFrame, transitions: pd.DataFrame, workflow: Workflow | None
+):
     if workflow is None:
         empty = dict.fromkeys(DERIVED)
         return {str(i): dict(empty) for i in issues["issue_id"]}, []
@@ -115,8 +152,17 @@ def _derive_frames(board: Board, issues: pd.DataFrame, transitions: pd.DataFrame
         }
     st = result.state_times
     state_rows = [
-        {"board_id": board.id, "issue_id": i, "position": int(p), "state": n, "days": float(d), "working_days": float(w)}
-        for i, n, p, d, w in zip(st["issue_id"], st["state"], st["position"], st["days"], st["working_days"], strict=True)
+        {
+            "board_id": board.id,
+            "issue_id": i,
+            "position": int(p),
+            "state": n,
+            "days": float(d),
+            "working_days": float(w),
+        }
+        for i, n, p, d, w in zip(
+            st["issue_id"], st["state"], st["position"], st["days"], st["working_days"], strict=True
+        )
     ]
     return derived, state_rows
 
@@ -132,7 +178,13 @@ def _float(value) -> float | None:
 def _existing_ids(conn: Connection, board_id: int, ids: list[str]) -> set[str]:
     found: set[str] = set()
     for chunk in _chunks(ids):
-        found |= set(conn.execute(select(s.issue.c.issue_id).where(s.issue.c.board_id == board_id, s.issue.c.issue_id.in_(chunk))).scalars())
+        found |= set(
+            conn.execute(
+                select(s.issue.c.issue_id).where(
+                    s.issue.c.board_id == board_id, s.issue.c.issue_id.in_(chunk)
+                )
+            ).scalars()
+        )
     return found
 
 
@@ -145,7 +197,17 @@ def delete_issues(conn: Connection, board_id: int, issue_ids: Sequence[str]) -> 
     """Remove issues (deleted in Jira or gone from the JQL) with their history."""
     removed = 0
     for chunk in _chunks([str(i) for i in issue_ids]):
-        conn.execute(delete(s.issue_state_time).where(s.issue_state_time.c.board_id == board_id, s.issue_state_time.c.issue_id.in_(chunk)))
-        conn.execute(delete(s.transition).where(s.transition.c.board_id == board_id, s.transition.c.issue_id.in_(chunk)))
-        removed += conn.execute(delete(s.issue).where(s.issue.c.board_id == board_id, s.issue.c.issue_id.in_(chunk))).rowcount
+        conn.execute(
+            delete(s.issue_state_time).where(
+                s.issue_state_time.c.board_id == board_id, s.issue_state_time.c.issue_id.in_(chunk)
+            )
+        )
+        conn.execute(
+            delete(s.transition).where(
+                s.transition.c.board_id == board_id, s.transition.c.issue_id.in_(chunk)
+            )
+        )
+        removed += conn.execute(
+            delete(s.issue).where(s.issue.c.board_id == board_id, s.issue.c.issue_id.in_(chunk))
+        ).rowcount
     return removed

@@ -11,7 +11,9 @@ from vger.store import schema as s
 from vger.store.db import upsert
 
 
-def save_pull_requests(conn: Connection, repo_id: int, rows: Sequence[dict[str, Any]]) -> tuple[int, int]:
+def save_pull_requests(
+    conn: Connection, repo_id: int, rows: Sequence[dict[str, Any]]
+) -> tuple[int, int]:
     """Upsert pull requests (dicts of ``pull_request`` columns); returns (added, updated)."""
     if not rows:
         return 0, 0
@@ -19,7 +21,13 @@ def save_pull_requests(conn: Connection, repo_id: int, rows: Sequence[dict[str, 
     existing: set[int] = set()
     for k in range(0, len(numbers), 500):
         chunk = numbers[k : k + 500]
-        existing |= set(conn.execute(select(s.pull_request.c.number).where(s.pull_request.c.repo_id == repo_id, s.pull_request.c.number.in_(chunk))).scalars())
+        existing |= set(
+            conn.execute(
+                select(s.pull_request.c.number).where(
+                    s.pull_request.c.repo_id == repo_id, s.pull_request.c.number.in_(chunk)
+                )
+            ).scalars()
+        )
     upsert(conn, s.pull_request, [{**r, "repo_id": repo_id} for r in rows], ["repo_id", "number"])
     return len(set(numbers) - existing), len(set(numbers) & existing)
 

@@ -14,7 +14,19 @@ from sqlalchemy import Connection, and_, literal, select, true
 from vger.store import schema as s
 from vger.store.boards import Board
 
-ITEM_COLUMNS = ["issue_id", "key", "issue_type", "summary", "created", "start", "done", "outcome", "lead_time", "status_name", "resolution"]
+ITEM_COLUMNS = [
+    "issue_id",
+    "key",
+    "issue_type",
+    "summary",
+    "created",
+    "start",
+    "done",
+    "outcome",
+    "lead_time",
+    "status_name",
+    "resolution",
+]
 
 
 def _utc(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
@@ -27,7 +39,9 @@ def type_filter(board: Board, types: Sequence[str] | None):
     """SQL condition on ``issue``: sub-tasks per the board, work types when given."""
     cond = true() if board.include_subtasks else s.issue.c.is_subtask.is_(False)
     if types:
-        members = select(s.work_type.c.issue_type).where(s.work_type.c.board_id == board.id, s.work_type.c.name.in_(list(types)))
+        members = select(s.work_type.c.issue_type).where(
+            s.work_type.c.board_id == board.id, s.work_type.c.name.in_(list(types))
+        )
         cond = and_(cond, s.issue.c.issue_type.in_(members))
     return cond
 
@@ -37,26 +51,51 @@ def issue_items(conn: Connection, board: Board, types: Sequence[str] | None = No
     ``lead_time`` is calendar or working days per the board option."""
     lead = s.issue.c.lead_time_working_days if board.working_days else s.issue.c.lead_time_days
     stmt = select(
-        s.issue.c.issue_id, s.issue.c.key, s.issue.c.issue_type, s.issue.c.summary, s.issue.c.created,
-        s.issue.c.start, s.issue.c.done, s.issue.c.outcome, lead.label("lead_time"), s.issue.c.status_name, s.issue.c.resolution,
+        s.issue.c.issue_id,
+        s.issue.c.key,
+        s.issue.c.issue_type,
+        s.issue.c.summary,
+        s.issue.c.created,
+        s.issue.c.start,
+        s.issue.c.done,
+        s.issue.c.outcome,
+        lead.label("lead_time"),
+        s.issue.c.status_name,
+        s.issue.c.resolution,
     ).where(s.issue.c.board_id == board.id, type_filter(board, types))
     frame = pd.read_sql(stmt, conn)
     return _utc(frame, "created", "start", "done")
 
 
-def completed_state_times(conn: Connection, board: Board, start: datetime, end: datetime, types: Sequence[str] | None = None) -> pd.DataFrame:
+def completed_state_times(
+    conn: Connection,
+    board: Board,
+    start: datetime,
+    end: datetime,
+    types: Sequence[str] | None = None,
+) -> pd.DataFrame:
     """Time per work state (``days``, per the board option) of issues completed in [start, end)."""
     days = s.issue_state_time.c.working_days if board.working_days else s.issue_state_time.c.days
     st = s.issue_state_time
     stmt = (
         select(st.c.issue_id, st.c.state, st.c.position, days.label("days"))
-        .join(s.issue, and_(s.issue.c.board_id == st.c.board_id, s.issue.c.issue_id == st.c.issue_id))
-        .where(st.c.board_id == board.id, s.issue.c.outcome == "completed", s.issue.c.done >= start, s.issue.c.done < end, type_filter(board, types))
+        .join(
+            s.issue, and_(s.issue.c.board_id == st.c.board_id, s.issue.c.issue_id == st.c.issue_id)
+        )
+        .where(
+            st.c.board_id == board.id,
+            s.issue.c.outcome == "completed",
+            s.issue.c.done >= start,
+            s.issue.c.done < end,
+            type_filter(board, types),
+        )
     )
     return pd.read_sql(stmt, conn)
 
 
-def issue_transitions(conn: Connection, board: Board, types: Sequence[str] | None = None) -> pd.DataFrame:
+def issue_transitions(
+    conn: Connection, board: Board, types: Sequence[str] | None = None
+) -> pd.DataFrame:
     """Status history of the board's (filtered) issues: issue_id, seq, at, from/to status id."""
     t = s.transition
     stmt = (
@@ -67,9 +106,13 @@ def issue_transitions(conn: Connection, board: Board, types: Sequence[str] | Non
     return _utc(pd.read_sql(stmt, conn), "at")
 
 
-def issue_states(conn: Connection, board: Board, types: Sequence[str] | None = None) -> pd.DataFrame:
+def issue_states(
+    conn: Connection, board: Board, types: Sequence[str] | None = None
+) -> pd.DataFrame:
     """issue_id, created, status_id of the board's (filtered) issues (for cumulative flow)."""
-    stmt = select(s.issue.c.issue_id, s.issue.c.created, s.issue.c.status_id).where(s.issue.c.board_id == board.id, type_filter(board, types))
+    stmt = select(s.issue.c.issue_id, s.issue.c.created, s.issue.c.status_id).where(
+        s.issue.c.board_id == board.id, type_filter(board, types)
+    )
     return _utc(pd.read_sql(stmt, conn), "created")
 
 
@@ -80,9 +123,19 @@ def pull_items(conn: Connection, board: Board, repos: Sequence[str] | None = Non
     pr = s.pull_request
     stmt = (
         select(
-            (s.repo.c.full_name + literal("#") + pr.c.number.cast(s.String)).label("key"), s.repo.c.full_name.label("repo"),
-            pr.c.number, pr.c.title, pr.c.author, pr.c.state, pr.c.draft, pr.c.created, pr.c.merged, pr.c.closed,
-            pr.c.additions, pr.c.deletions, pr.c.url,
+            (s.repo.c.full_name + literal("#") + pr.c.number.cast(s.String)).label("key"),
+            s.repo.c.full_name.label("repo"),
+            pr.c.number,
+            pr.c.title,
+            pr.c.author,
+            pr.c.state,
+            pr.c.draft,
+            pr.c.created,
+            pr.c.merged,
+            pr.c.closed,
+            pr.c.additions,
+            pr.c.deletions,
+            pr.c.url,
         )
         .join(s.repo, s.repo.c.id == pr.c.repo_id)
         .where(s.repo.c.board_id == board.id)
@@ -105,5 +158,10 @@ def pull_items(conn: Connection, board: Board, repos: Sequence[str] | None = Non
 
 def board_tags(conn: Connection, board: Board) -> pd.DataFrame:
     """Every git tag of the board's repositories: ``repo``, ``name``, ``at`` (UTC)."""
-    stmt = select(s.repo.c.full_name.label("repo"), s.tag.c.name, s.tag.c.at).join(s.repo, s.repo.c.id == s.tag.c.repo_id).where(s.repo.c.board_id == board.id).order_by(s.tag.c.at)
+    stmt = (
+        select(s.repo.c.full_name.label("repo"), s.tag.c.name, s.tag.c.at)
+        .join(s.repo, s.repo.c.id == s.tag.c.repo_id)
+        .where(s.repo.c.board_id == board.id)
+        .order_by(s.tag.c.at)
+    )
     return _utc(pd.read_sql(stmt, conn), "at")

@@ -165,7 +165,9 @@ transition = Table(
     Column("to_status_id", String(64), nullable=True),
     Column("from_status", String(200), nullable=True),
     Column("to_status", String(200), nullable=True),
-    ForeignKeyConstraint(["board_id", "issue_id"], ["issue.board_id", "issue.issue_id"], ondelete="CASCADE"),
+    ForeignKeyConstraint(
+        ["board_id", "issue_id"], ["issue.board_id", "issue.issue_id"], ondelete="CASCADE"
+    ),
 )
 
 issue_state_time = Table(
@@ -177,7 +179,9 @@ issue_state_time = Table(
     Column("state", String(200), nullable=False),
     Column("days", Float, nullable=False),
     Column("working_days", Float, nullable=False),
-    ForeignKeyConstraint(["board_id", "issue_id"], ["issue.board_id", "issue.issue_id"], ondelete="CASCADE"),
+    ForeignKeyConstraint(
+        ["board_id", "issue_id"], ["issue.board_id", "issue.issue_id"], ondelete="CASCADE"
+    ),
 )
 
 pull_request = Table(

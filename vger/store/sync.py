@@ -16,11 +16,22 @@ from vger.store.schema import utcnow
 
 def start_run(conn: Connection, source: str, scope: str, board_id: int | None = None) -> int:
     """Record a run as ``running``; returns its id."""
-    result = conn.execute(insert(s.sync).values(source=source, scope=scope, board_id=board_id, started=utcnow(), status="running"))
+    result = conn.execute(
+        insert(s.sync).values(
+            source=source, scope=scope, board_id=board_id, started=utcnow(), status="running"
+        )
+    )
     return int(result.inserted_primary_key[0])
 
 
-def checkpoint(conn: Connection, run_id: int, *, watermark: datetime | None = None, cursor: str | None = None, counts: dict[str, Any] | None = None) -> None:
+def checkpoint(
+    conn: Connection,
+    run_id: int,
+    *,
+    watermark: datetime | None = None,
+    cursor: str | None = None,
+    counts: dict[str, Any] | None = None,
+) -> None:
     """Advance a run's watermark / cursor; call inside the transaction that wrote the rows."""
     values: dict[str, Any] = {"cursor": cursor}
     if watermark is not None:
@@ -30,7 +41,15 @@ def checkpoint(conn: Connection, run_id: int, *, watermark: datetime | None = No
     conn.execute(update(s.sync).where(s.sync.c.id == run_id).values(**values))
 
 
-def finish_run(conn: Connection, run_id: int, status: str, *, counts: dict[str, Any] | None = None, error: str | None = None, watermark: datetime | None = None) -> None:
+def finish_run(
+    conn: Connection,
+    run_id: int,
+    status: str,
+    *,
+    counts: dict[str, Any] | None = None,
+    error: str | None = None,
+    watermark: datetime | None = None,
+) -> None:
     values: dict[str, Any] = {"status": status, "finished": utcnow(), "error": error}
     if counts is not None:
         values["counts"] = json.dumps(counts)
@@ -45,12 +64,17 @@ def last_watermark(conn: Connection, source: str, scope: str) -> datetime | None
     """The newest watermark any run of this scope committed (a failed run's too: its
     committed pages are in the store)."""
     row = conn.execute(
-        select(s.sync.c.watermark).where(s.sync.c.source == source, s.sync.c.scope == scope, s.sync.c.watermark.is_not(None)).order_by(desc(s.sync.c.watermark)).limit(1)
+        select(s.sync.c.watermark)
+        .where(s.sync.c.source == source, s.sync.c.scope == scope, s.sync.c.watermark.is_not(None))
+        .order_by(desc(s.sync.c.watermark))
+        .limit(1)
     ).first()
     return row[0] if row else None
 
 
-def runs(conn: Connection, source: str | None = None, scope: str | None = None, limit: int = 20) -> list[dict[str, Any]]:
+def runs(
+    conn: Connection, source: str | None = None, scope: str | None = None, limit: int = 20
+) -> list[dict[str, Any]]:
     """Recent runs, newest first, with counts decoded."""
     stmt = select(s.sync).order_by(desc(s.sync.c.id)).limit(limit)
     if source:
@@ -67,23 +91,40 @@ def runs(conn: Connection, source: str | None = None, scope: str | None = None, 
 
 def last_success(conn: Connection, board_id: int) -> datetime | None:
     """When the newest successful run touching this board finished (cache version)."""
-    row = conn.execute(select(s.sync.c.finished).where(s.sync.c.board_id == board_id, s.sync.c.status == "ok").order_by(desc(s.sync.c.finished)).limit(1)).first()
+    row = conn.execute(
+        select(s.sync.c.finished)
+        .where(s.sync.c.board_id == board_id, s.sync.c.status == "ok")
+        .order_by(desc(s.sync.c.finished))
+        .limit(1)
+    ).first()
     return row[0] if row else None
 
 
-def acquire_lock(conn: Connection, scope: str, owner: str, stale_after: timedelta = timedelta(hours=6)) -> None:
+def acquire_lock(
+    conn: Connection, scope: str, owner: str, stale_after: timedelta = timedelta(hours=6)
+) -> None:
     """Take the lock of ``scope`` or raise :class:`LockedError`. A lock older than
     ``stale_after`` (its holder died) is taken over. Commit right after."""
     now = utcnow()
-    conn.execute(delete(s.sync_lock).where(s.sync_lock.c.scope == scope, s.sync_lock.c.acquired < now - stale_after))
+    conn.execute(
+        delete(s.sync_lock).where(
+            s.sync_lock.c.scope == scope, s.sync_lock.c.acquired < now - stale_after
+        )
+    )
     try:
         with conn.begin_nested():
             conn.execute(insert(s.sync_lock).values(scope=scope, owner=owner, acquired=now))
     except IntegrityError:
-        holder = conn.execute(select(s.sync_lock.c.owner, s.sync_lock.c.acquired).where(s.sync_lock.c.scope == scope)).first()
+        holder = conn.execute(
+            select(s.sync_lock.c.owner, s.sync_lock.c.acquired).where(s.sync_lock.c.scope == scope)
+        ).first()
         since = f" since {holder[1]:%Y-%m-%d %H:%M} UTC" if holder else ""
-        raise LockedError(f"{scope}: another sync is running ({holder[0] if holder else 'unknown'}{since}); try again when it ends") from None
+        raise LockedError(
+            f"{scope}: another sync is running ({holder[0] if holder else 'unknown'}{since}); try again when it ends"
+        ) from None
 
 
 def release_lock(conn: Connection, scope: str, owner: str) -> None:
-    conn.execute(delete(s.sync_lock).where(s.sync_lock.c.scope == scope, s.sync_lock.c.owner == owner))
+    conn.execute(
+        delete(s.sync_lock).where(s.sync_lock.c.scope == scope, s.sync_lock.c.owner == owner)
+    )

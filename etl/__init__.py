@@ -1,0 +1,1 @@
+"""Extract from Jira and GitHub, transform (pure), load into the store."""

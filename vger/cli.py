@@ -1,0 +1,169 @@
+"""The ``vger`` command: wires settings, store, ETL and web together (click)."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from vger import __version__
+from vger.config import Settings
+from vger.errors import VgerError
+
+log = logging.getLogger("vger")
+
+
+class VgerGroup(click.Group):
+    """Turns a :class:`VgerError` into one clear line and exit code 1."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except VgerError as exc:
+            raise click.ClickException(str(exc)) from None
+
+
+def _engine(settings: Settings):
+    from vger.store.db import make_engine, upgrade
+
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    return engine
+
+
+def _logging(verbose: int) -> None:
+    level = logging.WARNING - 10 * min(verbose, 2)
+    logging.basicConfig(
+        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
+
+
+@click.group(cls=VgerGroup)
+@click.version_option(__version__, prog_name="vger")
+@click.option("-v", "--verbose", count=True, help="More log lines (-v info, -vv debug).")
+@click.pass_context
+def cli(ctx: click.Context, verbose: int) -> None:
+    """Vger: throughput, variation, backlog growth and lead time for your team."""
+    _logging(verbose)
+    ctx.obj = Settings()
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8050, show_default=True, type=int)
+@click.option(
+    "--db",
+    "db_path",
+    default="vger-demo.db",
+    show_default=True,
+    type=click.Path(dir_okay=False),
+    help="SQLite file the demo data is written to (rebuilt on each start).",
+)
+@click.option("--seed", default=7, show_default=True, type=int, help="Seed of the team simulator.")
+@click.option(
+    "--serve/--no-serve", default=True, help="Serve the dashboard after building the demo store."
+)
+@click.pass_obj
+def demo(settings: Settings, host: str, port: int, db_path: str, seed: int, serve: bool) -> None:
+    """Build a demo store of a simulated team (two years) and serve the dashboard."""
+    from vger.demo import build_demo
+
+    started = time.perf_counter()
+    path = Path(db_path)
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    demo_settings = settings.model_copy(update={"database_url": f"sqlite:///{path}"})
+    engine = _engine(demo_settings)
+    summary = build_demo(engine, seed=seed)
+    click.echo(f"Demo store {path}: {summary} ({time.perf_counter() - started:.1f} s)")
+    if serve:
+        _serve(demo_settings, host, port, debug=False)
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8050, show_default=True, type=int)
+@click.option("--debug/--no-debug", default=False)
+@click.pass_obj
+def serve(settings: Settings, host: str, port: int, debug: bool) -> None:
+    """Serve the dashboard on the configured store (development server).
+
+    In production: gunicorn 'vger.web:create_app()' -w 2 -b 0.0.0.0:8050
+    """
+    _engine(settings)
+    _serve(settings, host, port, debug=debug)
+
+
+def _serve(settings: Settings, host: str, port: int, debug: bool) -> None:
+    from vger.web import create_app
+
+    app = create_app(settings)
+    click.echo(f"Vger dashboard on http://{host}:{port}/  (Ctrl+C to stop)")
+    app.run(host=host, port=port, debug=debug)
+
+
+@cli.group()
+def db() -> None:
+    """The store's schema."""
+
+
+@db.command("upgrade")
+@click.pass_obj
+def db_upgrade(settings: Settings) -> None:
+    """Create or migrate the schema to the newest version."""
+    _engine(settings)
+    click.echo("Schema is up to date.")
+
+
+@cli.group()
+def config() -> None:
+    """Effective settings."""
+
+
+@config.command("show")
+@click.pass_obj
+def config_show(settings: Settings) -> None:
+    """Print the effective settings, secrets masked."""
+    for name, value in settings.safe_dict().items():
+        click.echo(f"{name} = {value}")
+
+
+@cli.command()
+@click.option("--board", "board_slug", default=None, help="Only this board (default: every board).")
+@click.option(
+    "--full", is_flag=True, help="Re-sync everything instead of changes since the last run."
+)
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 32),
+    help="Boards synced in parallel.",
+)
+@click.option(
+    "--progress/--no-progress", default=None, help="Progress bars (default: on a terminal)."
+)
+@click.pass_obj
+def etl(
+    settings: Settings, board_slug: str | None, full: bool, workers: int, progress: bool | None
+) -> None:
+    """Pull Jira issues and GitHub pull requests and tags into the store."""
+    from etl.run import run_etl
+
+    engine = _engine(settings)
+    show = sys.stderr.isatty() if progress is None else progress
+    report = run_etl(
+        engine, settings, board_slug=board_slug, full=full, workers=workers, progress=show
+    )
+    click.echo(report.summary())
+    if not report.ok:
+        sys.exit(1)
+
+
+from vger.cli_config import board, team  # noqa: E402  (command groups defined in their own module)
+
+cli.add_command(team)
+cli.add_command(board)
