@@ -1,7 +1,7 @@
 """The four quadrants from one board's items: the series every quadrant chart draws.
 
 ``items`` has one row per issue (or pull request) of the board after the work-type
-filter, from the beginning of the data: ``key``, ``created``, ``done`` (UTC),
+filter, from the beginning of the data: ``issue_id`` (the id ``state_times`` use), ``key``, ``created``, ``done`` (UTC),
 ``outcome`` (``completed``, ``abandoned`` or ``rejected``; None while open) and
 ``lead_time`` (days; calendar or working per the board option).
 """
@@ -87,8 +87,10 @@ def issue_quadrant(
     by_state = pd.DataFrame(columns=["state", "position", *opts.levels])
     if state_times is not None and not state_times.empty:
         in_range = completed_in_range(completed, quadrant.grid)
+        # State times are keyed by Jira issue id (not by the issue key).
+        ids = in_range["issue_id"] if "issue_id" in in_range else in_range["key"]
         by_state = lead_time_by_state(
-            state_times[state_times["issue_id"].isin(in_range["key"])], opts.levels
+            state_times[state_times["issue_id"].astype(str).isin(ids.astype(str))], opts.levels
         )
     return quadrant, by_state
 
