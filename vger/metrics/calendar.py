@@ -24,7 +24,7 @@ def local_days(instants: pd.Series, tz: str) -> pd.Series:
 def week_labels(instants: pd.Series, tz: str) -> pd.Series:
     """Monday (tz-naive local midnight) of the week that contains each UTC instant."""
     days = local_days(instants, tz)
-    return days - pd.to_timedelta(days.dt.weekday, unit="D")
+    return days - pd.to_timedelta(days.dt.day_of_week, unit="D")
 
 
 def monday_of(day: pd.Timestamp) -> pd.Timestamp:

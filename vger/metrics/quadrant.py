@@ -1,9 +1,9 @@
 """The four quadrants from one board's items: the series every quadrant chart draws.
 
 ``items`` has one row per issue (or pull request) of the board after the work-type
-filter, from the beginning of the data: ``issue_id`` (the id ``state_times`` use), ``key``, ``created``, ``done`` (UTC),
-``outcome`` (``completed``, ``abandoned`` or ``rejected``; None while open) and
-``lead_time`` (days; calendar or working per the board option).
+filter, from the beginning of the data: ``issue_id`` (the id ``state_times`` use),
+``key``, ``created``, ``done`` (UTC), ``outcome`` (``completed``, ``abandoned`` or
+``rejected``; None while open) and ``lead_time`` (days; calendar or working per the board option).
 """
 
 from __future__ import annotations
@@ -54,11 +54,11 @@ def history_grid(items: pd.DataFrame, opts: QuadrantOptions) -> tuple[WeekGrid, 
     """Weeks from R-1 weeks before the range (not before the data's first week) to
     the range's end; returns the grid and the offset of the first displayed week."""
     display_first = monday_of(opts.first_day)
-    reach_back = display_first - (opts.window - 1) * WEEK
+    reach_back = display_first
     created = pd.to_datetime(items["created"], utc=True)
     if len(created.dropna()):
         data_first = monday_of(created.min().tz_convert(opts.tz).tz_localize(None))
-        reach_back = max(reach_back, min(data_first, display_first))
+        reach_back = max(display_first - (opts.window - 1) * WEEK, min(data_first, display_first))
     grid = week_grid(reach_back, opts.last_day, opts.tz, opts.now)
     offset = int(np.searchsorted(grid.labels.to_numpy(), np.datetime64(display_first)))
     return grid, offset
@@ -126,7 +126,10 @@ def weekly_quadrant(items: pd.DataFrame, opts: QuadrantOptions) -> Quadrant:
     for level in opts.levels:
         throughput[level] = lines[level].to_numpy()
     variation = rolling_variation(counts, grid.complete, opts.window).iloc[offset:]
-    complete_history = int(grid.complete[max(0, len(grid) - opts.window) :].sum())
+    # The window of the last complete week (an in-progress last week has no statistic).
+    done_weeks = np.flatnonzero(grid.complete)
+    last = int(done_weeks[-1]) if done_weeks.size else -1
+    complete_history = int(grid.complete[max(0, last - opts.window + 1) : last + 1].sum())
     return Quadrant(
         grid=display,
         throughput=throughput,
