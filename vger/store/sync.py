@@ -128,3 +128,28 @@ def release_lock(conn: Connection, scope: str, owner: str) -> None:
     conn.execute(
         delete(s.sync_lock).where(s.sync_lock.c.scope == scope, s.sync_lock.c.owner == owner)
     )
+
+
+def lock_owner(conn: Connection, scope: str) -> str | None:
+    """Who holds the lock of ``scope`` (None when free)."""
+    row = conn.execute(select(s.sync_lock.c.owner).where(s.sync_lock.c.scope == scope)).first()
+    return row[0] if row else None
+
+
+def break_lock(conn: Connection, scope: str, owner: str) -> bool:
+    """Remove a lock whose holder is known to be dead (e.g. killed). True if removed."""
+    result = conn.execute(
+        delete(s.sync_lock).where(s.sync_lock.c.scope == scope, s.sync_lock.c.owner == owner)
+    )
+    return bool(result.rowcount)
+
+
+def abandon_running(conn: Connection, source: str, scope: str, error: str) -> int:
+    """Mark runs of ``scope`` still ``running`` as failed (their process died); their
+    committed watermark stays the resume point. Call while holding the scope's lock."""
+    result = conn.execute(
+        update(s.sync)
+        .where(s.sync.c.source == source, s.sync.c.scope == scope, s.sync.c.status == "running")
+        .values(status="failed", finished=utcnow(), error=error)
+    )
+    return int(result.rowcount or 0)

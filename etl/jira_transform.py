@@ -1,0 +1,256 @@
+"""Jira JSON → store rows. Pure: no I/O, no clock.
+
+An issue document is what Jira's search or issue GET returns (REST v2 shapes, Cloud
+and Data Center alike): ``{"id", "key", "fields": {...}, "changelog": {...}}``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+# Fields the ETL asks for: everything the issue row needs, nothing else.
+FIELDS = (
+    "summary",
+    "issuetype",
+    "parent",
+    "status",
+    "resolution",
+    "resolutiondate",
+    "created",
+    "updated",
+)
+JQL_DATE = "%Y/%m/%d %H:%M"  # Jira's "yyyy/MM/dd HH:mm", read in the user's zone
+
+
+def parse_time(text: str | None) -> datetime | None:
+    """Jira's ``2021-06-18T18:41:29.398+0000`` (any offset) → UTC-aware datetime."""
+    if not text:
+        return None
+    value = datetime.fromisoformat(text)
+    if value.tzinfo is None:  # never sent by Jira; be safe and read it as UTC
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+def jira_time(value: datetime) -> str:
+    """UTC datetime → Jira's wire format (``2021-06-18T18:41:29.398+0000``)."""
+    value = value.astimezone(UTC)
+    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}+0000"
+
+
+@dataclass
+class IssueRows:
+    """Rows of one issue: the ``issue`` row, its transitions, the statuses it names."""
+
+    issue: dict[str, Any]
+    transitions: list[dict[str, Any]]
+    statuses: dict[str, dict[str, str | None]] = field(default_factory=dict)
+
+
+def changelog_state(doc: Mapping[str, Any]) -> tuple[bool, int, int]:
+    """(complete?, histories present, total) of an issue's embedded changelog.
+    A missing changelog (the server ignored ``expand``) is incomplete."""
+    changelog = doc.get("changelog")
+    if not isinstance(changelog, Mapping) or "histories" not in changelog:
+        return False, 0, -1
+    present = len(changelog.get("histories") or [])
+    total = changelog.get("total")
+    if total is None:  # DC single-issue GET: every history it has, no total
+        return True, present, present
+    return int(total) <= present, present, int(total)
+
+
+def merge_histories(*lists: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Union of changelog histories (deduplicated by id), oldest first. Embedded
+    changelogs are newest first, the paged endpoint oldest first: sort by time, then id."""
+    seen: dict[str, dict[str, Any]] = {}
+    anonymous: list[dict[str, Any]] = []
+    for histories in lists:
+        for h in histories or ():
+            hid = h.get("id")
+            if hid is None:
+                anonymous.append(dict(h))
+            else:
+                seen.setdefault(str(hid), dict(h))
+    merged = list(seen.values()) + anonymous
+    merged.sort(key=_history_order)
+    return merged
+
+
+def _history_order(h: Mapping[str, Any]):
+    hid = str(h.get("id") or "")
+    return (parse_time(h.get("created")) or datetime.min.replace(tzinfo=UTC), len(hid), hid)
+
+
+def _name(value: Any) -> str | None:
+    if isinstance(value, Mapping):
+        return value.get("name")
+    return value if isinstance(value, str) else None
+
+
+def _is_status(item: Mapping[str, Any]) -> bool:
+    if "fieldId" in item:
+        return item["fieldId"] == "status"
+    return item.get("field") == "status" and item.get("fieldtype", "jira") == "jira"
+
+
+def transform_issue(
+    doc: Mapping[str, Any], histories: Sequence[Mapping] | None = None
+) -> IssueRows:
+    """One issue document → rows. ``histories`` replaces the embedded changelog when the
+    full history was fetched separately. Transitions keep status ids and names; ``seq``
+    is changelog order, oldest first, items of one history consecutive."""
+    f = doc.get("fields") or {}
+    issue_id = str(doc["id"])
+    status = f.get("status") or {}
+    itype = f.get("issuetype") or {}
+    parent = f.get("parent") or {}
+    created = parse_time(f.get("created"))
+    if created is None:
+        raise ValueError(f"issue {doc.get('key')} has no created date")
+    statuses: dict[str, dict[str, str | None]] = {}
+    if status.get("id") is not None:
+        statuses[str(status["id"])] = {
+            "status_id": str(status["id"]),
+            "name": status.get("name") or str(status["id"]),
+            "category": (status.get("statusCategory") or {}).get("key"),
+        }
+    if histories is None:
+        histories = merge_histories((doc.get("changelog") or {}).get("histories") or [])
+    transitions: list[dict[str, Any]] = []
+    for h in histories:
+        at = None
+        for item in h.get("items") or ():
+            if not _is_status(item):
+                continue
+            if at is None:
+                at = parse_time(h.get("created"))
+            src, dst = item.get("from"), item.get("to")
+            src = None if src is None else str(src)
+            dst = None if dst is None else str(dst)
+            for sid, name in ((src, item.get("fromString")), (dst, item.get("toString"))):
+                if sid is not None and sid not in statuses:
+                    statuses[sid] = {"status_id": sid, "name": name or sid, "category": None}
+            transitions.append(
+                {
+                    "issue_id": issue_id,
+                    "seq": len(transitions),
+                    "at": at,
+                    "from_status_id": src,
+                    "to_status_id": dst,
+                    "from_status": item.get("fromString"),
+                    "to_status": item.get("toString"),
+                }
+            )
+    row = {
+        "issue_id": issue_id,
+        "key": doc.get("key") or issue_id,
+        "issue_type": _name(itype) or "Unknown",
+        "is_subtask": bool(itype.get("subtask", False)),
+        "parent_key": parent.get("key") if isinstance(parent, Mapping) else None,
+        "summary": f.get("summary") or "",
+        "status_id": str(status["id"]) if status.get("id") is not None else None,
+        "status_name": status.get("name"),
+        "resolution": _name(f.get("resolution")),
+        "created": created,
+        "updated": parse_time(f.get("updated")) or created,
+    }
+    return IssueRows(row, transitions, statuses)
+
+
+def initial_status(rows: IssueRows) -> str | None:
+    """The status an issue was created in: the ``from`` of its first status move, else
+    its current status."""
+    if rows.transitions and rows.transitions[0]["from_status_id"] is not None:
+        return rows.transitions[0]["from_status_id"]
+    return rows.issue["status_id"]
+
+
+# --- incremental JQL ------------------------------------------------------------------
+
+
+def since_clause(watermark: datetime, overlap: timedelta, user_tz: str | None) -> str:
+    """``updated >= "yyyy/MM/dd HH:mm"`` for ``watermark - overlap``, written in the
+    Jira user's zone (JQL dates are read in it) and floored to the minute."""
+    try:
+        zone = ZoneInfo(user_tz or "UTC")
+    except (KeyError, ValueError):
+        zone = ZoneInfo("UTC")
+    local = (watermark - overlap).astimezone(zone)
+    return f'updated >= "{local.strftime(JQL_DATE)}"'
+
+
+def search_jql(board_jql: str, since: str | None = None, order: str = "updated ASC") -> str:
+    """The board's JQL kept verbatim in parentheses, with the optional date clause.
+    A trailing ORDER BY of the board's JQL is dropped (ours decides the paging order)."""
+    inner = strip_order_by(board_jql)
+    jql = f"({inner})"
+    if since:
+        jql += f" AND {since}"
+    return f"{jql} ORDER BY {order}"
+
+
+def strip_order_by(jql: str) -> str:
+    text = jql.strip()
+    upper = text.upper()
+    k = upper.rfind("ORDER BY")
+    if k >= 0 and text[:k].count('"') % 2 == 0 and text[:k].count("'") % 2 == 0:
+        text = text[:k].rstrip()
+    return text
+
+
+# --- board defaults ---------------------------------------------------------------------
+
+
+def default_workflow(
+    config: Mapping[str, Any],
+) -> tuple[list[tuple[str, list[str]]], tuple[int, int]] | None:
+    """Work states from ``/rest/agile/1.0/board/{id}/configuration``: the columns in
+    order with their status ids (trailing columns without statuses dropped: Jira treats
+    the last column with statuses as Done) and the lead-time interval from the second
+    column to the one before the last. None when there are too few columns."""
+    columns = list((config.get("columnConfig") or {}).get("columns") or [])
+    while columns and not columns[-1].get("statuses"):
+        columns.pop()
+    states: list[tuple[str, list[str]]] = []
+    seen: set[str] = set()
+    names: set[str] = set()
+    for col in columns:
+        ids = [str(s["id"]) for s in col.get("statuses") or () if str(s.get("id")) not in seen]
+        seen.update(ids)
+        name = str(col.get("name") or f"Column {len(states) + 1}")
+        while name in names:
+            name += " (2)"
+        names.add(name)
+        states.append((name, ids))
+    n = len(states)
+    if n < 2:
+        return None
+    interval = (1, n - 2) if n >= 3 else (0, 0)
+    return states, interval
+
+
+WORK_TYPE_OF = {
+    "bug": "Defect",
+    "defect": "Defect",
+    "incident": "Defect",
+    "story": "Feature",
+    "user story": "Feature",
+    "feature": "Feature",
+    "new feature": "Feature",
+    "improvement": "Feature",
+    "enhancement": "Feature",
+}
+
+
+def default_work_types(issue_types: Iterable[str]) -> dict[str, list[str]]:
+    """Work types from the issue types seen: Bug → Defect; Story, New Feature,
+    Improvement → Feature; every other type is its own work type (Task, Epic, ...)."""
+    groups: dict[str, list[str]] = {}
+    for t in sorted(set(issue_types)):
+        groups.setdefault(WORK_TYPE_OF.get(t.strip().casefold(), t), []).append(t)
+    return groups

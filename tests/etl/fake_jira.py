@@ -1,0 +1,606 @@
+"""A fake Jira (Cloud or Data Center) on loopback that speaks the documented REST shapes.
+
+A real HTTP server (``ThreadingHTTPServer`` on port 0, in a thread) that the real
+``jira`` client talks to. It holds issues with their full status history and serves:
+
+- ``/rest/api/{2,3}/serverInfo``, ``myself`` (with ``timeZone``), ``field``
+- ``/rest/api/{2,3}/search`` (``startAt``/``maxResults``/``total``) — 410 Gone in Cloud mode
+- ``/rest/api/{2,3}/search/jql`` (``nextPageToken``/``isLast``) — Cloud only (404 in DC mode)
+- ``POST /rest/api/{2,3}/search/approximate-count`` — Cloud only
+- ``/rest/api/{2,3}/issue/{key}`` (``expand=changelog``)
+- ``/rest/api/{2,3}/issue/{key}/changelog`` (paged, oldest first) — 404 in DC mode
+- ``/rest/agile/1.0/board/{id}/configuration`` — 404 for unknown ids
+
+JQL: only what the ETL sends — ``(<board jql>) [AND updated >= "yyyy/MM/dd HH:mm"]
+[ORDER BY <field> ASC|DESC]``, the date read in the user's zone; a board JQL containing
+``NOPE`` is invalid (400 with ``errorMessages``). Knobs: embedded changelog size,
+ignore ``expand``, 429 / 500 for the next N requests, slow answers, hanging searches,
+issue updates and deletions between runs, and a request log.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import threading
+import time
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+from zoneinfo import ZoneInfo
+
+GONE = (
+    "The requested API has been removed. Please migrate to the /rest/api/3/search/jql API. "
+    "A full migration guideline is available at https://developer.atlassian.com/changelog/#CHANGE-2046"
+)
+CATEGORY = {"new": (2, "To Do"), "indeterminate": (4, "In Progress"), "done": (3, "Done")}
+
+
+def jira_time(value: datetime) -> str:
+    value = value.astimezone(UTC)
+    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}+0000"
+
+
+def parse_time(text: str) -> datetime:
+    return datetime.fromisoformat(text).astimezone(UTC)
+
+
+class FakeJira:
+    """State and knobs. ``url`` after :meth:`start`; use as a context manager."""
+
+    def __init__(
+        self,
+        mode: str = "cloud",
+        *,
+        user: str = "bot@example.com",
+        token: str = "s3cret-T0KEN-value",
+        tz: str = "Europe/Berlin",
+        embedded: int | None = None,
+    ):
+        assert mode in ("cloud", "dc")
+        self.mode = mode
+        self.user = user
+        self.token = token
+        self.tz = tz
+        self.embedded = embedded if embedded is not None else (40 if mode == "cloud" else 100)
+        self.ignore_expand = False
+        self.fail_429 = 0
+        self.retry_after = "1"
+        self.fail_500 = 0
+        self.slow = 0  # the next N requests sleep ``slow_seconds`` first
+        self.slow_seconds = 1.0
+        self.hang_after_search = None  # after this many search pages, searches hang
+        self.release = threading.Event()
+        self.issues: dict[str, dict[str, Any]] = {}  # key -> {"id","key","fields","histories"}
+        self.statuses: dict[str, tuple[str, str]] = {}  # id -> (name, category key)
+        self.boards: dict[int, dict[str, Any]] = {}
+        self.log: list[dict[str, Any]] = []
+        self.search_pages = 0
+        self._lock = threading.RLock()
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self.url = ""
+
+    # --- lifecycle ---------------------------------------------------------------------
+
+    def start(self) -> FakeJira:
+        fake = self
+
+        class Handler(_Handler):
+            server_fake = fake
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        return self
+
+    def stop(self) -> None:
+        self.release.set()
+        if self._server:
+            self._server.shutdown()
+            self._server.server_close()
+
+    def __enter__(self) -> FakeJira:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    # --- data --------------------------------------------------------------------------
+
+    def add_status(self, status_id: str, name: str, category: str = "indeterminate") -> None:
+        self.statuses[str(status_id)] = (name, category)
+
+    def add_issue(
+        self,
+        issue_id: str,
+        key: str,
+        *,
+        issue_type: str = "Story",
+        created: datetime,
+        status: str,
+        resolution: str | None = None,
+        summary: str = "",
+        subtask: bool = False,
+        moves: Iterable[tuple[datetime, str, str]] = (),
+        extra_items: bool = False,
+    ) -> dict[str, Any]:
+        """An issue created in the first move's ``from`` status; ``moves`` are
+        (at, from id, to id). ``updated`` is the newest of created and the moves."""
+        histories = []
+        hid = int(issue_id) * 1000
+        for at, a, b in moves:
+            hid += 1
+            items = [self._item(a, b)]
+            if extra_items:
+                items.insert(
+                    0,
+                    {
+                        "field": "Flagged",
+                        "fieldtype": "custom",
+                        "fieldId": "customfield_10021",
+                        "from": None,
+                        "fromString": None,
+                        "to": "[10019]",
+                        "toString": "Impediment",
+                    },
+                )
+            histories.append(
+                {
+                    "id": str(hid),
+                    "author": {"displayName": "Ann"},
+                    "created": jira_time(at),
+                    "items": items,
+                }
+            )
+        doc = {
+            "id": str(issue_id),
+            "key": key,
+            "fields": {
+                "summary": summary or f"{key} summary",
+                "issuetype": {"id": "1", "name": issue_type, "subtask": subtask},
+                "status": None,
+                "resolution": {"name": resolution} if resolution else None,
+                "resolutiondate": None,
+                "created": jira_time(created),
+                "updated": jira_time(created),
+                "parent": None,
+            },
+            "histories": histories,
+        }
+        with self._lock:
+            self.issues[key] = doc
+            self._refresh(doc, status)
+        return doc
+
+    def _item(self, a: str | None, b: str) -> dict[str, Any]:
+        return {
+            "field": "status",
+            "fieldtype": "jira",
+            "fieldId": "status",
+            "from": a,
+            "fromString": self.statuses.get(a, (a,))[0] if a else None,
+            "to": b,
+            "toString": self.statuses.get(b, (b,))[0],
+        }
+
+    def _refresh(self, doc: dict[str, Any], status: str) -> None:
+        name, cat = self.statuses.get(status, (status, "indeterminate"))
+        cid, cname = CATEGORY[cat]
+        doc["fields"]["status"] = {
+            "self": f"{self.url}/rest/api/2/status/{status}",
+            "id": status,
+            "name": name,
+            "statusCategory": {"id": cid, "key": cat, "name": cname},
+        }
+        times = [parse_time(doc["fields"]["created"])] + [
+            parse_time(h["created"]) for h in doc["histories"]
+        ]
+        doc["fields"]["updated"] = jira_time(max(times))
+        done = [
+            parse_time(h["created"])
+            for h in doc["histories"]
+            if any(self.statuses.get(i["to"], ("", ""))[1] == "done" for i in h["items"])
+        ]
+        doc["fields"]["resolutiondate"] = jira_time(done[-1]) if done and cat == "done" else None
+
+    def move(self, key: str, at: datetime, to: str, resolution: str | None = None) -> None:
+        """A status move made now in Jira (updates the issue's ``updated``)."""
+        with self._lock:
+            doc = self.issues[key]
+            frm = doc["fields"]["status"]["id"]
+            hid = max([int(h["id"]) for h in doc["histories"]] + [int(doc["id"]) * 1000]) + 1
+            doc["histories"].append(
+                {"id": str(hid), "created": jira_time(at), "items": [self._item(frm, to)]}
+            )
+            if resolution is not None:
+                doc["fields"]["resolution"] = {"name": resolution}
+            self._refresh(doc, to)
+
+    def delete(self, key: str) -> None:
+        with self._lock:
+            del self.issues[key]
+
+    def add_board(self, board_id: int, columns: list[tuple[str, list[str]]]) -> None:
+        self.boards[board_id] = {
+            "id": board_id,
+            "name": f"Board {board_id}",
+            "type": "kanban",
+            "self": f"{self.url}/rest/agile/1.0/board/{board_id}/configuration",
+            "location": {"type": "project", "key": "EX", "id": "10000"},
+            "filter": {"id": "10000"},
+            "columnConfig": {
+                "columns": [
+                    {
+                        "name": n,
+                        "statuses": [
+                            {"id": s, "self": f"{self.url}/rest/api/2/status/{s}"} for s in ids
+                        ],
+                    }
+                    for n, ids in columns
+                ],
+                "constraintType": "issueCount",
+            },
+            "ranking": {"rankCustomFieldId": 10019},
+        }
+
+    # --- introspection -----------------------------------------------------------------
+
+    @property
+    def count(self) -> int:
+        return len(self.log)
+
+    def paths(self) -> list[str]:
+        return [r["path"] for r in self.log]
+
+    def reset_log(self) -> None:
+        with self._lock:
+            self.log.clear()
+
+    # --- serving -----------------------------------------------------------------------
+
+    def rendered(
+        self, doc: dict[str, Any], fields: str | None, expand: bool, limit: int | None
+    ) -> dict:
+        out: dict[str, Any] = {
+            "expand": "renderedFields,names,changelog",
+            "id": doc["id"],
+            "self": f"{self.url}/rest/api/2/issue/{doc['id']}",
+            "key": doc["key"],
+        }
+        wanted = [f.strip() for f in (fields or "*all").split(",") if f.strip()]
+        if wanted == ["id"]:
+            return {"id": doc["id"]}
+        if "*all" in wanted or "*navigable" in wanted:
+            out["fields"] = dict(doc["fields"])
+        else:
+            out["fields"] = {k: v for k, v in doc["fields"].items() if k in wanted}
+        if expand and not self.ignore_expand:
+            newest = list(reversed(doc["histories"]))
+            shown = newest if limit is None else newest[:limit]
+            out["changelog"] = {
+                "startAt": 0,
+                "maxResults": len(shown),
+                "total": len(newest),
+                "histories": shown,
+            }
+        return out
+
+    def select(self, jql: str) -> list[dict[str, Any]]:
+        """The issues matching the JQL, ordered. Raises ValueError for invalid JQL."""
+        m = re.match(r"^\s*(.*?)\s*(?:ORDER BY\s+(\w+)\s*(ASC|DESC)?)?\s*$", jql, re.I | re.S)
+        body, order, direction = m.group(1), (m.group(2) or "created"), (m.group(3) or "DESC")
+        if "NOPE" in body:
+            raise ValueError("The value 'NOPE' does not exist for the field 'project'.")
+        if not body.strip():
+            raise ValueError(
+                "Unbounded JQL queries are not allowed here. Please add a search restriction to your query."
+            )
+        since = None
+        d = re.search(r'updated\s*>=\s*"(\d{4}/\d{2}/\d{2} \d{2}:\d{2})"', body)
+        if d:
+            local = datetime.strptime(d.group(1), "%Y/%m/%d %H:%M").replace(
+                tzinfo=ZoneInfo(self.tz)
+            )
+            since = local.astimezone(UTC)
+        project = re.search(r"project\s*=\s*(\w+)", body)
+        with self._lock:
+            docs = list(self.issues.values())
+        if project:
+            docs = [x for x in docs if x["key"].split("-")[0] == project.group(1)]
+        if since:
+            docs = [x for x in docs if parse_time(x["fields"]["updated"]) >= since]
+        field = order.lower()
+        if field in ("updated", "created"):
+            docs.sort(
+                key=lambda x: (parse_time(x["fields"][field]), int(x["id"])),
+                reverse=direction.upper() == "DESC",
+            )
+        else:
+            docs.sort(key=lambda x: int(x["id"]), reverse=direction.upper() == "DESC")
+        return docs
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server_fake: FakeJira
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args) -> None:  # quiet
+        pass
+
+    def do_GET(self) -> None:
+        self._serve("GET")
+
+    def do_POST(self) -> None:
+        self._serve("POST")
+
+    def _send(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
+        data = (body if isinstance(body, str) else json.dumps(body)).encode()
+        try:
+            self.send_response(status)
+            self.send_header(
+                "Content-Type",
+                "application/json;charset=UTF-8" if not isinstance(body, str) else "text/plain",
+            )
+            self.send_header("Content-Length", str(len(data)))
+            for k, v in (headers or {}).items():
+                self.send_header(k, v)
+            self.end_headers()
+            self.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
+    def _error(self, status: int, *messages: str, headers=None) -> None:
+        self._send(status, {"errorMessages": list(messages), "errors": {}}, headers)
+
+    def _authorized(self) -> bool:
+        fake = self.server_fake
+        header = self.headers.get("Authorization", "")
+        if fake.mode == "cloud":
+            expected = "Basic " + base64.b64encode(f"{fake.user}:{fake.token}".encode()).decode()
+            return header == expected
+        return header == f"Bearer {fake.token}"
+
+    def _serve(self, method: str) -> None:
+        fake = self.server_fake
+        parts = urlsplit(self.path)
+        path = parts.path
+        params = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+        body: dict[str, Any] = {}
+        length = int(self.headers.get("Content-Length") or 0)
+        if length:
+            try:
+                body = json.loads(self.rfile.read(length) or b"{}")
+            except ValueError:
+                body = {}
+        entry = {"method": method, "path": path, "params": params, "body": body, "status": None}
+        with fake._lock:
+            fake.log.append(entry)
+            slow = fake.slow > 0
+            fake.slow -= 1 if slow else 0
+            f429 = fake.fail_429 > 0
+            fake.fail_429 -= 1 if f429 else 0
+            f500 = fake.fail_500 > 0 and not f429
+            fake.fail_500 -= 1 if f500 else 0
+
+        def reply(status, payload, headers=None):
+            entry["status"] = status
+            self._send(status, payload, headers)
+
+        if slow:
+            time.sleep(fake.slow_seconds)
+        if f429:
+            return reply(
+                429, {"errorMessages": ["Rate limit exceeded."]}, {"Retry-After": fake.retry_after}
+            )
+        if f500:
+            return reply(500, {"errorMessages": ["Internal server error"], "errors": {}})
+        m = re.match(r"^/rest/api/(2|3|latest)/(.*)$", path)
+        a = re.match(r"^/rest/agile/1\.0/board/(\d+)/configuration$", path)
+        if m and m.group(2) == "serverInfo":
+            return reply(200, self._server_info())
+        if not self._authorized():
+            return reply(
+                401,
+                {
+                    "errorMessages": [
+                        "You are not authenticated. Authentication required to perform this operation."
+                    ],
+                    "errors": {},
+                },
+            )
+        if a:
+            board = fake.boards.get(int(a.group(1)))
+            if board is None:
+                return reply(
+                    404,
+                    {
+                        "errorMessages": [
+                            "Board does not exist or you do not have permission to see it."
+                        ],
+                        "errors": {},
+                    },
+                )
+            return reply(200, board)
+        if not m:
+            return reply(404, "null for uri: " + path)
+        rest = m.group(2)
+        if rest == "myself":
+            return reply(
+                200,
+                {
+                    "self": f"{fake.url}/rest/api/2/user",
+                    "emailAddress": fake.user,
+                    "name": fake.user,
+                    "accountId": "5b10a2844c20165700ede21g",
+                    "displayName": "Bot",
+                    "active": True,
+                    "timeZone": fake.tz,
+                    "locale": "en_US",
+                },
+            )
+        if rest == "field":
+            return reply(
+                200,
+                [
+                    {"id": "status", "name": "Status", "clauseNames": ["status"]},
+                    {"id": "updated", "name": "Updated", "clauseNames": ["updated", "updatedDate"]},
+                ],
+            )
+        if rest == "search":
+            if fake.mode == "cloud":
+                return reply(410, {"errorMessages": [GONE], "errors": {}})
+            return self._search_offset(reply, params if method == "GET" else body)
+        if rest == "search/jql":
+            if fake.mode != "cloud":
+                return reply(404, "null for uri: " + path)
+            return self._search_token(reply, params if method == "GET" else body)
+        if rest == "search/approximate-count" and method == "POST":
+            if fake.mode != "cloud":
+                return reply(404, "null for uri: " + path)
+            try:
+                return reply(200, {"count": len(fake.select(body.get("jql", "")))})
+            except ValueError as exc:
+                return reply(400, {"errorMessages": [str(exc)], "errors": {}})
+        c = re.match(r"^issue/([^/]+)/changelog$", rest)
+        if c:
+            if fake.mode != "cloud":
+                return reply(404, "null for uri: " + path)
+            doc = self._issue(c.group(1))
+            if doc is None:
+                return reply(
+                    404,
+                    {
+                        "errorMessages": [
+                            "Issue does not exist or you do not have permission to see it."
+                        ],
+                        "errors": {},
+                    },
+                )
+            start = int(params.get("startAt", 0))
+            size = min(int(params.get("maxResults", 100)), 100)
+            values = doc["histories"][start : start + size]
+            total = len(doc["histories"])
+            return reply(
+                200,
+                {
+                    "self": f"{fake.url}{self.path}",
+                    "maxResults": size,
+                    "startAt": start,
+                    "total": total,
+                    "isLast": start + size >= total,
+                    "values": values,
+                },
+            )
+        i = re.match(r"^issue/([^/]+)$", rest)
+        if i:
+            doc = self._issue(i.group(1))
+            if doc is None:
+                return reply(
+                    404,
+                    {
+                        "errorMessages": [
+                            "Issue does not exist or you do not have permission to see it."
+                        ],
+                        "errors": {},
+                    },
+                )
+            expand = "changelog" in params.get("expand", "")
+            return reply(200, fake.rendered(doc, params.get("fields"), expand, 100))
+        return reply(404, "null for uri: " + path)
+
+    def _issue(self, key_or_id: str):
+        fake = self.server_fake
+        with fake._lock:
+            for doc in fake.issues.values():
+                if key_or_id in (doc["key"], doc["id"]):
+                    return doc
+        return None
+
+    def _server_info(self) -> dict[str, Any]:
+        fake = self.server_fake
+        if fake.mode == "cloud":
+            return {
+                "baseUrl": fake.url,
+                "version": "1001.0.0-SNAPSHOT",
+                "versionNumbers": [1001, 0, 0],
+                "deploymentType": "Cloud",
+                "buildNumber": 100275,
+                "serverTitle": "Jira",
+                "defaultLocale": {"locale": "en_US"},
+            }
+        return {
+            "baseUrl": fake.url,
+            "version": "9.12.7",
+            "versionNumbers": [9, 12, 7],
+            "deploymentType": "Server",
+            "buildNumber": 9120007,
+            "serverTitle": "Jira",
+        }
+
+    def _hang(self) -> None:
+        fake = self.server_fake
+        with fake._lock:
+            fake.search_pages += 1
+            hang = fake.hang_after_search is not None and fake.search_pages > fake.hang_after_search
+        if hang:
+            fake.release.wait(60)
+
+    def _page_args(self, q):
+        fields = q.get("fields")
+        if isinstance(fields, list):
+            fields = ",".join(fields)
+        expand = q.get("expand") or ""
+        if isinstance(expand, list):
+            expand = ",".join(expand)
+        return fields, "changelog" in expand
+
+    def _search_offset(self, reply, q) -> None:
+        fake = self.server_fake
+        self._hang()
+        try:
+            docs = fake.select(str(q.get("jql", "")))
+        except ValueError as exc:
+            return reply(400, {"errorMessages": [str(exc)], "errors": {}})
+        fields, expand = self._page_args(q)
+        start = int(q.get("startAt", 0))
+        size = min(int(q.get("maxResults", 50)), 1000)
+        page = docs[start : start + size]
+        return reply(
+            200,
+            {
+                "expand": "schema,names",
+                "startAt": start,
+                "maxResults": size,
+                "total": len(docs),
+                "issues": [fake.rendered(d, fields, expand, fake.embedded) for d in page],
+            },
+        )
+
+    def _search_token(self, reply, q) -> None:
+        fake = self.server_fake
+        self._hang()
+        try:
+            docs = fake.select(str(q.get("jql", "")))
+        except ValueError as exc:
+            return reply(400, {"errorMessages": [str(exc)], "errors": {}})
+        fields, expand = self._page_args(q)
+        token = q.get("nextPageToken")
+        start = int(base64.urlsafe_b64decode(token.encode()).decode()) if token else 0
+        cap = 5000 if (fields or "id") in ("id", "key") else 100
+        size = min(int(q.get("maxResults", 50)), cap)
+        page = docs[start : start + size]
+        out: dict[str, Any] = {
+            "issues": [fake.rendered(d, fields or "id", expand, fake.embedded) for d in page]
+        }
+        if start + size < len(docs):
+            out["nextPageToken"] = base64.urlsafe_b64encode(str(start + size).encode()).decode()
+            out["isLast"] = False
+        else:
+            out["isLast"] = True
+        return reply(200, out)
