@@ -1,0 +1,102 @@
+"""The dashboard: a Dash 4 multi-page app on a Flask server, built by :func:`create_app`.
+
+Production: ``gunicorn 'vger.web:create_app()'``.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import Dash, Input, Output, dcc, html
+from flask import render_template
+from werkzeug.exceptions import HTTPException
+
+from vger.config import Settings
+from vger.store.db import make_engine
+from vger.web import components, routes
+from vger.web.pages import home, quadrant
+from vger.web.params import parse
+
+ROOT = Path(__file__).resolve().parents[2]
+log = logging.getLogger(__name__)
+
+PAGES = (
+    (home, "/", "Vger — teams and boards"),
+    (quadrant, "/quadrant", "Vger — four quadrants"),
+)
+
+
+def create_app(settings: Settings | None = None, *, engine=None) -> Dash:
+    """Build the dashboard for ``settings`` (default: from the environment)."""
+    settings = settings or Settings()
+    engine = engine or make_engine(settings.database_url)
+    app = Dash(
+        __name__,
+        use_pages=True,
+        pages_folder="",
+        assets_folder=str(ROOT / "static"),
+        external_stylesheets=[dbc.themes.BOOTSTRAP]
+        if not (ROOT / "static" / "bootstrap.min.css").exists()
+        else [],
+        title="Vger",
+        suppress_callback_exceptions=True,
+        update_title=None,
+    )
+    server = app.server
+    server.template_folder = str(ROOT / "templates")
+    server.extensions["vger"] = {"engine": engine, "settings": settings}
+    secret = settings.secret_key.get_secret_value() if settings.secret_key else None
+    server.secret_key = secret or _random_key()
+    server.register_blueprint(routes.bp)
+    _register_errors(server)
+    for module, path, title in PAGES:
+        dash.register_page(
+            module.__name__, path=path, title=title, name=title, layout=module.layout
+        )
+        if hasattr(module, "register"):
+            module.register(app)
+    app.layout = html.Div([dcc.Location(id="app-url"), components.navbar(), dash.page_container])
+    _register_nav(app)
+    return app
+
+
+def _random_key() -> str:
+    import secrets
+
+    return secrets.token_hex(32)
+
+
+def _register_nav(app: Dash) -> None:
+    @app.callback(
+        Output("nav-links", "children"), Input("app-url", "pathname"), Input("app-url", "search")
+    )
+    def nav_links(pathname, search):
+        params = parse(_qs(search)).params
+        return components.page_links(params.shared_query(), pathname or "/")
+
+
+def _qs(search: str | None) -> dict[str, list[str]]:
+    from urllib.parse import parse_qs
+
+    return parse_qs((search or "").lstrip("?"), keep_blank_values=True)
+
+
+def _register_errors(server) -> None:
+    @server.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        return render_template(
+            "error.html", code=exc.code, title=exc.name, message=exc.description
+        ), exc.code
+
+    @server.errorhandler(Exception)
+    def unexpected(exc: Exception):
+        log.exception("unhandled error")
+        return render_template(
+            "error.html",
+            code=500,
+            title="Something went wrong",
+            message="The error was logged. Try again, or go back to the boards.",
+        ), 500

@@ -1,0 +1,121 @@
+"""Layout pieces shared by the pages: navbar, notices, chart cards, board list."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import dash_bootstrap_components as dbc
+from dash import dcc, get_relative_path, html
+
+from vger.store.boards import Board
+
+PAGES = (("Quadrant", "/quadrant"), ("Quarterly", "/quarterly"), ("Scatterplot", "/scatter"))
+
+
+def navbar() -> dbc.Navbar:
+    return dbc.Navbar(
+        dbc.Container(
+            [
+                html.A(
+                    html.Span("Vger", className="navbar-brand fw-bold"), href=get_relative_path("/")
+                ),
+                html.Div(id="nav-links", className="navbar-nav me-auto"),
+                html.A("Admin", href=get_relative_path("/admin/"), className="nav-link text-light"),
+            ],
+            fluid=True,
+        ),
+        color="dark",
+        dark=True,
+        className="mb-3",
+    )
+
+
+def page_links(shared_query: str, current: str) -> list:
+    """Links to the data pages that keep the shared parameters (board, source, types, dates)."""
+    suffix = f"?{shared_query}" if shared_query else ""
+    return [
+        dcc.Link(
+            name,
+            href=get_relative_path(path) + suffix,
+            className="nav-link" + (" active" if path == current else ""),
+            id=f"nav-{path.strip('/')}",
+        )
+        for name, path in PAGES
+    ]
+
+
+def notices(messages: Sequence[str], id_: str = "notices") -> html.Div:
+    return html.Div(
+        [dbc.Alert(m, color="warning", className="py-2 mb-2", dismissable=True) for m in messages],
+        id=id_,
+    )
+
+
+def chart_card(prefix: str, name: str, csv_name: str | None = None) -> dbc.Card:
+    """A chart, the one-line note of how it is computed, and its CSV link."""
+    footer = [html.Small(id=f"{prefix}-chart-{name}-note", className="text-muted")]
+    if csv_name:
+        footer.append(
+            html.A(
+                "CSV",
+                id=f"{prefix}-chart-{name}-csv",
+                href="#",
+                className="float-end small",
+                target="_blank",
+                rel="noopener",
+            )
+        )
+    return dbc.Card(
+        [
+            dcc.Loading(
+                dcc.Graph(id=f"{prefix}-chart-{name}", config={"displaylogo": False}), type="circle"
+            ),
+            dbc.CardFooter(footer),
+        ],
+        className="mb-3 shadow-sm",
+    )
+
+
+def board_list(
+    all_boards: Sequence[Board], heading: str, message: str | None = None, page: str = "/quadrant"
+) -> html.Div:
+    """Teams and their boards, each linking to ``page``."""
+    by_team: dict[str, list[Board]] = {}
+    for board in all_boards:
+        by_team.setdefault(board.team_name, []).append(board)
+    items = []
+    for team_name, team_boards in by_team.items():
+        items.append(html.H5(team_name, className="mt-3"))
+        items.append(
+            html.Ul(
+                [
+                    html.Li(
+                        [
+                            dcc.Link(
+                                b.name,
+                                href=get_relative_path(page) + f"?board={b.slug}",
+                                className="board-link",
+                            ),
+                            html.Small(f"  {b.slug} · {b.tz}", className="text-muted"),
+                        ]
+                    )
+                    for b in team_boards
+                ]
+            )
+        )
+    body = [html.H3(heading)]
+    if message:
+        body.append(dbc.Alert(message, color="info" if not all_boards else "warning"))
+    if not all_boards:
+        body.append(
+            html.P(
+                [
+                    "No boards yet. Start with ",
+                    html.Code("vger demo"),
+                    " or add a board: ",
+                    html.Code('vger team add T && vger board add B --team T --jql "project = X"'),
+                    ".",
+                ]
+            )
+        )
+    return html.Div(body + items, id="board-list")

@@ -1,0 +1,100 @@
+"""CSV bodies for every chart (pure: view data in, DataFrame out)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from vger.metrics.quadrant import keys_by_week
+from vger.web.views import QuadrantData
+
+_FORMULA = ("=", "+", "-", "@", "\t", "\r")
+
+
+def defuse(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """Prefix text cells that a spreadsheet would run as a formula with a quote."""
+    out = frame.copy()
+    for column in columns:
+        out[column] = [
+            f"'{v}" if isinstance(v, str) and v.startswith(_FORMULA) else v for v in out[column]
+        ]
+    return out
+
+
+def throughput_csv(data: QuadrantData) -> pd.DataFrame:
+    """week, count, complete, the likelihood lines shown, and the keys completed that week."""
+    frame = keys_by_week(data.items[data.items["outcome"] == "completed"], data.grid)
+    for level in (50, 80, 90):
+        frame[f"likelihood_{level}"] = np.round(data.quadrant.throughput[level].to_numpy(), 4)
+    frame = frame.rename(columns={"keys": "prs" if data.source == "github" else "keys"})
+    return defuse(frame, [frame.columns[3]])
+
+
+def variation_csv(data: QuadrantData) -> pd.DataFrame:
+    v = data.quadrant.variation
+    return pd.DataFrame(
+        {
+            "week": [d.date().isoformat() for d in v.index],
+            "count": data.quadrant.throughput["count"].to_numpy(),
+            "variation": np.round(v.to_numpy(), 6),
+        }
+    )
+
+
+def backlog_csv(data: QuadrantData) -> pd.DataFrame:
+    b = data.quadrant.backlog.reset_index()
+    b["week"] = [d.date().isoformat() for d in b["week"]]
+    return b
+
+
+def volume_csv(data: QuadrantData) -> pd.DataFrame:
+    v = data.volume.reset_index()
+    v["week"] = [d.date().isoformat() for d in v["week"]]
+    return v.rename(columns={"merged": "merged_lines", "rejected": "rejected_lines"})
+
+
+def leadtime_csv(data: QuadrantData, state_days: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One row per completed item in the range: key, summary, type, start, done, days
+    (and for issues the days per work state, in board order)."""
+    c = data.completed.sort_values(["done", "key"])
+    github = data.source == "github"
+    frame = pd.DataFrame(
+        {
+            "key": c["key"].to_numpy(),
+            "summary": c["summary"].to_numpy(),
+            "type": c["issue_type"].to_numpy(),
+            "start": [_iso(t) for t in (c["created"] if github else c["start"])],
+            "done": [_iso(t) for t in c["done"]],
+            "days": np.round(c["lead_time"].to_numpy(dtype=float), 4),
+        }
+    )
+    if github:
+        frame["additions"] = c["additions"].to_numpy()
+        frame["deletions"] = c["deletions"].to_numpy()
+        frame["url"] = c["url"].to_numpy()
+    elif state_days is not None and not state_days.empty:
+        wide = state_days.pivot_table(
+            index="issue_id",
+            columns=["position", "state"],
+            values="days",
+            aggfunc="sum",
+            fill_value=0.0,
+        )
+        ids = c["issue_id"].astype(str).to_numpy()
+        has_lead = ~np.isnan(c["lead_time"].to_numpy(dtype=float))
+        for position, name in sorted(wide.columns, key=lambda col: (col[0] < 0, col[0])):
+            series = wide[(position, name)]
+            values = [
+                float(series.get(i, 0.0)) if ok else np.nan
+                for i, ok in zip(ids, has_lead, strict=True)
+            ]
+            frame[f"days_{name}"] = np.round(values, 4)
+    return defuse(frame, ["summary"])
+
+
+def _iso(value) -> str:
+    return (
+        ""
+        if pd.isna(value)
+        else pd.Timestamp(value).tz_convert("UTC").strftime("%Y-%m-%dT%H:%M:%SZ")
+    )

@@ -1,0 +1,233 @@
+"""Pure figure builders: series in, ``plotly.graph_objects.Figure`` out.
+
+Every text that came from Jira or GitHub is HTML-escaped before it reaches a hover
+label, because Plotly renders a subset of HTML there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from html import escape
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+LEVEL_COLOURS = {50: "#2a9d8f", 80: "#e9c46a", 90: "#e76f51"}
+BAR = "#457b9d"
+IN_PROGRESS = "#b8c4ce"
+FONT = dict(family="system-ui, -apple-system, Segoe UI, Roboto, sans-serif", size=12)
+
+
+def _base(title: str, y_title: str) -> go.Figure:
+    fig = go.Figure()
+    fig.update_layout(
+        title=dict(text=escape(title), x=0.01, font=dict(size=15)),
+        font=FONT,
+        margin=dict(l=50, r=20, t=45, b=40),
+        height=340,
+        legend=dict(orientation="h", y=-0.18),
+        hovermode="x unified",
+        plot_bgcolor="white",
+        yaxis=dict(title=y_title, rangemode="tozero", gridcolor="#eee"),
+        xaxis=dict(gridcolor="#f4f4f4", type="category", title="week (Monday)"),
+    )
+    return fig
+
+
+def _weeks(index: pd.Index) -> list[str]:
+    return [pd.Timestamp(x).date().isoformat() for x in index]
+
+
+def throughput_figure(throughput: pd.DataFrame, *, title: str, noun: str, lines: str) -> go.Figure:
+    """Weekly counts as bars (the in-progress week paler) with 50/80/90 % likelihood lines."""
+    fig = _base(title, f"{noun} per week")
+    weeks = _weeks(throughput.index)
+    complete = throughput["complete"].to_numpy(dtype=bool)
+    fig.add_bar(
+        x=weeks,
+        y=throughput["count"],
+        name="Completed",
+        marker_color=[BAR if c else IN_PROGRESS for c in complete],
+        customdata=np.where(complete, "", " (week in progress)"),
+        hovertemplate="%{y} completed%{customdata}<extra></extra>",
+    )
+    for level, colour in LEVEL_COLOURS.items():
+        if level in throughput:
+            fig.add_scatter(
+                x=weeks,
+                y=throughput[level],
+                name=f"{level} %: at least",
+                mode="lines+markers",
+                marker=dict(size=4),
+                line=dict(
+                    color=colour,
+                    width=2,
+                    shape="hv" if lines == "rolling" else "linear",
+                    dash="solid" if lines == "rolling" else "dash",
+                ),
+                hovertemplate=f"{level} % of weeks: at least %{{y:.1f}}<extra></extra>",
+                connectgaps=False,
+            )
+    return fig
+
+
+def variation_figure(variation: pd.Series, *, title: str) -> go.Figure:
+    """Coefficient of variation per week (gaps where undefined); lower is more predictable."""
+    fig = _base(title, "std / mean")
+    fig.add_scatter(
+        x=_weeks(variation.index),
+        y=variation,
+        mode="lines+markers",
+        name="Variation",
+        line=dict(color="#6d597a", width=2),
+        hovertemplate="variation %{y:.2f}<extra></extra>",
+        connectgaps=False,
+    )
+    return fig
+
+
+def backlog_figure(backlog: pd.DataFrame, *, title: str) -> go.Figure:
+    """Cumulative created / completed / abandoned, and the open backlog between them."""
+    fig = _base(title, "issues (cumulative)")
+    weeks = _weeks(backlog.index)
+    for name, colour in (
+        ("created", "#e76f51"),
+        ("completed", "#2a9d8f"),
+        ("abandoned", "#8d99ae"),
+    ):
+        fig.add_scatter(
+            x=weeks,
+            y=backlog[name],
+            name=name.capitalize(),
+            mode="lines",
+            line=dict(color=colour, width=2),
+            hovertemplate=f"{name} %{{y}}<extra></extra>",
+        )
+    fig.add_scatter(
+        x=weeks,
+        y=backlog["open"],
+        name="Open",
+        mode="lines",
+        line=dict(color="#264653", width=1, dash="dot"),
+        hovertemplate="open %{y}<extra></extra>",
+    )
+    return fig
+
+
+def volume_figure(volume: pd.DataFrame, *, title: str) -> go.Figure:
+    """Lines changed per week by merged and by rejected pull requests (stacked)."""
+    fig = _base(title, "lines changed")
+    weeks = _weeks(volume.index)
+    fig.add_bar(
+        x=weeks,
+        y=volume["merged"],
+        name="Merged volume",
+        marker_color="#457b9d",
+        hovertemplate="merged %{y:,} lines<extra></extra>",
+    )
+    fig.add_bar(
+        x=weeks,
+        y=volume["rejected"],
+        name="Rejected volume",
+        marker_color="#e63946",
+        hovertemplate="rejected %{y:,} lines<extra></extra>",
+    )
+    fig.update_layout(barmode="stack")
+    return fig
+
+
+def lead_time_figure(lead_time: pd.DataFrame, *, title: str, unit: str, lines: str) -> go.Figure:
+    """50/80/90 % lead-time lines per week: "L % finished within T days"."""
+    fig = _base(title, unit)
+    weeks = _weeks(lead_time.index)
+    for level, colour in LEVEL_COLOURS.items():
+        if level in lead_time:
+            fig.add_scatter(
+                x=weeks,
+                y=lead_time[level],
+                name=f"{level} % within",
+                mode="lines+markers",
+                marker=dict(size=4),
+                line=dict(color=colour, width=2, dash="solid" if lines == "rolling" else "dash"),
+                hovertemplate=f"{level} % within %{{y:.1f}} {unit}<extra></extra>",
+                connectgaps=False,
+            )
+    return fig
+
+
+def lead_time_states_figure(
+    by_state: pd.DataFrame, overall: Mapping[int, float], *, title: str, unit: str
+) -> go.Figure:
+    """One group of bars per work state (50/80/90th percentile), beside the overall value."""
+    fig = _base(title, unit)
+    fig.update_layout(hovermode="closest", barmode="group", xaxis_title="work state (board order)")
+    states = ["Overall", *[str(s) for s in by_state.get("state", [])]]
+    for level, colour in LEVEL_COLOURS.items():
+        values = [
+            overall.get(level, np.nan),
+            *(by_state[level].tolist() if level in by_state else []),
+        ]
+        fig.add_bar(
+            x=[escape(s) for s in states],
+            y=values,
+            name=f"{level} %",
+            marker_color=colour,
+            hovertemplate=f"%{{x}}: {level} % within %{{y:.1f}} {unit}<extra></extra>",
+        )
+    return fig
+
+
+def add_tags(fig: go.Figure, tags: pd.DataFrame, tz: str) -> go.Figure:
+    """Vertical lines at git tags (placed on the week axis at their local date)."""
+    if tags is None or tags.empty:
+        return fig
+    for _, tag in tags.iterrows():
+        day = pd.Timestamp(tag["at"]).tz_convert(tz).tz_localize(None).normalize()
+        monday = (day - pd.Timedelta(days=day.weekday())).date().isoformat()
+        fig.add_shape(
+            type="line",
+            x0=monday,
+            x1=monday,
+            xref="x",
+            y0=0,
+            y1=1,
+            yref="paper",
+            line=dict(color="#999", width=1, dash="dot"),
+        )
+        fig.add_annotation(
+            x=monday,
+            y=1,
+            yref="paper",
+            text=escape(str(tag["name"])),
+            showarrow=False,
+            textangle=-90,
+            xanchor="left",
+            yanchor="top",
+            font=dict(size=9, color="#666"),
+            hovertext=escape(f"{tag['name']} ({tag['repo']}) {day.date()}"),
+        )
+    return fig
+
+
+def empty_figure(message: str) -> go.Figure:
+    """A blank chart that says in words what is missing."""
+    fig = go.Figure()
+    fig.update_layout(
+        xaxis=dict(visible=False),
+        yaxis=dict(visible=False),
+        height=340,
+        plot_bgcolor="white",
+        annotations=[
+            dict(
+                text=escape(message),
+                showarrow=False,
+                x=0.5,
+                y=0.5,
+                xref="paper",
+                yref="paper",
+                font=dict(size=14, color="#555"),
+            )
+        ],
+    )
+    return fig

@@ -1,0 +1,416 @@
+"""``/quadrant``: the four quadrants for Jira issues, or for pull requests (``source=github``)."""
+
+from __future__ import annotations
+
+import logging
+
+import dash_bootstrap_components as dbc
+from dash import Dash, Input, Output, State, dcc, get_relative_path, html, no_update
+
+from vger.errors import NotFoundError
+from vger.store import boards
+from vger.web import figures, state
+from vger.web.components import board_list, chart_card, notices, page_links
+from vger.web.params import ViewParams, parse
+from vger.web.views import QuadrantData, choose_board, quadrant_data
+
+log = logging.getLogger(__name__)
+P = "quad"
+CHARTS = ("throughput", "variation", "backlog", "leadtime")
+CONTROL_IDS = ("from", "to", "types", "repos", "window", "lines", "leadtime", "backlog", "tags")
+
+
+def layout(**query) -> html.Div:
+    parsed = parse(query)
+    try:
+        with state.engine().connect() as conn:
+            choice = choose_board(conn, parsed.params)
+            all_boards = boards.list_boards(conn)
+    except NotFoundError as exc:
+        with state.engine().connect() as conn:
+            return board_list(boards.list_boards(conn), "Boards", str(exc))
+    p = choice.params
+    start, end = p.dates(_today(choice.board.tz))
+    github = p.source == "github"
+    controls = dbc.Row(
+        [
+            dbc.Col(
+                [
+                    dbc.Label("Board"),
+                    dcc.Dropdown(
+                        id=f"{P}-board",
+                        options=[
+                            {"label": f"{b.team_name} · {b.name}", "value": b.slug}
+                            for b in all_boards
+                        ],
+                        value=p.board,
+                        clearable=False,
+                    ),
+                ],
+                md=3,
+            ),
+            dbc.Col(
+                [
+                    dbc.Label("Source"),
+                    dcc.RadioItems(
+                        id=f"{P}-source",
+                        options=[
+                            {"label": " Jira issues", "value": "jira"},
+                            {"label": " Pull requests", "value": "github"},
+                        ],
+                        value=p.source,
+                        inline=True,
+                        inputClassName="me-1",
+                        labelClassName="me-3",
+                    ),
+                ],
+                md=3,
+            ),
+            dbc.Col(
+                [
+                    dbc.Label("From"),
+                    dcc.Input(
+                        id=f"{P}-from",
+                        type="date",
+                        value=(p.start or start).isoformat(),
+                        debounce=True,
+                        className="form-control",
+                    ),
+                ],
+                md=2,
+            ),
+            dbc.Col(
+                [
+                    dbc.Label("To"),
+                    dcc.Input(
+                        id=f"{P}-to",
+                        type="date",
+                        value=(p.end or end).isoformat(),
+                        debounce=True,
+                        className="form-control",
+                    ),
+                ],
+                md=2,
+            ),
+            dbc.Col(
+                [
+                    dbc.Label("Rolling weeks"),
+                    dcc.Input(
+                        id=f"{P}-window",
+                        type="number",
+                        min=1,
+                        max=52,
+                        step=1,
+                        value=p.window or choice.board.rolling_weeks,
+                        debounce=True,
+                        className="form-control",
+                    ),
+                ],
+                md=2,
+            ),
+        ],
+        className="g-2 mb-2",
+    )
+    toggles = dbc.Row(
+        [
+            dbc.Col(
+                [
+                    dbc.Label("Work types" if not github else "Repositories"),
+                    dcc.Checklist(
+                        id=f"{P}-types",
+                        options=list(choice.work_types),
+                        value=list(p.types),
+                        inline=True,
+                        inputClassName="me-1",
+                        labelClassName="me-3",
+                        style={"display": "none" if github else "block"},
+                    ),
+                    dcc.Checklist(
+                        id=f"{P}-repos",
+                        options=list(choice.repos),
+                        value=list(p.repos),
+                        inline=True,
+                        inputClassName="me-1",
+                        labelClassName="me-3",
+                        style={"display": "block" if github else "none"},
+                    ),
+                ],
+                md=4,
+            ),
+            dbc.Col(
+                [
+                    dbc.Label("Likelihood lines"),
+                    dcc.RadioItems(
+                        id=f"{P}-lines",
+                        options=[
+                            {"label": " rolling", "value": "rolling"},
+                            {"label": " straight", "value": "straight"},
+                        ],
+                        value=p.lines,
+                        inline=True,
+                        inputClassName="me-1",
+                        labelClassName="me-3",
+                    ),
+                ],
+                md=2,
+            ),
+            dbc.Col(
+                [
+                    dbc.Label("Lead time"),
+                    dcc.RadioItems(
+                        id=f"{P}-leadtime",
+                        options=[
+                            {"label": " overall", "value": "overall"},
+                            {"label": " by work state", "value": "states", "disabled": github},
+                        ],
+                        value=p.leadtime,
+                        inline=True,
+                        inputClassName="me-1",
+                        labelClassName="me-3",
+                    ),
+                ],
+                md=2,
+            ),
+            dbc.Col(
+                [
+                    dbc.Label("Backlog"),
+                    dcc.RadioItems(
+                        id=f"{P}-backlog",
+                        options=[
+                            {"label": " absolute", "value": "absolute"},
+                            {"label": " relative", "value": "relative"},
+                        ],
+                        value=p.backlog,
+                        inline=True,
+                        inputClassName="me-1",
+                        labelClassName="me-3",
+                    ),
+                ],
+                md=2,
+            ),
+            dbc.Col(
+                [
+                    dbc.Label("Git tags"),
+                    dcc.Checklist(
+                        id=f"{P}-tags",
+                        options=[{"label": " show", "value": "1"}],
+                        value=["1"] if p.tags else [],
+                        inline=True,
+                        inputClassName="me-1",
+                    ),
+                ],
+                md=2,
+            ),
+        ],
+        className="g-2 mb-3",
+    )
+    grid = dbc.Row(
+        [
+            dbc.Col(
+                [
+                    chart_card(P, "throughput", "throughput"),
+                    chart_card(P, "variation", "variation"),
+                ],
+                lg=6,
+            ),
+            dbc.Col(
+                [chart_card(P, "backlog", "backlog"), chart_card(P, "leadtime", "leadtime")], lg=6
+            ),
+        ]
+    )
+    return html.Div(
+        [
+            dcc.Location(id=f"{P}-url", refresh=False),
+            dcc.Location(id=f"{P}-nav", refresh="callback-nav"),
+            html.Div(
+                page_links(p.shared_query(), "/quadrant"),
+                className="nav nav-pills mb-2",
+                id=f"{P}-pages",
+            ),
+            html.H2(
+                f"{choice.board.team_name} · {choice.board.name}", id=f"{P}-title", className="h4"
+            ),
+            notices(parsed.notices + choice.notices, f"{P}-notices"),
+            controls,
+            toggles,
+            html.Div(id=f"{P}-status"),
+            grid,
+        ],
+        className="container-fluid",
+    )
+
+
+def _today(tz: str):
+    from vger.web.views import local_today
+
+    return local_today(tz, state.now())
+
+
+def params_from_controls(
+    board, source, start, end, types, repos, window, lines, leadtime, backlog, tags
+) -> ViewParams:
+    """The view the controls show, validated exactly like a URL."""
+    query = {
+        "board": board,
+        "source": source,
+        "from": start,
+        "to": end,
+        "types": types or [],
+        "repos": repos or [],
+        "window": str(window) if window else None,
+        "lines": lines,
+        "leadtime": leadtime,
+        "backlog": backlog,
+        "tags": "1" if tags else None,
+    }
+    return parse(query).params
+
+
+def render(params: ViewParams) -> tuple:
+    """Every output of the page for ``params``: figures, notes, CSV links, status."""
+    try:
+        with state.engine().connect() as conn:
+            data = quadrant_data(conn, choose_board(conn, params), state.now())
+        return _outputs(data)
+    except NotFoundError as exc:
+        return _failed(str(exc))
+    except Exception:  # noqa: BLE001 - a page never shows a stack trace
+        log.exception("quadrant failed for %s", params.to_query())
+        return _failed("Something went wrong while computing this view; the error was logged.")
+
+
+def _failed(message: str) -> tuple:
+    blank = figures.empty_figure(message)
+    return (blank,) * 4 + ("",) * 4 + ("#",) * 4 + (dbc.Alert(message, color="danger"),)
+
+
+def _outputs(data: QuadrantData) -> tuple:
+    board, p = data.choice.board, data.choice.params
+    github = p.source == "github"
+    noun = "PRs" if github else "Issues"
+    unit = "working days" if board.working_days and not github else "days"
+    weeks = data.quadrant.complete_weeks
+    method = "linear percentiles"
+    zone = f"team time zone {board.tz}"
+    lines = (
+        f"rolling {data.window}-week window" if p.lines == "rolling" else "straight over the range"
+    )
+    query = p.to_query()
+    csv = {
+        name: get_relative_path(f"/download/{name}.csv") + f"?{query}"
+        for name in ("throughput", "variation", "backlog", "volume", "leadtime")
+    }
+    message = data.empty_message
+    if message:
+        blank = figures.empty_figure(message)
+        return (blank,) * 4 + ("",) * 4 + ("#",) * 4 + (dbc.Alert(message, color="info"),)
+    q = data.quadrant
+    title = "PR throughput" if github else "Throughput"
+    fig_tp = figures.throughput_figure(q.throughput, title=title, noun=noun, lines=p.lines)
+    fig_var = figures.variation_figure(q.variation, title=f"{title} variation")
+    if github:
+        fig_bl = figures.volume_figure(data.volume, title="PR volume")
+    else:
+        fig_bl = figures.backlog_figure(q.backlog, title=f"Backlog growth ({p.backlog})")
+    if p.leadtime == "states" and not github:
+        fig_lt = figures.lead_time_states_figure(
+            data.by_state, q.lead_time_overall, title="Lead time by work state", unit=unit
+        )
+    else:
+        fig_lt = figures.lead_time_figure(
+            q.lead_time, title="PR lead time" if github else "Lead time", unit=unit, lines=p.lines
+        )
+    if p.tags:
+        for fig in (fig_tp, fig_var, fig_bl, fig_lt):
+            figures.add_tags(fig, data.tags, board.tz)
+    in_progress = " · week in progress drawn pale, not counted" if not q.grid.complete.all() else ""
+    notes = (
+        f"{weeks} complete weeks · {lines} · {method} · {zone}{in_progress}",
+        f"population std / mean over a {data.window}-week window · gaps where the mean is 0 · {zone}",
+        (
+            "lines added + deleted of PRs merged / closed unmerged each week · "
+            if github
+            else f"cumulative at the end of each week, {p.backlog} · "
+        )
+        + zone,
+        f"{'merged − created' if github else 'done − start'} in {unit} · {lines if p.leadtime == 'overall' or github else 'issues completed in the range'} · {method} · {zone}",
+    )
+    links = (
+        csv["throughput"],
+        csv["variation"],
+        csv["volume"] if github else csv["backlog"],
+        csv["leadtime"],
+    )
+    done = int(data.completed.shape[0])
+    status = html.Div(
+        [
+            html.Span(
+                f"{done} {'merged pull requests' if github else 'completed issues'} in {weeks} complete weeks · "
+            ),
+            html.Span(f"{data.first_day} to {data.last_day}", id=f"{P}-range"),
+        ],
+        className="text-muted small mb-2",
+        id=f"{P}-summary",
+    )
+    return (fig_tp, fig_var, fig_bl, fig_lt) + notes + links + (status,)
+
+
+def register(app: Dash) -> None:
+    """Callbacks of the page: controls → URL (no reload), controls → charts, board/source → navigation."""
+    controls = [Input(f"{P}-board", "value"), Input(f"{P}-source", "value")] + [
+        Input(f"{P}-{c}", "value") for c in CONTROL_IDS
+    ]
+
+    @app.callback(Output(f"{P}-url", "search"), *controls, prevent_initial_call=True)
+    def controls_to_url(
+        board, source, start, end, types, repos, window, lines, leadtime, backlog, tags
+    ):
+        params = params_from_controls(
+            board, source, start, end, types, repos, window, lines, leadtime, backlog, tags
+        )
+        return "?" + params.to_query()
+
+    @app.callback(
+        Output(f"{P}-nav", "href"),
+        Input(f"{P}-board", "value"),
+        Input(f"{P}-source", "value"),
+        State(f"{P}-url", "search"),
+        prevent_initial_call=True,
+    )
+    def board_or_source_changed(board, source, search):
+        current = parse(_query_dict(search)).params
+        if current.board == board and current.source == source:
+            return no_update
+        changed_board = current.board != board
+        nxt = ViewParams(
+            board=board,
+            source=source,
+            start=current.start,
+            end=current.end,
+            types=() if changed_board else current.types,
+            repos=(),
+        )
+        return get_relative_path("/quadrant") + "?" + nxt.to_query()
+
+    outputs = [Output(f"{P}-chart-{c}", "figure") for c in CHARTS] + [
+        Output(f"{P}-chart-{c}-note", "children") for c in CHARTS
+    ]
+    outputs += [Output(f"{P}-chart-{c}-csv", "href") for c in CHARTS] + [
+        Output(f"{P}-status", "children")
+    ]
+
+    @app.callback(*outputs, *controls)
+    def update_charts(
+        board, source, start, end, types, repos, window, lines, leadtime, backlog, tags
+    ):
+        return render(
+            params_from_controls(
+                board, source, start, end, types, repos, window, lines, leadtime, backlog, tags
+            )
+        )
+
+
+def _query_dict(search: str | None) -> dict[str, list[str]]:
+    from urllib.parse import parse_qs
+
+    return parse_qs((search or "").lstrip("?"), keep_blank_values=True)

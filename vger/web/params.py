@@ -1,0 +1,195 @@
+"""The URL contract: parse and write the query string shared by every data page.
+
+Pure: no Flask, no store. Invalid values fall back to defaults and produce a notice
+in words; unknown parameters are ignored.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
+from urllib.parse import urlencode
+
+DEFAULT_DAYS = 90
+MAX_DAYS = 366 * 10
+SOURCES = ("jira", "github")
+LINES = ("rolling", "straight")
+LEADTIME = ("overall", "states")
+BACKLOG = ("absolute", "relative")
+QUARTERS = (4, 6, 8)
+_SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+
+@dataclass(frozen=True)
+class ViewParams:
+    """Every parameter of a data page. ``start``/``end`` are local dates (team zone)."""
+
+    board: str | None = None
+    source: str = "jira"
+    start: date | None = None
+    end: date | None = None
+    types: tuple[str, ...] = ()
+    repos: tuple[str, ...] = ()
+    window: int | None = None  # None: the board's rolling window
+    lines: str = "rolling"
+    tags: bool = False
+    leadtime: str = "overall"
+    backlog: str = "absolute"
+    quarters: int = 4
+
+    def to_query(self) -> str:
+        """The query string (without ``?``) that restores this view; defaults are left out."""
+        pairs: list[tuple[str, str]] = []
+        if self.board:
+            pairs.append(("board", self.board))
+        if self.source != "jira":
+            pairs.append(("source", self.source))
+        if self.start:
+            pairs.append(("from", self.start.isoformat()))
+        if self.end:
+            pairs.append(("to", self.end.isoformat()))
+        if self.types:
+            pairs.append(("types", ",".join(self.types)))
+        if self.repos:
+            pairs.append(("repos", ",".join(self.repos)))
+        if self.window is not None:
+            pairs.append(("window", str(self.window)))
+        if self.lines != "rolling":
+            pairs.append(("lines", self.lines))
+        if self.tags:
+            pairs.append(("tags", "1"))
+        if self.leadtime != "overall":
+            pairs.append(("leadtime", self.leadtime))
+        if self.backlog != "absolute":
+            pairs.append(("backlog", self.backlog))
+        if self.quarters != 4:
+            pairs.append(("quarters", str(self.quarters)))
+        return urlencode(pairs, safe=",/")
+
+    def shared_query(self) -> str:
+        """Only the parameters every page shares (board, source, dates, types, repos)."""
+        return ViewParams(
+            board=self.board,
+            source=self.source,
+            start=self.start,
+            end=self.end,
+            types=self.types,
+            repos=self.repos,
+        ).to_query()
+
+    def dates(self, today: date) -> tuple[date, date]:
+        """The range to show: explicit dates, else the last 90 days up to ``today``."""
+        end = self.end or today
+        start = self.start or end - timedelta(days=DEFAULT_DAYS - 1)
+        return start, end
+
+
+@dataclass
+class Parsed:
+    params: ViewParams
+    notices: list[str] = field(default_factory=list)
+
+
+def _one(value: str | Sequence[str] | None) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value
+    return value[-1] if value else None
+
+
+def _many(value: str | Sequence[str] | None) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    parts = [value] if isinstance(value, str) else list(value)
+    out: list[str] = []
+    for part in parts:
+        for item in str(part).split(","):
+            item = item.strip()
+            if item and item not in out:
+                out.append(item)
+    return tuple(out)
+
+
+def _choice(
+    raw: str | None, allowed: Sequence[str], name: str, default: str, notices: list[str]
+) -> str:
+    if raw is None or raw == "":
+        return default
+    if raw in allowed:
+        return raw
+    notices.append(
+        f"Ignored {name}={_show(raw)}: use one of {', '.join(allowed)}. Showing {default}."
+    )
+    return default
+
+
+def _show(raw: str) -> str:
+    return repr(raw[:40] + ("…" if len(raw) > 40 else ""))
+
+
+def _date(raw: str | None, name: str, notices: list[str]) -> date | None:
+    if raw is None or raw == "":
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        notices.append(f"Ignored {name}={_show(raw)}: dates are written YYYY-MM-DD.")
+        return None
+
+
+def parse(query: Mapping[str, str | Sequence[str] | None]) -> Parsed:
+    """Parse a query mapping (single values or lists). Never raises."""
+    notices: list[str] = []
+    board = _one(query.get("board"))
+    if board is not None and not _SLUG.match(board):
+        notices.append(f"Ignored board={_show(board)}: not a board name.")
+        board = None
+    start = _date(_one(query.get("from")), "from", notices)
+    end = _date(_one(query.get("to")), "to", notices)
+    if start and end and start > end:
+        notices.append(f"Ignored from={start} because it is after to={end}.")
+        start = None
+    if start and end and (end - start).days > MAX_DAYS:
+        notices.append(f"The range was cut to the last {MAX_DAYS // 366} years before to={end}.")
+        start = end - timedelta(days=MAX_DAYS)
+    window = None
+    raw_window = _one(query.get("window"))
+    if raw_window not in (None, ""):
+        if raw_window.isdigit() and 1 <= int(raw_window) <= 52:
+            window = int(raw_window)
+        else:
+            notices.append(
+                f"Ignored window={_show(raw_window)}: use a number of weeks from 1 to 52."
+            )
+    quarters = 4
+    raw_quarters = _one(query.get("quarters"))
+    if raw_quarters not in (None, ""):
+        if raw_quarters.isdigit() and int(raw_quarters) in QUARTERS:
+            quarters = int(raw_quarters)
+        else:
+            notices.append(f"Ignored quarters={_show(raw_quarters)}: use 4, 6 or 8.")
+    raw_tags = _one(query.get("tags"))
+    if raw_tags not in (None, "", "0", "1"):
+        notices.append(f"Ignored tags={_show(raw_tags)}: use 1 to show git tags, 0 to hide them.")
+    params = ViewParams(
+        board=board,
+        source=_choice(_one(query.get("source")), SOURCES, "source", "jira", notices),
+        start=start,
+        end=end,
+        types=tuple(t[:100] for t in _many(query.get("types")))[:20],
+        repos=tuple(r[:200] for r in _many(query.get("repos")))[:20],
+        window=window,
+        lines=_choice(_one(query.get("lines")), LINES, "lines", "rolling", notices),
+        tags=raw_tags == "1",
+        leadtime=_choice(_one(query.get("leadtime")), LEADTIME, "leadtime", "overall", notices),
+        backlog=_choice(_one(query.get("backlog")), BACKLOG, "backlog", "absolute", notices),
+        quarters=quarters,
+    )
+    return Parsed(params, notices)
+
+
+def with_changes(params: ViewParams, **changes: object) -> ViewParams:
+    return replace(params, **changes)

@@ -1,0 +1,131 @@
+"""Flask routes beside the Dash pages: CSV downloads, the JSON API, health."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import numpy as np
+import pandas as pd
+from flask import Blueprint, Response, abort, jsonify, request
+from sqlalchemy import text
+
+from vger.errors import NotFoundError
+from vger.store import queries
+from vger.web import csv, state
+from vger.web.params import parse
+from vger.web.views import choose_board, quadrant_data
+
+log = logging.getLogger(__name__)
+bp = Blueprint("vger", __name__)
+QUADRANT_CSVS = ("throughput", "variation", "backlog", "volume", "leadtime")
+
+
+@bp.route("/download/<chart>.csv")
+def download(chart: str) -> Response:
+    """The data behind a chart, for the same query string as the page."""
+    if chart not in QUADRANT_CSVS:
+        abort(
+            404,
+            description=f"There is no chart {chart!r} on the quadrant: use one of {', '.join(QUADRANT_CSVS)}.",
+        )
+    parsed = parse(request.args.to_dict(flat=False))
+    try:
+        with state.engine().connect() as conn:
+            choice = choose_board(conn, parsed.params)
+            data = quadrant_data(conn, choice, state.now())
+            frame = _quadrant_csv(conn, chart, data)
+    except NotFoundError as exc:
+        abort(404, description=str(exc))
+    return csv_response(
+        frame,
+        f"vger-{choice.board.slug}-{data.source}-{chart}-{data.first_day}-{data.last_day}.csv",
+    )
+
+
+def _quadrant_csv(conn, chart: str, data) -> pd.DataFrame:
+    github = data.source == "github"
+    if (chart == "volume" and not github) or (chart == "backlog" and github):
+        raise NotFoundError(
+            f"The {chart} chart belongs to source={'jira' if chart == 'backlog' else 'github'}."
+        )
+    if chart == "leadtime" and not github and len(data.grid):
+        board, params = data.choice.board, data.choice.params
+        states = queries.completed_state_times(
+            conn,
+            board,
+            data.grid.starts[0].to_pydatetime(),
+            data.grid.ends[-1].to_pydatetime(),
+            params.types or None,
+        )
+        return csv.leadtime_csv(data, states)
+    return getattr(csv, f"{chart}_csv")(data)
+
+
+def csv_response(frame: pd.DataFrame, filename: str) -> Response:
+    """A CSV download (UTF-8, header row, attachment named ``filename``)."""
+    return Response(
+        frame.to_csv(index=False),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@bp.route("/api/v1/quadrant")
+def api_quadrant():
+    """The quadrant's series as JSON, for the same query string as the page."""
+    parsed = parse(request.args.to_dict(flat=False))
+    try:
+        with state.engine().connect() as conn:
+            choice = choose_board(conn, parsed.params)
+            data = quadrant_data(conn, choice, state.now())
+    except NotFoundError as exc:
+        return jsonify({"error": str(exc)}), 404
+    q = data.quadrant
+    body = {
+        "board": choice.board.slug,
+        "source": data.source,
+        "from": data.first_day.isoformat(),
+        "to": data.last_day.isoformat(),
+        "time_zone": choice.board.tz,
+        "window_weeks": data.window,
+        "lines": choice.params.lines,
+        "notices": parsed.notices + choice.notices,
+        "throughput": _records(csv.throughput_csv(data)),
+        "variation": _records(csv.variation_csv(data)),
+        "backlog" if data.source == "jira" else "volume": _records(
+            csv.backlog_csv(data) if data.source == "jira" else csv.volume_csv(data)
+        ),
+        "lead_time": {
+            "overall": {str(k): _num(v) for k, v in q.lead_time_overall.items()},
+            "weekly": [
+                {
+                    "week": d.date().isoformat(),
+                    **{str(k): _num(q.lead_time[k].iat[i]) for k in (50, 80, 90)},
+                }
+                for i, d in enumerate(q.lead_time.index)
+            ],
+        },
+        "empty": data.empty_message,
+    }
+    return Response(json.dumps(body, allow_nan=False), mimetype="application/json")
+
+
+def _num(value) -> float | None:
+    return None if value is None or (isinstance(value, float) and np.isnan(value)) else float(value)
+
+
+def _records(frame: pd.DataFrame) -> list[dict]:
+    return json.loads(frame.to_json(orient="records"))
+
+
+@bp.route("/health")
+def health():
+    """Liveness and store reachability."""
+    try:
+        with state.engine().connect() as conn:
+            conn.execute(text("select 1"))
+        return jsonify({"status": "ok", "store": "ok"})
+    except Exception as exc:  # noqa: BLE001
+        log.warning("health: store unreachable: %s", type(exc).__name__)
+        return jsonify({"status": "error", "store": "unreachable"}), 503
