@@ -387,10 +387,21 @@ class BoardSync:
             rows = self._complete(doc)
             issue_rows.append(rows.issue)
             transition_rows.extend(rows.transitions)
-            statuses.update(rows.statuses)
+            for sid, st in rows.statuses.items():
+                if sid not in statuses or st.get("category"):
+                    statuses[sid] = st
         with self.engine.begin() as conn:
             if issue_rows:
-                store_boards.upsert_statuses(conn, board.id, statuses.values())
+                known = store_boards.statuses(conn, board.id)
+                store_boards.upsert_statuses(
+                    conn,
+                    board.id,
+                    [
+                        x
+                        for x in statuses.values()
+                        if x.get("category") or x["status_id"] not in known
+                    ],
+                )
                 counts = save_issues(conn, board, issue_rows, transition_rows)
                 self.report.added += counts.added
                 self.report.updated += counts.updated
