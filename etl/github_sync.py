@@ -1,0 +1,601 @@
+"""GitHub pull requests and tags of a board's repositories -> the store.
+
+Extract with PyGithub (its ``Requester``, retries and rate-limit bookkeeping), transform
+with :mod:`etl.github_transform` (pure), load with :mod:`vger.store.pulls`.
+
+**GraphQL, not REST, and why.** The REST list of pull requests has no line counts
+(``additions``/``deletions`` exist only on ``GET /pulls/{n}``), so REST costs
+``ceil(N/100)`` list pages *plus N detail requests* (N+1). GraphQL's
+``repository.pullRequests(first:100, orderBy:{field:UPDATED_AT, direction:DESC})``
+returns the same list *with* the line counts, so a full sync of N pull requests costs
+``ceil(N/100)`` requests in all (668 alloy PRs: 7 requests instead of 7 + 668). Tags:
+REST ``/tags`` has no dates (one commit GET per tag, one more per annotated tag);
+``refs(refPrefix:"refs/tags/")`` returns the tagger date of annotated tags and the
+committer date of the tagged commit, 100 tags per request. GraphQL needs a token; so
+does any useful REST budget (60 requests/h without one).
+
+**Incremental runs.** Pull requests come newest-updated first; a run stops at the first
+one updated before ``watermark - overlap`` (the watermark is the newest ``updatedAt``
+a previous run stored completely). A no-change run therefore costs one PR request plus
+one tag request (tags stop once a page holds known, unchanged tags and the upstream
+tag count matches what the store knows).
+
+**Loading and resuming.** Each page is upserted in its own transaction together with
+``sync.checkpoint``: the cursor of the pass in progress (``after``, ``floor``, ``top``)
+and, on the page that completes the pass, the new watermark. A run that stops (rate
+budget below the reserve, 5xx after retries, ...) keeps every page it stored; the next
+run first finishes the interrupted pass from its cursor, then fetches what changed
+since. Scope ``github:<owner/name>``, one lock per repository.
+
+**Rate limits and faults.** ``x-ratelimit-remaining``/``-reset`` are read after every
+answer (PyGithub keeps them on the Requester); when fewer than ``reserve`` requests
+remain the run stops cleanly, naming the repository and the reset time. Secondary
+limits (403/429 with ``retry-after``) and 5xx are retried by ``GithubRetry``; a primary
+limit whose reset is further away than ``max_rate_limit_wait`` stops the run instead of
+sleeping. An empty answer for a repository the store has data for is an error, never
+a deletion. The token never appears in a message or a log line.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import requests
+from github import Auth, Github, GithubException, GithubRetry
+from github.GithubException import (
+    BadCredentialsException,
+    RateLimitExceededExceedsMaxWait,
+    RateLimitExceededException,
+    UnknownObjectException,
+)
+from sqlalchemy import Engine, and_, desc, func, select
+from urllib3.exceptions import MaxRetryError
+
+from etl.github_transform import parse_time, pull_row, tag_row_from_graphql
+from etl.report import SourceReport
+from vger.errors import LockedError
+from vger.store import schema as s
+from vger.store.boards import Board, repos
+from vger.store.pulls import save_pull_requests, save_tags
+from vger.store.sync import acquire_lock, checkpoint, finish_run, release_lock, start_run
+
+log = logging.getLogger("etl.github")
+
+SOURCE = "github"
+
+PULLS_QUERY = """
+query($owner: String!, $name: String!, $first: Int!, $after: String) {
+  repository(owner: $owner, name: $name) {
+    pullRequests(first: $first, after: $after, states: [OPEN, CLOSED, MERGED],
+                 orderBy: {field: UPDATED_AT, direction: DESC}) {
+      totalCount
+      pageInfo { hasNextPage endCursor }
+      nodes {
+        number title url state isDraft createdAt updatedAt closedAt mergedAt
+        additions deletions author { login }
+      }
+    }
+  }
+  rateLimit { cost remaining resetAt }
+}
+"""
+
+TAGS_QUERY = """
+query($owner: String!, $name: String!, $first: Int!, $after: String) {
+  repository(owner: $owner, name: $name) {
+    refs(refPrefix: "refs/tags/", first: $first, after: $after,
+         orderBy: {field: TAG_COMMIT_DATE, direction: DESC}) {
+      totalCount
+      pageInfo { hasNextPage endCursor }
+      nodes {
+        name
+        target {
+          __typename oid
+          ... on Tag { tagger { date } target { __typename oid ... on Commit { committedDate } } }
+          ... on Commit { committedDate }
+        }
+      }
+    }
+  }
+  rateLimit { cost remaining resetAt }
+}
+"""
+
+_COMPARED = (
+    "title",
+    "author",
+    "state",
+    "draft",
+    "created",
+    "updated",
+    "merged",
+    "closed",
+    "additions",
+    "deletions",
+    "url",
+)
+
+
+@dataclass(frozen=True)
+class GithubOptions:
+    """Client and run knobs. Tests shrink the waits; production keeps the defaults."""
+
+    timeout: float = 30.0  # seconds per HTTP request
+    retries: int = 4  # per request: 5xx, secondary limits, connection errors
+    backoff_factor: float = 1.0  # urllib3 exponential backoff between retries
+    secondary_rate_wait: float = 60.0  # a secondary limit without retry-after
+    max_rate_limit_wait: float = 120.0  # a longer wait for a reset stops the run instead
+    reserve: int = 50  # stop when fewer requests than this remain
+    overlap: timedelta = timedelta(minutes=10)  # re-read before the watermark
+    page_size: int = 100
+    seconds_between_requests: float = 0.25
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> GithubOptions:
+        """Defaults, overridden by ``github_timeout`` / ``github_retries`` /
+        ``github_reserve`` when the settings object has them."""
+        values = {}
+        for name, attr in (
+            ("timeout", "github_timeout"),
+            ("retries", "github_retries"),
+            ("reserve", "github_reserve"),
+        ):
+            value = getattr(settings, attr, None)
+            if value is not None:
+                values[name] = type(getattr(cls, name))(value)
+        return cls(**values)
+
+
+class SyncStop(Exception):
+    """The run stops here with a message for a person (already names the repository)."""
+
+
+class _CountingRetry(GithubRetry):
+    """``GithubRetry`` that counts the retries it grants (each is one more HTTP request)."""
+
+    def __init__(self, *, stats: dict[str, int] | None = None, **kwargs: Any) -> None:
+        self.stats = stats if stats is not None else {"retries": 0}
+        super().__init__(**kwargs)
+
+    def new(self, **kwargs: Any):
+        kwargs["stats"] = self.stats
+        return super().new(**kwargs)
+
+    def increment(self, *args: Any, **kwargs: Any):
+        retry = super().increment(*args, **kwargs)
+        self.stats["retries"] += 1
+        return retry
+
+
+def make_client(token: str, base_url: str, opts: GithubOptions) -> tuple[Github, dict[str, int]]:
+    """A PyGithub client with explicit timeout, retries and throttling; returns the
+    client and the shared retry counter."""
+    stats = {"retries": 0}
+    retry = _CountingRetry(
+        stats=stats,
+        total=opts.retries,
+        backoff_factor=opts.backoff_factor,
+        status_forcelist=[429, *range(500, 600)],
+        secondary_rate_wait=opts.secondary_rate_wait,
+        max_rate_limit_wait=opts.max_rate_limit_wait,
+        raise_on_status=False,  # the last 5xx reaches PyGithub, which raises with its body
+    )
+    gh = Github(
+        base_url=base_url.rstrip("/"),
+        auth=Auth.Token(token),
+        per_page=opts.page_size,
+        timeout=int(max(1, round(opts.timeout))),
+        retry=retry,
+        seconds_between_requests=opts.seconds_between_requests or None,
+        seconds_between_writes=opts.seconds_between_requests or None,  # GraphQL reads are POSTs
+    )
+    return gh, stats
+
+
+@dataclass
+class _Calls:
+    """One repository's requests through the shared client, by kind."""
+
+    gh: Github
+    stats: dict[str, int]
+    full_name: str
+    reserve: int
+    by_kind: dict[str, int] = field(default_factory=lambda: {"list": 0, "detail": 0, "tags": 0})
+
+    def __post_init__(self) -> None:
+        self.stats["retries"] = 0
+        self.owner, self.name = self.full_name.split("/", 1)
+
+    @property
+    def made(self) -> int:
+        """HTTP requests sent for this repository (first attempts and retries)."""
+        return sum(self.by_kind.values()) + self.stats["retries"]
+
+    def reset_time(self) -> str:
+        reset = self.gh.requester.rate_limiting_resettime
+        if not reset:
+            return "an unknown time"
+        return datetime.fromtimestamp(reset, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+    def check_budget(self) -> None:
+        remaining, limit = self.gh.requester.rate_limiting
+        if 0 <= remaining < self.reserve:
+            raise SyncStop(
+                f"{self.full_name}: stopped before exhausting the GitHub rate limit "
+                f"({remaining} of {limit} requests left, reserve {self.reserve}); "
+                f"it resets at {self.reset_time()}; what was stored is kept and the "
+                f"next run resumes"
+            )
+
+    def graphql(self, query: str, variables: dict[str, Any], kind: str) -> dict[str, Any]:
+        self.check_budget()
+        self.by_kind[kind] += 1
+        _, data = self.gh.requester.graphql_query(
+            query, {"owner": self.owner, "name": self.name, **variables}
+        )
+        repository = (data.get("data") or {}).get("repository")
+        if repository is None:
+            raise UnknownObjectException(404, data, {}, "Not Found")
+        return repository
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
+def _describe(exc: BaseException, full_name: str, calls: _Calls | None, token: str | None) -> str:
+    """One line naming the repository and the cause; never the token."""
+    if isinstance(exc, SyncStop | LockedError):
+        text = str(exc)
+    elif isinstance(exc, UnknownObjectException):
+        text = (
+            f"{full_name}: repository not found on GitHub (404); check owner/name and "
+            f"that the token may read it"
+        )
+    elif isinstance(exc, BadCredentialsException) or (
+        isinstance(exc, GithubException) and exc.status == 401
+    ):
+        text = (
+            f"{full_name}: GitHub rejected the token (401 Bad credentials); check VGER_GITHUB_TOKEN"
+        )
+    elif isinstance(exc, RateLimitExceededExceedsMaxWait | RateLimitExceededException):
+        reset = None
+        headers = getattr(exc, "headers", None) or {}
+        for key, value in dict(headers).items():
+            if key.lower() == "x-ratelimit-reset" and str(value).isdigit():
+                reset = datetime.fromtimestamp(int(value), UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+        if reset is None and calls is not None:
+            reset = calls.reset_time()
+        text = (
+            f"{full_name}: GitHub rate limit exhausted; it resets at {reset or 'an unknown time'}; "
+            f"what was stored is kept and the next run resumes"
+        )
+    elif isinstance(exc, GithubException):
+        message = exc.message or (exc.data.get("message") if isinstance(exc.data, dict) else None)
+        retried = f" after {calls.stats['retries']} retries" if calls and exc.status >= 500 else ""
+        text = f"{full_name}: GitHub answered {exc.status}{retried}: {message or 'no message'}"
+    elif isinstance(exc, requests.exceptions.RetryError | MaxRetryError):
+        text = f"{full_name}: GitHub kept failing after retries ({_reason(exc)})"
+    elif isinstance(exc, requests.exceptions.Timeout):
+        text = f"{full_name}: GitHub did not answer in time ({type(exc).__name__})"
+    elif isinstance(exc, requests.exceptions.ConnectionError):
+        text = f"{full_name}: could not reach GitHub ({type(exc).__name__})"
+    else:
+        text = f"{full_name}: {type(exc).__name__}: {exc}"
+    return _scrub(text, token)
+
+
+def _reason(exc: BaseException) -> str:
+    inner = exc.args[0] if exc.args else exc
+    reason = getattr(inner, "reason", None)
+    return str(reason) if reason else type(exc).__name__
+
+
+def _scrub(text: str, token: str | None) -> str:
+    if token:
+        text = text.replace(token, "***")
+    return text
+
+
+def _previous(engine: Engine, scope: str, board_id: int) -> tuple[datetime | None, dict | None]:
+    """(newest committed watermark, cursor of an interrupted pass) of this board's repository."""
+    where = and_(s.sync.c.source == SOURCE, s.sync.c.scope == scope, s.sync.c.board_id == board_id)
+    with engine.connect() as conn:
+        watermark = conn.execute(select(func.max(s.sync.c.watermark)).where(where)).scalar()
+        last = conn.execute(
+            select(s.sync.c.status, s.sync.c.cursor)
+            .where(where)
+            .order_by(desc(s.sync.c.id))
+            .limit(1)
+        ).first()
+    pending = None
+    if last is not None and last.status != "ok" and last.cursor:
+        try:
+            pending = json.loads(last.cursor)
+        except ValueError:
+            pending = None
+    if watermark is not None and watermark.tzinfo is None:
+        watermark = watermark.replace(tzinfo=UTC)
+    return watermark, pending
+
+
+def _changed_pulls(conn, repo_id: int, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows that are new or differ from what the store holds."""
+    if not rows:
+        return []
+    pr = s.pull_request
+    stored = {
+        r.number: r
+        for r in conn.execute(
+            select(pr).where(pr.c.repo_id == repo_id, pr.c.number.in_([r["number"] for r in rows]))
+        )
+    }
+    out = []
+    for row in rows:
+        old = stored.get(row["number"])
+        if old is None or any(getattr(old, c) != row[c] for c in _COMPARED):
+            out.append(row)
+    return out
+
+
+class _RepoSync:
+    """One repository's run: passes over pull requests, then tags."""
+
+    def __init__(self, engine: Engine, board: Board, full_name: str, repo_id: int, calls: _Calls,
+                 opts: GithubOptions, *, full: bool, progress: bool) -> None:  # fmt: skip
+        self.engine = engine
+        self.board = board
+        self.full_name = full_name
+        self.repo_id = repo_id
+        self.calls = calls
+        self.opts = opts
+        self.full = full
+        self.progress = progress
+        self.scope = f"{SOURCE}:{full_name}"
+        self.report = SourceReport(source=SOURCE, scope=full_name)
+        self.run_id: int | None = None
+        self.tags_added = 0
+
+    def counts(self) -> dict[str, Any]:
+        return {
+            "added": self.report.added,
+            "updated": self.report.updated,
+            "removed": 0,
+            "requests": self.calls.made,
+            "tags": self.tags_added,
+        }
+
+    def run(self) -> None:
+        watermark, pending = _previous(self.engine, self.scope, self.board.id)
+        if self.full:
+            watermark, pending = None, None
+        with self.engine.begin() as conn:
+            stored_pulls = conn.execute(
+                select(func.count())
+                .select_from(s.pull_request)
+                .where(s.pull_request.c.repo_id == self.repo_id)
+            ).scalar_one()
+            self.run_id = start_run(conn, SOURCE, self.scope, self.board.id)
+            if pending:  # carried over, so a run that fails at once does not lose it
+                checkpoint(conn, self.run_id, cursor=json.dumps(pending))
+        self.stored_pulls = int(stored_pulls)
+        if pending:
+            top = parse_time(pending.get("top"))
+            self.pull_pass(
+                after=pending.get("after"), floor=parse_time(pending.get("floor")), top=top
+            )
+            if top is not None:
+                watermark = max(watermark, top) if watermark else top
+        floor = watermark - self.opts.overlap if watermark else None
+        self.pull_pass(after=None, floor=floor, top=None)
+        self.tag_pass()
+
+    def pull_pass(self, *, after: str | None, floor: datetime | None, top: datetime | None) -> None:
+        """Pages newest-updated first from ``after`` down to ``floor`` (None: all).
+        ``top`` is the newest ``updated`` of the pass, the watermark once it completes."""
+        first = after is None
+        bar = None
+        while True:
+            repository = self.calls.graphql(
+                PULLS_QUERY, {"first": self.opts.page_size, "after": after}, "list"
+            )
+            connection = repository["pullRequests"]
+            nodes = connection.get("nodes") or []
+            if first and not nodes and self.stored_pulls:
+                raise SyncStop(
+                    f"{self.full_name}: GitHub answered no pull requests, but the store has "
+                    f"{self.stored_pulls}; treated as an error, nothing was deleted"
+                )
+            if first and self.progress and floor is None:
+                from tqdm import tqdm
+
+                bar = tqdm(total=connection.get("totalCount"), desc=self.full_name, unit="PR")
+            first = False
+            rows, reached = [], False
+            for node in nodes:
+                row = pull_row(node)
+                if floor is not None and row["updated"] < floor:
+                    reached = True
+                    break
+                rows.append(row)
+            if rows:
+                newest = max(r["updated"] for r in rows)
+                top = newest if top is None else max(top, newest)
+            info = connection.get("pageInfo") or {}
+            after = info.get("endCursor") or after
+            more = bool(info.get("hasNextPage")) and not reached
+            with self.engine.begin() as conn:
+                changed = _changed_pulls(conn, self.repo_id, rows)
+                added, updated = save_pull_requests(conn, self.repo_id, changed)
+                self.report.added += added
+                self.report.updated += updated
+                if more:
+                    state = {"after": after, "floor": _iso(floor), "top": _iso(top)}
+                    checkpoint(conn, self.run_id, cursor=json.dumps(state), counts=self.counts())
+                else:  # the pass is complete: the watermark advances with its last page
+                    checkpoint(conn, self.run_id, watermark=top, cursor=None, counts=self.counts())
+            if bar is not None:
+                bar.update(len(nodes))
+            log.info(
+                "github %s: page of %d PRs, %d new, %d changed",
+                self.full_name,
+                len(nodes),
+                added,
+                updated,
+            )
+            if not more:
+                break
+        if bar is not None:
+            bar.close()
+
+    def tag_pass(self) -> None:
+        """Tags newest commit first; an incremental run stops at a page of known,
+        unchanged tags once the upstream count matches what the store knows."""
+        with self.engine.connect() as conn:
+            stored = {
+                r.name: (r.sha, r.at)
+                for r in conn.execute(
+                    select(s.tag.c.name, s.tag.c.sha, s.tag.c.at).where(
+                        s.tag.c.repo_id == self.repo_id
+                    )
+                )
+            }
+        known = set(stored)
+        after, first = None, True
+        while True:
+            repository = self.calls.graphql(
+                TAGS_QUERY, {"first": self.opts.page_size, "after": after}, "tags"
+            )
+            refs = repository.get("refs") or {}
+            nodes = refs.get("nodes") or []
+            total = int(refs.get("totalCount") or 0)
+            if first and not nodes and stored:
+                raise SyncStop(
+                    f"{self.full_name}: GitHub answered no tags, but the store has "
+                    f"{len(stored)}; treated as an error, nothing was deleted"
+                )
+            first = False
+            rows = [r for r in (tag_row_from_graphql(n) for n in nodes) if r is not None]
+            changed = [r for r in rows if stored.get(r["name"]) != (r["sha"], r["at"])]
+            if changed:
+                with self.engine.begin() as conn:
+                    save_tags(conn, self.repo_id, changed)
+                self.tags_added += sum(1 for r in changed if r["name"] not in stored)
+            known |= {r["name"] for r in rows}
+            info = refs.get("pageInfo") or {}
+            if not info.get("hasNextPage"):
+                break
+            unchanged = len(rows) - len(changed)
+            if not self.full and unchanged and total <= len(known):
+                break
+            after = info.get("endCursor")
+
+
+def sync_repo(
+    engine: Engine,
+    board: Board,
+    full_name: str,
+    repo_id: int,
+    gh: Github,
+    stats: dict[str, int],
+    opts: GithubOptions,
+    *,
+    token: str | None = None,
+    full: bool = False,
+    progress: bool = False,
+) -> SourceReport:
+    """One repository's sync; failures become the report's one-line error."""
+    started = time.monotonic()
+    calls = _Calls(gh, stats, full_name, opts.reserve)
+    job = _RepoSync(engine, board, full_name, repo_id, calls, opts, full=full, progress=progress)
+    report = job.report
+    owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    try:
+        with engine.begin() as conn:
+            acquire_lock(conn, job.scope, owner)
+    except LockedError as exc:
+        report.ok, report.error = False, _scrub(str(exc), token)
+        return report
+    try:
+        job.run()
+        with engine.begin() as conn:
+            finish_run(conn, job.run_id, "ok", counts=job.counts())
+    except Exception as exc:  # noqa: BLE001 - every failure becomes one line in the report
+        report.ok = False
+        report.error = _describe(exc, full_name, calls, token)
+        log.warning("%s", report.error)
+        if job.run_id is not None:
+            with engine.begin() as conn:
+                finish_run(conn, job.run_id, "failed", counts=job.counts(), error=report.error)
+    finally:
+        with engine.begin() as conn:
+            release_lock(conn, job.scope, owner)
+        report.requests = calls.made
+        report.seconds = time.monotonic() - started
+        report.extra = {
+            "api": "graphql",
+            "list_requests": calls.by_kind["list"],
+            "detail_requests": calls.by_kind["detail"],
+            "tag_requests": calls.by_kind["tags"],
+            "retries": stats["retries"],
+            "tags": job.tags_added,
+        }
+    return report
+
+
+def sync_board_repos(
+    engine: Engine,
+    board: Board,
+    settings: Any,
+    *,
+    full: bool = False,
+    progress: bool = False,
+    options: GithubOptions | None = None,
+) -> list[SourceReport]:
+    """Sync every repository of ``board``: one :class:`SourceReport` per repository."""
+    with engine.connect() as conn:
+        repo_ids = repos(conn, board.id)
+    if not repo_ids:
+        return []
+    secret = getattr(settings, "github_token", None)
+    token = secret.get_secret_value() if secret is not None else None
+    if not token:
+        return [
+            SourceReport(
+                source=SOURCE,
+                scope=name,
+                ok=False,
+                error=f"{name}: VGER_GITHUB_TOKEN is not set; GitHub's GraphQL API needs a token",
+            )
+            for name in repo_ids
+        ]
+    opts = options or GithubOptions.from_settings(settings)
+    gh, stats = make_client(token, settings.github_url, opts)
+    reports: list[SourceReport] = []
+    try:
+        for name, repo_id in repo_ids.items():
+            report = sync_repo(
+                engine,
+                board,
+                name,
+                repo_id,
+                gh,
+                stats,
+                opts,
+                token=token,
+                full=full,
+                progress=progress,
+            )
+            reports.append(report)
+            log.info("%s", report.line())
+    finally:
+        gh.close()
+    return reports

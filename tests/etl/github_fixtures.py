@@ -1,0 +1,46 @@
+"""Fixtures of the GitHub ETL tests: the fake server, settings, a board with repositories."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+from pydantic import SecretStr
+
+from etl.github_sync import GithubOptions
+from tests.etl.fake_github import TOKEN, FakeGitHub
+from vger.config import Settings
+from vger.store import boards
+
+# Tiny waits so the suite stays fast; the logic is the production one.
+FAST = GithubOptions(
+    timeout=5,
+    retries=3,
+    backoff_factor=0.001,
+    secondary_rate_wait=0.01,
+    max_rate_limit_wait=2,
+    reserve=50,
+    overlap=timedelta(minutes=10),
+    seconds_between_requests=0,
+)
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeGitHub]:
+    with FakeGitHub() as server:
+        yield server
+
+
+@pytest.fixture
+def settings(fake: FakeGitHub) -> Settings:
+    return Settings(github_token=SecretStr(TOKEN), github_url=fake.url, _env_file=None)
+
+
+def make_board(engine, *repos: str, slug: str = "alloy", tz: str = "UTC") -> boards.Board:
+    with engine.begin() as conn:
+        boards.add_team(conn, f"team-{slug}", "Team", tz=tz)
+        board_id = boards.add_board(conn, slug, f"team-{slug}", name=slug)
+        for name in repos:
+            boards.add_repo(conn, board_id, name)
+        return boards.get_board(conn, slug)

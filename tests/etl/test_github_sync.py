@@ -1,0 +1,400 @@
+"""GitHub ETL against the fake GitHub server, through the real PyGithub client."""
+
+from __future__ import annotations
+
+import logging
+import math
+from datetime import UTC, datetime
+
+import numpy as np
+import pandas as pd
+import pytest
+from github import Auth, Github
+from sqlalchemy import func, select
+
+from etl.github_sync import sync_board_repos
+from etl.github_transform import parse_time, pull_row, tag_row_from_graphql, tag_row_from_rest
+from tests.etl.fake_github import DATA, TOKEN, alloy_pulls, alloy_tags, make_pull, make_tag
+from tests.etl.github_fixtures import FAST, fake, make_board, settings  # noqa: F401
+from vger.metrics.pulls import weekly_volume
+from vger.metrics.quadrant import QuadrantOptions, weekly_quadrant
+from vger.store import schema as s
+from vger.store.queries import board_tags, pull_items
+from vger.store.sync import acquire_lock, runs
+
+ALLOY = "tidev/alloy"
+
+
+def stored_pulls(engine) -> pd.DataFrame:
+    with engine.connect() as conn:
+        return pd.read_sql(select(s.pull_request), conn)
+
+
+def n_pulls(engine) -> int:
+    with engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(s.pull_request)).scalar_one()
+
+
+def synthetic(n: int, start: str = "2024-01-01") -> list[dict]:
+    """n merged PRs, one per hour, each updated when merged."""
+    base = pd.Timestamp(start, tz="UTC")
+    out = []
+    for k in range(1, n + 1):
+        created = base + pd.Timedelta(hours=k)
+        merged = created + pd.Timedelta(hours=5)
+        out.append(
+            make_pull(
+                k,
+                created.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                merged_at=merged.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                additions=k,
+                deletions=1,
+            )
+        )
+    return out
+
+
+def sync(engine, board, settings, **kw):  # noqa: F811
+    (report,) = sync_board_repos(engine, board, settings, options=kw.pop("options", FAST), **kw)
+    return report
+
+
+# -- transform (pure) --------------------------------------------------------------------
+
+
+def test_github_transform_states_and_utc():
+    merged = pull_row(
+        {
+            "number": 1,
+            "title": "t",
+            "createdAt": "2024-01-01T10:00:00Z",
+            "updatedAt": "2024-01-02T10:00:00Z",
+            "mergedAt": "2024-01-02T10:00:00Z",
+            "closedAt": "2024-01-02T10:00:00Z",
+            "author": {"login": "ann"},
+            "isDraft": False,
+            "url": "https://github.com/o/r/pull/1",
+            "additions": 3,
+            "deletions": 2,
+        }
+    )
+    assert merged["state"] == "merged"
+    assert merged["created"] == datetime(2024, 1, 1, 10, tzinfo=UTC)
+    assert merged["created"].tzinfo is not None and merged["author"] == "ann"
+    rejected = pull_row(
+        {
+            "number": 2,
+            "created_at": "2024-01-01T10:00:00+02:00",
+            "closed_at": "2024-01-03T00:00:00Z",
+            "merged_at": None,
+            "user": None,
+            "draft": True,
+            "html_url": "u",
+        }
+    )
+    assert rejected["state"] == "rejected" and rejected["author"] is None
+    assert rejected["created"] == datetime(2024, 1, 1, 8, tzinfo=UTC)
+    assert rejected["draft"] is True and rejected["additions"] is None
+    opened = pull_row({"number": 3, "createdAt": "2024-01-01T00:00:00Z", "author": None})
+    assert opened["state"] == "open" and opened["merged"] is None and opened["closed"] is None
+
+
+def test_github_transform_tag_dates():
+    annotated = {
+        "name": "v1",
+        "target": {
+            "__typename": "Tag",
+            "oid": "t1",
+            "tagger": {"date": "2024-02-01T00:00:00+01:00"},
+            "target": {
+                "__typename": "Commit",
+                "oid": "c1",
+                "committedDate": "2024-01-01T00:00:00Z",
+            },
+        },
+    }
+    light = {"name": "v2", "target": {"oid": "c2", "committedDate": "2024-03-01T12:00:00Z"}}
+    assert tag_row_from_graphql(annotated) == {
+        "name": "v1",
+        "at": datetime(2024, 1, 31, 23, tzinfo=UTC),
+        "sha": "c1",
+    }
+    assert tag_row_from_graphql(light)["at"] == datetime(2024, 3, 1, 12, tzinfo=UTC)
+    assert tag_row_from_graphql({"name": "x", "target": {"oid": "b"}}) is None
+    rest = tag_row_from_rest(
+        {"name": "v3", "commit": {"sha": "c3"}},
+        {"commit": {"committer": {"date": "2024-04-01T00:00:00Z"}}},
+    )
+    assert rest == {"name": "v3", "at": datetime(2024, 4, 1, tzinfo=UTC), "sha": "c3"}
+    assert parse_time("2024-01-01T00:00:00.5Z").microsecond == 500000
+
+
+# -- the fake speaks what PyGithub needs ----------------------------------------------------
+
+
+def test_github_fake_serves_rest_shapes_to_pygithub(fake):  # noqa: F811
+    fake.add_repo("o/r", synthetic(250), [make_tag("v1", "c" * 40, "2024-01-01T00:00:00Z",
+                                                   "2024-01-02T00:00:00Z")])  # fmt: skip
+    gh = Github(base_url=fake.url, auth=Auth.Token(TOKEN), per_page=100, retry=None,
+                seconds_between_requests=None)  # fmt: skip
+    repo = gh.get_repo("o/r")
+    assert repo.full_name == "o/r"
+    pulls = list(repo.get_pulls(state="all", sort="updated", direction="desc"))
+    assert len(pulls) == 250 and pulls[0].number == 250
+    assert fake.count_of("/pulls") == 3  # Link-header pagination, 100 per page
+    assert pulls[0].additions == 250  # a lazy GET /pulls/250: the N+1 of REST
+    assert fake.count_of("/pulls/250") == 1
+    (tag,) = repo.get_tags()
+    assert tag.commit.commit.committer.date == datetime(2024, 1, 1, tzinfo=UTC)
+    git_tag = repo.get_git_tag(fake.repos["o/r"].tags["v1"]["tag_sha"])
+    assert git_tag.tagger.date == datetime(2024, 1, 2, tzinfo=UTC)
+    remaining, limit = gh.rate_limiting
+    assert limit == 5000 and remaining == 5000 - fake.count
+    assert gh.requester.graphql_url == fake.url + "/graphql"
+
+
+# -- real data: tidev/alloy ----------------------------------------------------------------
+
+
+def test_github_alloy_full_then_no_change_sync(engine, fake, settings):  # noqa: F811
+    fake.add_repo(ALLOY, alloy_pulls(), alloy_tags())
+    board = make_board(engine, ALLOY)
+    report = sync(engine, board, settings)
+    assert report.ok, report.error
+    assert report.added == 668 and report.updated == 0
+    # N/100 list requests carry the line counts too; tags: 163 -> 2 requests
+    assert report.extra["list_requests"] == math.ceil(668 / 100) == 7
+    assert report.extra["detail_requests"] == 0
+    assert report.extra["tag_requests"] == 2
+    assert report.requests == fake.count == 9
+    frame = stored_pulls(engine)
+    assert len(frame) == 668 and set(frame["state"]) == {"merged"}
+    csv = pd.read_csv(DATA / "tidev_alloy_pulls.csv.gz").set_index("number")
+    frame = frame.set_index("number").sort_index()
+    assert (frame["additions"] == csv.loc[frame.index, "additions"]).all()
+    assert (frame["deletions"] == csv.loc[frame.index, "deletions"]).all()
+    assert frame.loc[4, "url"] == "https://github.com/tidev/alloy/pull/4"
+    with engine.connect() as conn:
+        tags = board_tags(conn, board).set_index("name")
+    tag_csv = pd.read_csv(DATA / "tidev_alloy_tags.csv.gz").set_index("tag")
+    expected = pd.to_datetime(
+        tag_csv["tagged_at"].where(tag_csv["annotated"] == 1, tag_csv["commit_committed_at"]),
+        utc=True,
+    )
+    assert len(tags) == 163
+    assert (tags["at"] == expected.loc[tags.index]).all()
+
+    fake.reset_counts()
+    again = sync(engine, board, settings)
+    assert again.ok and again.added == 0 and again.updated == 0
+    assert fake.count == again.requests <= 2
+
+
+def test_github_alloy_metrics_match_the_csv(sqlite_engine, fake, settings):  # noqa: F811
+    engine = sqlite_engine
+    fake.add_repo(ALLOY, alloy_pulls(), alloy_tags())
+    board = make_board(engine, ALLOY)
+    assert sync(engine, board, settings).ok
+    with engine.connect() as conn:
+        items = pull_items(conn, board)
+    opts = QuadrantOptions(
+        first_day=pd.Timestamp("2013-01-01"),
+        last_day=pd.Timestamp("2014-12-31"),
+        tz="UTC",
+        now=pd.Timestamp("2025-12-01", tz="UTC"),
+        window=12,
+        rolling=False,
+    )
+    quadrant = weekly_quadrant(items, opts)
+
+    # Independent expectation: plain pandas/numpy over the CSV.
+    csv = pd.read_csv(DATA / "tidev_alloy_pulls.csv.gz")
+    merged = pd.to_datetime(csv["merged_at"], utc=True)
+    created = pd.to_datetime(csv["first_commit_authored_at"], utc=True)
+    week = (merged.dt.tz_localize(None).dt.normalize()
+            - pd.to_timedelta(merged.dt.day_of_week, unit="D"))  # fmt: skip
+    weeks = pd.date_range("2012-12-31", "2014-12-29", freq="7D")
+    expected_counts = week.value_counts().reindex(weeks, fill_value=0)
+    assert list(quadrant.throughput.index) == list(weeks)
+    assert quadrant.throughput["count"].tolist() == expected_counts.tolist()
+    assert quadrant.throughput["count"].sum() == ((week >= weeks[0]) & (week <= weeks[-1])).sum()
+
+    in_range = (week >= weeks[0]) & (week <= weeks[-1])
+    lead = ((merged - created).dt.total_seconds() / 86400.0)[in_range].to_numpy()
+    for level in (50, 80, 90):
+        assert quadrant.lead_time_overall[level] == pytest.approx(np.quantile(lead, level / 100))
+
+    volume = weekly_volume(items, quadrant.grid)
+    lines = (csv["additions"] + csv["deletions"])[in_range]
+    expected_volume = lines.groupby(week[in_range]).sum().reindex(weeks, fill_value=0)
+    assert volume["merged"].tolist() == expected_volume.tolist()
+    assert volume["rejected"].sum() == 0
+
+
+# -- incremental runs ------------------------------------------------------------------------
+
+
+def test_github_incremental_picks_up_changes(engine, fake, settings):  # noqa: F811
+    fake.add_repo("o/r", synthetic(250))
+    board = make_board(engine, "o/r")
+    first = sync(engine, board, settings)
+    assert first.ok and first.added == 250 and first.requests == 3 + 1
+
+    later = "2030-01-01T00:00:00Z"
+    fake.update_pull("o/r", 10, merged_at=None, closed_at=later, updated_at=later)
+    fake.add_pull("o/r", make_pull(251, later, updated_at=later, draft=True, author=None))
+    fake.reset_counts()
+    second = sync(engine, board, settings)
+    assert second.ok, second.error
+    assert (second.added, second.updated) == (1, 1)
+    assert fake.count == second.requests == 2
+    frame = stored_pulls(engine).set_index("number")
+    assert frame.loc[10, "state"] == "rejected" and pd.isna(frame.loc[10, "merged"])
+    assert frame.loc[251, "state"] == "open" and bool(frame.loc[251, "draft"])
+
+    fake.reset_counts()
+    full = sync(engine, board, settings, full=True)
+    assert full.ok and (full.added, full.updated) == (0, 0)
+    assert full.extra["list_requests"] == 3 and fake.count == 4
+
+
+def test_github_new_tag_on_old_commit_is_found(sqlite_engine, fake, settings):  # noqa: F811
+    tags = [make_tag(f"v{k}", f"{k:040d}", f"2024-01-{k:02d}T00:00:00Z") for k in range(1, 21)]
+    fake.add_repo("o/r", synthetic(5), tags)
+    board = make_board(sqlite_engine, "o/r")
+    opts = FAST.__class__(**{**FAST.__dict__, "page_size": 5})
+    assert sync(sqlite_engine, board, settings, options=opts).ok
+    fake.add_tag("o/r", make_tag("old-fix", "9" * 40, "2023-01-01T00:00:00Z"))
+    report = sync(sqlite_engine, board, settings, options=opts)
+    assert report.ok and report.extra["tags"] == 1
+    with sqlite_engine.connect() as conn:
+        assert "old-fix" in set(board_tags(conn, board)["name"])
+
+
+# -- rate limits -----------------------------------------------------------------------------
+
+
+def test_github_budget_reserve_stops_cleanly_and_resumes(engine, fake, settings):  # noqa: F811
+    fake.add_repo("o/r", synthetic(1000))
+    board = make_board(engine, "o/r")
+    fake.remaining = 53  # the reserve is 50: four pages (49 left), then stop
+    stopped = sync(engine, board, settings)
+    assert not stopped.ok
+    assert "o/r" in stopped.error and "resets at" in stopped.error
+    reset = datetime.fromtimestamp(fake.reset_at, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    assert reset in stopped.error
+    assert fake.count == stopped.requests == 4
+    assert n_pulls(engine) == 400  # kept
+    with engine.connect() as conn:
+        (last,) = runs(conn, "github", "github:o/r", limit=1)
+    assert last["status"] == "failed" and last["cursor"]
+
+    fake.remaining = 5000
+    fake.reset_counts()
+    resumed = sync(engine, board, settings)
+    assert resumed.ok, resumed.error
+    assert n_pulls(engine) == 1000 and resumed.added == 600
+    # the rest of the interrupted pass (6 pages), the head check (1) and tags (1)
+    assert fake.count == resumed.requests == 8
+    fake.reset_counts()
+    assert sync(engine, board, settings).requests == 2 == fake.count
+
+
+def test_github_primary_limit_exhausted_stops_without_waiting(sqlite_engine, fake, settings):  # noqa: F811
+    fake.add_repo("o/r", synthetic(10))
+    board = make_board(sqlite_engine, "o/r")
+    fake.remaining = 0
+    report = sync(sqlite_engine, board, settings)
+    assert not report.ok
+    assert report.error.startswith("o/r: GitHub rate limit exhausted; it resets at")
+    assert n_pulls(sqlite_engine) == 0
+
+
+@pytest.mark.parametrize("status", [403, 429])
+def test_github_secondary_limit_is_retried(sqlite_engine, fake, settings, status):  # noqa: F811
+    fake.add_repo("o/r", synthetic(10))
+    board = make_board(sqlite_engine, "o/r")
+    fake.secondary(1, status=status, retry_after=0)
+    report = sync(sqlite_engine, board, settings)
+    assert report.ok, report.error
+    assert report.extra["retries"] == 1
+    assert fake.count == report.requests == 3
+    assert n_pulls(sqlite_engine) == 10
+
+
+# -- faults ------------------------------------------------------------------------------
+
+
+def test_github_502_retried_then_reported(engine, fake, settings):  # noqa: F811
+    fake.add_repo("o/r", synthetic(150))
+    board = make_board(engine, "o/r")
+    fake.fail(2, 502)
+    report = sync(engine, board, settings)
+    assert report.ok and report.extra["retries"] == 2 and fake.count == report.requests == 5
+
+    fake.add_pull("o/r", make_pull(151, "2031-01-01T00:00:00Z"))
+    fake.fail(10, 502)
+    fake.reset_counts()
+    failed = sync(engine, board, settings)
+    assert not failed.ok
+    assert failed.error == "o/r: GitHub answered 502 after 3 retries: Server Error"
+    assert fake.count == failed.requests == 4  # first attempt + 3 retries
+    assert n_pulls(engine) == 150  # nothing stored is lost
+    fake.fail(0)
+    fake._failures.clear()
+    assert sync(engine, board, settings).added == 1
+
+
+def test_github_unknown_repo_and_other_repo_still_syncs(sqlite_engine, fake, settings):  # noqa: F811
+    fake.add_repo("o/r", synthetic(3))
+    board = make_board(sqlite_engine, "o/missing", "o/r")
+    missing, ok = sync_board_repos(sqlite_engine, board, settings, options=FAST)
+    assert missing.scope == "o/missing" and not missing.ok
+    assert missing.error.startswith("o/missing: repository not found on GitHub (404)")
+    assert "\n" not in missing.error
+    assert ok.ok and ok.added == 3
+
+
+def test_github_bad_token_is_one_line_without_the_token(sqlite_engine, fake, settings, caplog):  # noqa: F811
+    fake.add_repo("o/r", synthetic(3))
+    board = make_board(sqlite_engine, "o/r")
+    fake.token = "another-token"
+    with caplog.at_level(logging.DEBUG):
+        (report,) = sync_board_repos(sqlite_engine, board, settings, options=FAST)
+    assert not report.ok
+    assert report.error == (
+        "o/r: GitHub rejected the token (401 Bad credentials); check VGER_GITHUB_TOKEN"
+    )
+    assert TOKEN not in caplog.text and TOKEN not in report.line()
+    with sqlite_engine.connect() as conn:
+        assert TOKEN not in str(runs(conn, "github"))
+
+
+def test_github_empty_answer_is_an_error_not_a_deletion(engine, fake, settings):  # noqa: F811
+    fake.add_repo("o/r", synthetic(20))
+    board = make_board(engine, "o/r")
+    assert sync(engine, board, settings).ok
+    fake.blank("o/r")
+    report = sync(engine, board, settings)
+    assert not report.ok and "no pull requests" in report.error and "o/r" in report.error
+    assert n_pulls(engine) == 20
+    fake.blank("o/r", False)
+    assert sync(engine, board, settings).ok
+
+
+def test_github_locked_repository_is_reported(sqlite_engine, fake, settings):  # noqa: F811
+    fake.add_repo("o/r", synthetic(3))
+    board = make_board(sqlite_engine, "o/r")
+    with sqlite_engine.begin() as conn:
+        acquire_lock(conn, "github:o/r", "someone-else")
+    report = sync(sqlite_engine, board, settings)
+    assert not report.ok and "another sync is running" in report.error
+    assert fake.count == 0
+
+
+def test_github_no_token_reports_each_repo(sqlite_engine, fake, settings):  # noqa: F811
+    board = make_board(sqlite_engine, "o/r")
+    (report,) = sync_board_repos(
+        sqlite_engine, board, settings.model_copy(update={"github_token": None}), options=FAST
+    )
+    assert not report.ok and "VGER_GITHUB_TOKEN" in report.error
