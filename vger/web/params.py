@@ -19,6 +19,7 @@ LINES = ("rolling", "straight")
 LEADTIME = ("overall", "states")
 BACKLOG = ("absolute", "relative")
 QUARTERS = (4, 6, 8)
+_DIGITS = re.compile(r"^[0-9]{1,3}$")
 _SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 
@@ -158,7 +159,7 @@ def parse(query: Mapping[str, str | Sequence[str] | None]) -> Parsed:
     window = None
     raw_window = _one(query.get("window"))
     if raw_window not in (None, ""):
-        if raw_window.isdigit() and 1 <= int(raw_window) <= 52:
+        if _DIGITS.match(raw_window) and 1 <= int(raw_window) <= 52:
             window = int(raw_window)
         else:
             notices.append(
@@ -167,7 +168,7 @@ def parse(query: Mapping[str, str | Sequence[str] | None]) -> Parsed:
     quarters = 4
     raw_quarters = _one(query.get("quarters"))
     if raw_quarters not in (None, ""):
-        if raw_quarters.isdigit() and int(raw_quarters) in QUARTERS:
+        if _DIGITS.match(raw_quarters) and int(raw_quarters) in QUARTERS:
             quarters = int(raw_quarters)
         else:
             notices.append(f"Ignored quarters={_show(raw_quarters)}: use 4, 6 or 8.")

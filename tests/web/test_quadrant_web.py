@@ -1,0 +1,211 @@
+"""The quadrant through the Flask test client and its page functions: METRICS.md
+example 5 numbers in CSVs, JSON and figures; bad parameters give words, never a 500."""
+
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+import pytest
+
+from vger.web.pages import quadrant
+
+RANGE = "board=example&from=2024-01-01&to=2024-01-14"
+
+
+def _csv(client, url: str) -> pd.DataFrame:
+    response = client.get(url)
+    assert response.status_code == 200, response.data[:300]
+    assert response.mimetype == "text/csv"
+    assert "attachment" in response.headers["Content-Disposition"]
+    return pd.read_csv(io.StringIO(response.data.decode()), keep_default_na=False)
+
+
+def test_health_reports_store(client):
+    assert client.get("/health").get_json() == {"status": "ok", "store": "ok"}
+
+
+def test_throughput_csv_matches_worked_example(client):
+    frame = _csv(client, f"/download/throughput.csv?{RANGE}")
+    assert frame["week"].tolist() == ["2024-01-01", "2024-01-08"]
+    assert frame["count"].tolist() == [1, 2]
+    assert frame["keys"].tolist() == ["EX-2", "EX-1 EX-4"]
+
+
+def test_throughput_csv_with_work_type_filter(client):
+    frame = _csv(client, f"/download/throughput.csv?{RANGE}&types=Defect")
+    assert frame["count"].tolist() == [1, 0]
+
+
+def test_leadtime_csv_has_days_per_state(client):
+    frame = _csv(client, f"/download/leadtime.csv?{RANGE}").set_index("key")
+    assert float(frame.loc["EX-1", "days"]) == pytest.approx(7.0)
+    assert float(frame.loc["EX-4", "days"]) == pytest.approx(9.0)
+    assert (
+        frame.loc["EX-1", ["days_Ready", "days_Doing", "days_Review"]].astype(float).tolist()
+    ) == pytest.approx([1.0, 4.5, 1.5])
+    assert float(frame.loc["EX-4", "days_Done"]) == pytest.approx(6.0)
+    assert frame.loc["EX-2", "days"] == ""  # completed without start: no lead time
+    assert "EX-3" not in frame.index  # abandoned
+
+
+def test_backlog_csv_absolute_and_relative(client):
+    absolute = _csv(client, f"/download/backlog.csv?{RANGE}")
+    assert absolute[["created", "completed", "abandoned"]].values.tolist() == [[4, 1, 1], [4, 3, 1]]
+    relative = _csv(
+        client,
+        "/download/backlog.csv?board=example&from=2024-01-08&to=2024-01-14&backlog=relative",
+    )
+    assert relative[["created", "completed", "abandoned"]].values.tolist() == [[0, 2, 0]]
+
+
+def test_api_matches_csv_and_reports_notices(client):
+    body = client.get(f"/api/v1/quadrant?{RANGE}&window=zz").get_json()
+    assert [w["count"] for w in body["throughput"]] == [1, 2]
+    assert body["lead_time"]["overall"]["50"] == pytest.approx(8.0)
+    assert any("window" in n for n in body["notices"])
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "board=nope",
+        "board=%27%20OR%201%3D1%20--",
+        "from=garbage&to=2024-99-99",
+        "types=%3Cscript%3E",
+        "window=1e9",
+        "source=gitlab",
+        "lines=%00",
+    ],
+)
+def test_bad_parameters_never_500(client, query):
+    for url in (
+        f"/download/throughput.csv?{query}",
+        f"/api/v1/quadrant?{query}",
+        f"/quadrant?{query}",
+    ):
+        response = client.get(url)
+        assert response.status_code in (200, 404), (url, response.status_code)
+        assert b"Traceback" not in response.data
+
+
+def test_unknown_board_csv_is_a_404_in_words(client):
+    response = client.get("/download/throughput.csv?board=nope")
+    assert response.status_code == 404
+    assert b"There is no board named" in response.data
+
+
+def test_unknown_chart_is_a_404_page(client):
+    response = client.get("/download/nope.csv")
+    assert response.status_code == 404 and b"There is no chart" in response.data
+
+
+def test_layout_seeds_controls_from_the_url(example_app):
+    with example_app.server.test_request_context():
+        tree = quadrant.layout(
+            board="example",
+            **{"from": "2024-01-01", "to": "2024-01-14"},
+            types="Defect",
+            lines="straight",
+            window="6",
+            tags="1",
+        )
+    values = {c.id: getattr(c, "value", None) for c in _walk(tree) if getattr(c, "id", None)}
+    assert values["quad-board"] == "example"
+    assert values["quad-from"] == "2024-01-01" and values["quad-to"] == "2024-01-14"
+    assert values["quad-types"] == ["Defect"] and values["quad-lines"] == "straight"
+    assert values["quad-window"] == 6 and values["quad-tags"] == ["1"]
+
+
+def test_layout_for_unknown_board_lists_boards(example_app):
+    with example_app.server.test_request_context():
+        tree = quadrant.layout(board="nope")
+    text = " ".join(str(getattr(c, "children", "")) for c in _walk(tree))
+    assert "There is no board named 'nope'" in text and "Example board" in text
+
+
+def test_layout_shows_notices_for_bad_values(example_app):
+    with example_app.server.test_request_context():
+        tree = quadrant.layout(board="example", window="400", types="Nope")
+    text = " ".join(str(getattr(c, "children", "")) for c in _walk(tree))
+    assert "Ignored window='400'" in text and "Ignored work type 'Nope'" in text
+
+
+def test_render_draws_worked_example(example_app):
+    with example_app.server.test_request_context():
+        params = quadrant.params_from_controls(
+            "example",
+            "jira",
+            "2024-01-01",
+            "2024-01-14",
+            [],
+            [],
+            12,
+            "rolling",
+            "overall",
+            "absolute",
+            [],
+        )
+        out = quadrant.render(params)
+    throughput, _, backlog, lead = out[:4]
+    assert list(throughput.data[0].y) == [1, 2]
+    assert list(backlog.data[0].y) == [4, 4] and list(backlog.data[1].y) == [1, 3]
+    assert "2 complete weeks" in out[4] and "team time zone UTC" in out[4]
+    assert out[8].startswith("/download/throughput.csv?board=example")
+
+
+def test_render_explains_an_empty_range(example_app):
+    with example_app.server.test_request_context():
+        params = quadrant.params_from_controls(
+            "example",
+            "jira",
+            "2023-01-02",
+            "2023-01-08",
+            [],
+            [],
+            12,
+            "rolling",
+            "overall",
+            "absolute",
+            [],
+        )
+        out = quadrant.render(params)
+    assert "No issue was completed between 2023-01-02 and 2023-01-08" in str(out[-1])
+
+
+def test_render_in_new_york_moves_a_late_completion(tmp_path):
+    """METRICS.md example 5: 2024-01-07 23:30 New York is week 2024-01-01 there."""
+    from datetime import UTC, datetime
+
+    from tests.factories import example_board, issue, moves
+    from vger.config import Settings
+    from vger.store.db import make_engine, upgrade
+    from vger.store.issues import save_issues
+    from vger.web import create_app
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'ny.db'}")
+    upgrade(engine)
+    board = example_board(engine, tz="America/New_York")
+    with engine.begin() as conn:
+        save_issues(
+            conn,
+            board,
+            [issue("200", "EX-9", "Bug", "2024-01-05 10:00", "Done", "Done")],
+            moves("200", ("To Do", "Done", "2024-01-08 04:30")),
+        )
+    app = create_app(Settings(database_url=str(engine.url)), engine=engine)
+    app.server.config["VGER_NOW"] = datetime(2024, 2, 1, tzinfo=UTC)
+    frame = _csv(app.server.test_client(), f"/download/throughput.csv?{RANGE}")
+    assert "EX-9" in frame.loc[frame["week"] == "2024-01-01", "keys"].iat[0]
+
+
+def _walk(component):
+    yield component
+    children = getattr(component, "children", None)
+    if children is None:
+        return
+    if not isinstance(children, list | tuple):
+        children = [children]
+    for child in children:
+        if hasattr(child, "to_plotly_json"):
+            yield from _walk(child)
