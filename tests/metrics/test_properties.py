@@ -150,7 +150,7 @@ def quadrant_of(issues, transitions, workflow, tz):
     return issue_quadrant(items, derived.state_times, opts), derived
 
 
-@SETTINGS
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(board=boards(), tz=st.sampled_from(ZONES), data=st.data())
 def test_results_do_not_depend_on_row_order(board, tz, data):
     workflow, issues, transitions = board
