@@ -17,7 +17,8 @@ from werkzeug.exceptions import HTTPException
 from vger.config import Settings
 from vger.store.db import make_engine
 from vger.web import components, routes
-from vger.web.pages import home, quadrant
+from vger.web import routes_periods
+from vger.web.pages import home, quadrant, quarterly, scatter
 from vger.web.params import parse
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -26,6 +27,8 @@ log = logging.getLogger(__name__)
 PAGES = (
     (home, "/", "Vger — teams and boards"),
     (quadrant, "/quadrant", "Vger — four quadrants"),
+    (quarterly, "/quarterly", "Vger — quarterly"),
+    (scatter, "/scatter", "Vger — lead-time scatterplot"),
 )
 
 
@@ -51,6 +54,7 @@ def create_app(settings: Settings | None = None, *, engine=None) -> Dash:
     secret = settings.secret_key.get_secret_value() if settings.secret_key else None
     server.secret_key = secret or _random_key()
     server.register_blueprint(routes.bp)
+    server.register_blueprint(routes_periods.bp)
     _register_errors(server)
     for module, path, title in PAGES:
         dash.register_page(

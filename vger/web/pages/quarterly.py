@@ -1,0 +1,280 @@
+"""``/quarterly``: throughput and lead time per fiscal quarter, for Jira issues or
+merged pull requests (``source=github``)."""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import parse_qs
+
+import dash_bootstrap_components as dbc
+from dash import Dash, Input, Output, State, dcc, get_relative_path, html, no_update
+
+from vger.errors import NotFoundError
+from vger.store import boards
+from vger.web import state
+from vger.web.components import board_list, chart_card, notices, page_links
+from vger.web.figures import empty_figure
+from vger.web.figures_periods import (
+    QuarterlyData,
+    quarterly_data,
+    quarterly_lead_time_figure,
+    quarterly_notes,
+    quarterly_throughput_figure,
+)
+from vger.web.params import QUARTERS, ViewParams, parse
+from vger.web.views import choose_board, local_today
+
+log = logging.getLogger(__name__)
+P = "qtr"
+PATH = "/quarterly"
+CHARTS = ("throughput", "leadtime")
+
+
+def _radio(id_: str, options: list[tuple[str, str]], value) -> dcc.RadioItems:
+    return dcc.RadioItems(
+        id=id_,
+        options=[{"label": f" {label}", "value": v} for label, v in options],
+        value=value,
+        inline=True,
+        inputClassName="me-1",
+        labelClassName="me-3",
+    )
+
+
+def _checklist(id_: str, options: list[str], value: list[str], shown: bool) -> dcc.Checklist:
+    return dcc.Checklist(
+        id=id_,
+        options=options,
+        value=value,
+        inline=True,
+        inputClassName="me-1",
+        labelClassName="me-3",
+        style={"display": "block" if shown else "none"},
+    )
+
+
+def layout(**query) -> html.Div:
+    parsed = parse(query)
+    with state.engine().connect() as conn:
+        all_boards = boards.list_boards(conn)
+        try:
+            choice = choose_board(conn, parsed.params)
+        except NotFoundError as exc:
+            return board_list(all_boards, "Boards", str(exc), page=PATH)
+    p = choice.params
+    github = p.source == "github"
+    today = local_today(choice.board.tz, state.now())
+    controls = dbc.Row(
+        [
+            dbc.Col(
+                [
+                    dbc.Label("Board"),
+                    dcc.Dropdown(
+                        id=f"{P}-board",
+                        options=[
+                            {"label": f"{b.team_name} · {b.name}", "value": b.slug}
+                            for b in all_boards
+                        ],
+                        value=p.board,
+                        clearable=False,
+                    ),
+                ],
+                md=3,
+            ),
+            dbc.Col(
+                [
+                    dbc.Label("Source"),
+                    _radio(
+                        f"{P}-source",
+                        [("Jira issues", "jira"), ("Pull requests", "github")],
+                        p.source,
+                    ),
+                ],
+                md=3,
+            ),
+            dbc.Col(
+                [
+                    dbc.Label("Up to (quarter containing)"),
+                    dcc.Input(
+                        id=f"{P}-to",
+                        type="date",
+                        value=(p.end or today).isoformat(),
+                        debounce=True,
+                        className="form-control",
+                    ),
+                ],
+                md=2,
+            ),
+            dbc.Col(
+                [
+                    dbc.Label("Quarters"),
+                    _radio(f"{P}-quarters", [(str(n), n) for n in QUARTERS], p.quarters),
+                ],
+                md=2,
+            ),
+        ],
+        className="g-2 mb-2",
+    )
+    filters = dbc.Row(
+        dbc.Col(
+            [
+                dbc.Label("Repositories" if github else "Work types"),
+                _checklist(f"{P}-types", list(choice.work_types), list(p.types), not github),
+                _checklist(f"{P}-repos", list(choice.repos), list(p.repos), github),
+            ]
+        ),
+        className="g-2 mb-3",
+    )
+    return html.Div(
+        [
+            dcc.Location(id=f"{P}-url", refresh=False),
+            dcc.Location(id=f"{P}-nav", refresh="callback-nav"),
+            dcc.Store(id=f"{P}-from", data=p.start.isoformat() if p.start else None),
+            html.Div(
+                page_links(p.shared_query(), PATH), className="nav nav-pills mb-2", id=f"{P}-pages"
+            ),
+            html.H2(
+                f"{choice.board.team_name} · {choice.board.name} · quarterly",
+                id=f"{P}-title",
+                className="h4",
+            ),
+            notices(parsed.notices + choice.notices, f"{P}-notices"),
+            controls,
+            filters,
+            html.Div(id=f"{P}-status"),
+            dbc.Row(
+                [
+                    dbc.Col(chart_card(P, "throughput", "quarterly-throughput"), lg=6),
+                    dbc.Col(chart_card(P, "leadtime", "quarterly-leadtime"), lg=6),
+                ]
+            ),
+        ],
+        className="container-fluid",
+    )
+
+
+def params_from_controls(board, source, end, quarters, types, repos, start=None) -> ViewParams:
+    """The view the controls show, validated exactly like a URL (``from`` is kept as
+    it came, for the other pages, unless it is after ``to``)."""
+    query = {
+        "board": board,
+        "source": source,
+        "to": end,
+        "types": types or [],
+        "repos": repos or [],
+        "quarters": str(quarters) if quarters else None,
+    }
+    if start and (not end or start <= end):
+        query["from"] = start
+    return parse(query).params
+
+
+def render(params: ViewParams) -> tuple:
+    """Figures, notes, CSV links and status for ``params``; never raises."""
+    try:
+        with state.engine().connect() as conn:
+            data = quarterly_data(conn, choose_board(conn, params), state.now())
+        return _outputs(data)
+    except NotFoundError as exc:
+        return _failed(str(exc), "danger")
+    except Exception:  # noqa: BLE001 - a page never shows a stack trace
+        log.exception("quarterly failed for %s", params.to_query())
+        return _failed(
+            "Something went wrong while computing this view; the error was logged.", "danger"
+        )
+
+
+def _failed(message: str, colour: str) -> tuple:
+    blank = empty_figure(message)
+    return (blank, blank, "", "", "#", "#", dbc.Alert(message, color=colour))
+
+
+def _outputs(data: QuarterlyData) -> tuple:
+    message = data.empty_message
+    if message:
+        return _failed(message, "info")
+    query = data.choice.params.to_query()
+    links = tuple(
+        get_relative_path(f"/download/{name}.csv") + f"?{query}"
+        for name in ("quarterly-throughput", "quarterly-leadtime")
+    )
+    github = data.choice.params.source == "github"
+    total = int(data.throughput["count"].sum())
+    status = html.Div(
+        [
+            html.Span(
+                f"{total} {'merged pull requests' if github else 'completed issues'} in "
+                f"{len(data.grid)} quarters · "
+            ),
+            html.Span(data.span, id=f"{P}-range"),
+        ],
+        className="text-muted small mb-2",
+        id=f"{P}-summary",
+    )
+    return (
+        quarterly_throughput_figure(data),
+        quarterly_lead_time_figure(data),
+        *quarterly_notes(data),
+        *links,
+        status,
+    )
+
+
+def _search_params(search: str | None) -> ViewParams:
+    return parse(parse_qs((search or "").lstrip("?"), keep_blank_values=True)).params
+
+
+def register(app: Dash) -> None:
+    """Controls → URL (no reload) and page links, controls → charts, board/source → navigation."""
+    controls = [
+        Input(f"{P}-board", "value"),
+        Input(f"{P}-source", "value"),
+        Input(f"{P}-to", "value"),
+        Input(f"{P}-quarters", "value"),
+        Input(f"{P}-types", "value"),
+        Input(f"{P}-repos", "value"),
+    ]
+
+    @app.callback(
+        Output(f"{P}-url", "search"),
+        Output(f"{P}-pages", "children"),
+        *controls,
+        State(f"{P}-from", "data"),
+        prevent_initial_call=True,
+    )
+    def controls_to_url(board, source, end, quarters, types, repos, start):
+        params = params_from_controls(board, source, end, quarters, types, repos, start)
+        return "?" + params.to_query(), page_links(params.shared_query(), PATH)
+
+    @app.callback(
+        Output(f"{P}-nav", "href"),
+        Input(f"{P}-board", "value"),
+        Input(f"{P}-source", "value"),
+        State(f"{P}-url", "search"),
+        prevent_initial_call=True,
+    )
+    def board_or_source_changed(board, source, search):
+        current = _search_params(search)
+        if current.board == board and current.source == source:
+            return no_update
+        changed_board = current.board != board
+        nxt = ViewParams(
+            board=board,
+            source=source,
+            start=current.start,
+            end=current.end,
+            types=() if changed_board else current.types,
+            quarters=current.quarters,
+        )
+        return get_relative_path(PATH) + "?" + nxt.to_query()
+
+    outputs = (
+        [Output(f"{P}-chart-{c}", "figure") for c in CHARTS]
+        + [Output(f"{P}-chart-{c}-note", "children") for c in CHARTS]
+        + [Output(f"{P}-chart-{c}-csv", "href") for c in CHARTS]
+        + [Output(f"{P}-status", "children")]
+    )
+
+    @app.callback(*outputs, *controls, State(f"{P}-from", "data"))
+    def update_charts(board, source, end, quarters, types, repos, start):
+        return render(params_from_controls(board, source, end, quarters, types, repos, start))

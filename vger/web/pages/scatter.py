@@ -1,0 +1,275 @@
+"""``/scatter``: one point per completed issue (or merged pull request) with its lead
+time; a click opens the issue in Jira or the pull request on GitHub."""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import parse_qs
+
+import dash_bootstrap_components as dbc
+from dash import Dash, Input, Output, State, dcc, get_relative_path, html, no_update
+
+from vger.errors import NotFoundError
+from vger.store import boards
+from vger.web import state
+from vger.web.components import board_list, notices, page_links
+from vger.web.figures import empty_figure
+from vger.web.figures_periods import ScatterData, scatter_data, scatter_figure, scatter_note
+from vger.web.params import ViewParams, parse
+from vger.web.views import choose_board, local_today
+
+log = logging.getLogger(__name__)
+P = "scatter"
+PATH = "/scatter"
+GRAPH = f"{P}-chart-points"
+
+# A click on a point opens customdata[0] (an http(s) URL or "") in a new tab.
+OPEN_CLICKED = """
+function (clickData) {
+    const point = clickData && clickData.points && clickData.points[0];
+    const custom = point && point.customdata;
+    const url = Array.isArray(custom) ? custom[0] : custom;
+    if (typeof url === "string" && /^https?:\\/\\//.test(url)) {
+        window.open(url, "_blank", "noopener");
+    }
+    return window.dash_clientside.no_update;
+}
+"""
+
+
+def _checklist(id_: str, options: list[str], value: list[str], shown: bool) -> dcc.Checklist:
+    return dcc.Checklist(
+        id=id_,
+        options=options,
+        value=value,
+        inline=True,
+        inputClassName="me-1",
+        labelClassName="me-3",
+        style={"display": "block" if shown else "none"},
+    )
+
+
+def _date_input(id_: str, value: str) -> dcc.Input:
+    return dcc.Input(id=id_, type="date", value=value, debounce=True, className="form-control")
+
+
+def layout(**query) -> html.Div:
+    parsed = parse(query)
+    with state.engine().connect() as conn:
+        all_boards = boards.list_boards(conn)
+        try:
+            choice = choose_board(conn, parsed.params)
+        except NotFoundError as exc:
+            return board_list(all_boards, "Boards", str(exc), page=PATH)
+    p = choice.params
+    github = p.source == "github"
+    start, end = p.dates(local_today(choice.board.tz, state.now()))
+    controls = dbc.Row(
+        [
+            dbc.Col(
+                [
+                    dbc.Label("Board"),
+                    dcc.Dropdown(
+                        id=f"{P}-board",
+                        options=[
+                            {"label": f"{b.team_name} · {b.name}", "value": b.slug}
+                            for b in all_boards
+                        ],
+                        value=p.board,
+                        clearable=False,
+                    ),
+                ],
+                md=3,
+            ),
+            dbc.Col(
+                [
+                    dbc.Label("Source"),
+                    dcc.RadioItems(
+                        id=f"{P}-source",
+                        options=[
+                            {"label": " Jira issues", "value": "jira"},
+                            {"label": " Pull requests", "value": "github"},
+                        ],
+                        value=p.source,
+                        inline=True,
+                        inputClassName="me-1",
+                        labelClassName="me-3",
+                    ),
+                ],
+                md=3,
+            ),
+            dbc.Col([dbc.Label("From"), _date_input(f"{P}-from", start.isoformat())], md=2),
+            dbc.Col([dbc.Label("To"), _date_input(f"{P}-to", end.isoformat())], md=2),
+        ],
+        className="g-2 mb-2",
+    )
+    filters = dbc.Row(
+        dbc.Col(
+            [
+                dbc.Label("Repositories" if github else "Work types"),
+                _checklist(f"{P}-types", list(choice.work_types), list(p.types), not github),
+                _checklist(f"{P}-repos", list(choice.repos), list(p.repos), github),
+            ]
+        ),
+        className="g-2 mb-3",
+    )
+    card = dbc.Card(
+        [
+            dcc.Loading(
+                dcc.Graph(
+                    id=GRAPH,
+                    config={"displaylogo": False, "scrollZoom": True},
+                    style={"height": "540px"},
+                ),
+                type="circle",
+            ),
+            dbc.CardFooter(
+                [
+                    html.Small(id=f"{GRAPH}-note", className="text-muted"),
+                    html.A(
+                        "CSV",
+                        id=f"{GRAPH}-csv",
+                        href="#",
+                        className="float-end small",
+                        target="_blank",
+                        rel="noopener",
+                    ),
+                ]
+            ),
+        ],
+        className="mb-3 shadow-sm",
+    )
+    return html.Div(
+        [
+            dcc.Location(id=f"{P}-url", refresh=False),
+            dcc.Location(id=f"{P}-nav", refresh="callback-nav"),
+            dcc.Store(id=f"{P}-clicked"),
+            html.Div(
+                page_links(p.shared_query(), PATH), className="nav nav-pills mb-2", id=f"{P}-pages"
+            ),
+            html.H2(
+                f"{choice.board.team_name} · {choice.board.name} · lead-time scatterplot",
+                id=f"{P}-title",
+                className="h4",
+            ),
+            notices(parsed.notices + choice.notices, f"{P}-notices"),
+            controls,
+            filters,
+            html.Div(id=f"{P}-status"),
+            card,
+            html.P(
+                "Drag to zoom, double-click to reset, shift-drag or the toolbar to pan; "
+                "click a point to open it in a new tab.",
+                className="text-muted small",
+            ),
+        ],
+        className="container-fluid",
+    )
+
+
+def params_from_controls(board, source, start, end, types, repos) -> ViewParams:
+    """The view the controls show, validated exactly like a URL."""
+    query = {
+        "board": board,
+        "source": source,
+        "from": start,
+        "to": end,
+        "types": types or [],
+        "repos": repos or [],
+    }
+    return parse(query).params
+
+
+def render(params: ViewParams) -> tuple:
+    """Figure, note, CSV link and status for ``params``; never raises."""
+    try:
+        with state.engine().connect() as conn:
+            data = scatter_data(conn, choose_board(conn, params), state.now())
+        return _outputs(data)
+    except NotFoundError as exc:
+        return _failed(str(exc), "danger")
+    except Exception:  # noqa: BLE001 - a page never shows a stack trace
+        log.exception("scatter failed for %s", params.to_query())
+        return _failed(
+            "Something went wrong while computing this view; the error was logged.", "danger"
+        )
+
+
+def _failed(message: str, colour: str) -> tuple:
+    return (empty_figure(message), "", "#", dbc.Alert(message, color=colour))
+
+
+def _outputs(data: ScatterData) -> tuple:
+    message = data.empty_message
+    if message:
+        return _failed(message, "info")
+    link = get_relative_path("/download/scatter.csv") + f"?{data.choice.params.to_query()}"
+    status = html.Div(
+        [
+            html.Span(f"{len(data.points)} points · "),
+            html.Span(f"{data.first_day} to {data.last_day}", id=f"{P}-range"),
+        ],
+        className="text-muted small mb-2",
+        id=f"{P}-summary",
+    )
+    return scatter_figure(data), scatter_note(data), link, status
+
+
+def register(app: Dash) -> None:
+    """Controls → URL and page links, controls → chart, board/source → navigation,
+    point click → new tab (in the browser)."""
+    controls = [
+        Input(f"{P}-board", "value"),
+        Input(f"{P}-source", "value"),
+        Input(f"{P}-from", "value"),
+        Input(f"{P}-to", "value"),
+        Input(f"{P}-types", "value"),
+        Input(f"{P}-repos", "value"),
+    ]
+
+    @app.callback(
+        Output(f"{P}-url", "search"),
+        Output(f"{P}-pages", "children"),
+        *controls,
+        prevent_initial_call=True,
+    )
+    def controls_to_url(board, source, start, end, types, repos):
+        params = params_from_controls(board, source, start, end, types, repos)
+        return "?" + params.to_query(), page_links(params.shared_query(), PATH)
+
+    @app.callback(
+        Output(f"{P}-nav", "href"),
+        Input(f"{P}-board", "value"),
+        Input(f"{P}-source", "value"),
+        State(f"{P}-url", "search"),
+        prevent_initial_call=True,
+    )
+    def board_or_source_changed(board, source, search):
+        current = parse(parse_qs((search or "").lstrip("?"), keep_blank_values=True)).params
+        if current.board == board and current.source == source:
+            return no_update
+        nxt = ViewParams(
+            board=board,
+            source=source,
+            start=current.start,
+            end=current.end,
+            types=() if current.board != board else current.types,
+        )
+        return get_relative_path(PATH) + "?" + nxt.to_query()
+
+    @app.callback(
+        Output(GRAPH, "figure"),
+        Output(f"{GRAPH}-note", "children"),
+        Output(f"{GRAPH}-csv", "href"),
+        Output(f"{P}-status", "children"),
+        *controls,
+    )
+    def update_chart(board, source, start, end, types, repos):
+        return render(params_from_controls(board, source, start, end, types, repos))
+
+    app.clientside_callback(
+        OPEN_CLICKED,
+        Output(f"{P}-clicked", "data"),
+        Input(GRAPH, "clickData"),
+        prevent_initial_call=True,
+    )
