@@ -55,6 +55,9 @@ def create_app(settings: Settings | None = None, *, engine=None) -> Dash:
     server.secret_key = secret or _random_key()
     server.register_blueprint(routes.bp)
     server.register_blueprint(routes_periods.bp)
+    from vger.web import admin  # the /admin blueprint, login and CSRF
+
+    admin.init_app(server)
     _register_errors(server)
     for module, path, title in PAGES:
         dash.register_page(

@@ -1,0 +1,277 @@
+"""Login for ``/admin`` (and, with ``VGER_REQUIRE_LOGIN``, for every dashboard), CSRF
+tokens, login rate limiting and the session cookie's flags.
+
+- Who is logged in: the ``VGER_TRUSTED_USER_HEADER`` a trusted proxy sets (when
+  configured), else the signed session cookie after a login with
+  ``VGER_ADMIN_PASSWORD`` (compared with :func:`hmac.compare_digest`).
+- Neither configured: ``/admin`` is closed, with a page saying how to open it.
+- Login attempts: at most ``MAX_FAILURES`` failures per ``WINDOW`` seconds per client
+  address, then 429 (per process: each gunicorn worker counts on its own).
+- CSRF: a random token per session (``secrets.token_urlsafe``), a hidden field
+  ``csrf_token`` in every form or an ``X-CSRF-Token`` header, checked with
+  :func:`hmac.compare_digest` on every state-changing request under ``/admin``.
+- Cookie: ``HttpOnly``, ``SameSite=Lax``, ``Secure`` whenever the request came over
+  HTTPS (behind a proxy, let it set ``X-Forwarded-Proto`` and wrap the app in
+  ``werkzeug.middleware.proxy_fix.ProxyFix``) or ``SESSION_COOKIE_SECURE`` is set.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+import threading
+import time
+from collections import deque
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask.sessions import SecureCookieSessionInterface
+
+from vger.web import state
+
+MAX_FAILURES = 5
+WINDOW = 300.0  # seconds
+UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+OPEN_PREFIXES = ("/assets/", "/health", "/admin/login", "/_favicon.ico", "/favicon.ico")
+
+bp = Blueprint("auth", __name__)
+
+
+class _SessionInterface(SecureCookieSessionInterface):
+    """``Secure`` cookie when the request itself came over HTTPS."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        try:
+            secure_request = request.is_secure
+        except RuntimeError:  # outside a request
+            secure_request = False
+        return bool(app.config.get("SESSION_COOKIE_SECURE")) or secure_request
+
+
+class RateLimiter:
+    """Failed attempts per key in a sliding window (thread-safe, in memory)."""
+
+    def __init__(self, limit: int = MAX_FAILURES, window: float = WINDOW, clock=time.monotonic):
+        self.limit = limit
+        self.window = window
+        self.clock = clock
+        self._failures: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def _recent(self, key: str) -> deque[float]:
+        now = self.clock()
+        times = self._failures.setdefault(key, deque())
+        while times and now - times[0] >= self.window:
+            times.popleft()
+        return times
+
+    def blocked(self, key: str) -> float:
+        """Seconds until ``key`` may try again (0 when it may now)."""
+        with self._lock:
+            times = self._recent(key)
+            if len(times) < self.limit:
+                return 0.0
+            return max(self.window - (self.clock() - times[0]), 1.0)
+
+    def fail(self, key: str) -> None:
+        with self._lock:
+            self._recent(key).append(self.clock())
+            if len(self._failures) > 10_000:  # bound memory under a spray of addresses
+                for k in [k for k, v in self._failures.items() if not v][:5000]:
+                    del self._failures[k]
+
+    def reset(self, key: str) -> None:
+        with self._lock:
+            self._failures.pop(key, None)
+
+
+# --- who is logged in ----------------------------------------------------------------
+
+
+def password_enabled() -> bool:
+    secret = state.settings().admin_password
+    return bool(secret and secret.get_secret_value())
+
+
+def header_name() -> str | None:
+    return state.settings().trusted_user_header or None
+
+
+def admin_enabled() -> bool:
+    return password_enabled() or bool(header_name())
+
+
+def current_user() -> str | None:
+    """The logged-in user: the trusted proxy's header, else the session's login."""
+    name = header_name()
+    if name:
+        user = request.headers.get(name, "").strip()
+        if user:
+            return user[:200]
+    if password_enabled():
+        user = session.get("user")
+        if isinstance(user, str) and user:
+            return user
+    return None
+
+
+def check_password(given: str) -> bool:
+    secret = state.settings().admin_password
+    if secret is None or not secret.get_secret_value():
+        return False
+    return hmac.compare_digest(given.encode("utf-8"), secret.get_secret_value().encode("utf-8"))
+
+
+# --- CSRF -----------------------------------------------------------------------------
+
+
+def csrf_token() -> str:
+    """The session's CSRF token (created on first use)."""
+    token = session.get("csrf")
+    if not isinstance(token, str) or not token:
+        token = secrets.token_urlsafe(32)
+        session["csrf"] = token
+    return token
+
+
+def csrf_valid() -> bool:
+    expected = session.get("csrf")
+    given = request.form.get("csrf_token") or request.headers.get("X-CSRF-Token") or ""
+    if not isinstance(expected, str) or not expected or not given:
+        return False
+    return hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
+
+
+def check_csrf() -> None:
+    """Refuse (400) a state-changing request without the session's CSRF token."""
+    if request.method in UNSAFE and not csrf_valid():
+        abort(
+            400,
+            description="The form's security token is missing or expired: reload the page and try again.",
+        )
+
+
+def safe_next(target: str | None) -> str:
+    """A local path to return to after login (never another site)."""
+    default = url_for("admin.index")
+    if not target:
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return default
+    if "\\" in target:
+        return default
+    return target
+
+
+# --- hooks ------------------------------------------------------------------------------
+
+
+def _wants_json() -> bool:
+    path = request.path
+    return (
+        path.startswith("/_dash-")
+        or path.startswith("/api/")
+        or path.startswith("/download/")
+        or path.startswith("/admin/api/")
+    )
+
+
+def refuse_anonymous():
+    """The answer to a request that needs a login and has none."""
+    if not admin_enabled():
+        if _wants_json():
+            return jsonify({"error": "login is not configured: see docs/admin.md"}), 403
+        return render_template("admin/closed.html"), 403
+    if _wants_json() or request.method not in ("GET", "HEAD"):
+        return jsonify({"error": "login required"}), 401
+    return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+
+
+def _require_login_everywhere():
+    if not state.settings().require_login:
+        return None
+    path = request.path
+    if path.startswith("/admin") or any(path.startswith(p) for p in OPEN_PREFIXES):
+        return None  # /admin guards itself; assets and health stay open
+    if current_user() is None:
+        return refuse_anonymous()
+    return None
+
+
+def init_app(server: Flask) -> None:
+    """Cookie flags, the session interface, the login routes and the require-login hook."""
+    server.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
+    server.config["SESSION_COOKIE_HTTPONLY"] = True
+    server.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    server.session_interface = _SessionInterface()
+    server.extensions["vger_login_limiter"] = RateLimiter()
+    server.jinja_env.globals["csrf_token"] = csrf_token
+    server.jinja_env.globals["current_user"] = current_user
+    server.register_blueprint(bp)
+    server.before_request(_require_login_everywhere)
+
+
+def limiter() -> RateLimiter:
+    return current_app.extensions["vger_login_limiter"]
+
+
+def client_key() -> str:
+    return request.remote_addr or "unknown"
+
+
+# --- routes -----------------------------------------------------------------------------
+
+
+@bp.route("/admin/login", methods=["GET", "POST"])
+def login():
+    if not admin_enabled():
+        return render_template("admin/closed.html"), 403
+    target = safe_next(request.values.get("next"))
+    if current_user() is not None and request.method == "GET":
+        return redirect(target)
+    if not password_enabled():
+        # header mode without the header: the proxy did not authenticate this request
+        return render_template("admin/login.html", error=None, header_only=True, next=target), 401
+    error = None
+    status = 200
+    if request.method == "POST":
+        check_csrf()
+        key = client_key()
+        wait = limiter().blocked(key)
+        if wait:
+            minutes = max(1, round(wait / 60))
+            return render_template(
+                "admin/login.html",
+                error=f"Too many failed logins from your address. Try again in about {minutes} minute{'s' if minutes > 1 else ''}.",
+                header_only=False,
+                next=target,
+            ), 429
+        if check_password(request.form.get("password", "")):
+            limiter().reset(key)
+            session.clear()  # a fresh session: no fixation
+            session["user"] = "admin"
+            csrf_token()
+            return redirect(target)
+        limiter().fail(key)
+        error = "Wrong password."
+        status = 401
+    return render_template("admin/login.html", error=error, header_only=False, next=target), status
+
+
+@bp.route("/admin/logout", methods=["POST"])
+def logout():
+    check_csrf()
+    session.clear()
+    return redirect(url_for("auth.login"))
