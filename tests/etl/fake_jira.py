@@ -265,7 +265,12 @@ class FakeJira:
     # --- serving -----------------------------------------------------------------------
 
     def rendered(
-        self, doc: dict[str, Any], fields: str | None, expand: bool, limit: int | None
+        self,
+        doc: dict[str, Any],
+        fields: str | None,
+        expand: bool,
+        limit: int | None,
+        search: bool = True,
     ) -> dict:
         out: dict[str, Any] = {
             "expand": "renderedFields,names,changelog",
@@ -280,7 +285,7 @@ class FakeJira:
             out["fields"] = dict(doc["fields"])
         else:
             out["fields"] = {k: v for k, v in doc["fields"].items() if k in wanted}
-        if expand and not self.ignore_expand:
+        if expand and not (self.ignore_expand and search):  # ignore_expand: search pages only
             newest = list(reversed(doc["histories"]))
             shown = newest if limit is None else newest[:limit]
             out["changelog"] = {
@@ -334,10 +339,16 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
     def do_GET(self) -> None:
-        self._serve("GET")
+        self._safe("GET")
 
     def do_POST(self) -> None:
-        self._serve("POST")
+        self._safe("POST")
+
+    def _safe(self, method: str) -> None:
+        try:
+            self._serve(method)
+        except Exception as exc:  # noqa: BLE001 - a bug in the fake shows as HTTP 599
+            self._send(599, {"errorMessages": [f"fake Jira bug: {type(exc).__name__}: {exc}"]})
 
     def _send(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
         data = (body if isinstance(body, str) else json.dumps(body)).encode()
@@ -511,7 +522,7 @@ class _Handler(BaseHTTPRequestHandler):
                     },
                 )
             expand = "changelog" in params.get("expand", "")
-            return reply(200, fake.rendered(doc, params.get("fields"), expand, 100))
+            return reply(200, fake.rendered(doc, params.get("fields"), expand, None, search=False))
         return reply(404, "null for uri: " + path)
 
     def _issue(self, key_or_id: str):
