@@ -29,7 +29,6 @@ answers no pull requests) and a request counter (``count``, ``log``).
 from __future__ import annotations
 
 import base64
-import gzip
 import hashlib
 import json
 import threading
@@ -185,7 +184,9 @@ class FakeGitHub:
         handler = type("Handler", (_Handler,), {"fake": self})
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
         self.thread.start()
         return self
 
@@ -585,6 +586,7 @@ class FakeGitHub:
 class _Handler(BaseHTTPRequestHandler):
     fake: FakeGitHub
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # no 40 ms delayed-ACK stall between headers and body
 
     def log_message(self, *args) -> None:  # keep test output quiet
         pass
@@ -613,8 +615,3 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:  # noqa: N802
         self._serve("POST")
-
-
-def gz_rows(name: str) -> int:
-    with gzip.open(DATA / name, "rt") as handle:
-        return sum(1 for _ in handle) - 1
