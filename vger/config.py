@@ -31,6 +31,7 @@ class Settings(BaseSettings):
     require_login: bool = False
     trusted_user_header: str | None = None
     cache_seconds: int = 3600
+    cache_url: str | None = None  # redis://host:6379/0 shares the cache; default per process
 
     def safe_dict(self) -> dict[str, object]:
         """Settings with secrets masked, for `vger config show` and logs."""

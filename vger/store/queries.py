@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 import pandas as pd
-from sqlalchemy import Connection, and_, literal, select, true
+from sqlalchemy import Connection, and_, case, func, literal, select, true
 
 from vger.store import schema as s
 from vger.store.boards import Board
@@ -165,3 +165,31 @@ def board_tags(conn: Connection, board: Board) -> pd.DataFrame:
         .order_by(s.tag.c.at)
     )
     return _utc(pd.read_sql(stmt, conn), "at")
+
+
+def data_version(conn: Connection, board_id: int) -> tuple:
+    """What the board's computed series depend on besides the view's parameters: its
+    sync runs (the newest successful finish, i.e. ``sync.last_success``, plus the newest
+    run id, finish and the cursor/watermark of a running sync, whose pages commit as they
+    go) and its work states. Any write path that records a sync run, or changes the
+    work states, changes this value; the cache keys on it."""
+    sy = s.sync
+    runs = conn.execute(
+        select(
+            func.max(case((sy.c.status == "ok", sy.c.finished))),
+            func.max(sy.c.id),
+            func.max(sy.c.finished),
+            func.count(),
+            func.max(case((sy.c.status == "running", sy.c.cursor))),
+            func.max(case((sy.c.status == "running", sy.c.watermark))),
+        ).where(sy.c.board_id == board_id)
+    ).one()
+    ws, wss = s.work_state, s.work_state_status
+    states = conn.execute(
+        select(ws.c.position, ws.c.name, wss.c.status_id)
+        .select_from(ws)
+        .outerjoin(wss, and_(wss.c.board_id == ws.c.board_id, wss.c.position == ws.c.position))
+        .where(ws.c.board_id == board_id)
+        .order_by(ws.c.position, wss.c.status_id)
+    ).all()
+    return tuple(str(v) for v in runs), tuple(tuple(r) for r in states)

@@ -16,8 +16,7 @@ from werkzeug.exceptions import HTTPException
 
 from vger.config import Settings
 from vger.store.db import make_engine
-from vger.web import components, routes
-from vger.web import routes_periods
+from vger.web import cache, components, routes, routes_periods
 from vger.web.pages import home, quadrant, quarterly, scatter
 from vger.web.params import parse
 
@@ -51,6 +50,7 @@ def create_app(settings: Settings | None = None, *, engine=None) -> Dash:
     server = app.server
     server.template_folder = str(ROOT / "templates")
     server.extensions["vger"] = {"engine": engine, "settings": settings}
+    cache.init_cache(server, settings)
     secret = settings.secret_key.get_secret_value() if settings.secret_key else None
     server.secret_key = secret or _random_key()
     server.register_blueprint(routes.bp)

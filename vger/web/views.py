@@ -25,6 +25,7 @@ from vger.metrics.quadrant import (
 )
 from vger.store import boards, queries
 from vger.store.boards import Board
+from vger.web import cache
 from vger.web.params import ViewParams
 
 
@@ -119,7 +120,21 @@ class QuadrantData:
 
 
 def quadrant_data(conn: Connection, choice: BoardChoice, now: datetime) -> QuadrantData:
-    """Read the board's items and compute the four quadrants for ``choice.params``."""
+    """Read the board's items and compute the four quadrants for ``choice.params``;
+    cached per (board, parameters, local date, data version: see ``vger.web.cache``)."""
+    board = choice.board
+    key = (
+        board,
+        sorted(choice.work_types.items()),
+        sorted(choice.repos.items()),
+        choice.params.to_query(),
+        local_today(board.tz, now),
+        queries.data_version(conn, board.id),
+    )
+    return cache.cached("quadrant", key, lambda: _quadrant_data(conn, choice, now))
+
+
+def _quadrant_data(conn: Connection, choice: BoardChoice, now: datetime) -> QuadrantData:
     board, params = choice.board, choice.params
     first_day, last_day = params.dates(local_today(board.tz, now))
     window = params.window or board.rolling_weeks

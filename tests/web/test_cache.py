@@ -1,0 +1,152 @@
+"""The quadrant's computed series are cached per (board, parameters, local date, data
+version) and a sync run invalidates them: no stale numbers after an ETL run."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import event
+
+from tests.factories import example_board, issue, moves
+from vger.config import Settings
+from vger.store import boards
+from vger.store.issues import save_issues
+from vger.store.sync import finish_run, start_run
+
+NOW = datetime(2024, 2, 1, 12, 0, tzinfo=UTC)
+URL = "/api/v1/quadrant?board=example&from=2024-01-01&to=2024-01-28"
+
+
+@pytest.fixture
+def store(engine):
+    example_board(engine)
+    return engine
+
+
+def _app(engine, **settings):
+    from vger.web import create_app
+
+    app = create_app(Settings(secret_key="k", **settings), engine=engine)
+    app.server.config["VGER_NOW"] = NOW
+    return app
+
+
+@contextmanager
+def statements(engine):
+    seen: list[str] = []
+
+    def listen(conn, cursor, statement, parameters, context, executemany):
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", listen)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", listen)
+
+
+def _reads_issues(seen: list[str]) -> list[str]:
+    return [q for q in seen if "FROM issue" in q or "from issue" in q]
+
+
+def _total(client) -> int:
+    body = client.get(URL).get_json()
+    return sum(week["count"] for week in body["throughput"])
+
+
+def _sync_new_issues(engine, *issue_ids: str) -> None:
+    """Store completed issues the way an ETL run does: save_issues + a successful sync run."""
+    with engine.begin() as conn:
+        board = boards.get_board(conn, "example")
+        run = start_run(conn, "jira", board.slug, board.id)
+        rows, history = [], []
+        for n, issue_id in enumerate(issue_ids):
+            rows.append(
+                issue(issue_id, f"EX-{issue_id}", "Story", "2024-01-15 09:00", "Done", "Done")
+            )
+            history += moves(
+                issue_id,
+                ("To Do", "In Progress", "2024-01-16 09:00"),
+                ("In Progress", "Done", f"2024-01-{17 + n:02d} 09:00"),
+            )
+        save_issues(conn, board, rows, history)
+        finish_run(conn, run, "ok", counts={"added": len(rows)})
+
+
+def test_unchanged_store_hits_the_cache(store):
+    client = _app(store).server.test_client()
+    with statements(store) as cold:
+        first = client.get(URL)
+    with statements(store) as warm:
+        second = client.get(URL)
+    assert first.status_code == second.status_code == 200
+    assert first.get_json() == second.get_json()
+    assert _reads_issues(cold), "the first request reads the issues"
+    assert _reads_issues(warm) == [], "the second request is served from the cache"
+    assert len(warm) < len(cold)
+
+
+def test_sync_run_invalidates_the_cache(store):
+    client = _app(store).server.test_client()
+    before = _total(client)
+    assert _total(client) == before  # cached
+    _sync_new_issues(store, "201", "202")
+    assert _total(client) == before + 2  # new numbers right after the run
+    with statements(store) as warm:
+        assert _total(client) == before + 2
+    assert _reads_issues(warm) == []
+
+
+def test_quadrant_render_uses_the_cache_and_sees_new_data(store):
+    from vger.web.pages import quadrant
+    from vger.web.params import parse
+
+    app = _app(store)
+    params = parse({"board": "example", "from": "2024-01-01", "to": "2024-01-28"}).params
+    with app.server.app_context():
+        status_before = str(quadrant.render(params)[-1])
+        with statements(store) as warm:
+            assert str(quadrant.render(params)[-1]) == status_before
+        assert _reads_issues(warm) == []
+        _sync_new_issues(store, "301")
+        status_after = str(quadrant.render(params)[-1])
+    assert "3 completed issues" in status_before
+    assert "4 completed issues" in status_after
+
+
+def test_parameters_are_part_of_the_key(store):
+    client = _app(store).server.test_client()
+    everything = _total(client)
+    defects = client.get(URL + "&types=Defect").get_json()
+    assert sum(w["count"] for w in defects["throughput"]) < everything
+
+
+def test_work_state_change_invalidates(store):
+    client = _app(store).server.test_client()
+    client.get(URL + "&leadtime=states")
+    with store.begin() as conn:
+        board = boards.get_board(conn, "example")
+        states = [("Backlog", ["1"]), ("Doing", ["2", "3", "4"]), ("Done", ["5", "6"])]
+        boards.set_workflow(conn, board.id, states, (1, 1))
+    with statements(store) as after:
+        client.get(URL + "&leadtime=states")
+    assert _reads_issues(after), "a work-state change recomputes"
+
+
+def test_cache_can_be_turned_off(store):
+    client = _app(store, cache_seconds=0).server.test_client()
+    client.get(URL)
+    with statements(store) as again:
+        client.get(URL)
+    assert _reads_issues(again)
+
+
+def test_redis_setting_selects_the_redis_backend():
+    from vger.web.cache import cache_config
+
+    config = cache_config(Settings(cache_url="redis://127.0.0.1:6379/0"))
+    assert config["CACHE_TYPE"] == "RedisCache"
+    assert config["CACHE_REDIS_URL"] == "redis://127.0.0.1:6379/0"
+    assert cache_config(Settings())["CACHE_TYPE"] == "SimpleCache"

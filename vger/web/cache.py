@@ -1,0 +1,93 @@
+"""Cache of computed series (Flask-Caching), keyed by what the numbers depend on.
+
+A key is (board and its settings, work types, repositories, the view's query string,
+the team's local date, the store's data version — :func:`vger.store.queries.data_version`:
+the board's sync runs and work states). Every ETL run records a sync run, so the next
+request after a run computes afresh: no stale numbers, and no explicit invalidation.
+
+Backends: ``SimpleCache`` per process by default (one per gunicorn worker or Lambda
+container); Redis, shared by every process, when ``VGER_CACHE_URL=redis://...`` is set
+(needs the ``redis`` package). ``VGER_CACHE_SECONDS=0`` turns caching off.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from flask import Flask, current_app, has_app_context
+from flask_caching import Cache
+
+from vger.config import Settings
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+EXTENSION = "vger-cache"
+#: Entries kept per process by SimpleCache (a 100,000-issue board's quadrant is a few MB).
+SIMPLE_THRESHOLD = 64
+
+
+def cache_config(settings: Settings) -> dict[str, Any]:
+    """Flask-Caching configuration for ``settings``."""
+    if settings.cache_seconds <= 0:
+        return {"CACHE_TYPE": "NullCache", "CACHE_NO_NULL_WARNING": True}
+    config: dict[str, Any] = {
+        "CACHE_DEFAULT_TIMEOUT": settings.cache_seconds,
+        "CACHE_KEY_PREFIX": "vger:",
+    }
+    if settings.cache_url:
+        config.update(CACHE_TYPE="RedisCache", CACHE_REDIS_URL=settings.cache_url)
+    else:
+        config.update(CACHE_TYPE="SimpleCache", CACHE_THRESHOLD=SIMPLE_THRESHOLD)
+    return config
+
+
+def init_cache(server: Flask, settings: Settings) -> Cache:
+    """Attach a cache to the Flask ``server`` (one backend per app)."""
+    cache = Cache(config=cache_config(settings))
+    cache.init_app(server)
+    server.extensions[EXTENSION] = cache
+    return cache
+
+
+def current_cache() -> Cache | None:
+    """The current app's cache, or None outside an app (CLI, benchmarks, plain calls)."""
+    if not has_app_context():
+        return None
+    return current_app.extensions.get(EXTENSION)
+
+
+def make_key(name: str, *parts: object) -> str:
+    digest = hashlib.sha256(repr(parts).encode()).hexdigest()[:40]
+    return f"{name}:{digest}"
+
+
+def cached(name: str, parts: tuple, compute: Callable[[], T]) -> T:
+    """``compute()``, or its cached result for ``(name, parts)``. A cache backend that
+    fails (Redis down) is logged and bypassed: numbers are never wrong, only slower."""
+    cache = current_cache()
+    if cache is None:
+        return compute()
+    key = make_key(name, *parts)
+    try:
+        hit = cache.get(key)
+    except Exception as exc:  # noqa: BLE001 - a broken cache must not break the page
+        log.warning("cache get failed (%s): computing", type(exc).__name__)
+        return compute()
+    if hit is not None:
+        return hit
+    value = compute()
+    try:
+        cache.set(key, value)
+    except Exception as exc:  # noqa: BLE001
+        log.warning("cache set failed (%s)", type(exc).__name__)
+    return value
+
+
+def clear() -> None:
+    """Drop every entry of the current app's cache (e.g. after an admin change)."""
+    cache = current_cache()
+    if cache is not None:
+        cache.clear()
