@@ -250,7 +250,7 @@ def test_bad_credentials(sqlite_engine, mode, caplog):
     caplog.set_level(logging.DEBUG)
     with FakeJira(mode) as fake:
         serve_example(fake)
-        board = make_board(sqlite_engine)
+        make_board(sqlite_engine)
         wrong = "WRONG-secret-token-123"
         report = run_etl(sqlite_engine, settings_for(fake, jira_token=wrong))
     assert not report.ok
@@ -299,7 +299,7 @@ def Settings_unreachable():
 
 def test_second_run_of_a_board_is_locked_out(sqlite_engine, fake_cloud):
     serve_example(fake_cloud)
-    board = make_board(sqlite_engine)
+    make_board(sqlite_engine)
     with sqlite_engine.begin() as conn:
         sync.acquire_lock(conn, "jira:ex", "other-host:1:1")
     report = run_etl(sqlite_engine, settings_for(fake_cloud))
