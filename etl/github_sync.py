@@ -266,7 +266,9 @@ def _describe(exc: BaseException, full_name: str, calls: _Calls | None, token: s
         text = (
             f"{full_name}: GitHub rejected the token (401 Bad credentials); check VGER_GITHUB_TOKEN"
         )
-    elif isinstance(exc, RateLimitExceededExceedsMaxWait | RateLimitExceededException):
+    elif isinstance(exc, RateLimitExceededExceedsMaxWait | RateLimitExceededException) or (
+        isinstance(exc, GithubException) and _rate_limited(exc)
+    ):
         reset = None
         headers = getattr(exc, "headers", None) or {}
         for key, value in dict(headers).items():
@@ -280,6 +282,7 @@ def _describe(exc: BaseException, full_name: str, calls: _Calls | None, token: s
         )
     elif isinstance(exc, GithubException):
         message = exc.message or (exc.data.get("message") if isinstance(exc.data, dict) else None)
+        message = message or _graphql_message(exc.data)
         retried = f" after {calls.stats['retries']} retries" if calls and exc.status >= 500 else ""
         text = f"{full_name}: GitHub answered {exc.status}{retried}: {message or 'no message'}"
     elif isinstance(exc, requests.exceptions.RetryError | MaxRetryError):
@@ -291,6 +294,22 @@ def _describe(exc: BaseException, full_name: str, calls: _Calls | None, token: s
     else:
         text = f"{full_name}: {type(exc).__name__}: {exc}"
     return _scrub(text, token)
+
+
+def _rate_limited(exc: BaseException) -> bool:
+    """A GraphQL answer ``errors: [{type: RATE_LIMITED}]`` (HTTP 200, raised as 400)."""
+    data = getattr(exc, "data", None)
+    errors = data.get("errors") if isinstance(data, dict) else None
+    return bool(errors) and any(
+        isinstance(e, dict) and e.get("type") == "RATE_LIMITED" for e in errors
+    )
+
+
+def _graphql_message(data: Any) -> str | None:
+    errors = data.get("errors") if isinstance(data, dict) else None
+    if errors and isinstance(errors[0], dict):
+        return errors[0].get("message")
+    return None
 
 
 def _reason(exc: BaseException) -> str:
@@ -389,11 +408,20 @@ class _RepoSync:
         self.stored_pulls = int(stored_pulls)
         if pending:
             top = parse_time(pending.get("top"))
-            self.pull_pass(
-                after=pending.get("after"), floor=parse_time(pending.get("floor")), top=top
-            )
-            if top is not None:
-                watermark = max(watermark, top) if watermark else top
+            try:
+                self.pull_pass(
+                    after=pending.get("after"), floor=parse_time(pending.get("floor")), top=top
+                )
+            except GithubException as exc:
+                if exc.status != 400 or self.calls.by_kind["list"] != 1 or _rate_limited(exc):
+                    raise
+                # GitHub no longer accepts the saved cursor: the watermark was not
+                # advanced, so a plain pass from it re-reads what the cursor skipped.
+                log.warning("github %s: saved cursor rejected; re-reading from the watermark",
+                            self.full_name)  # fmt: skip
+            else:
+                if top is not None:
+                    watermark = max(watermark, top) if watermark else top
         floor = watermark - self.opts.overlap if watermark else None
         self.pull_pass(after=None, floor=floor, top=None)
         self.tag_pass()

@@ -19,7 +19,8 @@ REST shapes served (docs.github.com/en/rest):
   it recognises the query by its connection name and answers every field Vger asks.
 
 Every answer carries ``x-ratelimit-limit/-remaining/-used/-reset/-resource``. Knobs:
-``remaining`` (budget; 0 -> 403 "API rate limit exceeded"), ``secondary(n, status,
+``remaining`` (budget; 0 -> 403 "API rate limit exceeded", or for GraphQL 200 with
+``errors[type=RATE_LIMITED]`` unless ``graphql_limit_status = 403``), ``secondary(n, status,
 retry_after)``, ``fail(n, status)`` (e.g. 502 for the next n requests), unknown
 repositories (404 / GraphQL NOT_FOUND), a wrong token (401 "Bad credentials"),
 ``update_pull`` / ``add_pull`` between runs, ``blank`` (a repository that suddenly
@@ -176,6 +177,9 @@ class FakeGitHub:
         self._lock = threading.RLock()
         self._secondary: list[tuple[int, int]] = []  # (status, retry_after) per request
         self._failures: list[int] = []
+        # GitHub answers an exhausted GraphQL budget with 200 + errors[type=RATE_LIMITED]
+        # (or a 403, like REST): which one the fake sends
+        self.graphql_limit_status = 200
         self.server: ThreadingHTTPServer | None = None
         self.thread: threading.Thread | None = None
 
@@ -303,6 +307,19 @@ class FakeGitHub:
                     {
                         "message": "You have exceeded a secondary rate limit. "
                         "Please wait a few minutes before you try again."
+                    },
+                )
+            if self.remaining <= 0 and resource == "graphql" and self.graphql_limit_status == 200:
+                return (
+                    200,
+                    self.rate_headers(resource),
+                    {
+                        "errors": [
+                            {
+                                "type": "RATE_LIMITED",
+                                "message": "API rate limit exceeded for user ID 1.",
+                            }
+                        ]
                     },
                 )
             if self.remaining <= 0:
@@ -509,6 +526,15 @@ class FakeGitHub:
             )
         first = max(1, min(int(variables.get("first") or 100), 100))
         after = variables.get("after")
+        try:
+            if after:
+                json.loads(base64.b64decode(after, validate=True))
+        except ValueError:
+            return (
+                200,
+                {},
+                {"errors": [{"message": f"`{after}` does not appear to be a valid cursor."}]},
+            )
         if "pullRequests" in query:
             items = [] if repo.blank else repo.pulls_desc()
             rest = _after(items, after, lambda p: (p["updated_at"], p["number"]))

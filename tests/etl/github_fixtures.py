@@ -1,16 +1,10 @@
-"""Fixtures of the GitHub ETL tests: the fake server, settings, a board with repositories."""
+"""Helpers of the GitHub ETL tests: fast client options and a board with repositories."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 
-import pytest
-from pydantic import SecretStr
-
 from etl.github_sync import GithubOptions
-from tests.etl.fake_github import TOKEN, FakeGitHub
-from vger.config import Settings
 from vger.store import boards
 
 # Tiny waits so the suite stays fast; the logic is the production one.
@@ -24,17 +18,6 @@ FAST = GithubOptions(
     overlap=timedelta(minutes=10),
     seconds_between_requests=0,
 )
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeGitHub]:
-    with FakeGitHub() as server:
-        yield server
-
-
-@pytest.fixture
-def settings(fake: FakeGitHub) -> Settings:
-    return Settings(github_token=SecretStr(TOKEN), github_url=fake.url, _env_file=None)
 
 
 def make_board(engine, *repos: str, slug: str = "alloy", tz: str = "UTC") -> boards.Board:

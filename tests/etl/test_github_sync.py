@@ -4,18 +4,29 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import numpy as np
 import pandas as pd
 import pytest
 from github import Auth, Github
+from pydantic import SecretStr
 from sqlalchemy import func, select
 
 from etl.github_sync import sync_board_repos
 from etl.github_transform import parse_time, pull_row, tag_row_from_graphql, tag_row_from_rest
-from tests.etl.fake_github import DATA, TOKEN, alloy_pulls, alloy_tags, make_pull, make_tag
-from tests.etl.github_fixtures import FAST, fake, make_board, settings  # noqa: F401
+from tests.etl.fake_github import (
+    DATA,
+    TOKEN,
+    FakeGitHub,
+    alloy_pulls,
+    alloy_tags,
+    make_pull,
+    make_tag,
+)
+from tests.etl.github_fixtures import FAST, make_board
+from vger.config import Settings
 from vger.metrics.pulls import weekly_volume
 from vger.metrics.quadrant import QuadrantOptions, weekly_quadrant
 from vger.store import schema as s
@@ -23,6 +34,17 @@ from vger.store.queries import board_tags, pull_items
 from vger.store.sync import acquire_lock, runs
 
 ALLOY = "tidev/alloy"
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeGitHub]:
+    with FakeGitHub() as server:
+        yield server
+
+
+@pytest.fixture
+def settings(fake: FakeGitHub) -> Settings:
+    return Settings(github_token=SecretStr(TOKEN), github_url=fake.url, _env_file=None)
 
 
 def stored_pulls(engine) -> pd.DataFrame:
@@ -54,7 +76,7 @@ def synthetic(n: int, start: str = "2024-01-01") -> list[dict]:
     return out
 
 
-def sync(engine, board, settings, **kw):  # noqa: F811
+def sync(engine, board, settings, **kw):
     (report,) = sync_board_repos(engine, board, settings, options=kw.pop("options", FAST), **kw)
     return report
 
@@ -132,7 +154,7 @@ def test_github_transform_tag_dates():
 # -- the fake speaks what PyGithub needs ----------------------------------------------------
 
 
-def test_github_fake_serves_rest_shapes_to_pygithub(fake):  # noqa: F811
+def test_github_fake_serves_rest_shapes_to_pygithub(fake):
     fake.add_repo("o/r", synthetic(250), [make_tag("v1", "c" * 40, "2024-01-01T00:00:00Z",
                                                    "2024-01-02T00:00:00Z")])  # fmt: skip
     gh = Github(base_url=fake.url, auth=Auth.Token(TOKEN), per_page=100, retry=None,
@@ -156,7 +178,7 @@ def test_github_fake_serves_rest_shapes_to_pygithub(fake):  # noqa: F811
 # -- real data: tidev/alloy ----------------------------------------------------------------
 
 
-def test_github_alloy_full_then_no_change_sync(engine, fake, settings):  # noqa: F811
+def test_github_alloy_full_then_no_change_sync(engine, fake, settings):
     fake.add_repo(ALLOY, alloy_pulls(), alloy_tags())
     board = make_board(engine, ALLOY)
     report = sync(engine, board, settings)
@@ -190,7 +212,7 @@ def test_github_alloy_full_then_no_change_sync(engine, fake, settings):  # noqa:
     assert fake.count == again.requests <= 2
 
 
-def test_github_alloy_metrics_match_the_csv(sqlite_engine, fake, settings):  # noqa: F811
+def test_github_alloy_metrics_match_the_csv(sqlite_engine, fake, settings):
     engine = sqlite_engine
     fake.add_repo(ALLOY, alloy_pulls(), alloy_tags())
     board = make_board(engine, ALLOY)
@@ -234,7 +256,7 @@ def test_github_alloy_metrics_match_the_csv(sqlite_engine, fake, settings):  # n
 # -- incremental runs ------------------------------------------------------------------------
 
 
-def test_github_incremental_picks_up_changes(engine, fake, settings):  # noqa: F811
+def test_github_incremental_picks_up_changes(engine, fake, settings):
     fake.add_repo("o/r", synthetic(250))
     board = make_board(engine, "o/r")
     first = sync(engine, board, settings)
@@ -258,7 +280,7 @@ def test_github_incremental_picks_up_changes(engine, fake, settings):  # noqa: F
     assert full.extra["list_requests"] == 3 and fake.count == 4
 
 
-def test_github_new_tag_on_old_commit_is_found(sqlite_engine, fake, settings):  # noqa: F811
+def test_github_new_tag_on_old_commit_is_found(sqlite_engine, fake, settings):
     tags = [make_tag(f"v{k}", f"{k:040d}", f"2024-01-{k:02d}T00:00:00Z") for k in range(1, 21)]
     fake.add_repo("o/r", synthetic(5), tags)
     board = make_board(sqlite_engine, "o/r")
@@ -274,7 +296,7 @@ def test_github_new_tag_on_old_commit_is_found(sqlite_engine, fake, settings):  
 # -- rate limits -----------------------------------------------------------------------------
 
 
-def test_github_budget_reserve_stops_cleanly_and_resumes(engine, fake, settings):  # noqa: F811
+def test_github_budget_reserve_stops_cleanly_and_resumes(engine, fake, settings):
     fake.add_repo("o/r", synthetic(1000))
     board = make_board(engine, "o/r")
     fake.remaining = 53  # the reserve is 50: four pages (49 left), then stop
@@ -300,10 +322,14 @@ def test_github_budget_reserve_stops_cleanly_and_resumes(engine, fake, settings)
     assert sync(engine, board, settings).requests == 2 == fake.count
 
 
-def test_github_primary_limit_exhausted_stops_without_waiting(sqlite_engine, fake, settings):  # noqa: F811
+@pytest.mark.parametrize("status", [200, 403])  # GraphQL RATE_LIMITED error, or a 403
+def test_github_primary_limit_exhausted_stops_without_waiting(
+    sqlite_engine, fake, settings, status
+):
     fake.add_repo("o/r", synthetic(10))
     board = make_board(sqlite_engine, "o/r")
     fake.remaining = 0
+    fake.graphql_limit_status = status
     report = sync(sqlite_engine, board, settings)
     assert not report.ok
     assert report.error.startswith("o/r: GitHub rate limit exhausted; it resets at")
@@ -311,7 +337,7 @@ def test_github_primary_limit_exhausted_stops_without_waiting(sqlite_engine, fak
 
 
 @pytest.mark.parametrize("status", [403, 429])
-def test_github_secondary_limit_is_retried(sqlite_engine, fake, settings, status):  # noqa: F811
+def test_github_secondary_limit_is_retried(sqlite_engine, fake, settings, status):
     fake.add_repo("o/r", synthetic(10))
     board = make_board(sqlite_engine, "o/r")
     fake.secondary(1, status=status, retry_after=0)
@@ -322,10 +348,27 @@ def test_github_secondary_limit_is_retried(sqlite_engine, fake, settings, status
     assert n_pulls(sqlite_engine) == 10
 
 
+def test_github_rejected_cursor_falls_back_to_the_watermark(sqlite_engine, fake, settings):
+    engine = sqlite_engine
+    fake.add_repo("o/r", synthetic(300))
+    board = make_board(engine, "o/r")
+    fake.remaining = 51
+    assert not sync(engine, board, settings).ok
+    assert n_pulls(engine) == 200
+    with engine.begin() as conn:
+        conn.execute(
+            s.sync.update().values(cursor='{"after": "not a cursor", "floor": null, "top": null}')
+        )
+    fake.remaining = 5000
+    report = sync(engine, board, settings)
+    assert report.ok, report.error
+    assert n_pulls(engine) == 300 and report.added == 100
+
+
 # -- faults ------------------------------------------------------------------------------
 
 
-def test_github_502_retried_then_reported(engine, fake, settings):  # noqa: F811
+def test_github_502_retried_then_reported(engine, fake, settings):
     fake.add_repo("o/r", synthetic(150))
     board = make_board(engine, "o/r")
     fake.fail(2, 502)
@@ -345,7 +388,7 @@ def test_github_502_retried_then_reported(engine, fake, settings):  # noqa: F811
     assert sync(engine, board, settings).added == 1
 
 
-def test_github_unknown_repo_and_other_repo_still_syncs(sqlite_engine, fake, settings):  # noqa: F811
+def test_github_unknown_repo_and_other_repo_still_syncs(sqlite_engine, fake, settings):
     fake.add_repo("o/r", synthetic(3))
     board = make_board(sqlite_engine, "o/missing", "o/r")
     missing, ok = sync_board_repos(sqlite_engine, board, settings, options=FAST)
@@ -355,7 +398,7 @@ def test_github_unknown_repo_and_other_repo_still_syncs(sqlite_engine, fake, set
     assert ok.ok and ok.added == 3
 
 
-def test_github_bad_token_is_one_line_without_the_token(sqlite_engine, fake, settings, caplog):  # noqa: F811
+def test_github_bad_token_is_one_line_without_the_token(sqlite_engine, fake, settings, caplog):
     fake.add_repo("o/r", synthetic(3))
     board = make_board(sqlite_engine, "o/r")
     fake.token = "another-token"
@@ -370,7 +413,7 @@ def test_github_bad_token_is_one_line_without_the_token(sqlite_engine, fake, set
         assert TOKEN not in str(runs(conn, "github"))
 
 
-def test_github_empty_answer_is_an_error_not_a_deletion(engine, fake, settings):  # noqa: F811
+def test_github_empty_answer_is_an_error_not_a_deletion(engine, fake, settings):
     fake.add_repo("o/r", synthetic(20))
     board = make_board(engine, "o/r")
     assert sync(engine, board, settings).ok
@@ -382,7 +425,7 @@ def test_github_empty_answer_is_an_error_not_a_deletion(engine, fake, settings):
     assert sync(engine, board, settings).ok
 
 
-def test_github_locked_repository_is_reported(sqlite_engine, fake, settings):  # noqa: F811
+def test_github_locked_repository_is_reported(sqlite_engine, fake, settings):
     fake.add_repo("o/r", synthetic(3))
     board = make_board(sqlite_engine, "o/r")
     with sqlite_engine.begin() as conn:
@@ -392,7 +435,7 @@ def test_github_locked_repository_is_reported(sqlite_engine, fake, settings):  #
     assert fake.count == 0
 
 
-def test_github_no_token_reports_each_repo(sqlite_engine, fake, settings):  # noqa: F811
+def test_github_no_token_reports_each_repo(sqlite_engine, fake, settings):
     board = make_board(sqlite_engine, "o/r")
     (report,) = sync_board_repos(
         sqlite_engine, board, settings.model_copy(update={"github_token": None}), options=FAST
