@@ -368,8 +368,18 @@ def _changed_pulls(conn, repo_id: int, rows: list[dict[str, Any]]) -> list[dict[
 class _RepoSync:
     """One repository's run: passes over pull requests, then tags."""
 
-    def __init__(self, engine: Engine, board: Board, full_name: str, repo_id: int, calls: _Calls,
-                 opts: GithubOptions, *, full: bool, progress: bool) -> None:  # fmt: skip
+    def __init__(
+        self,
+        engine: Engine,
+        board: Board,
+        full_name: str,
+        repo_id: int,
+        calls: _Calls,
+        opts: GithubOptions,
+        *,
+        full: bool,
+        progress: bool,
+    ) -> None:
         self.engine = engine
         self.board = board
         self.full_name = full_name
@@ -417,8 +427,10 @@ class _RepoSync:
                     raise
                 # GitHub no longer accepts the saved cursor: the watermark was not
                 # advanced, so a plain pass from it re-reads what the cursor skipped.
-                log.warning("github %s: saved cursor rejected; re-reading from the watermark",
-                            self.full_name)  # fmt: skip
+                log.warning(
+                    "github %s: saved cursor rejected; re-reading from the watermark",
+                    self.full_name,
+                )
             else:
                 if top is not None:
                     watermark = max(watermark, top) if watermark else top

@@ -255,6 +255,11 @@ class FakeGitHub:
         with self._lock:
             self._failures.extend([status] * n)
 
+    def clear_faults(self) -> None:
+        with self._lock:
+            self._failures.clear()
+            self._secondary.clear()
+
     # -- counters -------------------------------------------------------------------------
     @property
     def count(self) -> int:

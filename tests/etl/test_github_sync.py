@@ -155,10 +155,18 @@ def test_github_transform_tag_dates():
 
 
 def test_github_fake_serves_rest_shapes_to_pygithub(fake):
-    fake.add_repo("o/r", synthetic(250), [make_tag("v1", "c" * 40, "2024-01-01T00:00:00Z",
-                                                   "2024-01-02T00:00:00Z")])  # fmt: skip
-    gh = Github(base_url=fake.url, auth=Auth.Token(TOKEN), per_page=100, retry=None,
-                seconds_between_requests=None)  # fmt: skip
+    fake.add_repo(
+        "o/r",
+        synthetic(250),
+        [make_tag("v1", "c" * 40, "2024-01-01T00:00:00Z", "2024-01-02T00:00:00Z")],
+    )
+    gh = Github(
+        base_url=fake.url,
+        auth=Auth.Token(TOKEN),
+        per_page=100,
+        retry=None,
+        seconds_between_requests=None,
+    )
     repo = gh.get_repo("o/r")
     assert repo.full_name == "o/r"
     pulls = list(repo.get_pulls(state="all", sort="updated", direction="desc"))
@@ -233,8 +241,9 @@ def test_github_alloy_metrics_match_the_csv(sqlite_engine, fake, settings):
     csv = pd.read_csv(DATA / "tidev_alloy_pulls.csv.gz")
     merged = pd.to_datetime(csv["merged_at"], utc=True)
     created = pd.to_datetime(csv["first_commit_authored_at"], utc=True)
-    week = (merged.dt.tz_localize(None).dt.normalize()
-            - pd.to_timedelta(merged.dt.day_of_week, unit="D"))  # fmt: skip
+    week = merged.dt.tz_localize(None).dt.normalize() - pd.to_timedelta(
+        merged.dt.day_of_week, unit="D"
+    )
     weeks = pd.date_range("2012-12-31", "2014-12-29", freq="7D")
     expected_counts = week.value_counts().reindex(weeks, fill_value=0)
     assert list(quadrant.throughput.index) == list(weeks)
@@ -383,8 +392,7 @@ def test_github_502_retried_then_reported(engine, fake, settings):
     assert failed.error == "o/r: GitHub answered 502 after 3 retries: Server Error"
     assert fake.count == failed.requests == 4  # first attempt + 3 retries
     assert n_pulls(engine) == 150  # nothing stored is lost
-    fake.fail(0)
-    fake._failures.clear()
+    fake.clear_faults()
     assert sync(engine, board, settings).added == 1
 
 
@@ -441,3 +449,11 @@ def test_github_no_token_reports_each_repo(sqlite_engine, fake, settings):
         sqlite_engine, board, settings.model_copy(update={"github_token": None}), options=FAST
     )
     assert not report.ok and "VGER_GITHUB_TOKEN" in report.error
+
+
+def test_github_progress_bar_on_a_full_sync(sqlite_engine, fake, settings, capsys):
+    fake.add_repo("o/r", synthetic(120))
+    board = make_board(sqlite_engine, "o/r")
+    report = sync(sqlite_engine, board, settings, progress=True)
+    assert report.ok and report.added == 120
+    assert "o/r" in capsys.readouterr().err
