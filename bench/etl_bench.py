@@ -1,0 +1,184 @@
+"""Jira ETL budgets: ``python -m bench.etl_bench [--issues N]``.
+
+1. Transform + load into SQLite (network excluded): recorded search pages (100 issues
+   of 10 status moves each) fed in-process to the transform and ``save_issues`` with
+   the watermark checkpoint, one transaction per page, as the sync does. Goal ≥ 5,000
+   issues/s.
+2. A full sync against the fake Jira (Cloud and Data Center): requests made vs the
+   minimum (search pages + changelog pages of truncated issues only); goal ratio 1.0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from etl.jira_client import CHANGELOG_PAGE, PAGE
+from etl.jira_sync import sync_board
+from etl.jira_transform import transform_issue
+from tests.etl.fake_jira import FakeJira, jira_time
+from vger.config import Settings
+from vger.store import boards, sync
+from vger.store.db import make_engine, upgrade
+from vger.store.issues import save_issues
+
+T0 = datetime(2023, 1, 2, 9, 0, tzinfo=UTC)
+STATES = [
+    ("Backlog", ["1"]),
+    ("Ready", ["2"]),
+    ("Doing", ["3"]),
+    ("Review", ["4"]),
+    ("Done", ["5"]),
+]
+NAMES = {"1": "To Do", "2": "Selected", "3": "In Progress", "4": "In Review", "5": "Done"}
+CYCLE = ["1", "2", "3", "4", "3", "4", "2", "3", "4", "5", "5"]
+
+
+def recorded_doc(k: int, moves: int = 10) -> dict:
+    created = T0 + timedelta(minutes=7 * k)
+    histories = []
+    path = CYCLE[: moves + 1]
+    for j in range(moves):
+        at = created + timedelta(hours=5 * (j + 1))
+        a, b = path[j], path[j + 1]
+        histories.append(
+            {
+                "id": str(k * 100 + j),
+                "created": jira_time(at),
+                "items": [
+                    {
+                        "field": "status",
+                        "fieldtype": "jira",
+                        "fieldId": "status",
+                        "from": a,
+                        "fromString": NAMES[a],
+                        "to": b,
+                        "toString": NAMES[b],
+                    }
+                ],
+            }
+        )
+    last = path[moves]
+    return {
+        "id": str(10000 + k),
+        "key": f"B-{k + 1}",
+        "fields": {
+            "summary": f"issue {k}",
+            "issuetype": {"name": "Bug" if k % 3 == 0 else "Story", "subtask": False},
+            "status": {
+                "id": last,
+                "name": NAMES[last],
+                "statusCategory": {"key": "done" if last == "5" else "indeterminate"},
+            },
+            "resolution": {"name": "Done"} if last == "5" else None,
+            "created": jira_time(created),
+            "updated": histories[-1]["created"],
+        },
+        "changelog": {
+            "startAt": 0,
+            "maxResults": moves,
+            "total": moves,
+            "histories": list(reversed(histories)),
+        },
+    }
+
+
+def store(tmp: Path, name: str):
+    engine = make_engine(f"sqlite:///{tmp / name}")
+    upgrade(engine)
+    with engine.begin() as conn:
+        boards.add_team(conn, "t")
+        boards.add_board(conn, "b", "t", jql="project = B")
+        board = boards.get_board(conn, "b")
+        boards.set_workflow(conn, board.id, STATES, (1, 3))
+    return engine, board
+
+
+def bench_load(n: int, tmp: Path) -> float:
+    pages = [[recorded_doc(k) for k in range(p, min(p + PAGE, n))] for p in range(0, n, PAGE)]
+    engine, board = store(tmp, "load.db")
+    with engine.begin() as conn:
+        run_id = sync.start_run(conn, "jira", "b", board.id)
+    t = time.perf_counter()
+    for page in pages:
+        rows = [transform_issue(d) for d in page]
+        with engine.begin() as conn:
+            save_issues(
+                conn, board, [r.issue for r in rows], [x for r in rows for x in r.transitions]
+            )
+            sync.checkpoint(conn, run_id, watermark=rows[-1].issue["updated"], cursor=None)
+    seconds = time.perf_counter() - t
+    engine.dispose()
+    return n / seconds
+
+
+def bench_requests(mode: str, n: int, tmp: Path) -> tuple[int, int, int, float]:
+    with FakeJira(mode) as fake:
+        for sid, name in NAMES.items():
+            fake.add_status(sid, name, "done" if sid == "5" else "indeterminate")
+        truncated = 0
+        minimum_changelog = 0
+        for k in range(n):
+            moves = 10 if k % 20 else 160  # 5 % of the issues have long histories
+            path = [CYCLE[j % 10] if j < 10 else ("3" if j % 2 else "4") for j in range(moves + 1)]
+            path = [a for a in path]
+            created = T0 + timedelta(minutes=7 * k)
+            steps = []
+            prev = "1"
+            for j in range(moves):
+                nxt = "2" if prev == "1" else ("3" if prev != "3" else "4")
+                steps.append((created + timedelta(minutes=30 * (j + 1)), prev, nxt))
+                prev = nxt
+            fake.add_issue(str(20000 + k), f"B-{k + 1}", created=created, status=prev, moves=steps)
+            if moves > fake.embedded:
+                truncated += 1
+                missing = moves - fake.embedded
+                minimum_changelog += math.ceil(missing / CHANGELOG_PAGE) if mode == "cloud" else 1
+        engine, board = store(tmp, f"{mode}.db")
+        settings = Settings(
+            _env_file=None,
+            jira_url=fake.url,
+            jira_token=fake.token,
+            jira_user=fake.user if mode == "cloud" else None,
+            jira_timeout=10,
+            jira_retries=2,
+        )
+        t = time.perf_counter()
+        report = sync_board(engine, board, settings, full=True)
+        seconds = time.perf_counter() - t
+        assert report.ok, report.error
+        data = sum(1 for r in fake.log if "/search" in r["path"] or "/issue/" in r["path"])
+        minimum = math.ceil(n / PAGE) + minimum_changelog
+        engine.dispose()
+        return report.requests, data, minimum, seconds
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--issues", type=int, default=5000, help="issues for the load benchmark")
+    parser.add_argument(
+        "--sync-issues", type=int, default=1000, help="issues served by the fake Jira"
+    )
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as d:
+        tmp = Path(d)
+        rate = bench_load(args.issues, tmp)
+        print(
+            f"transform + load into SQLite: {rate:,.0f} issues/s "
+            f"({args.issues} issues, 10 transitions each; goal >= 5,000) {'OK' if rate >= 5000 else 'BELOW GOAL'}"
+        )
+        for mode in ("cloud", "dc"):
+            total, data, minimum, seconds = bench_requests(mode, args.sync_issues, tmp)
+            print(
+                f"full sync ({mode}, {args.sync_issues} issues, 5 % with 160 moves): "
+                f"{data} search+changelog requests vs minimum {minimum} -> ratio {data / minimum:.2f} (goal 1.0); "
+                f"{total} requests in all (+{total - data} setup: serverInfo, myself); {seconds:.1f} s"
+            )
+
+
+if __name__ == "__main__":
+    main()
