@@ -107,3 +107,24 @@ def board_list(settings: Settings) -> None:
             )
         for b in rows:
             click.echo(f"{b.slug}\t{b.team_slug}\t{boards.issue_count(conn, b.id)} issues\t{b.jql}")
+
+
+@board.command("remove")
+@click.argument("slug")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.pass_obj
+def board_remove(settings: Settings, slug: str, yes: bool) -> None:
+    """Delete a board with its issues, work states, repositories and sync runs."""
+    from vger.store import boards
+    from vger.web.admin import ops
+
+    engine = _engine(settings)
+    with engine.connect() as conn:
+        found = boards.get_board(conn, slug)  # NotFoundError in words
+        counts = ops.board_counts(conn, found.id)
+    listed = ", ".join(f"{n} {label}" for label, n in counts.items())
+    if not yes:
+        click.confirm(f"Delete board {slug} ({listed})?", abort=True)
+    with engine.begin() as conn:
+        ops.delete_board(conn, slug)
+    click.echo(f"Board {slug} removed ({listed}).")
