@@ -14,19 +14,32 @@ from sqlalchemy import Connection, and_, case, func, literal, select, true
 from vger.store import schema as s
 from vger.store.boards import Board
 
-ITEM_COLUMNS = [
-    "issue_id",
-    "key",
-    "issue_type",
-    "summary",
-    "created",
-    "start",
-    "done",
-    "outcome",
-    "lead_time",
-    "status_name",
-    "resolution",
-]
+
+def read_frame(conn: Connection, stmt) -> pd.DataFrame:
+    """Run ``stmt`` (bound parameters as usual) and build a DataFrame from the driver's
+    raw rows: no per-value result processing, so timestamps arrive as the driver gives
+    them (text on SQLite, datetimes on PostgreSQL) and are converted vectorised by
+    :func:`_utc`. Several times faster than ``pd.read_sql`` on 100,000-row boards."""
+    result = conn.execute(stmt)
+    try:
+        columns = list(result.keys())
+        rows = result.cursor.fetchall() if result.cursor is not None else []
+    finally:
+        result.close()
+    values = list(zip(*rows, strict=True)) if rows else [()] * len(columns)
+    frame = pd.DataFrame(
+        {
+            name: pd.Series(column, dtype=object)
+            for name, column in zip(columns, values, strict=True)
+        }
+    )
+    for name in columns:
+        if name in NUMERIC:
+            frame[name] = pd.to_numeric(frame[name]).astype(float)
+    return frame
+
+
+NUMERIC = {"lead_time", "days", "position", "number", "additions", "deletions", "seq"}
 
 
 def _utc(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
@@ -46,25 +59,51 @@ def type_filter(board: Board, types: Sequence[str] | None):
     return cond
 
 
-def issue_items(conn: Connection, board: Board, types: Sequence[str] | None = None) -> pd.DataFrame:
+def issue_items(
+    conn: Connection, board: Board, types: Sequence[str] | None = None, *, lean: bool = False
+) -> pd.DataFrame:
     """Every issue of the board after the filter, from the beginning of the data:
-    ``lead_time`` is calendar or working days per the board option."""
+    ``lead_time`` is calendar or working days per the board option. ``lean`` reads only
+    what the charts compute on (issue_id, key, issue_type, created, done, outcome,
+    lead_time); otherwise also summary, start, status and resolution."""
     lead = s.issue.c.lead_time_working_days if board.working_days else s.issue.c.lead_time_days
-    stmt = select(
+    columns = [
         s.issue.c.issue_id,
         s.issue.c.key,
         s.issue.c.issue_type,
-        s.issue.c.summary,
         s.issue.c.created,
-        s.issue.c.start,
         s.issue.c.done,
         s.issue.c.outcome,
         lead.label("lead_time"),
-        s.issue.c.status_name,
-        s.issue.c.resolution,
-    ).where(s.issue.c.board_id == board.id, type_filter(board, types))
-    frame = pd.read_sql(stmt, conn)
-    return _utc(frame, "created", "start", "done")
+    ]
+    if not lean:
+        columns += [s.issue.c.summary, s.issue.c.start, s.issue.c.status_name, s.issue.c.resolution]
+    stmt = select(*columns).where(s.issue.c.board_id == board.id, type_filter(board, types))
+    frame = read_frame(conn, stmt)
+    return _utc(frame, "created", "done") if lean else _utc(frame, "created", "start", "done")
+
+
+def issue_details(conn: Connection, board: Board, issue_ids: Sequence[str]) -> pd.DataFrame:
+    """summary, start, status and resolution of the given issues (for CSVs and hovers)."""
+    ids = [str(i) for i in issue_ids]
+    frames = []
+    for k in range(0, len(ids), 500):
+        stmt = select(
+            s.issue.c.issue_id,
+            s.issue.c.summary,
+            s.issue.c.start,
+            s.issue.c.status_name,
+            s.issue.c.resolution,
+        ).where(s.issue.c.board_id == board.id, s.issue.c.issue_id.in_(ids[k : k + 500]))
+        frames.append(read_frame(conn, stmt))
+    if not frames:
+        return pd.DataFrame(
+            {
+                c: pd.Series(dtype=object)
+                for c in ("issue_id", "summary", "status_name", "resolution")
+            }
+        ).assign(start=pd.Series(dtype="datetime64[ns, UTC]"))
+    return _utc(pd.concat(frames, ignore_index=True), "start")
 
 
 def completed_state_times(
@@ -90,7 +129,7 @@ def completed_state_times(
             type_filter(board, types),
         )
     )
-    return pd.read_sql(stmt, conn)
+    return read_frame(conn, stmt)
 
 
 def issue_transitions(
@@ -103,7 +142,7 @@ def issue_transitions(
         .join(s.issue, and_(s.issue.c.board_id == t.c.board_id, s.issue.c.issue_id == t.c.issue_id))
         .where(t.c.board_id == board.id, type_filter(board, types))
     )
-    return _utc(pd.read_sql(stmt, conn), "at")
+    return _utc(read_frame(conn, stmt), "at")
 
 
 def issue_states(
@@ -113,7 +152,7 @@ def issue_states(
     stmt = select(s.issue.c.issue_id, s.issue.c.created, s.issue.c.status_id).where(
         s.issue.c.board_id == board.id, type_filter(board, types)
     )
-    return _utc(pd.read_sql(stmt, conn), "created")
+    return _utc(read_frame(conn, stmt), "created")
 
 
 def pull_items(conn: Connection, board: Board, repos: Sequence[str] | None = None) -> pd.DataFrame:
@@ -142,7 +181,7 @@ def pull_items(conn: Connection, board: Board, repos: Sequence[str] | None = Non
     )
     if repos:
         stmt = stmt.where(s.repo.c.full_name.in_(list(repos)))
-    frame = _utc(pd.read_sql(stmt, conn), "created", "merged", "closed")
+    frame = _utc(read_frame(conn, stmt), "created", "merged", "closed")
     frame["issue_id"] = frame["key"]
     frame["done"] = frame["merged"].where(frame["merged"].notna(), frame["closed"])
     frame["outcome"] = None
@@ -164,7 +203,7 @@ def board_tags(conn: Connection, board: Board) -> pd.DataFrame:
         .where(s.repo.c.board_id == board.id)
         .order_by(s.tag.c.at)
     )
-    return _utc(pd.read_sql(stmt, conn), "at")
+    return _utc(read_frame(conn, stmt), "at")
 
 
 def data_version(conn: Connection, board_id: int) -> tuple:

@@ -154,7 +154,7 @@ def _quadrant_data(conn: Connection, choice: BoardChoice, now: datetime) -> Quad
         quadrant = weekly_quadrant(items, opts)
         volume = weekly_volume(items, quadrant.grid)
     else:
-        items = queries.issue_items(conn, board, params.types or None)
+        items = queries.issue_items(conn, board, params.types or None, lean=True)
         grid_bounds = _bounds(opts, items)
         states = (
             queries.completed_state_times(
@@ -165,6 +165,9 @@ def _quadrant_data(conn: Connection, choice: BoardChoice, now: datetime) -> Quad
         )
         quadrant, by_state = issue_quadrant(items, states, opts)
     completed = completed_in_range(items[items["outcome"] == "completed"], quadrant.grid)
+    if params.source != "github":
+        details = queries.issue_details(conn, board, completed["issue_id"].tolist())
+        completed = completed.merge(details, on="issue_id", how="left")
     tags = pd.DataFrame(columns=["repo", "name", "at"])
     if params.tags and len(quadrant.grid):
         tags = tags_in_range(

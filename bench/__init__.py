@@ -1,0 +1,1 @@
+"""Benchmarks: not part of the test run. Each module prints its figures."""
