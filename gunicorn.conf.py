@@ -1,0 +1,46 @@
+"""gunicorn settings for the dashboard: ``gunicorn -c gunicorn.conf.py 'vger.web:create_app()'``.
+
+Every value can be overridden from the environment (``VGER_WORKERS`` etc.) or on the
+command line (``-w 4``). See docs/operations.md.
+"""
+
+import multiprocessing
+import os
+
+# Where to listen. Behind nginx/Caddy keep 127.0.0.1; in a container use 0.0.0.0:8050.
+bind = os.environ.get("VGER_BIND", "127.0.0.1:8050")
+
+# Processes: the web tier is stateless (any number of workers on one PostgreSQL store).
+# Each worker holds its own SimpleCache of computed series unless VGER_CACHE_URL points
+# at Redis. The default is 2 × CPUs + 1, at most 8 (a quadrant request is CPU-bound).
+workers = int(os.environ.get("VGER_WORKERS", min(2 * multiprocessing.cpu_count() + 1, 8)))
+# Threads per worker (gthread when > 1): pandas releases the GIL only in parts, so
+# processes scale better than threads; 1–4 threads help while a request waits on the store.
+threads = int(os.environ.get("VGER_THREADS", "1"))
+worker_class = "gthread" if threads > 1 else "sync"
+
+# Seconds a worker may take for one request before it is killed and restarted; a cold
+# quadrant of a 100,000-issue board takes about a second, so 60 s is generous.
+timeout = int(os.environ.get("VGER_TIMEOUT", "60"))
+graceful_timeout = 30
+keepalive = 5
+
+# Recycle workers now and then so memory held by pandas cannot creep (jitter spreads it).
+max_requests = int(os.environ.get("VGER_MAX_REQUESTS", "2000"))
+max_requests_jitter = 200
+
+# preload_app=False: the app (and its SQLAlchemy engine with its connection pool) is
+# built in every worker after the fork. Preloading would create the engine in the master
+# and share its pooled connections across forked workers (corrupted PostgreSQL sessions),
+# and a preloaded app keeps the old code on a HUP reload.
+preload_app = False
+
+# Logs to stdout/stderr (journald, Docker and systemd collect them).
+accesslog = os.environ.get("VGER_ACCESS_LOG", "-")
+errorlog = "-"
+loglevel = os.environ.get("VGER_LOG_LEVEL", "info")
+access_log_format = '%(h)s %(t)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'
+
+# Trust X-Forwarded-* only from the local reverse proxy.
+forwarded_allow_ips = os.environ.get("VGER_FORWARDED_ALLOW_IPS", "127.0.0.1")
+proc_name = "vger"
