@@ -64,26 +64,35 @@ def changelog_state(doc: Mapping[str, Any]) -> tuple[bool, int, int]:
     return int(total) <= present, present, int(total)
 
 
-def merge_histories(*lists: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+def merge_histories(*lists: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
     """Union of changelog histories (deduplicated by id), oldest first. Embedded
     changelogs are newest first, the paged endpoint oldest first: sort by time, then id."""
-    seen: dict[str, dict[str, Any]] = {}
-    anonymous: list[dict[str, Any]] = []
+    return [h for _, h in _ordered(*lists)]
+
+
+def _ordered(*lists: Iterable[Mapping[str, Any]]) -> list[tuple[datetime, Mapping[str, Any]]]:
+    """(time, history) pairs, deduplicated by id, oldest first (ties: numeric id)."""
+    seen: set[str] = set()
+    out: list[tuple[datetime, int, str, Mapping[str, Any]]] = []
     for histories in lists:
         for h in histories or ():
             hid = h.get("id")
-            if hid is None:
-                anonymous.append(dict(h))
-            else:
-                seen.setdefault(str(hid), dict(h))
-    merged = list(seen.values()) + anonymous
-    merged.sort(key=_history_order)
-    return merged
+            if hid is not None:
+                hid = str(hid)
+                if hid in seen:
+                    continue
+                seen.add(hid)
+            at = parse_time(h.get("created")) or _EPOCH
+            out.append((at, len(hid or ""), hid or "", h))
+    out.sort(key=_sort_key)
+    return [(x[0], x[3]) for x in out]
 
 
-def _history_order(h: Mapping[str, Any]):
-    hid = str(h.get("id") or "")
-    return (parse_time(h.get("created")) or datetime.min.replace(tzinfo=UTC), len(hid), hid)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _sort_key(x):
+    return x[0], x[1], x[2]
 
 
 def _name(value: Any) -> str | None:
@@ -120,15 +129,14 @@ def transform_issue(
             "category": (status.get("statusCategory") or {}).get("key"),
         }
     if histories is None:
-        histories = merge_histories((doc.get("changelog") or {}).get("histories") or [])
+        ordered = _ordered((doc.get("changelog") or {}).get("histories") or [])
+    else:
+        ordered = [(parse_time(h.get("created")) or _EPOCH, h) for h in histories]
     transitions: list[dict[str, Any]] = []
-    for h in histories:
-        at = None
+    for at, h in ordered:
         for item in h.get("items") or ():
             if not _is_status(item):
                 continue
-            if at is None:
-                at = parse_time(h.get("created"))
             src, dst = item.get("from"), item.get("to")
             src = None if src is None else str(src)
             dst = None if dst is None else str(dst)

@@ -51,7 +51,7 @@ def save_issues(
         for row in issues
     ]
     upsert(conn, s.issue, rows, ["board_id", "issue_id"])
-    for chunk in _chunks(ids):
+    for chunk in _chunks(sorted(existing)):  # new issues have no history to replace
         conn.execute(
             delete(s.transition).where(
                 s.transition.c.board_id == board.id, s.transition.c.issue_id.in_(chunk)
@@ -142,13 +142,16 @@ def _derive_frames(
     derived = {}
     starts = _py_times(ev["start"])
     dones = _py_times(ev["done"])
-    for k, issue_id in enumerate(ev["issue_id"]):
+    outcomes = ev["outcome"].tolist()
+    leads = ev["lead_time_days"].tolist()
+    leads_wd = ev["lead_time_working_days"].tolist()
+    for k, issue_id in enumerate(ev["issue_id"].tolist()):
         derived[issue_id] = {
             "start": starts[k],
             "done": dones[k],
-            "outcome": ev["outcome"].iat[k],
-            "lead_time_days": _float(ev["lead_time_days"].iat[k]),
-            "lead_time_working_days": _float(ev["lead_time_working_days"].iat[k]),
+            "outcome": outcomes[k],
+            "lead_time_days": _float(leads[k]),
+            "lead_time_working_days": _float(leads_wd[k]),
         }
     st = result.state_times
     state_rows = [
@@ -168,11 +171,15 @@ def _derive_frames(
 
 
 def _py_times(values: pd.Series) -> list:
-    return [None if pd.isna(v) else v.to_pydatetime() for v in values]
+    values = pd.to_datetime(values, utc=True)
+    out = values.dt.to_pydatetime().tolist() if len(values) else []
+    return [None if v is None or v is pd.NaT or pd.isna(v) else v for v in out]
 
 
 def _float(value) -> float | None:
-    return None if pd.isna(value) else float(value)
+    if value is None or value != value:  # None or NaN
+        return None
+    return float(value)
 
 
 def _existing_ids(conn: Connection, board_id: int, ids: list[str]) -> set[str]:
