@@ -155,6 +155,8 @@ def etl(
 
     engine = _engine(settings)
     show = sys.stderr.isatty() if progress is None else progress
+    if not show:
+        logging.getLogger("etl").setLevel(logging.INFO)  # plain log lines instead of bars
     report = run_etl(
         engine, settings, board_slug=board_slug, full=full, workers=workers, progress=show
     )
