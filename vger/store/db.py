@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -82,6 +83,33 @@ def update_rows(
         {**{f"key_{k}": r[k] for k in keys}, **{f"value_{c}": r[c] for c in columns}} for r in rows
     ]
     conn.execute(stmt, params)
+    return len(rows)
+
+
+def bulk_insert(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> int:
+    """Insert many rows through the driver's ``executemany``: the statement is compiled by
+    SQLAlchemy (values stay bound parameters) but rows skip SQLAlchemy's per-value
+    processing, which dominates loads of millions of transitions. Datetimes must be
+    UTC-aware; every row must have the keys of the first."""
+    if not rows:
+        return 0
+    columns = list(rows[0])
+    compiled = table.insert().compile(dialect=conn.dialect, column_keys=columns)
+    names = compiled.positiontup if compiled.positional else None
+    sqlite_dialect = conn.dialect.name == "sqlite"
+
+    def value(v: Any) -> Any:
+        if isinstance(v, datetime):
+            if v.tzinfo is None:
+                raise ValueError(f"naive datetime {v!r}: store UTC-aware timestamps only")
+            return v.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds") if sqlite_dialect else v
+        return v
+
+    if names is not None:
+        params: list = [tuple(value(r[n]) for n in names) for r in rows]
+    else:
+        params = [{k: value(r[k]) for k in columns} for r in rows]
+    conn.exec_driver_sql(str(compiled), params)
     return len(rows)
 
 

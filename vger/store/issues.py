@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Connection, delete, insert, select
+from sqlalchemy import Connection, delete, select
 
 from vger.metrics.events import Workflow, derive_events
 from vger.store import schema as s
 from vger.store.boards import Board, get_workflow
-from vger.store.db import update_rows, upsert
+from vger.store.db import bulk_insert, update_rows, upsert
 
 CHUNK = 500
 DERIVED = ("start", "done", "outcome", "lead_time_days", "lead_time_working_days")
@@ -62,13 +62,16 @@ def save_issues(
                 s.issue_state_time.c.board_id == board.id, s.issue_state_time.c.issue_id.in_(chunk)
             )
         )
-    if transitions:
-        conn.execute(
-            insert(s.transition),
-            [{**t, "board_id": board.id, "issue_id": str(t["issue_id"])} for t in transitions],
-        )
-    if state_rows:
-        conn.execute(insert(s.issue_state_time), state_rows)
+    columns = ("seq", "at", "from_status_id", "to_status_id", "from_status", "to_status")
+    bulk_insert(
+        conn,
+        s.transition,
+        [
+            {"board_id": board.id, "issue_id": str(t["issue_id"]), **{c: t.get(c) for c in columns}}
+            for t in transitions
+        ],
+    )
+    bulk_insert(conn, s.issue_state_time, state_rows)
     return SaveCounts(added=len(set(ids) - existing), updated=len(set(ids) & existing))
 
 
@@ -104,7 +107,7 @@ def rederive_board(conn: Connection, board: Board) -> int:
     update_rows(conn, s.issue, rows, ["board_id", "issue_id"])
     conn.execute(delete(s.issue_state_time).where(s.issue_state_time.c.board_id == board.id))
     if state_rows:
-        conn.execute(insert(s.issue_state_time), state_rows)
+        bulk_insert(conn, s.issue_state_time, state_rows)
     return len(rows)
 
 
