@@ -149,4 +149,21 @@ def test_redis_setting_selects_the_redis_backend():
     config = cache_config(Settings(cache_url="redis://127.0.0.1:6379/0"))
     assert config["CACHE_TYPE"] == "RedisCache"
     assert config["CACHE_REDIS_URL"] == "redis://127.0.0.1:6379/0"
-    assert cache_config(Settings())["CACHE_TYPE"] == "SimpleCache"
+    assert cache_config(Settings())["CACHE_TYPE"] == "vger.web.cache.local_cache"
+
+
+def test_cached_values_cannot_be_changed_by_callers(store):
+    from vger.web.pages import quadrant  # noqa: F401 - the app registers its pages
+    from vger.web.params import parse
+    from vger.web.views import choose_board, quadrant_data
+
+    app = _app(store)
+    params = parse({"board": "example", "from": "2024-01-01", "to": "2024-01-28"}).params
+    with app.server.app_context(), store.connect() as conn:
+        first = quadrant_data(conn, choose_board(conn, params), NOW)
+        first.items["key"] = "changed"
+        first.items.loc[first.items.index[0], "outcome"] = "changed"
+        first.quadrant.throughput["count"] = -1
+        second = quadrant_data(conn, choose_board(conn, params), NOW)
+    assert "changed" not in set(second.items["key"]) | set(second.items["outcome"].dropna())
+    assert (second.quadrant.throughput["count"] >= 0).all()
