@@ -1,0 +1,408 @@
+"""Every page in a real browser: the boards list, the quarterly page and the
+scatterplot from bookmarked URLs, their controls, Back/Forward, CSVs, point clicks,
+and the sentences shown when data is missing."""
+
+from __future__ import annotations
+
+import io
+import shutil
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tests.browser.conftest import (
+    ARTIFACTS,
+    bars,
+    completed_issues,
+    fiscal_label,
+    graph_data,
+    merged_pulls,
+    screenshot,
+    wait_for_charts,
+    wait_for_search,
+    wait_until,
+)
+
+DOCS = ARTIFACTS.parent / "docs" / "screenshots"
+QTR = ["qtr-chart-throughput", "qtr-chart-leadtime"]
+SCATTER = ["scatter-chart-points"]
+QTR_BOOKMARK = "/quarterly?board=platform&to=2026-11-18&types=Feature,Defect&quarters=6"
+# six fiscal quarters (April start) ending with the one containing 2026-11-18
+QUARTERS = ["FY2026 Q2", "FY2026 Q3", "FY2026 Q4", "FY2027 Q1", "FY2027 Q2", "FY2027 Q3"]
+SCATTER_BOOKMARK = "/scatter?board=platform&from=2026-08-03&to=2026-11-18&types=Feature,Defect"
+# weeks 2026-08-03 .. 2026-11-16 (Berlin), the last in progress at NOW
+SCATTER_START = pd.Timestamp("2026-08-02T22:00:00Z")
+SCATTER_END = pd.Timestamp("2026-11-22T23:00:00Z")
+IN_PROGRESS = pd.Timestamp("2026-11-15T23:00:00Z")  # Monday 2026-11-16 00:00 Berlin
+
+
+def _csv(page, live_app, link_id: str) -> pd.DataFrame:
+    href = page.get_attribute(f"#{link_id}", "href")
+    assert href and href != "#"
+    response = page.request.get(live_app["url"] + href)
+    assert response.ok and response.headers["content-type"].startswith("text/csv")
+    return pd.read_csv(io.StringIO(response.text()), keep_default_na=False)
+
+
+def _copy_to_docs(name: str) -> None:
+    DOCS.mkdir(parents=True, exist_ok=True)
+    shutil.copy(ARTIFACTS / f"{name}.png", DOCS / f"{name}.png")
+
+
+def _expected_quarters(done: pd.Series) -> list[int]:
+    labels = fiscal_label(done, "Europe/Berlin", 4).value_counts()
+    return [int(labels.get(q, 0)) for q in QUARTERS]
+
+
+def _scatter_points(page) -> dict[str, float]:
+    """Every drawn point as key → days (keys from the hover data)."""
+    return page.evaluate(
+        "() => { const g = document.querySelector('#scatter-chart-points .js-plotly-plot');"
+        " const out = {}; g._fullData.forEach(t => { if (t.mode !== 'markers') return;"
+        " Array.from(t.y).forEach((y, i) => { out[t.customdata[i][1]] = y; }); }); return out; }"
+    )
+
+
+# ----------------------------------------------------------------------------- home
+
+
+def test_home_lists_boards_and_links_to_the_quadrant(page, live_app):
+    page.goto(live_app["url"] + "/")
+    page.wait_for_selector("#board-list")
+    text = page.inner_text("#board-list")
+    assert "Platform board" in text and "Mobile board" in text
+    assert "Europe/Berlin" in text
+    screenshot(page, "home")
+    page.get_by_role("link", name="Platform board").click()
+    page.wait_for_selector("#quad-chart-throughput .main-svg", timeout=20_000)
+    assert "/quadrant?board=platform" in page.url
+    assert page.js_errors == []
+
+
+# ----------------------------------------------------------------------------- quarterly
+
+
+def test_quarterly_bookmark_draws_the_stores_quarters(page, live_app):
+    page.goto(live_app["url"] + QTR_BOOKMARK)
+    wait_for_charts(page, QTR)
+    items = completed_issues(live_app["engine"], "platform", ["Story", "Bug"])
+    drawn = bars(page, "qtr-chart-throughput")
+    assert list(drawn) == QUARTERS
+    assert list(drawn.values()) == _expected_quarters(items["done"])
+    lines = {t["name"]: t["y"] for t in graph_data(page, "qtr-chart-throughput")[1:]}
+    complete = np.array(list(drawn.values())[:-1], dtype=float)  # FY2027 Q3 is in progress
+    for level in (50, 80, 90):
+        assert lines[f"{level} %: at least"] == pytest.approx(
+            [np.quantile(complete, (100 - level) / 100)] * 6, abs=1e-6
+        )
+    # lead time per quarter, from the store
+    leads = graph_data(page, "qtr-chart-leadtime")
+    labelled = items.assign(q=fiscal_label(items["done"], "Europe/Berlin", 4)).dropna(
+        subset=["days"]
+    )
+    for trace, level in zip(leads, (50, 80, 90), strict=True):
+        expected = [
+            labelled.loc[labelled["q"] == q, "days"].quantile(level / 100) for q in QUARTERS
+        ]
+        assert trace["y"] == pytest.approx(expected, abs=1e-6)
+    note = page.inner_text("#qtr-chart-throughput-note")
+    assert "6 quarters (5 complete)" in note and "Europe/Berlin" in note
+    assert "fiscal year starts in April" in note and "linear percentiles" in note
+    assert page.is_checked("#qtr-quarters input[value='6']")
+    assert page.js_errors == []
+
+
+def test_quarterly_csvs_are_what_the_charts_show(page, live_app):
+    page.goto(live_app["url"] + QTR_BOOKMARK)
+    wait_for_charts(page, QTR)
+    throughput = _csv(page, live_app, "qtr-chart-throughput-csv")
+    drawn = bars(page, "qtr-chart-throughput")
+    assert throughput["quarter"].tolist() == list(drawn)
+    assert throughput["count"].tolist() == list(drawn.values())
+    assert throughput["complete"].tolist() == [True] * 5 + [False]
+    lines = {t["name"]: t["y"] for t in graph_data(page, "qtr-chart-throughput")[1:]}
+    for level in (50, 80, 90):
+        assert throughput[f"likelihood_{level}_at_least"].astype(float).tolist() == pytest.approx(
+            lines[f"{level} %: at least"], abs=1e-3
+        )
+    lead = _csv(page, live_app, "qtr-chart-leadtime-csv")
+    assert lead.columns.tolist() == ["quarter", "done", "key", "summary", "type", "days"]
+    by_quarter = lead.groupby("quarter")["days"]
+    for trace, level in zip(graph_data(page, "qtr-chart-leadtime"), (50, 80, 90), strict=True):
+        assert trace["y"] == pytest.approx(
+            [by_quarter.quantile(level / 100)[q] for q in QUARTERS], abs=1e-3
+        )
+    assert set(lead["type"]) == {"Story", "Bug"}
+    assert page.js_errors == []
+
+
+def test_quarterly_controls_write_the_url_and_back_forward_restore(page, live_app):
+    page.goto(live_app["url"] + QTR_BOOKMARK)
+    wait_for_charts(page, QTR)
+    six = bars(page, "qtr-chart-throughput")
+
+    page.check("#qtr-quarters input[value='8']")
+    wait_for_search(page, "quarters=8")
+    wait_until(page, lambda: len(bars(page, "qtr-chart-throughput")) == 8, message="8 quarters")
+    eight = bars(page, "qtr-chart-throughput")
+    assert list(eight)[-6:] == QUARTERS and list(eight.values())[-6:] == list(six.values())
+
+    page.uncheck("#qtr-types input[value='Defect']")
+    wait_for_search(page, "types=Feature")
+    stories = completed_issues(live_app["engine"], "platform", ["Story"])["done"]
+    wait_until(
+        page,
+        lambda: (
+            list(bars(page, "qtr-chart-throughput").values())[-6:] == _expected_quarters(stories)
+        ),
+        message="Feature only",
+    )
+
+    page.fill("#qtr-to", "2026-03-15")
+    page.press("#qtr-to", "Enter")
+    wait_for_search(page, "to=2026-03-15")
+    wait_until(
+        page, lambda: list(bars(page, "qtr-chart-throughput"))[-1] == "FY2026 Q4", message="to"
+    )
+    page.screenshot(path=str(ARTIFACTS / "quarterly-to.png"))
+
+    page.go_back()
+    wait_for_search(page, "to=2026-11-18")
+    wait_until(
+        page, lambda: list(bars(page, "qtr-chart-throughput"))[-1] == "FY2027 Q3", message="back"
+    )
+    assert page.input_value("#qtr-to") == "2026-11-18"
+    page.go_back()
+    page.go_back()
+    wait_for_search(page, "quarters=6")
+    wait_until(page, lambda: bars(page, "qtr-chart-throughput") == six, message="bookmark view")
+    assert page.is_checked("#qtr-types input[value='Defect']")
+    page.go_forward()
+    wait_for_search(page, "quarters=8")
+    wait_until(page, lambda: len(bars(page, "qtr-chart-throughput")) == 8, message="forward")
+
+    # the source control navigates to the pull-request view of the same quarters
+    page.check("#qtr-source input[value='github']")
+    wait_for_search(page, "source=github")
+    wait_for_charts(page, QTR)
+    page.wait_for_selector("#qtr-chart-throughput >> text=Quarterly PR throughput")
+    merged = merged_pulls(live_app["engine"], "platform")["done"]
+    labels = fiscal_label(merged, "Europe/Berlin", 4).value_counts()
+    drawn = bars(page, "qtr-chart-throughput")
+    assert list(drawn.values()) == [int(labels.get(q, 0)) for q in drawn]
+    assert page.js_errors == []
+
+
+def test_quarterly_screenshot(page, live_app):
+    page.goto(live_app["url"] + QTR_BOOKMARK)
+    wait_for_charts(page, QTR)
+    screenshot(page, "quarterly")
+    _copy_to_docs("quarterly")
+    assert page.js_errors == []
+
+
+# ----------------------------------------------------------------------------- scatter
+
+
+def test_scatter_bookmark_draws_every_completed_item(page, live_app):
+    page.goto(live_app["url"] + SCATTER_BOOKMARK)
+    wait_for_charts(page, SCATTER)
+    items = completed_issues(live_app["engine"], "platform", ["Story", "Bug"])
+    in_range = items[
+        (items["done"] >= SCATTER_START) & (items["done"] < SCATTER_END) & items["days"].notna()
+    ]
+    points = _scatter_points(page)
+    assert set(points) == set(in_range["key"])
+    assert [points[k] for k in in_range["key"]] == pytest.approx(
+        in_range["days"].tolist(), abs=1e-3
+    )
+    names = [t["name"] for t in graph_data(page, "scatter-chart-points")]
+    assert names[:2] == ["Defect", "Feature"]
+    complete = in_range[in_range["done"] < IN_PROGRESS]["days"]
+    lines = {
+        t["name"].split(" within")[0]: t["y"] for t in graph_data(page, "scatter-chart-points")[2:]
+    }
+    for level in (50, 80, 90):
+        assert lines[f"{level} %"][0] == pytest.approx(complete.quantile(level / 100), abs=1e-3)
+    assert "lines over 15 complete weeks" in page.inner_text("#scatter-chart-points-note")
+    screenshot(page, "scatter")
+    _copy_to_docs("scatter")
+    assert page.js_errors == []
+
+
+def test_scatter_csv_is_what_the_chart_shows(page, live_app):
+    page.goto(live_app["url"] + SCATTER_BOOKMARK)
+    wait_for_charts(page, SCATTER)
+    frame = _csv(page, live_app, "scatter-chart-points-csv")
+    assert frame.columns.tolist() == ["key", "summary", "type", "work_type", "done", "days", "url"]
+    points = _scatter_points(page)
+    assert sorted(frame["key"]) == sorted(points)
+    assert frame["days"].astype(float).tolist() == pytest.approx(
+        [points[k] for k in frame["key"]], abs=1e-3
+    )
+    assert set(frame["work_type"]) == {"Feature", "Defect"}
+    assert (frame["url"] == "https://jira.example.com/browse/" + frame["key"]).all()
+    assert page.js_errors == []
+
+
+def _isolated_point(page) -> dict:
+    """Screen position and URL of the drawn point farthest from its nearest neighbour."""
+    return page.evaluate(
+        """() => {
+        const root = document.querySelector('#scatter-chart-points .js-plotly-plot');
+        const pts = [];
+        root.querySelectorAll('.scatterlayer .trace').forEach((g, t) => {
+            const trace = root._fullData[t];
+            if (!trace || trace.mode !== 'markers') return;
+            g.querySelectorAll('.points path').forEach((p, i) => {
+                const r = p.getBoundingClientRect();
+                pts.push({x: r.x + r.width / 2, y: r.y + r.height / 2, url: trace.customdata[i][0],
+                          key: trace.customdata[i][1]});
+            });
+        });
+        let best = null, bestD = -1;
+        for (const a of pts) {
+            let d = Infinity;
+            for (const b of pts) if (a !== b) d = Math.min(d, Math.hypot(a.x - b.x, a.y - b.y));
+            if (d > bestD) { bestD = d; best = a; }
+        }
+        return best;
+    }"""
+    )
+
+
+def _stub_outside_world(page) -> None:
+    """Jira and GitHub are not reachable from the test: answer their URLs with a stub
+    page so the popup keeps the URL it was opened with."""
+    for pattern in ("https://jira.example.com/**", "https://github.com/**"):
+        page.context.route(
+            pattern, lambda route: route.fulfill(body="stub", content_type="text/plain")
+        )
+
+
+def test_clicking_a_point_opens_the_issue(page, live_app):
+    _stub_outside_world(page)
+    page.goto(live_app["url"] + SCATTER_BOOKMARK)
+    wait_for_charts(page, SCATTER)
+    point = _isolated_point(page)
+    assert point["url"] == f"https://jira.example.com/browse/{point['key']}"
+    page.mouse.move(point["x"], point["y"])
+    page.wait_for_selector(".hoverlayer .hovertext")
+    assert point["key"] in page.text_content(".hoverlayer")
+    with page.context.expect_page() as popup_info:
+        page.mouse.click(point["x"], point["y"])
+    popup = popup_info.value
+    popup.wait_for_load_state("commit")
+    assert popup.url == point["url"]
+    popup.close()
+    assert page.js_errors == []
+
+
+def test_clicking_a_pull_request_point_opens_the_pull_request(page, live_app):
+    _stub_outside_world(page)
+    page.goto(live_app["url"] + "/scatter?board=mobile&source=github&from=2026-09-01&to=2026-11-18")
+    wait_for_charts(page, SCATTER)
+    point = _isolated_point(page)
+    assert point["url"].startswith("https://github.com/example/mobile-app/pull/")
+    page.mouse.move(point["x"], point["y"])
+    page.wait_for_selector(".hoverlayer .hovertext")
+    with page.context.expect_page() as popup_info:
+        page.mouse.click(point["x"], point["y"])
+    popup = popup_info.value
+    popup.wait_for_load_state("commit")
+    assert popup.url == point["url"]
+    screenshot(page, "scatter-github")
+    assert page.js_errors == []
+
+
+def test_scatter_controls_write_the_url_and_back_restores(page, live_app):
+    page.goto(live_app["url"] + SCATTER_BOOKMARK)
+    wait_for_charts(page, SCATTER)
+    before = _scatter_points(page)
+    page.fill("#scatter-from", "2026-10-05")
+    page.press("#scatter-from", "Enter")
+    wait_for_search(page, "from=2026-10-05")
+    wait_until(page, lambda: len(_scatter_points(page)) < len(before), message="fewer points")
+    later = _scatter_points(page)
+    assert set(later) < set(before)
+    page.fill("#scatter-to", "2026-10-31")
+    page.press("#scatter-to", "Enter")
+    wait_for_search(page, "to=2026-10-31")
+    wait_until(page, lambda: len(_scatter_points(page)) < len(later), message="to")
+    page.check("#scatter-types input[value='Task']")
+    wait_for_search(page, "types=Feature,Defect,Task")
+    wait_until(
+        page,
+        lambda: "Task" in [t["name"] for t in graph_data(page, "scatter-chart-points")],
+        message="Task points",
+    )
+    page.go_back()
+    page.go_back()
+    wait_for_search(page, "to=2026-11-18")
+    wait_until(page, lambda: _scatter_points(page) == later, message="back to from=2026-10-05")
+    page.go_back()
+    page.wait_for_function("() => location.search.includes('from=2026-08-03')")
+    wait_until(page, lambda: _scatter_points(page) == before, message="the bookmark")
+    assert page.input_value("#scatter-from") == "2026-08-03"
+    page.go_forward()
+    wait_for_search(page, "from=2026-10-05")
+    wait_until(page, lambda: _scatter_points(page) == later, message="forward")
+    # the navbar keeps the shared parameters on the way to the quadrant
+    href = page.get_attribute("#nav-quadrant", "href")
+    assert href.endswith("board=platform&from=2026-10-05&to=2026-11-18&types=Feature,Defect")
+    page.click("#nav-quadrant")
+    page.wait_for_selector("#quad-chart-throughput .main-svg", timeout=20_000)
+    assert page.input_value("#quad-from") == "2026-10-05"
+    assert page.js_errors == []
+
+
+# ----------------------------------------------------------------------------- empty and partial
+
+
+@pytest.mark.parametrize(
+    ("path", "sentence"),
+    [
+        ("/scatter?board=platform&from=2030-01-01&to=2030-01-05", "lies in the future"),
+        (
+            "/scatter?board=platform&from=2024-01-01&to=2024-01-03",
+            "No issue was completed between 2024-01-01 and 2024-01-03",
+        ),
+        (
+            "/quarterly?board=platform&to=2023-06-30",
+            "No issue was completed in the 4 quarters FY2023 Q2 to FY2024 Q1",
+        ),
+        ("/quarterly?board=nope", "There is no board named 'nope'"),
+    ],
+)
+def test_missing_data_is_said_in_words(page, live_app, path, sentence):
+    page.goto(live_app["url"] + path)
+    page.wait_for_selector(f"text={sentence}", timeout=20_000)
+    assert page.js_errors == []
+
+
+def test_range_shorter_than_a_week_still_draws_its_week(page, live_app):
+    page.goto(live_app["url"] + "/scatter?board=platform&from=2026-11-17&to=2026-11-18")
+    wait_for_charts(page, SCATTER)
+    note = page.inner_text("#scatter-chart-points-note")
+    assert "no complete week in the range yet, so no percentile lines" in note
+    assert all(
+        t["name"] in {"Defect", "Feature", "Task", "Other"}
+        for t in graph_data(page, "scatter-chart-points")
+    )
+    assert page.js_errors == []
+
+
+@pytest.mark.parametrize(
+    ("path", "sentence"),
+    [
+        ("/quarterly?board=fresh", "No issues are stored for board Fresh board yet"),
+        ("/scatter?board=fresh", "No issues are stored for board Fresh board yet"),
+        ("/scatter?board=fresh&source=github", "Board Fresh board has no GitHub repositories"),
+        ("/quadrant?board=fresh", "No issues are stored for board Fresh board yet"),
+    ],
+)
+def test_never_synced_board_says_what_is_missing(page, fresh_app, path, sentence):
+    page.goto(fresh_app["url"] + path)
+    page.wait_for_selector(f"text={sentence}", timeout=20_000)
+    assert page.js_errors == []
