@@ -348,7 +348,10 @@ def _check_board_form(values: dict[str, Any], old_jql: str | None) -> tuple[dict
             errors["jira_board_name"] = str(exc)
     abandoned = ops.parse_list(values["abandoned"])
     parsed["abandoned"] = abandoned or None
-    parsed["repos"] = ops.parse_list(values["repos"])
+    try:
+        parsed["repos"] = ops.validate_repos(ops.parse_list(values["repos"]))
+    except ConfigError as exc:
+        errors["repos"] = str(exc)
     try:
         jql = ops.validate_jql(values["jql"])
         parsed["jql"] = jql

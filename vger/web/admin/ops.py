@@ -16,6 +16,7 @@ from vger.store import boards
 from vger.store import schema as s
 from vger.store.issues import rederive_board
 
+REPO = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}$")
 SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 MAX_NAME = 200
 MAX_JQL = 10_000
@@ -64,6 +65,22 @@ def validate_jql(jql: str) -> str:
     if len(jql) > MAX_JQL:
         raise ConfigError(f"the JQL is longer than {MAX_JQL} characters")
     return jql
+
+
+def validate_repos(names: Sequence[str]) -> list[str]:
+    """GitHub ``owner/name`` strings (GitHub's own character rules)."""
+    out = []
+    for full_name in names:
+        full_name = full_name.strip()
+        if not full_name:
+            continue
+        if not REPO.match(full_name) or full_name.endswith((".git",)):
+            raise ConfigError(
+                f"repository {full_name!r} is not of the form owner/name (letters, digits, '-', '_', '.')"
+            )
+        if full_name not in out:
+            out.append(full_name)
+    return out
 
 
 def parse_list(text: str) -> list[str]:
@@ -143,11 +160,7 @@ def update_board(
         "working_days": bool(working_days),
         "abandoned_resolutions": json.dumps(list(new_abandoned)),
     }
-    wanted = list(dict.fromkeys(r.strip() for r in repos if r.strip()))
-    for full_name in wanted:
-        parts = full_name.split("/")
-        if len(parts) != 2 or not all(parts):
-            raise ConfigError(f"repository {full_name!r} is not of the form owner/name")
+    wanted = validate_repos(repos)
     conn.execute(update(s.board).where(s.board.c.id == board.id).values(**values))
     current = boards.repos(conn, board.id)
     for full_name, repo_id in current.items():
