@@ -15,6 +15,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.etl.conftest import serve_example
+from tests.etl.fake_github import FakeGitHub
 from tests.etl.fake_jira import FakeJira
 from tests.web.test_admin import (
     PASSWORD,
@@ -452,9 +453,11 @@ def test_tokens_never_reach_logs_pages_or_errors(tmp_path, caplog, mode, failure
 
     caplog.set_level("DEBUG")
     # wrong-token: Jira refuses our (distinctive) token; server-errors: it accepts it and fails.
-    with FakeJira(
-        mode, token=JIRA_TOKEN if failure == "server-errors" else "the-right-one"
-    ) as fake:
+    jira_token = JIRA_TOKEN if failure == "server-errors" else "the-right-one"
+    with (
+        FakeJira(mode, token=jira_token) as fake,
+        FakeGitHub(token="the-right-one") as github,  # refuses our token: 401 Bad credentials
+    ):
         serve_example(fake)
         if failure == "server-errors":
             fake.fail_500 = 10_000
@@ -467,13 +470,14 @@ def test_tokens_never_reach_logs_pages_or_errors(tmp_path, caplog, mode, failure
             jira_retries=1,
             jira_timeout=2.0,
             github_token=GITHUB_TOKEN,
-            github_url="http://127.0.0.1:9",  # nothing listens: GitHub fails too
+            github_url=github.url,
         )
         with engine.begin() as conn:
             boards.add_repo(conn, 1, "acme/web")
         settings = app.server.extensions["vger"]["settings"]
         report = run_etl(engine, settings, board_slug="example", jira_backoff=0.01)
         assert not report.ok
+        assert {(p.source, p.ok) for p in report.parts} == {("jira", False), ("github", False)}
         check = validate_jql(settings, "project = EX")
         assert check.ok is None and not _leaks(check.message)
         client = app.server.test_client()
@@ -515,7 +519,10 @@ def test_tokens_never_reach_the_stderr_of_vger_etl(tmp_path):
     with engine.begin() as conn:
         boards.add_repo(conn, 1, "acme/web")
     engine.dispose()
-    with FakeJira("cloud", token="the-right-one") as fake:
+    with (
+        FakeJira("cloud", token="the-right-one") as fake,
+        FakeGitHub(token="the-right-one") as github,
+    ):
         serve_example(fake)
         env = {
             **{k: v for k, v in os.environ.items() if not k.startswith("VGER_")},
@@ -526,7 +533,7 @@ def test_tokens_never_reach_the_stderr_of_vger_etl(tmp_path):
             "VGER_JIRA_RETRIES": "1",
             "VGER_JIRA_TIMEOUT": "2",
             "VGER_GITHUB_TOKEN": GITHUB_TOKEN,
-            "VGER_GITHUB_URL": "http://127.0.0.1:9",
+            "VGER_GITHUB_URL": github.url,
         }
         result = subprocess.run(
             [sys.executable, "-m", "vger", "-vv", "etl", "--board", "example"],
