@@ -415,9 +415,9 @@ def scatter_figure(data: ScatterData) -> go.Figure:
         custom = [
             [
                 row.url,
-                escape(row.key),
-                escape(row.summary[:200]),
-                escape(row.type),
+                escape(row.key, quote=False),
+                escape(row.summary[:200], quote=False),
+                escape(row.type, quote=False),
                 "" if row.complete else "<br>(week in progress, not in the lines)",
                 "click to open" if row.url else "no link",
             ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 import dash_bootstrap_components as dbc
-from dash import Dash, Input, Output, State, dcc, get_relative_path, html, no_update
+from dash import Dash, Input, Output, State, ctx, dcc, get_relative_path, html, no_update
 
 from vger.errors import NotFoundError
 from vger.store import boards
@@ -361,14 +361,23 @@ def register(app: Dash) -> None:
         Input(f"{P}-{c}", "value") for c in CONTROL_IDS
     ]
 
-    @app.callback(Output(f"{P}-url", "search"), *controls, prevent_initial_call=True)
+    @app.callback(
+        Output(f"{P}-url", "search"),
+        Output(f"{P}-pages", "children"),
+        Output("nav-links", "children", allow_duplicate=True),
+        *controls,
+        prevent_initial_call=True,
+    )
     def controls_to_url(
         board, source, start, end, types, repos, window, lines, leadtime, backlog, tags
     ):
+        if ctx.triggered_id in (f"{P}-board", f"{P}-source"):
+            return no_update, no_update, no_update  # board_or_source_changed navigates
         params = params_from_controls(
             board, source, start, end, types, repos, window, lines, leadtime, backlog, tags
         )
-        return "?" + params.to_query()
+        links = page_links(params.shared_query(), "/quadrant")
+        return "?" + params.to_query(), links, page_links(params.shared_query(), "/quadrant")
 
     @app.callback(
         Output(f"{P}-nav", "href"),

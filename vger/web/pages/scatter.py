@@ -7,7 +7,7 @@ import logging
 from urllib.parse import parse_qs
 
 import dash_bootstrap_components as dbc
-from dash import Dash, Input, Output, State, dcc, get_relative_path, html, no_update
+from dash import Dash, Input, Output, State, ctx, dcc, get_relative_path, html, no_update
 
 from vger.errors import NotFoundError
 from vger.store import boards
@@ -230,12 +230,16 @@ def register(app: Dash) -> None:
     @app.callback(
         Output(f"{P}-url", "search"),
         Output(f"{P}-pages", "children"),
+        Output("nav-links", "children", allow_duplicate=True),
         *controls,
         prevent_initial_call=True,
     )
     def controls_to_url(board, source, start, end, types, repos):
+        if ctx.triggered_id in (f"{P}-board", f"{P}-source"):
+            return no_update, no_update, no_update  # board_or_source_changed navigates
         params = params_from_controls(board, source, start, end, types, repos)
-        return "?" + params.to_query(), page_links(params.shared_query(), PATH)
+        links = page_links(params.shared_query(), PATH)
+        return "?" + params.to_query(), links, page_links(params.shared_query(), PATH)
 
     @app.callback(
         Output(f"{P}-nav", "href"),
