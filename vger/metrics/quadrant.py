@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from vger.metrics.backlog import backlog_growth
-from vger.metrics.calendar import WEEK, WeekGrid, bucket_index, monday_of, week_grid
+from vger.metrics.calendar import WEEK, WeekGrid, bucket_index, monday_of, utc_ns, week_grid
 from vger.metrics.lead_time import lead_time_by_state, rolling_lead_time, straight_lead_time
 from vger.metrics.percentiles import LEVELS
 from vger.metrics.throughput import rolling_likelihood, straight_likelihood, weekly_counts
@@ -155,14 +155,15 @@ def completed_in_range(completed: pd.DataFrame, grid: WeekGrid) -> pd.DataFrame:
 def keys_by_week(completed: pd.DataFrame, grid: WeekGrid) -> pd.DataFrame:
     """One row per week of ``grid``: ``week``, ``count``, ``keys`` (space-separated, by done time)."""
     buckets = bucket_index(completed["done"], grid.starts, grid.ends)
+    inside = buckets >= 0
     frame = pd.DataFrame(
         {
-            "bucket": buckets,
-            "key": completed["key"].astype(str).to_numpy(),
-            "done": completed["done"].to_numpy(),
+            "bucket": buckets[inside],
+            "key": completed["key"].astype(str).to_numpy()[inside],
+            "done": utc_ns(completed["done"])[inside],
         }
     )
-    frame = frame[frame["bucket"] >= 0].sort_values(["bucket", "done", "key"])
+    frame = frame.sort_values(["bucket", "done", "key"])
     grouped = frame.groupby("bucket")["key"].agg(list)
     rows = []
     for j, label in enumerate(grid.labels):
