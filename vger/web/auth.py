@@ -212,7 +212,6 @@ def _require_login_everywhere():
 
 def init_app(server: Flask) -> None:
     """Cookie flags, the session interface, the login routes and the require-login hook."""
-    server.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
     server.config["SESSION_COOKIE_HTTPONLY"] = True
     server.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     server.session_interface = _SessionInterface()
