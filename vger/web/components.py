@@ -119,3 +119,64 @@ def board_list(
             )
         )
     return html.Div(body + items, id="board-list")
+
+
+def radio(
+    id_: str, options: Sequence[tuple[str, object]], value, disabled: Sequence[object] = ()
+) -> dcc.RadioItems:
+    """Inline radio buttons from (label, value) pairs."""
+    return dcc.RadioItems(
+        id=id_,
+        options=[
+            {"label": f" {label}", "value": v, "disabled": v in disabled} for label, v in options
+        ],
+        value=value,
+        inline=True,
+        inputClassName="me-1",
+        labelClassName="me-3",
+    )
+
+
+def checklist(
+    id_: str, options: Sequence[str], value: Sequence[str], shown: bool = True
+) -> dcc.Checklist:
+    """Inline checkboxes; hidden (but present, so callbacks keep their inputs) unless ``shown``."""
+    return dcc.Checklist(
+        id=id_,
+        options=list(options),
+        value=list(value),
+        inline=True,
+        inputClassName="me-1",
+        labelClassName="me-3",
+        style={"display": "block" if shown else "none"},
+    )
+
+
+def date_input(id_: str, value: str) -> dcc.Input:
+    """A native date field (YYYY-MM-DD), applied when it loses focus or on Enter."""
+    return dcc.Input(id=id_, type="date", value=value, debounce=True, className="form-control")
+
+
+def board_picker(prefix: str, all_boards: Sequence[Board], value: str | None) -> dbc.Col:
+    """The board dropdown every data page starts with (a change navigates)."""
+    options = [{"label": f"{b.team_name} · {b.name}", "value": b.slug} for b in all_boards]
+    return dbc.Col(
+        [
+            dbc.Label("Board"),
+            dcc.Dropdown(id=f"{prefix}-board", options=options, value=value, clearable=False),
+        ],
+        md=3,
+    )
+
+
+def source_picker(prefix: str, value: str) -> dbc.Col:
+    """Jira issues or pull requests (a change navigates)."""
+    return dbc.Col(
+        [
+            dbc.Label("Source"),
+            radio(
+                f"{prefix}-source", [("Jira issues", "jira"), ("Pull requests", "github")], value
+            ),
+        ],
+        md=3,
+    )

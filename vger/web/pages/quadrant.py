@@ -10,7 +10,14 @@ from dash import Dash, Input, Output, State, ctx, dcc, get_relative_path, html, 
 from vger.errors import NotFoundError
 from vger.store import boards
 from vger.web import figures, state
-from vger.web.components import board_list, chart_card, notices, page_links
+from vger.web.components import (
+    board_list,
+    board_picker,
+    chart_card,
+    notices,
+    page_links,
+    source_picker,
+)
 from vger.web.params import ViewParams, parse
 from vger.web.views import QuadrantData, choose_board, quadrant_data
 
@@ -34,38 +41,8 @@ def layout(**query) -> html.Div:
     github = p.source == "github"
     controls = dbc.Row(
         [
-            dbc.Col(
-                [
-                    dbc.Label("Board"),
-                    dcc.Dropdown(
-                        id=f"{P}-board",
-                        options=[
-                            {"label": f"{b.team_name} · {b.name}", "value": b.slug}
-                            for b in all_boards
-                        ],
-                        value=p.board,
-                        clearable=False,
-                    ),
-                ],
-                md=3,
-            ),
-            dbc.Col(
-                [
-                    dbc.Label("Source"),
-                    dcc.RadioItems(
-                        id=f"{P}-source",
-                        options=[
-                            {"label": " Jira issues", "value": "jira"},
-                            {"label": " Pull requests", "value": "github"},
-                        ],
-                        value=p.source,
-                        inline=True,
-                        inputClassName="me-1",
-                        labelClassName="me-3",
-                    ),
-                ],
-                md=3,
-            ),
+            board_picker(P, all_boards, p.board),
+            source_picker(P, p.source),
             dbc.Col(
                 [
                     dbc.Label("From"),

@@ -12,7 +12,16 @@ from dash import Dash, Input, Output, State, ctx, dcc, get_relative_path, html, 
 from vger.errors import NotFoundError
 from vger.store import boards
 from vger.web import state
-from vger.web.components import board_list, chart_card, notices, page_links
+from vger.web.components import (
+    board_list,
+    board_picker,
+    chart_card,
+    checklist,
+    notices,
+    page_links,
+    radio,
+    source_picker,
+)
 from vger.web.figures import empty_figure
 from vger.web.figures_periods import (
     QuarterlyData,
@@ -30,29 +39,6 @@ PATH = "/quarterly"
 CHARTS = ("throughput", "leadtime")
 
 
-def _radio(id_: str, options: list[tuple[str, str]], value) -> dcc.RadioItems:
-    return dcc.RadioItems(
-        id=id_,
-        options=[{"label": f" {label}", "value": v} for label, v in options],
-        value=value,
-        inline=True,
-        inputClassName="me-1",
-        labelClassName="me-3",
-    )
-
-
-def _checklist(id_: str, options: list[str], value: list[str], shown: bool) -> dcc.Checklist:
-    return dcc.Checklist(
-        id=id_,
-        options=options,
-        value=value,
-        inline=True,
-        inputClassName="me-1",
-        labelClassName="me-3",
-        style={"display": "block" if shown else "none"},
-    )
-
-
 def layout(**query) -> html.Div:
     parsed = parse(query)
     with state.engine().connect() as conn:
@@ -66,32 +52,8 @@ def layout(**query) -> html.Div:
     today = local_today(choice.board.tz, state.now())
     controls = dbc.Row(
         [
-            dbc.Col(
-                [
-                    dbc.Label("Board"),
-                    dcc.Dropdown(
-                        id=f"{P}-board",
-                        options=[
-                            {"label": f"{b.team_name} · {b.name}", "value": b.slug}
-                            for b in all_boards
-                        ],
-                        value=p.board,
-                        clearable=False,
-                    ),
-                ],
-                md=3,
-            ),
-            dbc.Col(
-                [
-                    dbc.Label("Source"),
-                    _radio(
-                        f"{P}-source",
-                        [("Jira issues", "jira"), ("Pull requests", "github")],
-                        p.source,
-                    ),
-                ],
-                md=3,
-            ),
+            board_picker(P, all_boards, p.board),
+            source_picker(P, p.source),
             dbc.Col(
                 [
                     dbc.Label("Up to (quarter containing)"),
@@ -108,7 +70,7 @@ def layout(**query) -> html.Div:
             dbc.Col(
                 [
                     dbc.Label("Quarters"),
-                    _radio(f"{P}-quarters", [(str(n), n) for n in QUARTERS], p.quarters),
+                    radio(f"{P}-quarters", [(str(n), n) for n in QUARTERS], p.quarters),
                 ],
                 md=2,
             ),
@@ -119,8 +81,8 @@ def layout(**query) -> html.Div:
         dbc.Col(
             [
                 dbc.Label("Repositories" if github else "Work types"),
-                _checklist(f"{P}-types", list(choice.work_types), list(p.types), not github),
-                _checklist(f"{P}-repos", list(choice.repos), list(p.repos), github),
+                checklist(f"{P}-types", list(choice.work_types), list(p.types), not github),
+                checklist(f"{P}-repos", list(choice.repos), list(p.repos), github),
             ]
         ),
         className="g-2 mb-3",

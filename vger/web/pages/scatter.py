@@ -12,7 +12,15 @@ from dash import Dash, Input, Output, State, ctx, dcc, get_relative_path, html, 
 from vger.errors import NotFoundError
 from vger.store import boards
 from vger.web import state
-from vger.web.components import board_list, notices, page_links
+from vger.web.components import (
+    board_list,
+    board_picker,
+    checklist,
+    date_input,
+    notices,
+    page_links,
+    source_picker,
+)
 from vger.web.figures import empty_figure
 from vger.web.figures_periods import ScatterData, scatter_data, scatter_figure, scatter_note
 from vger.web.params import ViewParams, parse
@@ -37,22 +45,6 @@ function (clickData) {
 """
 
 
-def _checklist(id_: str, options: list[str], value: list[str], shown: bool) -> dcc.Checklist:
-    return dcc.Checklist(
-        id=id_,
-        options=options,
-        value=value,
-        inline=True,
-        inputClassName="me-1",
-        labelClassName="me-3",
-        style={"display": "block" if shown else "none"},
-    )
-
-
-def _date_input(id_: str, value: str) -> dcc.Input:
-    return dcc.Input(id=id_, type="date", value=value, debounce=True, className="form-control")
-
-
 def layout(**query) -> html.Div:
     parsed = parse(query)
     with state.engine().connect() as conn:
@@ -66,40 +58,10 @@ def layout(**query) -> html.Div:
     start, end = p.dates(local_today(choice.board.tz, state.now()))
     controls = dbc.Row(
         [
-            dbc.Col(
-                [
-                    dbc.Label("Board"),
-                    dcc.Dropdown(
-                        id=f"{P}-board",
-                        options=[
-                            {"label": f"{b.team_name} · {b.name}", "value": b.slug}
-                            for b in all_boards
-                        ],
-                        value=p.board,
-                        clearable=False,
-                    ),
-                ],
-                md=3,
-            ),
-            dbc.Col(
-                [
-                    dbc.Label("Source"),
-                    dcc.RadioItems(
-                        id=f"{P}-source",
-                        options=[
-                            {"label": " Jira issues", "value": "jira"},
-                            {"label": " Pull requests", "value": "github"},
-                        ],
-                        value=p.source,
-                        inline=True,
-                        inputClassName="me-1",
-                        labelClassName="me-3",
-                    ),
-                ],
-                md=3,
-            ),
-            dbc.Col([dbc.Label("From"), _date_input(f"{P}-from", start.isoformat())], md=2),
-            dbc.Col([dbc.Label("To"), _date_input(f"{P}-to", end.isoformat())], md=2),
+            board_picker(P, all_boards, p.board),
+            source_picker(P, p.source),
+            dbc.Col([dbc.Label("From"), date_input(f"{P}-from", start.isoformat())], md=2),
+            dbc.Col([dbc.Label("To"), date_input(f"{P}-to", end.isoformat())], md=2),
         ],
         className="g-2 mb-2",
     )
@@ -107,8 +69,8 @@ def layout(**query) -> html.Div:
         dbc.Col(
             [
                 dbc.Label("Repositories" if github else "Work types"),
-                _checklist(f"{P}-types", list(choice.work_types), list(p.types), not github),
-                _checklist(f"{P}-repos", list(choice.repos), list(p.repos), github),
+                checklist(f"{P}-types", list(choice.work_types), list(p.types), not github),
+                checklist(f"{P}-repos", list(choice.repos), list(p.repos), github),
             ]
         ),
         className="g-2 mb-3",
