@@ -123,7 +123,7 @@ def measure(db: str, repeat: int = 3) -> dict:
             with engine.connect() as conn:
                 board = boards.get_board(conn, "bench")
                 t0 = time.perf_counter()
-                queries.issue_items(conn, board)
+                queries.issue_items(conn, board, lean=True)  # the columns the charts read
                 if mode == "states":
                     queries.completed_state_times(
                         conn,

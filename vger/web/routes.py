@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 
@@ -14,7 +15,7 @@ from vger.errors import NotFoundError
 from vger.store import queries
 from vger.web import csv, state
 from vger.web.params import parse
-from vger.web.views import choose_board, quadrant_data
+from vger.web.views import choose_board, completed_with_details, quadrant_data
 
 log = logging.getLogger(__name__)
 bp = Blueprint("vger", __name__)
@@ -49,6 +50,8 @@ def _quadrant_csv(conn, chart: str, data) -> pd.DataFrame:
         raise NotFoundError(
             f"The {chart} chart belongs to source={'jira' if chart == 'backlog' else 'github'}."
         )
+    if chart == "leadtime":
+        data = dataclasses.replace(data, completed=completed_with_details(conn, data))
     if chart == "leadtime" and not github and len(data.grid):
         board, params = data.choice.board, data.choice.params
         states = queries.completed_state_times(

@@ -165,9 +165,6 @@ def _quadrant_data(conn: Connection, choice: BoardChoice, now: datetime) -> Quad
         )
         quadrant, by_state = issue_quadrant(items, states, opts)
     completed = completed_in_range(items[items["outcome"] == "completed"], quadrant.grid)
-    if params.source != "github":
-        details = queries.issue_details(conn, board, completed["issue_id"].tolist())
-        completed = completed.merge(details, on="issue_id", how="left")
     tags = pd.DataFrame(columns=["repo", "name", "at"])
     if params.tags and len(quadrant.grid):
         tags = tags_in_range(
@@ -185,3 +182,12 @@ def _bounds(opts: QuadrantOptions, items: pd.DataFrame) -> tuple[datetime, datet
     if len(grid) == 0:
         return opts.now.to_pydatetime(), opts.now.to_pydatetime()
     return grid.starts[0].to_pydatetime(), grid.ends[-1].to_pydatetime()
+
+
+def completed_with_details(conn: Connection, data: QuadrantData) -> pd.DataFrame:
+    """The range's completed items with summary and start (issues only; the charts do not
+    need them, so they are read only for the lead-time CSV)."""
+    if data.source == "github" or data.completed.empty:
+        return data.completed
+    details = queries.issue_details(conn, data.choice.board, data.completed["issue_id"].tolist())
+    return data.completed.merge(details, on="issue_id", how="left")
