@@ -132,6 +132,29 @@ def completed_state_times(
     return read_frame(conn, stmt)
 
 
+def board_state_times(conn: Connection, board: Board) -> pd.DataFrame:
+    """Time per work state (``days``, per the board option) of every derived issue of the
+    board: ``issue_id``, ``position``, ``state``, ``days``. One index range scan, no join:
+    callers keep the issues they need (about twice as fast as filtering in SQL)."""
+    st = s.issue_state_time
+    days = st.c.working_days if board.working_days else st.c.days
+    frame = read_frame(
+        conn,
+        select(st.c.issue_id, st.c.position, days.label("days")).where(st.c.board_id == board.id),
+    )
+    names = dict(
+        conn.execute(
+            select(s.work_state.c.position, s.work_state.c.name).where(
+                s.work_state.c.board_id == board.id
+            )
+        ).all()
+    )
+    positions = frame["position"].astype(int)
+    frame["position"] = positions
+    frame["state"] = [names.get(p, "(unmapped)") for p in positions]
+    return frame
+
+
 def issue_transitions(
     conn: Connection, board: Board, types: Sequence[str] | None = None
 ) -> pd.DataFrame:

@@ -155,14 +155,7 @@ def _quadrant_data(conn: Connection, choice: BoardChoice, now: datetime) -> Quad
         volume = weekly_volume(items, quadrant.grid)
     else:
         items = queries.issue_items(conn, board, params.types or None, lean=True)
-        grid_bounds = _bounds(opts, items)
-        states = (
-            queries.completed_state_times(
-                conn, board, grid_bounds[0], grid_bounds[1], params.types or None
-            )
-            if params.leadtime == "states"
-            else None
-        )
+        states = queries.board_state_times(conn, board) if params.leadtime == "states" else None
         quadrant, by_state = issue_quadrant(items, states, opts)
     completed = completed_in_range(items[items["outcome"] == "completed"], quadrant.grid)
     tags = pd.DataFrame(columns=["repo", "name", "at"])
@@ -173,15 +166,6 @@ def _quadrant_data(conn: Connection, choice: BoardChoice, now: datetime) -> Quad
     return QuadrantData(
         choice, first_day, last_day, window, quadrant, items, completed, by_state, volume, tags
     )
-
-
-def _bounds(opts: QuadrantOptions, items: pd.DataFrame) -> tuple[datetime, datetime]:
-    from vger.metrics.calendar import week_grid
-
-    grid = week_grid(opts.first_day, opts.last_day, opts.tz, opts.now)
-    if len(grid) == 0:
-        return opts.now.to_pydatetime(), opts.now.to_pydatetime()
-    return grid.starts[0].to_pydatetime(), grid.ends[-1].to_pydatetime()
 
 
 def completed_with_details(conn: Connection, data: QuadrantData) -> pd.DataFrame:
