@@ -117,23 +117,26 @@ def derive_events(
     resolutions = issues["resolution"].astype(object).to_numpy()
 
     order, slices = _transition_slices(transitions)
+    position = workflow.position
     if len(transitions):
         t = transitions.iloc[order]
-        t_at = _ns(t["at"])
-        t_wc = working_clock(t["at"], tz)
-        t_from = t["from_status_id"].astype(object).to_numpy()
-        t_to = t["to_status_id"].astype(object).to_numpy()
+        t_at = _ns(t["at"]).astype("int64").tolist()
+        t_wc = working_clock(t["at"], tz).tolist()
+        t_from = t["from_status_id"].astype(object).tolist()
+        t_to_pos = [position(x) for x in t["to_status_id"].astype(object).tolist()]
     else:
-        t_at = np.array([], dtype="datetime64[ns]")
-        t_wc = np.array([], dtype=float)
-        t_from = t_to = np.array([], dtype=object)
+        t_at, t_wc, t_from, t_to_pos = [], [], [], []
+    created_at = created_ns.astype("int64").tolist()
+    created_clock = created_wc.tolist()
+    status_list = statuses.tolist()
 
     first_done = workflow.interval_end + 1
     lo_int, hi_int = workflow.interval_start, workflow.interval_end
     names = workflow.state_names
+    ns_per_day = 1e9 * SECONDS_PER_DAY
 
-    starts = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
-    dones = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
+    starts: list[int | None] = [None] * n
+    dones: list[int | None] = [None] * n
     outcomes: list[object] = [None] * n
     lead = np.full(n, np.nan)
     lead_wd = np.full(n, np.nan)
@@ -144,16 +147,12 @@ def derive_events(
 
     for i in range(n):
         lo, hi = slices.get(issue_ids[i], (0, 0))
-        # Visits: (position, entered at ns, entered at working clock).
-        first_status = t_from[lo] if hi > lo and t_from[lo] is not None else statuses[i]
-        positions = [workflow.position(first_status)]
-        at = [created_ns[i]]
-        wc = [created_wc[i]]
-        for k in range(lo, hi):
-            positions.append(workflow.position(t_to[k]))
-            at.append(t_at[k])
-            wc.append(t_wc[k])
-        current = workflow.position(statuses[i]) if statuses[i] is not None else positions[-1]
+        # Visits: position, entered at (ns since epoch), entered at working clock (s).
+        first_status = t_from[lo] if hi > lo and t_from[lo] is not None else status_list[i]
+        positions = [position(first_status), *t_to_pos[lo:hi]]
+        at = [created_at[i], *t_at[lo:hi]]
+        wc = [created_clock[i], *t_wc[lo:hi]]
+        current = position(status_list[i]) if status_list[i] is not None else positions[-1]
 
         done_visit = -1
         if current >= first_done:
@@ -172,19 +171,16 @@ def derive_events(
         if done_visit < 0:
             continue
         dones[i] = at[done_visit]
-        outcome_abandoned = _abandoned(resolutions[i], abandoned_set)
-        outcomes[i] = "abandoned" if outcome_abandoned else "completed"
+        outcomes[i] = "abandoned" if _abandoned(resolutions[i], abandoned_set) else "completed"
         if start_visit < 0:
             continue
-        lead[i] = (at[done_visit] - at[start_visit]) / np.timedelta64(1, "s") / SECONDS_PER_DAY
+        lead[i] = (at[done_visit] - at[start_visit]) / ns_per_day
         lead_wd[i] = (wc[done_visit] - wc[start_visit]) / SECONDS_PER_DAY
         per_state: dict[int, list[float]] = {}
         for v in range(start_visit, done_visit):
-            days = (at[v + 1] - at[v]) / np.timedelta64(1, "s") / SECONDS_PER_DAY
-            wdays = (wc[v + 1] - wc[v]) / SECONDS_PER_DAY
             acc = per_state.setdefault(positions[v], [0.0, 0.0])
-            acc[0] += days
-            acc[1] += wdays
+            acc[0] += (at[v + 1] - at[v]) / ns_per_day
+            acc[1] += (wc[v + 1] - wc[v]) / SECONDS_PER_DAY
         for pos, (days, wdays) in per_state.items():
             st_issue.append(issue_ids[i])
             st_pos.append(pos)
@@ -194,8 +190,8 @@ def derive_events(
     events = pd.DataFrame(
         {
             "issue_id": issue_ids,
-            "start": pd.to_datetime(starts).tz_localize("UTC"),
-            "done": pd.to_datetime(dones).tz_localize("UTC"),
+            "start": _utc_from_ns(starts),
+            "done": _utc_from_ns(dones),
             "outcome": pd.Series(outcomes, dtype=object),
             "lead_time_days": lead,
             "lead_time_working_days": lead_wd,
@@ -211,6 +207,12 @@ def derive_events(
         }
     )
     return IssueEvents(events=events, state_times=state_times)
+
+
+def _utc_from_ns(values: list[int | None]) -> pd.Series:
+    """UTC timestamps from nanoseconds since the epoch (None -> NaT)."""
+    array = np.array([np.iinfo(np.int64).min if v is None else v for v in values], dtype=np.int64)
+    return pd.Series(pd.DatetimeIndex(array.view("datetime64[ns]")).tz_localize("UTC"))
 
 
 def _abandoned(resolution: object, abandoned_set: set[str]) -> bool:

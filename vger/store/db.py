@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, Engine, Table, bindparam, create_engine, event, update
+from sqlalchemy import Connection, DateTime, Engine, Table, bindparam, create_engine, event, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from vger.errors import ConfigError
@@ -95,22 +95,37 @@ def bulk_insert(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]
         return 0
     columns = list(rows[0])
     compiled = table.insert().compile(dialect=conn.dialect, column_keys=columns)
-    names = compiled.positiontup if compiled.positional else None
-    sqlite_dialect = conn.dialect.name == "sqlite"
-
-    def value(v: Any) -> Any:
-        if isinstance(v, datetime):
-            if v.tzinfo is None:
-                raise ValueError(f"naive datetime {v!r}: store UTC-aware timestamps only")
-            return v.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds") if sqlite_dialect else v
-        return v
-
-    if names is not None:
-        params: list = [tuple(value(r[n]) for n in names) for r in rows]
-    else:
-        params = [{k: value(r[k]) for k in columns} for r in rows]
+    names = list(compiled.positiontup) if compiled.positional else columns
+    datetimes = {
+        c.name
+        for c in table.columns
+        if isinstance(c.type, DateTime) or isinstance(getattr(c.type, "impl", None), DateTime)
+    }
+    to_driver = _sqlite_time if conn.dialect.name == "sqlite" else _aware_time
+    values = [
+        [to_driver(r[n]) for r in rows] if n in datetimes else [r[n] for r in rows] for n in names
+    ]
+    params: list = list(zip(*values, strict=True))
+    if not compiled.positional:
+        params = [dict(zip(names, p, strict=True)) for p in params]
     conn.exec_driver_sql(str(compiled), params)
     return len(rows)
+
+
+def _aware_time(value: datetime | None) -> datetime | None:
+    if value is not None and value.utcoffset() is None:
+        raise ValueError(f"naive datetime {value!r}: store UTC-aware timestamps only")
+    return value
+
+
+def _sqlite_time(value: datetime | None) -> str | None:
+    """UTC text exactly as SQLAlchemy's SQLite DateTime stores it."""
+    if value is None:
+        return None
+    offset = value.utcoffset()
+    if offset is None:
+        raise ValueError(f"naive datetime {value!r}: store UTC-aware timestamps only")
+    return (value - offset).replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 def alembic_config(engine: Engine) -> Config:
