@@ -122,9 +122,8 @@ def measure(db: str, repeat: int = 3) -> dict:
             with engine.connect() as conn:
                 board = boards.get_board(conn, "bench")
                 t0 = time.perf_counter()
-                queries.issue_items(conn, board, lean=True)  # the columns the charts read
-                if mode == "states":
-                    queries.board_state_times(conn, board)
+                # the columns the charts read
+                queries.issue_items(conn, board, lean=True, state_days=mode == "states")
                 reads.append(time.perf_counter() - t0)
                 t0 = time.perf_counter()
                 params = ViewParams(board="bench", start=first, end=last, leadtime=mode)

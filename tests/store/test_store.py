@@ -149,3 +149,33 @@ def test_sync_lock_and_watermark(engine):
         sync.finish_run(conn, run, "ok", counts={"added": 4})
         assert sync.runs(conn, "jira")[0]["counts"] == {"added": 4}
         assert sync.last_success(conn, board.id) is not None
+
+
+def test_migration_0002_backfills_packed_state_days(engine):
+    """A store derived before revision 0002 gets its per-state days packed on upgrade."""
+    from alembic import command
+
+    from vger.store.db import alembic_config, upgrade
+    from vger.store.statepack import unpack
+
+    board = example_board(engine)
+    with engine.connect() as conn:
+        history = conn.execute(select(func.count()).select_from(s.transition)).scalar_one()
+        per_state = conn.execute(select(func.count()).select_from(s.issue_state_time)).scalar_one()
+    command.downgrade(alembic_config(engine), "0001")
+    upgrade(engine)
+    with engine.connect() as conn:  # batch mode on SQLite must not cascade into child tables
+        assert conn.execute(select(func.count()).select_from(s.transition)).scalar_one() == history
+        assert conn.execute(select(func.count()).select_from(s.issue_state_time)).scalar_one() == per_state
+    with engine.connect() as conn:
+        items = queries.issue_items(conn, board, lean=True, state_days=True)
+    done = items[items["key"] == "EX-1"]
+    states = unpack(
+        done["issue_id"].to_numpy(),
+        done["state_days"].tolist(),
+        working=False,
+        names={1: "Ready", 2: "Doing", 3: "Review"},
+    )
+    assert states.set_index("state")["days"].to_dict() == pytest.approx(
+        {"Ready": 1.0, "Doing": 4.5, "Review": 1.5}
+    )

@@ -209,3 +209,26 @@ def _walk(component):
     for child in children:
         if hasattr(child, "to_plotly_json"):
             yield from _walk(child)
+
+
+def test_render_by_work_state_matches_the_worked_example(example_app):
+    """A 7.0 days (Ready 1.0, Doing 4.5, Review 1.5) and D 9.0 (Ready 2.0, Done 6.0, Doing 1.0)."""
+    with example_app.server.test_request_context():
+        params = quadrant.params_from_controls(
+            "example",
+            "jira",
+            "2024-01-01",
+            "2024-01-14",
+            [],
+            [],
+            12,
+            "rolling",
+            "states",
+            "absolute",
+            [],
+        )
+        lead = quadrant.render(params)[3]
+    p50 = next(t for t in lead.data if t.name == "50 %")
+    assert dict(zip(p50.x, p50.y, strict=True)) == pytest.approx(
+        {"Overall": 8.0, "Ready": 1.5, "Doing": 2.75, "Review": 0.75, "Done": 3.0}
+    )

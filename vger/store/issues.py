@@ -14,9 +14,10 @@ from vger.metrics.events import Workflow, derive_events
 from vger.store import schema as s
 from vger.store.boards import Board, get_workflow
 from vger.store.db import bulk_insert, update_rows, upsert
+from vger.store.statepack import pack
 
 CHUNK = 500
-DERIVED = ("start", "done", "outcome", "lead_time_days", "lead_time_working_days")
+DERIVED = ("start", "done", "outcome", "lead_time_days", "lead_time_working_days", "state_days")
 
 
 @dataclass
@@ -155,6 +156,7 @@ def _derive_frames(
             "outcome": outcomes[k],
             "lead_time_days": _float(leads[k]),
             "lead_time_working_days": _float(leads_wd[k]),
+            "state_days": None,
         }
     st = result.state_times
     state_rows = [
@@ -170,6 +172,13 @@ def _derive_frames(
             st["issue_id"], st["state"], st["position"], st["days"], st["working_days"], strict=True
         )
     ]
+    triples: dict[str, list[tuple[int, float, float]]] = {}
+    for row in state_rows:
+        triples.setdefault(row["issue_id"], []).append(
+            (row["position"], row["days"], row["working_days"])
+        )
+    for issue_id, values in triples.items():
+        derived[issue_id]["state_days"] = pack(values)
     return derived, state_rows
 
 

@@ -17,6 +17,7 @@ from sqlalchemy import (
     ForeignKeyConstraint,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -149,6 +150,7 @@ issue = Table(
     Column("outcome", String(16), nullable=True),  # completed | abandoned | NULL (open)
     Column("lead_time_days", Float, nullable=True),
     Column("lead_time_working_days", Float, nullable=True),
+    Column("state_days", LargeBinary, nullable=True),  # vger.store.statepack: per-state days
     Index("ix_issue_board_done", "board_id", "done"),
     Index("ix_issue_board_type", "board_id", "issue_type"),
     Index("ix_issue_board_key", "board_id", "key"),

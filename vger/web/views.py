@@ -154,8 +154,14 @@ def _quadrant_data(conn: Connection, choice: BoardChoice, now: datetime) -> Quad
         quadrant = weekly_quadrant(items, opts)
         volume = weekly_volume(items, quadrant.grid)
     else:
-        items = queries.issue_items(conn, board, params.types or None, lean=True)
-        states = queries.board_state_times(conn, board) if params.leadtime == "states" else None
+        by_states = params.leadtime == "states"
+        items = queries.issue_items(
+            conn, board, params.types or None, lean=True, state_days=by_states
+        )
+        states = None
+        if by_states:
+            states = queries.completed_state_times_of(conn, board, items)
+            items = items.drop(columns="state_days")
         quadrant, by_state = issue_quadrant(items, states, opts)
     completed = completed_in_range(items[items["outcome"] == "completed"], quadrant.grid)
     tags = pd.DataFrame(columns=["repo", "name", "at"])
