@@ -179,3 +179,18 @@ def test_migration_0002_backfills_packed_state_days(engine):
     assert states.set_index("state")["days"].to_dict() == pytest.approx(
         {"Ready": 1.0, "Doing": 4.5, "Review": 1.5}
     )
+
+
+def test_slugs_and_repositories_are_validated_for_cli_and_admin_alike(engine):
+    with engine.begin() as conn:
+        for bad in ("Has Space", "a/b", "<script>", "", "x" * 65):
+            with pytest.raises(ConfigError, match="not valid"):
+                boards.add_team(conn, bad)
+        boards.add_team(conn, "ok-team")
+        with pytest.raises(ConfigError, match="not valid"):
+            boards.add_board(conn, "Bad/Slug", "ok-team")
+        board_id = boards.add_board(conn, "ok-board", "ok-team")
+        with pytest.raises(ConfigError, match="owner/name"):
+            boards.add_repo(conn, board_id, "<script>alert(1)</script>")
+        with pytest.raises(ConfigError, match="control characters"):
+            boards.add_team(conn, "t2", "bad\\x00name".replace("\\x00", "\x00"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -37,6 +38,31 @@ class Board:
     browse_url: str | None
 
 
+SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+REPO = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}$")
+MAX_NAME = 200
+
+
+def validate_slug(slug: str, what: str = "slug") -> str:
+    """A slug as it appears in URLs: 1-64 lower-case letters, digits, '-' or '_'."""
+    slug = (slug or "").strip()
+    if not SLUG.match(slug):
+        raise ConfigError(
+            f"the {what} {slug!r} is not valid: use 1-64 lower-case letters, digits, '-' or '_', starting with a letter or digit"
+        )
+    return slug
+
+
+def validate_name(name: str, what: str = "name") -> str:
+    """A display name: at most 200 characters, no control characters."""
+    name = (name or "").strip()
+    if len(name) > MAX_NAME:
+        raise ConfigError(f"the {what} is longer than {MAX_NAME} characters")
+    if any(ord(c) < 32 for c in name):
+        raise ConfigError(f"the {what} contains control characters")
+    return name
+
+
 def validate_tz(tz: str) -> str:
     try:
         ZoneInfo(tz)
@@ -55,6 +81,8 @@ def add_team(
     fiscal_start_month: int = 1,
 ) -> int:
     """Create a team; returns its id."""
+    slug = validate_slug(slug, "team slug")
+    name = validate_name(name or "", "team name") or slug
     if not 1 <= int(fiscal_start_month) <= 12:
         raise ConfigError("the fiscal-year start month must be between 1 and 12")
     if conn.execute(select(s.team.c.id).where(s.team.c.slug == slug)).first():
@@ -92,6 +120,8 @@ def add_board(
     browse_url: str | None = None,
 ) -> int:
     """Create a board of ``team``; returns its id."""
+    slug = validate_slug(slug, "board slug")
+    name = validate_name(name or "", "board name") or slug
     if conn.execute(select(s.board.c.id).where(s.board.c.slug == slug)).first():
         raise ConfigError(f"a board {slug!r} already exists")
     if not 1 <= rolling_weeks <= 104:
@@ -308,8 +338,7 @@ def work_types(conn: Connection, board_id: int) -> dict[str, list[str]]:
 def add_repo(conn: Connection, board_id: int, full_name: str) -> int:
     """Attach a GitHub repository (``owner/name``) to the board; returns its id."""
     full_name = full_name.strip()
-    parts = full_name.split("/")
-    if len(parts) != 2 or not all(parts):
+    if not REPO.match(full_name):
         raise ConfigError(f"repository {full_name!r} is not of the form owner/name")
     existing = conn.execute(
         select(s.repo.c.id).where(s.repo.c.board_id == board_id, s.repo.c.full_name == full_name)

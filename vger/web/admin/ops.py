@@ -14,30 +14,10 @@ from sqlalchemy import Connection, delete, func, select, update
 from vger.errors import ConfigError, NotFoundError
 from vger.store import boards
 from vger.store import schema as s
+from vger.store.boards import REPO, validate_name, validate_slug  # noqa: F401 - shared with the CLI
 from vger.store.issues import rederive_board
 
-REPO = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}$")
-SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
-MAX_NAME = 200
 MAX_JQL = 10_000
-
-
-def validate_slug(slug: str, what: str = "slug") -> str:
-    slug = (slug or "").strip()
-    if not SLUG.match(slug):
-        raise ConfigError(
-            f"the {what} {slug!r} is not valid: use 1-64 lower-case letters, digits, '-' or '_', starting with a letter or digit"
-        )
-    return slug
-
-
-def validate_name(name: str, what: str = "name") -> str:
-    name = (name or "").strip()
-    if len(name) > MAX_NAME:
-        raise ConfigError(f"the {what} is longer than {MAX_NAME} characters")
-    if any(ord(c) < 32 for c in name):
-        raise ConfigError(f"the {what} contains control characters")
-    return name
 
 
 def validate_fiscal(month) -> int:
