@@ -42,6 +42,7 @@ from etl.jira_transform import (
     parse_time,
     search_jql,
     since_clause,
+    strip_order_by,
     transform_issue,
 )
 from etl.report import SourceReport
@@ -56,6 +57,7 @@ from vger.store.issues import delete_issues, rederive_board, save_issues
 LOG = logging.getLogger("vger.etl.jira")
 OVERLAP = timedelta(minutes=5)
 SWEEP_EVERY = timedelta(days=1)
+MISSING_BATCH = 100  # issues fetched per `id in (...)` query by the sweep
 FIELD_LIST = ",".join(FIELDS)
 
 
@@ -361,7 +363,7 @@ class BoardSync:
                 bar.close()
         return seen
 
-    def _store_page(self, docs: list[dict], cursor) -> None:
+    def _store_page(self, docs: list[dict], cursor, *, advance_watermark: bool = True) -> None:
         if not docs:
             return
         board = self.board
@@ -408,7 +410,7 @@ class BoardSync:
             store_sync.checkpoint(
                 conn,
                 self.run_id,
-                watermark=watermark,
+                watermark=watermark if advance_watermark else None,
                 cursor=None if cursor is None else str(cursor),
                 counts=self._counts(),
             )
@@ -468,6 +470,27 @@ class BoardSync:
                 break
             cursor = nxt
         self._remove_missing(seen, listing="sweep")
+        self._fetch_missing(seen)
+
+    def _fetch_missing(self, seen: set[str]) -> None:
+        """Fetch issues Jira lists but the store lacks: offset paging on Data Center can
+        skip an issue whose update moved it between pages while the run paged."""
+        with self.engine.connect() as conn:
+            stored = set(
+                conn.execute(
+                    select(s.issue.c.issue_id).where(s.issue.c.board_id == self.board.id)
+                ).scalars()
+            )
+        missing = sorted((i for i in seen - stored if i.isdigit()), key=int)
+        for k in range(0, len(missing), MISSING_BATCH):
+            batch = missing[k : k + MISSING_BATCH]
+            self.step = f"fetch {len(batch)} issues missing from the store"
+            jql = f"({strip_order_by(self.board.jql)}) AND id in ({','.join(batch)}) ORDER BY created ASC"
+            docs, _, _ = self._search(jql, None, fields=FIELD_LIST, max_results=MISSING_BATCH)
+            self._store_page(docs, None, advance_watermark=False)
+            self.report.extra["fetched_missing"] = self.report.extra.get(
+                "fetched_missing", 0
+            ) + len(docs)
 
     def _remove_missing(self, seen: set[str], *, listing: str) -> None:
         with self.engine.begin() as conn:

@@ -11,7 +11,7 @@ A real HTTP server (``ThreadingHTTPServer`` on port 0, in a thread) that the rea
 - ``/rest/api/{2,3}/issue/{key}/changelog`` (paged, oldest first) — 404 in DC mode
 - ``/rest/agile/1.0/board/{id}/configuration`` — 404 for unknown ids
 
-JQL: only what the ETL sends — ``(<board jql>) [AND updated >= "yyyy/MM/dd HH:mm"]
+JQL: only what the ETL sends — ``(<board jql>) [AND updated >= "yyyy/MM/dd HH:mm"] [AND id in (…)]
 [ORDER BY <field> ASC|DESC]``, the date read in the user's zone; a board JQL containing
 ``NOPE`` is invalid (400 with ``errorMessages``). Knobs: embedded changelog size,
 ignore ``expand``, 429 / 500 for the next N requests, slow answers, hanging searches,
@@ -318,6 +318,10 @@ class FakeJira:
             docs = list(self.issues.values())
         if project:
             docs = [x for x in docs if x["key"].split("-")[0] == project.group(1)]
+        ids = re.search(r"\bid\s+in\s*\(([\d,\s]+)\)", body, re.I)
+        if ids:
+            wanted = {i.strip() for i in ids.group(1).split(",")}
+            docs = [x for x in docs if str(x["id"]) in wanted]
         if since:
             docs = [x for x in docs if parse_time(x["fields"]["updated"]) >= since]
         field = order.lower()

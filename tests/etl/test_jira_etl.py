@@ -15,6 +15,7 @@ from tests.etl.conftest import serve_example, settings_for
 from tests.etl.fake_jira import FakeJira
 from vger.store import boards, sync
 from vger.store import schema as s
+from vger.store.issues import delete_issues
 
 T0 = datetime(2024, 1, 1, 9, 0, tzinfo=UTC)
 
@@ -183,6 +184,30 @@ def test_updates_and_deletions(sqlite_engine, fake_jira):
     fake_jira.delete("EX-4")
     report = sync_board(engine, board, settings, full=True)
     assert report.ok and report.removed == 1 and report.updated == 2
+
+
+def test_sweep_fetches_issues_the_store_missed(sqlite_engine, fake_jira):
+    """Offset paging on Data Center can skip an issue updated mid-run; the daily id-only
+    sweep notices it is missing and fetches it, without moving the watermark."""
+    engine = sqlite_engine
+    serve_example(fake_jira)
+    board = make_board(engine)
+    settings = settings_for(fake_jira)
+    assert sync_board(engine, board, settings).ok
+    with engine.begin() as conn:
+        skipped = conn.execute(
+            select(s.issue.c.issue_id).where(s.issue.c.key == "EX-2")
+        ).scalar_one()
+        delete_issues(conn, board.id, [skipped])
+        watermark = sync.last_watermark(conn, "jira", board.slug)
+    report = sync_board(engine, board, settings)  # nothing changed: not fetched again
+    assert report.ok and "EX-2" not in stored(engine, board)[0]
+    later = BoardSync(engine, board, settings, now=lambda: datetime.now(UTC) + timedelta(days=2))
+    report = later.run()
+    assert report.ok and report.extra.get("fetched_missing") == 1
+    assert "EX-2" in stored(engine, board)[0]
+    with engine.connect() as conn:
+        assert sync.last_watermark(conn, "jira", board.slug) == watermark
 
 
 def test_a_persons_work_states_survive(sqlite_engine, fake_jira):
