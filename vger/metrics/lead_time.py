@@ -56,15 +56,13 @@ def lead_time_by_state(
     """
     if state_times.empty:
         return pd.DataFrame(columns=["state", "position", *levels])
-    wide = state_times.pivot_table(
-        index="issue_id",
-        columns=["position", "state"],
-        values=column,
-        aggfunc="sum",
-        fill_value=0.0,
-    )
+    issues = state_times["issue_id"].nunique()
+    # Several visits of one state were summed when stored, but sum again in case a
+    # caller passes one row per visit.
+    per_issue = state_times.groupby(["position", "state", "issue_id"], sort=False)[column].sum()
     rows = []
-    for position, state in sorted(wide.columns, key=lambda c: (c[0] < 0, c[0])):
-        values = wide[(position, state)].to_numpy(dtype=float)
-        rows.append({"state": state, "position": position, **lead_time_levels(values, levels)})
+    for (position, state), values in per_issue.groupby(level=["position", "state"], sort=False):
+        padded = np.concatenate([values.to_numpy(dtype=float), np.zeros(issues - len(values))])
+        rows.append({"state": state, "position": position, **lead_time_levels(padded, levels)})
+    rows.sort(key=lambda r: (r["position"] < 0, r["position"]))
     return pd.DataFrame(rows)
