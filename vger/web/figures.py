@@ -24,13 +24,13 @@ def _base(title: str, y_title: str) -> go.Figure:
     fig.update_layout(
         title=dict(text=escape(title), x=0.01, font=dict(size=15)),
         font=FONT,
-        margin=dict(l=50, r=20, t=45, b=40),
-        height=340,
-        legend=dict(orientation="h", y=-0.18),
+        margin=dict(l=50, r=20, t=60, b=10),
+        height=360,
+        legend=dict(orientation="h", y=1.0, yanchor="bottom", x=1.0, xanchor="right", font=dict(size=11)),
         hovermode="x unified",
         plot_bgcolor="white",
         yaxis=dict(title=y_title, rangemode="tozero", gridcolor="#eee"),
-        xaxis=dict(gridcolor="#f4f4f4", type="category", title="week (Monday)"),
+        xaxis=dict(gridcolor="#f4f4f4", type="category", title=None, tickangle=-45, nticks=14, automargin=True),
     )
     return fig
 
