@@ -114,3 +114,42 @@ def test_tags_overlay_every_pr_chart(alloy_app):
         labels = {a.text for a in figure.layout.annotations}
         assert labels == expected
         assert len(figure.layout.shapes) == len(expected)
+
+
+def test_tags_stay_off_the_by_work_state_chart(tmp_path):
+    """Tags are drawn on weekly charts only: the by-state chart's x axis is work states."""
+    from tests.factories import example_board
+    from vger.store import boards
+    from vger.store.db import make_engine, upgrade
+    from vger.store.pulls import save_tags
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'tags.db'}")
+    upgrade(engine)
+    board = example_board(engine)
+    with engine.begin() as conn:
+        repo_id = boards.add_repo(conn, board.id, "example/app")
+        save_tags(
+            conn,
+            repo_id,
+            [{"name": "v1.0.0", "at": datetime(2024, 1, 3, tzinfo=UTC), "sha": "abc"}],
+        )
+    app = create_app(Settings(database_url=str(engine.url), _env_file=None), engine=engine)
+    app.server.config["VGER_NOW"] = datetime(2024, 2, 1, tzinfo=UTC)
+    with app.server.test_request_context():
+        params = quadrant.params_from_controls(
+            "example",
+            "jira",
+            "2024-01-01",
+            "2024-01-14",
+            [],
+            [],
+            12,
+            "rolling",
+            "states",
+            "absolute",
+            ["1"],
+        )
+        throughput, variation, backlog, by_state = quadrant.render(params)[:4]
+    for weekly in (throughput, variation, backlog):
+        assert [a.text for a in weekly.layout.annotations] == ["v1.0.0"]
+    assert not by_state.layout.shapes and not by_state.layout.annotations

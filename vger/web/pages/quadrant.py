@@ -298,7 +298,8 @@ def _outputs(data: QuadrantData) -> tuple:
             q.lead_time, title="PR lead time" if github else "Lead time", unit=unit, lines=p.lines
         )
     if p.tags:
-        for fig in (fig_tp, fig_var, fig_bl, fig_lt):
+        by_state = p.leadtime == "states" and not github  # its x axis is work states, not weeks
+        for fig in (fig_tp, fig_var, fig_bl) if by_state else (fig_tp, fig_var, fig_bl, fig_lt):
             figures.add_tags(fig, data.tags, board.tz)
     in_progress = " · week in progress drawn pale, not counted" if not q.grid.complete.all() else ""
     notes = (
