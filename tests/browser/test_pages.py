@@ -5,6 +5,7 @@ and the sentences shown when data is missing."""
 from __future__ import annotations
 
 import io
+import os
 import shutil
 
 import numpy as np
@@ -46,6 +47,9 @@ def _csv(page, live_app, link_id: str) -> pd.DataFrame:
 
 
 def _copy_to_docs(name: str) -> None:
+    """Refresh the README's screenshots only when asked: VGER_UPDATE_SCREENSHOTS=1."""
+    if os.environ.get("VGER_UPDATE_SCREENSHOTS") != "1":
+        return
     DOCS.mkdir(parents=True, exist_ok=True)
     shutil.copy(ARTIFACTS / f"{name}.png", DOCS / f"{name}.png")
 
