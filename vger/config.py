@@ -39,6 +39,19 @@ class Settings(BaseSettings):
         for name, value in self.model_dump().items():
             if isinstance(value, SecretStr):
                 out[name] = "**********"
+            elif name.endswith("_url") and isinstance(value, str):
+                out[name] = mask_url(value)
             else:
                 out[name] = value
         return out
+
+
+def mask_url(url: str) -> str:
+    """The URL with any password replaced by ``***`` (database and cache URLs)."""
+    scheme, sep, rest = url.partition("://")
+    netloc, slash, path = rest.partition("/")
+    if not sep or "@" not in netloc:
+        return url
+    userinfo, _, host = netloc.rpartition("@")
+    user, colon, _ = userinfo.partition(":")
+    return f"{scheme}://{user}{':***' if colon else ''}@{host}{slash}{path}"
