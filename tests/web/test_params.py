@@ -28,6 +28,9 @@ views = st.builds(
     leadtime=st.sampled_from(["overall", "states"]),
     backlog=st.sampled_from(["absolute", "relative"]),
     quarters=st.sampled_from([4, 6, 8]),
+    sample=st.integers(4, 52),
+    by=st.none() | st.dates(date(2016, 1, 1), date(2030, 12, 31)),
+    items=st.integers(1, 10_000),
 )
 
 
@@ -55,6 +58,9 @@ def test_query_round_trips(view):
                 "backlog",
                 "quarters",
                 "source",
+                "sample",
+                "by",
+                "items",
                 "zzz",
             ]
         ),

@@ -19,7 +19,12 @@ LINES = ("rolling", "straight")
 LEADTIME = ("overall", "states")
 BACKLOG = ("absolute", "relative")
 QUARTERS = (4, 6, 8)
+SAMPLE_WEEKS = (4, 52)  # forecast: complete weeks of throughput resampled
+DEFAULT_SAMPLE = 12
+MAX_ITEMS = 10_000
+DEFAULT_ITEMS = 30
 _DIGITS = re.compile(r"^[0-9]{1,3}$")
+_NUMBER = re.compile(r"^[0-9]{1,6}$")
 _SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 
@@ -39,6 +44,9 @@ class ViewParams:
     leadtime: str = "overall"
     backlog: str = "absolute"
     quarters: int = 4
+    sample: int = DEFAULT_SAMPLE  # forecast: weeks of throughput resampled
+    by: date | None = None  # forecast: "how many by" date (None: 6 weeks ahead)
+    items: int = DEFAULT_ITEMS  # forecast: "when will K items be done"
 
     def to_query(self) -> str:
         """The query string (without ``?``) that restores this view; defaults are left out."""
@@ -67,6 +75,12 @@ class ViewParams:
             pairs.append(("backlog", self.backlog))
         if self.quarters != 4:
             pairs.append(("quarters", str(self.quarters)))
+        if self.sample != DEFAULT_SAMPLE:
+            pairs.append(("sample", str(self.sample)))
+        if self.by:
+            pairs.append(("by", self.by.isoformat()))
+        if self.items != DEFAULT_ITEMS:
+            pairs.append(("items", str(self.items)))
         return urlencode(pairs, safe=",/")
 
     def shared_query(self) -> str:
@@ -141,6 +155,26 @@ def _date(raw: str | None, name: str, notices: list[str]) -> date | None:
         return None
 
 
+def _number(
+    query: Mapping[str, str | Sequence[str] | None],
+    name: str,
+    low: int,
+    high: int,
+    default: int,
+    what: str,
+    notices: list[str],
+) -> int:
+    raw = _one(query.get(name))
+    if raw in (None, ""):
+        return default
+    if _NUMBER.match(raw) and low <= int(raw) <= high:
+        return int(raw)
+    notices.append(
+        f"Ignored {name}={_show(raw)}: use {what} from {low} to {high}. Showing {default}."
+    )
+    return default
+
+
 def parse(query: Mapping[str, str | Sequence[str] | None]) -> Parsed:
     """Parse a query mapping (single values or lists). Never raises."""
     notices: list[str] = []
@@ -172,6 +206,9 @@ def parse(query: Mapping[str, str | Sequence[str] | None]) -> Parsed:
             quarters = int(raw_quarters)
         else:
             notices.append(f"Ignored quarters={_show(raw_quarters)}: use 4, 6 or 8.")
+    sample = _number(query, "sample", *SAMPLE_WEEKS, DEFAULT_SAMPLE, "a number of weeks", notices)
+    items = _number(query, "items", 1, MAX_ITEMS, DEFAULT_ITEMS, "a number of items", notices)
+    by = _date(_one(query.get("by")), "by", notices)
     raw_tags = _one(query.get("tags"))
     if raw_tags not in (None, "", "0", "1"):
         notices.append(f"Ignored tags={_show(raw_tags)}: use 1 to show git tags, 0 to hide them.")
@@ -188,6 +225,9 @@ def parse(query: Mapping[str, str | Sequence[str] | None]) -> Parsed:
         leadtime=_choice(_one(query.get("leadtime")), LEADTIME, "leadtime", "overall", notices),
         backlog=_choice(_one(query.get("backlog")), BACKLOG, "backlog", "absolute", notices),
         quarters=quarters,
+        sample=sample,
+        by=by,
+        items=items,
     )
     return Parsed(params, notices)
 
