@@ -25,3 +25,12 @@ def test_mask_url_keeps_everything_but_the_password():
     assert mask_url("postgresql://vger:s3cr@t@db:5432/vger") == "postgresql://vger:***@db:5432/vger"
     assert mask_url("postgresql://vger@db/vger") == "postgresql://vger@db/vger"
     assert mask_url("sqlite:///vger.db") == "sqlite:///vger.db"
+
+
+def test_unreachable_store_is_one_line_not_a_traceback(monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("VGER_DATABASE_URL", f"sqlite:///{tmp_path / 'missing-dir' / 'x.db'}")
+    result = CliRunner().invoke(cli, ["board", "list"])
+    assert result.exit_code == 1
+    assert "cannot use the store" in result.output and "VGER_DATABASE_URL" in result.output
+    assert "Traceback" not in result.output

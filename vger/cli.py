@@ -8,9 +8,10 @@ import time
 from pathlib import Path
 
 import click
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from vger import __version__
-from vger.config import Settings
+from vger.config import Settings, mask_url
 from vger.errors import VgerError
 
 log = logging.getLogger("vger")
@@ -24,6 +25,12 @@ class VgerGroup(click.Group):
             return super().invoke(ctx)
         except VgerError as exc:
             raise click.ClickException(str(exc)) from None
+        except (OperationalError, InterfaceError) as exc:
+            url = ctx.obj.database_url if isinstance(ctx.obj, Settings) else "the store"
+            reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
+            raise click.ClickException(
+                f"cannot use the store {mask_url(url)}: {reason} (check VGER_DATABASE_URL)"
+            ) from None
 
 
 def _engine(settings: Settings):
