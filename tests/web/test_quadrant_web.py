@@ -232,3 +232,18 @@ def test_render_by_work_state_matches_the_worked_example(example_app):
     assert dict(zip(p50.x, p50.y, strict=True)) == pytest.approx(
         {"Overall": 8.0, "Ready": 1.5, "Doing": 2.75, "Review": 0.75, "Done": 3.0}
     )
+
+
+def test_pages_say_in_words_when_the_store_is_unreachable(example_app):
+    """A layout that hits an unreachable store shows a sentence, not a blank page."""
+    import dash
+    from sqlalchemy import create_engine
+
+    example_app.server.extensions["vger"]["engine"] = create_engine(
+        "sqlite:////nonexistent-dir/x.db"
+    )
+    with example_app.server.test_request_context():
+        for page in dash.page_registry.values():
+            tree = page["layout"](board="example")
+            assert getattr(tree, "id", None) == "page-error", page["path"]
+            assert "store cannot be reached" in str(tree.children.children)

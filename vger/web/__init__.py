@@ -19,6 +19,7 @@ from vger.store.db import make_engine
 from vger.web import cache, components, routes, routes_periods
 from vger.web.pages import home, quadrant, quarterly, scatter
 from vger.web.params import parse
+from vger.web.safety import safe_layout
 
 ROOT = Path(__file__).resolve().parents[2]
 log = logging.getLogger(__name__)
@@ -61,7 +62,7 @@ def create_app(settings: Settings | None = None, *, engine=None) -> Dash:
     _register_errors(server)
     for module, path, title in PAGES:
         dash.register_page(
-            module.__name__, path=path, title=title, name=title, layout=module.layout
+            module.__name__, path=path, title=title, name=title, layout=safe_layout(module.layout)
         )
         if hasattr(module, "register"):
             module.register(app)
