@@ -1,0 +1,460 @@
+"""Data-quality checks: which issues the numbers treat specially, and why.
+
+Every check is a small pure function over plain DataFrames and answers one row per
+affected issue (``issue_id``, ``key``, ``detail``). :func:`run_checks` runs them all and
+adds a title, a count and a one-sentence explanation of why it matters for the numbers.
+
+Inputs (as :mod:`vger.metrics.events`, plus what the store derived from it):
+
+- ``issues``: ``issue_id``, ``key``, ``created`` (UTC), ``status_id`` (current),
+  ``resolution``, ``start``, ``done``, ``outcome``, ``lead_time`` (days per the board
+  option), ``lead_time_days`` (calendar days)
+- ``transitions``: ``issue_id``, ``seq`` (changelog order), ``at`` (UTC),
+  ``from_status_id``, ``to_status_id``
+
+Positions are work-state indexes of the :class:`~vger.metrics.events.Workflow`; -1 is a
+status that belongs to no work state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from vger.metrics.events import Workflow
+
+ROW_COLUMNS = ["issue_id", "key", "detail"]
+OUTLIER_FACTOR = 3.0
+PERCENTILE = 0.9
+
+
+@dataclass
+class Check:
+    """One data-quality check: ``count`` of ``unit`` (issues, or statuses for the
+    unmapped-history check) and the affected issues in ``rows`` (issue_id, key, detail)."""
+
+    id: str
+    title: str
+    why: str
+    count: int
+    rows: pd.DataFrame
+    unit: str = "issues"
+
+
+def _rows(frame: pd.DataFrame, detail) -> pd.DataFrame:
+    """Result rows for the issues in ``frame``, sorted by key (naturally: EX-2 < EX-10)."""
+    out = pd.DataFrame(
+        {
+            "issue_id": frame["issue_id"].astype(str).to_numpy(),
+            "key": frame["key"].astype(str).to_numpy(),
+            "detail": list(detail) if not isinstance(detail, str) else [detail] * len(frame),
+        },
+        columns=ROW_COLUMNS,
+    )
+    return sort_keys(out)
+
+
+def sort_keys(frame: pd.DataFrame) -> pd.DataFrame:
+    """Rows ordered by issue key, numerically within a project (EX-2 before EX-10)."""
+    if frame.empty:
+        return frame.reset_index(drop=True)
+    parts = frame["key"].astype(str).str.rsplit("-", n=1, expand=True)
+    project = parts[0]
+    number = pd.to_numeric(parts[1], errors="coerce") if parts.shape[1] > 1 else np.nan
+    order = pd.DataFrame({"p": project, "n": number, "k": frame["key"]}).sort_values(
+        ["p", "n", "k"], na_position="last"
+    )
+    return frame.loc[order.index].reset_index(drop=True)
+
+
+def _empty() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=object) for c in ROW_COLUMNS})
+
+
+def _blank(value: object) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, float) and np.isnan(value):
+        return True
+    return not str(value).strip()
+
+
+def _day(at: object) -> str:
+    return pd.Timestamp(at).strftime("%Y-%m-%d %H:%M UTC")
+
+
+# --------------------------------------------------------------------------- history
+
+
+def visits(issues: pd.DataFrame, transitions: pd.DataFrame, workflow: Workflow) -> pd.DataFrame:
+    """Every status an issue was in, in the order the metrics read the history: one row
+    per visit (``issue_id``, ``n`` = 0 for the status the issue was created in, ``at``,
+    ``status_id``, ``position``). As :func:`~vger.metrics.events.derive_events`: moves
+    are sorted by time, ties by changelog order; the first status is the one the first
+    move leaves from, or the current status when the issue never moved."""
+    ids = issues["issue_id"].astype(str)
+    if len(transitions):
+        t = transitions.assign(issue_id=transitions["issue_id"].astype(str))
+        t = t[t["issue_id"].isin(set(ids))]
+        t = t.assign(at=pd.to_datetime(t["at"], utc=True)).sort_values(["issue_id", "at", "seq"])
+    else:
+        t = pd.DataFrame(columns=["issue_id", "seq", "at", "from_status_id", "to_status_id"])
+    first_from = t.groupby("issue_id", sort=False)["from_status_id"].first()
+    current = pd.Series(issues["status_id"].to_numpy(dtype=object), index=ids.to_numpy())
+    start_status = [
+        first_from.get(i) if not _blank(first_from.get(i)) else current.get(i) for i in ids
+    ]
+    created = pd.DataFrame(
+        {
+            "issue_id": ids.to_numpy(),
+            "n": 0,
+            "at": pd.to_datetime(issues["created"], utc=True).to_numpy(),
+            "status_id": pd.Series(start_status, dtype=object).to_numpy(),
+        }
+    )
+    moves = pd.DataFrame(
+        {
+            "issue_id": t["issue_id"].to_numpy(),
+            "n": t.groupby("issue_id", sort=False).cumcount().to_numpy() + 1,
+            "at": pd.to_datetime(t["at"], utc=True).to_numpy(),
+            "status_id": t["to_status_id"].to_numpy(dtype=object),
+        }
+    )
+    frame = pd.concat([created, moves], ignore_index=True) if len(moves) else created
+    frame["at"] = pd.to_datetime(frame["at"], utc=True)
+    frame = frame.sort_values(["issue_id", "n"], kind="stable").reset_index(drop=True)
+    frame["position"] = _positions(frame["status_id"], workflow)
+    return frame
+
+
+def _positions(status_ids: pd.Series, workflow: Workflow) -> np.ndarray:
+    codes, uniques = pd.factorize(status_ids.astype(object), use_na_sentinel=True)
+    lookup = np.array([workflow.position(u) for u in uniques] + [-1], dtype=np.int64)
+    return lookup[codes]  # the sentinel -1 picks the trailing -1 (unknown status)
+
+
+def _with_previous(v: pd.DataFrame) -> pd.DataFrame:
+    """Visits after the first, with the position they came from (``prev``)."""
+    prev = v.groupby("issue_id", sort=False)["position"].shift(1)
+    out = v.assign(prev=prev)
+    out = out[out["n"] > 0].copy()
+    out["prev"] = out["prev"].astype("int64")
+    return out
+
+
+def _keyed(issues: pd.DataFrame, by_issue: pd.Series) -> pd.DataFrame:
+    """``issues`` rows for the issue ids in ``by_issue``'s index, with ``detail``."""
+    keys = issues.assign(issue_id=issues["issue_id"].astype(str))
+    picked = keys[keys["issue_id"].isin(set(by_issue.index))]
+    return _rows(picked, [by_issue[i] for i in picked["issue_id"]])
+
+
+# --------------------------------------------------------------------------- checks
+
+
+def completed_without_start(issues: pd.DataFrame) -> pd.DataFrame:
+    """Completed issues with no ``start``: they never entered the lead-time interval
+    before their final ``done``, so they count in throughput but have no lead time."""
+    mask = (issues["outcome"] == "completed") & pd.to_datetime(issues["start"], utc=True).isna()
+    picked = issues[mask]
+    return _rows(picked, [f"done {_day(d)}" for d in picked["done"]])
+
+
+def unmapped_now(
+    issues: pd.DataFrame, workflow: Workflow, names: Mapping[str, str] | None = None
+) -> pd.DataFrame:
+    """Issues whose current status belongs to no work state: their time since the last
+    move is attributed to "(unmapped)" and they never count as done."""
+    names = names or {}
+    mask = np.array([workflow.position(s) < 0 for s in issues["status_id"]], dtype=bool)
+    picked = issues[mask & issues["status_id"].notna().to_numpy()]
+    return _rows(
+        picked,
+        [f"now in {names.get(str(s), s)} (status id {s})" for s in picked["status_id"]],
+    )
+
+
+def unmapped_in_history(
+    issues: pd.DataFrame, v: pd.DataFrame, names: Mapping[str, str] | None = None
+) -> tuple[pd.DataFrame, list[str]]:
+    """Statuses the history (or a current status) shows that belong to no work state,
+    and the issues that were in them. Returns (rows, status ids)."""
+    names = names or {}
+    hits = v[(v["position"] < 0) & v["status_id"].notna()]
+    statuses = sorted({str(s) for s in hits["status_id"]})
+    by_issue = hits.groupby("issue_id", sort=False)["status_id"].agg(
+        lambda s: (
+            "was in " + ", ".join(f"{names.get(str(x), x)} (id {x})" for x in dict.fromkeys(s))
+        )
+    )
+    return _keyed(issues, by_issue), statuses
+
+
+def done_without_resolution(issues: pd.DataFrame, workflow: Workflow) -> pd.DataFrame:
+    """Issues in a done state (after the interval) with no resolution: they count as
+    completed, though Jira may consider them unfinished."""
+    first_done = workflow.interval_end + 1
+    pos = np.array([workflow.position(s) for s in issues["status_id"]], dtype=np.int64)
+    blank = np.array([_blank(r) for r in issues["resolution"]], dtype=bool)
+    picked = issues[(pos >= first_done) & blank]
+    return _rows(picked, "in a done state, resolution empty")
+
+
+def resolved_not_done(issues: pd.DataFrame, workflow: Workflow) -> pd.DataFrame:
+    """Issues with a resolution that are not in a done state (including unmapped
+    statuses): Jira calls them resolved, the numbers treat them as open."""
+    first_done = workflow.interval_end + 1
+    pos = np.array([workflow.position(s) for s in issues["status_id"]], dtype=np.int64)
+    blank = np.array([_blank(r) for r in issues["resolution"]], dtype=bool)
+    picked = issues[(pos < first_done) & ~blank]
+    return _rows(picked, [f"resolution {r}, not in a done state" for r in picked["resolution"]])
+
+
+def reopened(issues: pd.DataFrame, v: pd.DataFrame, workflow: Workflow) -> pd.DataFrame:
+    """Issues moved out of a done state after being in one: ``done`` is the last entry
+    into done, so the first delivery's week does not count and the lead time spans the
+    rework."""
+    first_done = workflow.interval_end + 1
+    m = _with_previous(v)
+    hits = m[(m["prev"] >= first_done) & (m["position"] < first_done)]
+    by_issue = hits.groupby("issue_id", sort=False)["at"].agg(
+        lambda s: f"reopened {len(s)} time{'s' if len(s) != 1 else ''}, last {_day(s.max())}"
+    )
+    return _keyed(issues, by_issue)
+
+
+def backward_moves(issues: pd.DataFrame, v: pd.DataFrame, workflow: Workflow) -> pd.DataFrame:
+    """Issues moved to an earlier work state from a backlog or interval state (moves out
+    of done are reported as reopened): time in the earlier state counts again, so
+    per-state times add rework."""
+    first_done = workflow.interval_end + 1
+    m = _with_previous(v)
+    hits = m[
+        (m["prev"] >= 0)
+        & (m["prev"] < first_done)
+        & (m["position"] >= 0)
+        & (m["position"] < m["prev"])
+    ]
+    names = workflow.state_names
+    by_issue = hits.groupby("issue_id", sort=False).apply(
+        lambda g: (
+            f"{len(g)} backward move{'s' if len(g) != 1 else ''}, e.g. "
+            f"{names[int(g['prev'].iloc[0])]} → {names[int(g['position'].iloc[0])]}"
+        ),
+        include_groups=False,
+    )
+    return _keyed(issues, by_issue)
+
+
+def _interval_flags(v: pd.DataFrame, workflow: Workflow) -> pd.DataFrame:
+    lo, hi = workflow.interval_start, workflow.interval_end
+    inside = (v["position"] >= lo) & (v["position"] <= hi)
+    after = v["position"] > hi
+    frame = v.assign(inside=inside, after=after)
+    # Was a state after the interval visited before this visit (strictly earlier)?
+    frame["after_before"] = (
+        (
+            frame.groupby("issue_id", sort=False)["after"]
+            .cummax()
+            .groupby(frame["issue_id"])
+            .shift(1)
+        )
+        .fillna(False)
+        .astype(bool)
+    )
+    return frame
+
+
+def skipped_interval(issues: pd.DataFrame, v: pd.DataFrame, workflow: Workflow) -> pd.DataFrame:
+    """Issues that reached a state after the interval without ever being in it (e.g. To
+    Do → Done): no start, so no lead time even when completed."""
+    f = _interval_flags(v, workflow)
+    g = f.groupby("issue_id", sort=False).agg(inside=("inside", "any"), after=("after", "any"))
+    hit = g[g["after"] & ~g["inside"]]
+    return _keyed(issues, pd.Series("never in the lead-time interval", index=hit.index))
+
+
+def entered_late(issues: pd.DataFrame, v: pd.DataFrame, workflow: Workflow) -> pd.DataFrame:
+    """Issues whose first entry into the interval came after they had been in a later
+    (done) state: the lead time starts at that late entry and leaves out what happened
+    before the first done."""
+    f = _interval_flags(v, workflow)
+    first = f[f["inside"]].groupby("issue_id", sort=False).head(1)
+    hit = first[first["after_before"]]
+    by_issue = pd.Series(
+        [f"first entered the interval {_day(a)}, after being done" for a in hit["at"]],
+        index=hit["issue_id"].to_numpy(),
+    )
+    return _keyed(issues, by_issue)
+
+
+def before_created(issues: pd.DataFrame, transitions: pd.DataFrame) -> pd.DataFrame:
+    """Issues with a status move dated before the issue's creation (a clock or import
+    problem): visits get negative durations and start/done may precede creation."""
+    if not len(transitions):
+        return _empty()
+    created = pd.Series(
+        pd.to_datetime(issues["created"], utc=True).to_numpy(),
+        index=issues["issue_id"].astype(str).to_numpy(),
+    )
+    t = transitions.assign(issue_id=transitions["issue_id"].astype(str))
+    t = t[t["issue_id"].isin(set(created.index))]
+    at = pd.to_datetime(t["at"], utc=True)
+    early = t[at.to_numpy() < created.reindex(t["issue_id"]).to_numpy()]
+    by_issue = early.groupby("issue_id", sort=False)["at"].agg(
+        lambda s: (
+            f"{len(s)} move{'s' if len(s) != 1 else ''} before creation, earliest {_day(pd.to_datetime(s, utc=True).min())}"
+        )
+    )
+    return _keyed(issues, by_issue)
+
+
+def out_of_order(issues: pd.DataFrame, transitions: pd.DataFrame) -> pd.DataFrame:
+    """Issues whose changelog (in changelog order) has a move dated earlier than a move
+    before it: the metrics sort by time, which may differ from what Jira recorded."""
+    if not len(transitions):
+        return _empty()
+    t = transitions.assign(
+        issue_id=transitions["issue_id"].astype(str), at=pd.to_datetime(transitions["at"], utc=True)
+    ).sort_values(["issue_id", "seq"])
+    latest = t.groupby("issue_id", sort=False)["at"].cummax()
+    before = latest.groupby(t["issue_id"]).shift(1)
+    back = t[before.notna() & (t["at"] < before)]
+    by_issue = back.groupby("issue_id", sort=False)["at"].agg(
+        lambda s: f"{len(s)} move{'s' if len(s) != 1 else ''} dated before an earlier change"
+    )
+    return _keyed(issues, by_issue)
+
+
+def p90(values: pd.Series) -> float:
+    """The 90th percentile (linear, as everywhere) of the finite values; NaN when none."""
+    x = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
+    x = x[np.isfinite(x)]
+    return float(np.quantile(x, PERCENTILE)) if len(x) else float("nan")
+
+
+def long_lead_times(issues: pd.DataFrame, unit: str = "days") -> tuple[pd.DataFrame, float]:
+    """Completed issues whose lead time exceeds 3 × the 90th percentile of the board's
+    lead times (``lead_time``): outliers that pull every percentile line up. Returns
+    (rows, threshold)."""
+    done = issues[(issues["outcome"] == "completed") & issues["lead_time"].notna()]
+    threshold = OUTLIER_FACTOR * p90(done["lead_time"])
+    if np.isnan(threshold):
+        return _empty(), threshold
+    picked = done[done["lead_time"].astype(float) > threshold]
+    return _rows(
+        picked, [f"{x:.1f} {unit} (limit {threshold:.1f})" for x in picked["lead_time"]]
+    ), threshold
+
+
+def stuck(
+    issues: pd.DataFrame, v: pd.DataFrame, workflow: Workflow, now: pd.Timestamp
+) -> tuple[pd.DataFrame, float]:
+    """Open issues now in a lead-time-interval state whose last move (or creation) is
+    longer ago than the 90th percentile of completed lead times in calendar days
+    (``lead_time_days``): aging work that will land as an outlier. Returns (rows, limit)."""
+    limit = p90(issues.loc[issues["outcome"] == "completed", "lead_time_days"])
+    if np.isnan(limit):
+        return _empty(), limit
+    lo, hi = workflow.interval_start, workflow.interval_end
+    pos = np.array([workflow.position(s) for s in issues["status_id"]], dtype=np.int64)
+    open_ = issues[(pos >= lo) & (pos <= hi) & issues["outcome"].isna().to_numpy()]
+    last = v.groupby("issue_id", sort=False)["at"].max()
+    now = pd.Timestamp(now)
+    now = now.tz_localize("UTC") if now.tzinfo is None else now.tz_convert("UTC")
+    idle = (now - last.reindex(open_["issue_id"].astype(str))).dt.total_seconds() / 86_400
+    picked = open_[(idle > limit).to_numpy()]
+    days = idle[(idle > limit)].to_numpy()
+    return _rows(picked, [f"no move for {d:.1f} days (limit {limit:.1f})" for d in days]), limit
+
+
+# --------------------------------------------------------------------------- all checks
+
+WHY = {
+    "completed_without_start": "They count in throughput but have no lead time, so lead-time "
+    "percentiles are computed over fewer issues than throughput counts.",
+    "unmapped_now": "Their current status belongs to no work state, so their time is attributed "
+    'to "(unmapped)" and they can never count as done.',
+    "unmapped_statuses": 'Time spent in these statuses is attributed to "(unmapped)" instead of '
+    "a work state; map them under Admin → work states.",
+    "done_without_resolution": "They count as completed because they are in a done state, "
+    "although Jira has no resolution for them.",
+    "resolved_not_done": "Jira calls them resolved, but they are not in a done state, so they "
+    "count as open work and not in throughput.",
+    "reopened": "Only the last entry into done counts, so their throughput moves to the week of "
+    "the final done and their lead time includes the rework.",
+    "backward_moves": "Moving back to an earlier work state adds the rework to per-state times "
+    "and lengthens the lead time.",
+    "skipped_interval": "They never entered the lead-time interval, so they have no start and no "
+    "lead time even when completed.",
+    "entered_late": "They entered the interval only after having been done, so their lead time "
+    "starts late and covers only the rework.",
+    "before_created": "Moves dated before the issue's creation give negative time in a state and "
+    "can put start or done before creation.",
+    "out_of_order": "The metrics sort moves by time; a changelog whose dates go backwards may "
+    "have been edited or imported, so states and times may be wrong.",
+    "long_lead_times": "Outliers above 3 × the 90th percentile pull every lead-time percentile "
+    "line up; check whether they were really worked on that long.",
+    "stuck": "Open work in the interval that has not moved for longer than 90 % of issues took "
+    "to finish will land as a long lead time; it is aging now.",
+}
+
+
+def run_checks(
+    issues: pd.DataFrame,
+    transitions: pd.DataFrame,
+    workflow: Workflow,
+    *,
+    now: pd.Timestamp,
+    names: Mapping[str, str] | None = None,
+    unit: str = "days",
+) -> list[Check]:
+    """Every check, in report order, over the (already filtered) issues."""
+    v = visits(issues, transitions, workflow)
+    unmapped_rows, unmapped_ids = unmapped_in_history(issues, v, names)
+    long_rows, long_limit = long_lead_times(issues, unit)
+    stuck_rows, stuck_limit = stuck(issues, v, workflow, now)
+    long_title = "Very long lead times"
+    if not np.isnan(long_limit):
+        long_title += f" (above {long_limit:.1f} {unit})"
+    stuck_title = "Stuck in the interval"
+    if not np.isnan(stuck_limit):
+        stuck_title += f" (no move for over {stuck_limit:.1f} days)"
+    found: list[tuple[str, str, pd.DataFrame]] = [
+        ("completed_without_start", "Completed without start", completed_without_start(issues)),
+        ("unmapped_now", "Now in an unmapped status", unmapped_now(issues, workflow, names)),
+        ("unmapped_statuses", "Unmapped statuses in the history", unmapped_rows),
+        (
+            "done_without_resolution",
+            "Done without a resolution",
+            done_without_resolution(issues, workflow),
+        ),
+        ("resolved_not_done", "Resolved but not done", resolved_not_done(issues, workflow)),
+        ("reopened", "Reopened after done", reopened(issues, v, workflow)),
+        ("backward_moves", "Moved backwards", backward_moves(issues, v, workflow)),
+        (
+            "skipped_interval",
+            "Skipped the lead-time interval",
+            skipped_interval(issues, v, workflow),
+        ),
+        ("entered_late", "Entered the interval after done", entered_late(issues, v, workflow)),
+        ("before_created", "Moves before creation", before_created(issues, transitions)),
+        ("out_of_order", "History out of order", out_of_order(issues, transitions)),
+        ("long_lead_times", long_title, long_rows),
+        ("stuck", stuck_title, stuck_rows),
+    ]
+    checks = []
+    for check_id, title, rows in found:
+        if check_id == "unmapped_statuses":
+            checks.append(
+                Check(check_id, title, WHY[check_id], len(unmapped_ids), rows, "statuses")
+            )
+        else:
+            checks.append(Check(check_id, title, WHY[check_id], int(len(rows)), rows))
+    return checks
+
+
+CHECK_IDS: tuple[str, ...] = tuple(WHY)
