@@ -1,0 +1,566 @@
+"""The forecast page (Monte Carlo) and the cumulative-flow page: view data, figures and
+CSV bodies.
+
+View data (``forecast_data``, ``flow_data``) read the store for one page's parameters;
+figures and CSV downloads are pure functions of that data, so a chart and its CSV
+always show the same numbers. Work-state names are HTML-escaped before they reach a
+legend or a hover label.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from html import escape
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from sqlalchemy import Connection
+
+from vger.metrics.calendar import WeekGrid, local_midnight_to_utc, monday_of, utc_ns, week_grid
+from vger.metrics.events import UNMAPPED, Workflow
+from vger.metrics.flow import cumulative_flow
+from vger.metrics.forecast import SEED, TRIALS, how_many, when_done
+from vger.metrics.percentiles import LEVELS
+from vger.metrics.throughput import weekly_counts
+from vger.store import boards, queries
+from vger.web import cache
+from vger.web.csv import defuse
+from vger.web.figures import BAR, FONT, LEVEL_COLOURS
+from vger.web.figures_periods import missing_data_message
+from vger.web.views import BoardChoice, local_today
+
+#: ``when_done`` looks this many weeks ahead (its default); so does ``by``.
+MAX_WEEKS = 520
+DEFAULT_AHEAD = timedelta(weeks=6)
+STATE_COLOURS = ("#2a9d8f", "#457b9d", "#e9c46a", "#f4a261", "#e76f51", "#6d597a", "#8ab17d")
+BACKLOG_COLOUR = "#ced4da"
+UNMAPPED_COLOUR = "#6c757d"
+
+
+def _key(conn: Connection, choice: BoardChoice, now: datetime) -> tuple:
+    board = choice.board
+    return (
+        board,
+        sorted(choice.work_types.items()),
+        sorted(choice.repos.items()),
+        choice.params.to_query(),
+        local_today(board.tz, now),
+        queries.data_version(conn, board.id),
+    )
+
+
+# --------------------------------------------------------------------------- forecast
+
+
+@dataclass
+class ForecastData:
+    """Everything the forecast page and its CSV show.
+
+    ``start`` is the Monday after today (team zone): forecasts run in whole weeks from
+    there. ``weeks`` whole weeks reach the end of the week containing ``by``
+    (``horizon_end``, a Sunday).
+    """
+
+    choice: BoardChoice
+    today: date
+    grid: WeekGrid  # the sample: the last ``sample`` complete weeks
+    weekly: pd.Series  # completed items per sample week
+    start: date
+    by: date
+    weeks: int
+    items: int
+    how_many: dict[int, int]
+    when_weeks: dict[int, int | None]
+    totals: np.ndarray  # items finished in each trial by ``horizon_end``
+    finish_weeks: np.ndarray  # weeks each trial needed for ``items`` (MAX_WEEKS + 1: never)
+    stored: int
+    first_created: pd.Timestamp | None
+    notices: list[str] = field(default_factory=list)
+
+    @property
+    def github(self) -> bool:
+        return self.choice.params.source == "github"
+
+    @property
+    def horizon_end(self) -> date:
+        return self.start + timedelta(days=7 * self.weeks - 1)
+
+    def week_end(self, weeks: int | None) -> date | None:
+        """The Sunday that ends the ``weeks``-th whole week from ``start``."""
+        return None if weeks is None else self.start + timedelta(days=7 * weeks - 1)
+
+    @property
+    def when_dates(self) -> dict[int, date | None]:
+        return {level: self.week_end(w) for level, w in self.when_weeks.items()}
+
+    @property
+    def sample_span(self) -> str:
+        last = self.grid.labels[-1] + pd.Timedelta(days=6)
+        return f"{self.grid.labels[0].date()} to {last.date()}"
+
+    @property
+    def empty_message(self) -> str | None:
+        missing = missing_data_message(self.choice, self.stored)
+        if missing:
+            return missing
+        if int(self.weekly.sum()) == 0:
+            noun = "pull request was merged" if self.github else "issue was completed"
+            return (
+                f"No {noun} in the {len(self.grid)} complete weeks {self.sample_span} with "
+                "these filters: there is no throughput to forecast from."
+            )
+        return None
+
+
+def _forecast_items(conn: Connection, choice: BoardChoice) -> pd.DataFrame:
+    board, params = choice.board, choice.params
+    if params.source == "github":
+        return queries.pull_items(conn, board, params.repos or None)
+    return queries.issue_items(conn, board, params.types or None, lean=True)
+
+
+def trial_totals(weekly, weeks: int, *, trials: int = TRIALS, seed: int = SEED) -> np.ndarray:
+    """Items finished in ``weeks`` weeks in each trial: the same draws as
+    :func:`vger.metrics.forecast.how_many` (same seed, same order)."""
+    sample = np.asarray(weekly, dtype=float)
+    if sample.size == 0 or weeks <= 0:
+        return np.zeros(trials, dtype=np.int64)
+    rng = np.random.default_rng(seed)
+    draws = rng.choice(sample, size=(trials, weeks), replace=True)
+    return draws.sum(axis=1).astype(np.int64)
+
+
+def trial_finish_weeks(
+    weekly, items: int, *, trials: int = TRIALS, seed: int = SEED, max_weeks: int = MAX_WEEKS
+) -> np.ndarray:
+    """Weeks each trial needed to finish ``items`` (``max_weeks + 1`` when never): the
+    same draws as :func:`vger.metrics.forecast.when_done`."""
+    sample = np.asarray(weekly, dtype=float)
+    if items <= 0:
+        return np.zeros(trials, dtype=np.int64)
+    if sample.size == 0 or sample.max() <= 0:
+        return np.full(trials, max_weeks + 1, dtype=np.int64)
+    rng = np.random.default_rng(seed)
+    cumulative = rng.choice(sample, size=(trials, max_weeks), replace=True).cumsum(axis=1)
+    reached = cumulative >= items
+    return np.where(reached.any(axis=1), reached.argmax(axis=1) + 1, max_weeks + 1)
+
+
+def forecast_data(conn: Connection, choice: BoardChoice, now: datetime) -> ForecastData:
+    """Monte Carlo forecasts from the last ``sample`` complete weeks before today;
+    cached like the quadrant (see :mod:`vger.web.cache`)."""
+    return cache.cached(
+        "forecast", _key(conn, choice, now), lambda: _forecast_data(conn, choice, now)
+    )
+
+
+def _forecast_data(conn: Connection, choice: BoardChoice, now: datetime) -> ForecastData:
+    board, params = choice.board, choice.params
+    today = local_today(board.tz, now)
+    this_monday = monday_of(pd.Timestamp(today)).date()
+    start = this_monday + timedelta(days=7)
+    first = this_monday - timedelta(days=7 * params.sample)
+    grid = week_grid(
+        pd.Timestamp(first),
+        pd.Timestamp(this_monday - timedelta(days=1)),
+        board.tz,
+        pd.Timestamp(now),
+    )
+    items = _forecast_items(conn, choice)
+    completed = items[items["outcome"] == "completed"]
+    weekly = weekly_counts(completed["done"], grid)
+    notices: list[str] = []
+    default_by = today + DEFAULT_AHEAD
+    by = params.by or default_by
+    weeks = (monday_of(pd.Timestamp(by)).date() - start).days // 7 + 1
+    if weeks < 1:
+        notices.append(
+            f"Ignored by={by}: forecasts start with next week, choose a date from {start} on. "
+            f"Showing {default_by}."
+        )
+        by = default_by
+    elif weeks > MAX_WEEKS:
+        notices.append(
+            f"Ignored by={by}: forecasts reach at most {MAX_WEEKS} weeks ahead. Showing {default_by}."
+        )
+        by = default_by
+    weeks = (monday_of(pd.Timestamp(by)).date() - start).days // 7 + 1
+    sample = weekly.to_numpy(dtype=float)
+    created = pd.to_datetime(items["created"], utc=True)
+    return ForecastData(
+        choice=choice,
+        today=today,
+        grid=grid,
+        weekly=weekly,
+        start=start,
+        by=by,
+        weeks=weeks,
+        items=params.items,
+        how_many=how_many(sample, weeks),
+        when_weeks=when_done(sample, params.items),
+        totals=trial_totals(sample, weeks),
+        finish_weeks=trial_finish_weeks(sample, params.items),
+        stored=int(len(items)),
+        first_created=created.min() if len(created) else None,
+        notices=notices,
+    )
+
+
+def forecast_notes(data: ForecastData) -> tuple[str, str, str]:
+    """Notes under the sample chart, the how-many chart and the when chart."""
+    zone = f"team time zone {data.choice.board.tz}"
+    noun = "merged pull requests" if data.github else "completed issues"
+    sample = (
+        f"{noun} per week in the last {len(data.grid)} complete weeks ({data.sample_span}) · "
+        f"total {int(data.weekly.sum())} · {zone}"
+    )
+    if data.first_created is not None:
+        first_day = data.first_created.tz_convert(data.choice.board.tz).date()
+        if pd.Timestamp(first_day) > data.grid.labels[0]:
+            sample += f" · the data starts on {first_day}: earlier weeks count as 0"
+    same = (
+        f"{TRIALS:,} trials resampling those weeks with replacement, fixed seed {SEED}: "
+        "same answer every time for the same data"
+    )
+    how = (
+        f"{data.weeks} whole week{'s' if data.weeks != 1 else ''} from Monday {data.start} to "
+        f"Sunday {data.horizon_end} (the end of the week containing {data.by}) · L % of trials "
+        f"finished at least the count marked · {same}"
+    )
+    when = (
+        f"weeks counted from Monday {data.start} · a date is the Sunday ending the week in "
+        f"which L % of trials had finished {data.items} items · {same}"
+    )
+    return sample, how, when
+
+
+def answer_text(data: ForecastData) -> dict[str, dict[int, str]]:
+    """The answers in words, per question and level."""
+    when = {}
+    for level, day in data.when_dates.items():
+        weeks = data.when_weeks[level]
+        when[level] = (
+            f"by {day} ({weeks} week{'s' if weeks != 1 else ''})"
+            if day is not None
+            else f"not within {MAX_WEEKS} weeks"
+        )
+    return {
+        "howmany": {level: f"{n} or more" for level, n in data.how_many.items()},
+        "when": when,
+    }
+
+
+def _bar_layout(title: str, x_title: str, y_title: str) -> go.Figure:
+    fig = go.Figure()
+    fig.update_layout(
+        title=dict(text=escape(title), x=0.01, font=dict(size=15)),
+        font=FONT,
+        margin=dict(l=50, r=20, t=60, b=40),
+        height=340,
+        bargap=0.1,
+        plot_bgcolor="white",
+        showlegend=True,
+        legend=dict(
+            orientation="h", y=1.0, yanchor="bottom", x=1.0, xanchor="right", font=dict(size=11)
+        ),
+        yaxis=dict(title=y_title, rangemode="tozero", gridcolor="#eee"),
+        xaxis=dict(title=x_title, gridcolor="#f4f4f4"),
+    )
+    return fig
+
+
+def sample_figure(data: ForecastData) -> go.Figure:
+    """The weekly throughput the trials resample."""
+    noun = "PRs merged" if data.github else "Issues completed"
+    fig = _bar_layout("Sample: weekly throughput", "week", f"{noun} per week")
+    fig.update_layout(showlegend=False)
+    weeks = [label.date().isoformat() for label in data.grid.labels]
+    fig.add_bar(
+        x=weeks,
+        y=data.weekly.to_numpy(),
+        name="Sample week",
+        marker_color=BAR,
+        hovertemplate="week of %{x}: %{y}<extra></extra>",
+    )
+    fig.update_xaxes(type="category", tickangle=-45)
+    return fig
+
+
+def _markers(fig: go.Figure, positions: dict[int, object], label: dict[int, str]) -> None:
+    for level in LEVELS:
+        x = positions.get(level)
+        if x is None:
+            continue
+        fig.add_scatter(
+            x=[x, x],
+            y=[0, 1],
+            yaxis="y2",
+            mode="lines",
+            name=f"{level} %: {label[level]}",
+            line=dict(color=LEVEL_COLOURS[level], width=2, dash="dash"),
+            hovertemplate=f"{level} %: {escape(label[level])}<extra></extra>",
+        )
+    fig.update_layout(yaxis2=dict(overlaying="y", range=[0, 1], visible=False, fixedrange=True))
+
+
+def how_many_figure(data: ForecastData) -> go.Figure:
+    """Histogram of the trials' totals by ``horizon_end`` with the 50/80/90 % answers."""
+    noun = "PRs merged" if data.github else "items completed"
+    fig = _bar_layout(f"How many by {data.by}?", noun, "trials")
+    counts = np.bincount(data.totals)
+    x = np.flatnonzero(counts)
+    fig.add_bar(
+        x=x,
+        y=counts[x],
+        name="Trials",
+        marker_color="#a8c5da",
+        hovertemplate="%{y} trials finished %{x}<extra></extra>",
+    )
+    texts = answer_text(data)["howmany"]
+    _markers(fig, {level: n for level, n in data.how_many.items()}, texts)
+    return fig
+
+
+def when_figure(data: ForecastData) -> go.Figure:
+    """Histogram of the week in which each trial finished ``items`` (x = its Sunday)."""
+    fig = _bar_layout(f"When will {data.items} items be done?", "done by (Sunday)", "trials")
+    finished = data.finish_weeks[data.finish_weeks <= MAX_WEEKS]
+    counts = np.bincount(finished, minlength=1) if finished.size else np.array([], dtype=int)
+    weeks = np.flatnonzero(counts)
+    fig.add_bar(
+        x=[data.week_end(int(w)).isoformat() for w in weeks],
+        y=counts[weeks],
+        customdata=weeks,
+        name="Trials",
+        marker_color="#a8c5da",
+        hovertemplate="%{y} trials finished by %{x} (%{customdata} weeks)<extra></extra>",
+    )
+    texts = answer_text(data)["when"]
+    _markers(
+        fig,
+        {level: day.isoformat() for level, day in data.when_dates.items() if day is not None},
+        texts,
+    )
+    fig.update_xaxes(type="date")
+    return fig
+
+
+def forecast_csv(data: ForecastData) -> pd.DataFrame:
+    """One row per question and level: the answer, its weeks, and what it came from."""
+    rows = []
+    sample = " ".join(str(int(n)) for n in data.weekly.to_numpy())
+    common = {
+        "sample_weeks": len(data.grid),
+        "sample_from": data.grid.labels[0].date().isoformat(),
+        "sample_to": (data.grid.labels[-1] + pd.Timedelta(days=6)).date().isoformat(),
+        "sample": sample,
+        "trials": TRIALS,
+        "seed": SEED,
+    }
+    for level in LEVELS:
+        rows.append(
+            {
+                "question": f"how many by {data.by}",
+                "level": level,
+                "answer": data.how_many[level],
+                "weeks": data.weeks,
+                **common,
+            }
+        )
+    for level in LEVELS:
+        day = data.when_dates[level]
+        rows.append(
+            {
+                "question": f"when will {data.items} items be done",
+                "level": level,
+                "answer": day.isoformat() if day else f"not within {MAX_WEEKS} weeks",
+                "weeks": data.when_weeks[level] if data.when_weeks[level] is not None else "",
+                **common,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------- flow
+
+
+@dataclass
+class FlowData:
+    """Everything the cumulative-flow page and its CSV show."""
+
+    choice: BoardChoice
+    first_day: date
+    last_day: date
+    workflow: Workflow | None
+    flow: pd.DataFrame  # index: local days; columns: states in board order, (unmapped)
+    stored: int
+
+    @property
+    def empty_message(self) -> str | None:
+        board = self.choice.board
+        if self.choice.params.source == "github":
+            return (
+                "Cumulative flow is for Jira issues: it counts issues per work state. "
+                "Choose Jira issues as the source."
+            )
+        if self.workflow is None:
+            return f"Board {board.name} has no work states yet: set them under Admin."
+        missing = missing_data_message(self.choice, self.stored)
+        if missing:
+            return missing
+        if self.first_day > self.last_day:
+            return (
+                f"The range starting {self.first_day} lies in the future: choose dates up to today."
+            )
+        return None
+
+
+def flow_counts(
+    issues: pd.DataFrame,
+    transitions: pd.DataFrame,
+    workflow: Workflow,
+    days: pd.DatetimeIndex,
+    tz: str,
+) -> pd.DataFrame:
+    """:func:`vger.metrics.flow.cumulative_flow`, faster on big boards: an issue created
+    before the first day whose last move is before it too stays in one state for the
+    whole range, so it is counted once (in that state) instead of visit by visit."""
+    columns = [s.name for s in workflow.states]
+    if len(days) == 0:
+        return pd.DataFrame(columns=columns, index=pd.DatetimeIndex([], name="day"))
+    begin = utc_ns(local_midnight_to_utc(pd.DatetimeIndex(days[:1]), tz))[0]
+    t = transitions.sort_values(["issue_id", "at", "seq"])
+    last = t.groupby("issue_id", sort=False).tail(1)
+    last_at = dict(zip(last["issue_id"], utc_ns(last["at"]), strict=True))
+    last_to = dict(zip(last["issue_id"], last["to_status_id"], strict=True))
+    created = utc_ns(issues["created"])
+    never = np.datetime64("NaT", "ns")
+    moved = np.array([last_at.get(i, never) for i in issues["issue_id"]], dtype="datetime64[ns]")
+    settled = (created < begin) & (np.isnat(moved) | (moved < begin))
+    still = issues[settled]
+    status = [last_to.get(i, s) for i, s in zip(still["issue_id"], still["status_id"], strict=True)]
+    positions = np.array([workflow.position(s) for s in status], dtype=np.int64)
+    active_ids = set(issues.loc[~settled, "issue_id"])
+    active = cumulative_flow(
+        issues[~settled], t[t["issue_id"].isin(active_ids)], workflow, days, tz
+    )
+    out = pd.DataFrame(index=pd.DatetimeIndex(days, name="day"))
+    for k, name in enumerate(columns):
+        out[name] = active[name].to_numpy() + int((positions == k).sum())
+    unmapped = int((positions == -1).sum())
+    if unmapped or UNMAPPED in active:
+        base = active[UNMAPPED].to_numpy() if UNMAPPED in active else 0
+        out[UNMAPPED] = base + unmapped
+    return out.astype("int64")
+
+
+def flow_data(conn: Connection, choice: BoardChoice, now: datetime) -> FlowData:
+    """Issues per work state at the end of each day of the range (up to today);
+    cached like the quadrant."""
+    return cache.cached("flow", _key(conn, choice, now), lambda: _flow_data(conn, choice, now))
+
+
+def _flow_data(conn: Connection, choice: BoardChoice, now: datetime) -> FlowData:
+    board, params = choice.board, choice.params
+    today = local_today(board.tz, now)
+    first_day, last_day = params.dates(today)
+    last_day = min(last_day, today)
+    workflow = boards.get_workflow(conn, board.id)
+    empty = pd.DataFrame(index=pd.DatetimeIndex([], name="day"))
+    if params.source == "github" or workflow is None:
+        return FlowData(choice, first_day, last_day, workflow, empty, 0)
+    issues = queries.issue_states(conn, board, params.types or None)
+    if first_day > last_day or len(issues) == 0:
+        return FlowData(choice, first_day, last_day, workflow, empty, int(len(issues)))
+    transitions = queries.issue_transitions(conn, board, params.types or None)
+    days = pd.date_range(first_day, last_day, freq="D")
+    flow = flow_counts(issues, transitions, workflow, days, board.tz)
+    return FlowData(choice, first_day, last_day, workflow, flow, int(len(issues)))
+
+
+def _state_colours(workflow: Workflow) -> dict[str, str]:
+    names = [s.name for s in workflow.states]
+    colours = {}
+    for k, name in enumerate(names):
+        if k < workflow.interval_start:
+            colours[name] = BACKLOG_COLOUR
+        else:
+            colours[name] = STATE_COLOURS[(k - workflow.interval_start) % len(STATE_COLOURS)]
+    return colours
+
+
+def flow_figure(data: FlowData) -> go.Figure:
+    """Stacked areas, one per work state: done states at the bottom, backlog at the top;
+    issues in unmapped statuses as a separate (unstacked) line."""
+    workflow = data.workflow
+    assert workflow is not None
+    fig = go.Figure()
+    fig.update_layout(
+        title=dict(text="Cumulative flow", x=0.01, font=dict(size=15)),
+        font=FONT,
+        margin=dict(l=50, r=20, t=60, b=40),
+        height=480,
+        hovermode="x unified",
+        plot_bgcolor="white",
+        legend=dict(
+            orientation="h",
+            y=1.0,
+            yanchor="bottom",
+            x=1.0,
+            xanchor="right",
+            font=dict(size=11),
+            traceorder="reversed",
+        ),
+        yaxis=dict(title="issues at the end of the day", rangemode="tozero", gridcolor="#eee"),
+        xaxis=dict(title=f"day ({data.choice.board.tz})", gridcolor="#f4f4f4"),
+    )
+    days = [d.date().isoformat() for d in data.flow.index]
+    colours = _state_colours(workflow)
+    for state in reversed(workflow.states):
+        name = escape(state.name)
+        fig.add_scatter(
+            x=days,
+            y=data.flow[state.name].to_numpy(),
+            name=name,
+            mode="lines",
+            stackgroup="flow",
+            line=dict(width=0.5, color=colours[state.name]),
+            fillcolor=colours[state.name],
+            hovertemplate=f"%{{y}} in {name}<extra></extra>",
+        )
+    if UNMAPPED in data.flow:
+        fig.add_scatter(
+            x=days,
+            y=data.flow[UNMAPPED].to_numpy(),
+            name=f"{UNMAPPED} (not stacked)",
+            mode="lines",
+            line=dict(width=2, color=UNMAPPED_COLOUR, dash="dot"),
+            hovertemplate="%{y} in unmapped statuses<extra></extra>",
+        )
+    return fig
+
+
+def flow_note(data: FlowData) -> str:
+    workflow = data.workflow
+    states = len(workflow.states) if workflow else 0
+    text = (
+        f"issues in each of the {states} work states at the end of each day "
+        f"(local midnight, team time zone {data.choice.board.tz}) from {data.first_day} to "
+        f"{data.last_day} · stacked in board order, done at the bottom, backlog at the top · "
+        "every issue counts from its creation, whatever its outcome, so the top edge is the "
+        "number of issues created so far"
+    )
+    if UNMAPPED in data.flow:
+        text += " · issues in statuses mapped to no work state drawn as a separate dotted line"
+    return text
+
+
+def flow_csv(data: FlowData) -> pd.DataFrame:
+    """day (local date) plus one column per work state (board order), then (unmapped)."""
+    frame = data.flow.reset_index()
+    frame["day"] = [d.date().isoformat() for d in frame["day"]]
+    names = defuse(pd.DataFrame({"name": list(data.flow.columns)}), ["name"])["name"]
+    frame.columns = ["day", *names]
+    return frame

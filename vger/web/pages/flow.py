@@ -1,0 +1,190 @@
+"""``/flow``: cumulative flow diagram, the number of Jira issues in each work state at the
+end of each day of the range (team time zone)."""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import parse_qs
+
+import dash_bootstrap_components as dbc
+from dash import Dash, Input, Output, State, ctx, dcc, get_relative_path, html, no_update
+
+from vger.errors import NotFoundError
+from vger.store import boards
+from vger.web import state
+from vger.web.components import (
+    board_list,
+    board_picker,
+    chart_card,
+    checklist,
+    date_input,
+    notices,
+    page_links,
+    source_picker,
+)
+from vger.web.figures import empty_figure
+from vger.web.figures_flow import FlowData, flow_data, flow_figure, flow_note
+from vger.web.params import ViewParams, parse
+from vger.web.views import choose_board, local_today
+
+log = logging.getLogger(__name__)
+P = "flow"
+PATH = "/flow"
+GRAPH = f"{P}-chart-states"
+
+
+def layout(**query) -> html.Div:
+    parsed = parse(query)
+    with state.engine().connect() as conn:
+        all_boards = boards.list_boards(conn)
+        try:
+            choice = choose_board(conn, parsed.params)
+        except NotFoundError as exc:
+            return board_list(all_boards, "Boards", str(exc), page=PATH)
+    p = choice.params
+    github = p.source == "github"
+    start, end = p.dates(local_today(choice.board.tz, state.now()))
+    controls = dbc.Row(
+        [
+            board_picker(P, all_boards, p.board),
+            source_picker(P, p.source),
+            dbc.Col([dbc.Label("From"), date_input(f"{P}-from", start.isoformat())], md=2),
+            dbc.Col([dbc.Label("To"), date_input(f"{P}-to", end.isoformat())], md=2),
+        ],
+        className="g-2 mb-2",
+    )
+    filters = dbc.Row(
+        dbc.Col(
+            [
+                dbc.Label("Work types", style={"display": "none" if github else "block"}),
+                checklist(f"{P}-types", list(choice.work_types), list(p.types), not github),
+                checklist(f"{P}-repos", list(choice.repos), list(p.repos), False),
+            ]
+        ),
+        className="g-2 mb-3",
+    )
+    return html.Div(
+        [
+            dcc.Location(id=f"{P}-url", refresh=False),
+            dcc.Location(id=f"{P}-nav", refresh="callback-nav"),
+            html.Div(
+                page_links(p.shared_query(), PATH), className="nav nav-pills mb-2", id=f"{P}-pages"
+            ),
+            html.H2(
+                f"{choice.board.team_name} · {choice.board.name} · cumulative flow",
+                id=f"{P}-title",
+                className="h4",
+            ),
+            notices(parsed.notices + choice.notices, f"{P}-notices"),
+            controls,
+            filters,
+            html.Div(id=f"{P}-status"),
+            chart_card(P, "states", "flow"),
+        ],
+        className="container-fluid",
+    )
+
+
+def params_from_controls(board, source, start, end, types, repos) -> ViewParams:
+    """The view the controls show, validated exactly like a URL."""
+    query = {
+        "board": board,
+        "source": source,
+        "from": start,
+        "to": end,
+        "types": types or [],
+        "repos": repos or [],
+    }
+    return parse(query).params
+
+
+def render(params: ViewParams) -> tuple:
+    """Figure, note, CSV link and status for ``params``; never raises."""
+    try:
+        with state.engine().connect() as conn:
+            data = flow_data(conn, choose_board(conn, params), state.now())
+        return _outputs(data)
+    except NotFoundError as exc:
+        return _failed(str(exc), "danger")
+    except Exception:  # noqa: BLE001 - a page never shows a stack trace
+        log.exception("flow failed for %s", params.to_query())
+        return _failed(
+            "Something went wrong while computing this view; the error was logged.", "danger"
+        )
+
+
+def _failed(message: str, colour: str) -> tuple:
+    return (empty_figure(message), "", "#", dbc.Alert(message, color=colour))
+
+
+def _outputs(data: FlowData) -> tuple:
+    message = data.empty_message
+    if message:
+        return _failed(message, "info")
+    link = get_relative_path("/download/flow.csv") + f"?{data.choice.params.to_query()}"
+    last = data.flow.iloc[-1]
+    status = html.Div(
+        [
+            html.Span(f"{int(last.sum())} issues at the end of {data.last_day} · "),
+            html.Span(f"{data.first_day} to {data.last_day}", id=f"{P}-range"),
+        ],
+        className="text-muted small mb-2",
+        id=f"{P}-summary",
+    )
+    return flow_figure(data), flow_note(data), link, status
+
+
+def register(app: Dash) -> None:
+    """Controls → URL and page links, controls → chart, board/source → navigation."""
+    controls = [
+        Input(f"{P}-board", "value"),
+        Input(f"{P}-source", "value"),
+        Input(f"{P}-from", "value"),
+        Input(f"{P}-to", "value"),
+        Input(f"{P}-types", "value"),
+        Input(f"{P}-repos", "value"),
+    ]
+
+    @app.callback(
+        Output(f"{P}-url", "search"),
+        Output(f"{P}-pages", "children"),
+        Output("nav-links", "children", allow_duplicate=True),
+        *controls,
+        prevent_initial_call=True,
+    )
+    def controls_to_url(board, source, start, end, types, repos):
+        if ctx.triggered_id in (f"{P}-board", f"{P}-source"):
+            return no_update, no_update, no_update  # board_or_source_changed navigates
+        params = params_from_controls(board, source, start, end, types, repos)
+        links = page_links(params.shared_query(), PATH)
+        return "?" + params.to_query(), links, page_links(params.shared_query(), PATH)
+
+    @app.callback(
+        Output(f"{P}-nav", "href"),
+        Input(f"{P}-board", "value"),
+        Input(f"{P}-source", "value"),
+        State(f"{P}-url", "search"),
+        prevent_initial_call=True,
+    )
+    def board_or_source_changed(board, source, search):
+        current = parse(parse_qs((search or "").lstrip("?"), keep_blank_values=True)).params
+        if current.board == board and current.source == source:
+            return no_update
+        nxt = ViewParams(
+            board=board,
+            source=source,
+            start=current.start,
+            end=current.end,
+            types=() if current.board != board else current.types,
+        )
+        return get_relative_path(PATH) + "?" + nxt.to_query()
+
+    @app.callback(
+        Output(GRAPH, "figure"),
+        Output(f"{GRAPH}-note", "children"),
+        Output(f"{GRAPH}-csv", "href"),
+        Output(f"{P}-status", "children"),
+        *controls,
+    )
+    def update_chart(board, source, start, end, types, repos):
+        return render(params_from_controls(board, source, start, end, types, repos))

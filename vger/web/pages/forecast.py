@@ -1,0 +1,350 @@
+"""``/forecast``: Monte Carlo forecasts from the weekly throughput of the last N complete
+weeks: how many items by a date, and when K items will be done."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+from urllib.parse import parse_qs
+
+import dash_bootstrap_components as dbc
+from dash import Dash, Input, Output, State, ctx, dcc, get_relative_path, html, no_update
+
+from vger.errors import NotFoundError
+from vger.metrics.percentiles import LEVELS
+from vger.store import boards
+from vger.web import state
+from vger.web.components import (
+    board_list,
+    board_picker,
+    chart_card,
+    checklist,
+    date_input,
+    notices,
+    page_links,
+    source_picker,
+)
+from vger.web.figures import empty_figure
+from vger.web.figures_flow import (
+    DEFAULT_AHEAD,
+    ForecastData,
+    answer_text,
+    forecast_data,
+    forecast_notes,
+    how_many_figure,
+    sample_figure,
+    when_figure,
+)
+from vger.web.params import MAX_ITEMS, SAMPLE_WEEKS, ViewParams, parse
+from vger.web.views import choose_board, local_today
+
+log = logging.getLogger(__name__)
+P = "fc"
+PATH = "/forecast"
+CHARTS = ("sample", "howmany", "when")
+QUESTIONS = (("howmany", "How many by the date"), ("when", "When will the items be done"))
+
+
+def _number_input(id_: str, value: int, low: int, high: int) -> dcc.Input:
+    return dcc.Input(
+        id=id_,
+        type="number",
+        value=value,
+        min=low,
+        max=high,
+        step=1,
+        debounce=True,
+        className="form-control",
+    )
+
+
+def layout(**query) -> html.Div:
+    parsed = parse(query)
+    with state.engine().connect() as conn:
+        all_boards = boards.list_boards(conn)
+        try:
+            choice = choose_board(conn, parsed.params)
+        except NotFoundError as exc:
+            return board_list(all_boards, "Boards", str(exc), page=PATH)
+    p = choice.params
+    github = p.source == "github"
+    today = local_today(choice.board.tz, state.now())
+    controls = dbc.Row(
+        [
+            board_picker(P, all_boards, p.board),
+            source_picker(P, p.source),
+            dbc.Col(
+                [
+                    dbc.Label("Sample (complete weeks)"),
+                    _number_input(f"{P}-sample", p.sample, *SAMPLE_WEEKS),
+                ],
+                md=2,
+            ),
+            dbc.Col(
+                [
+                    dbc.Label("How many by"),
+                    date_input(f"{P}-by", (p.by or today + DEFAULT_AHEAD).isoformat()),
+                ],
+                md=2,
+            ),
+            dbc.Col(
+                [
+                    dbc.Label("When will … items be done"),
+                    _number_input(f"{P}-items", p.items, 1, MAX_ITEMS),
+                ],
+                md=2,
+            ),
+        ],
+        className="g-2 mb-2",
+    )
+    filters = dbc.Row(
+        dbc.Col(
+            [
+                dbc.Label("Repositories" if github else "Work types"),
+                checklist(f"{P}-types", list(choice.work_types), list(p.types), not github),
+                checklist(f"{P}-repos", list(choice.repos), list(p.repos), github),
+            ]
+        ),
+        className="g-2 mb-3",
+    )
+    return html.Div(
+        [
+            dcc.Location(id=f"{P}-url", refresh=False),
+            dcc.Location(id=f"{P}-nav", refresh="callback-nav"),
+            # the dates the other pages share: kept in the URL, not used here
+            dcc.Store(
+                id=f"{P}-range",
+                data=[
+                    p.start.isoformat() if p.start else None,
+                    p.end.isoformat() if p.end else None,
+                ],
+            ),
+            html.Div(
+                page_links(p.shared_query(), PATH), className="nav nav-pills mb-2", id=f"{P}-pages"
+            ),
+            html.H2(
+                f"{choice.board.team_name} · {choice.board.name} · forecast",
+                id=f"{P}-title",
+                className="h4",
+            ),
+            notices(parsed.notices + choice.notices, f"{P}-notices"),
+            controls,
+            filters,
+            html.Div(id=f"{P}-status"),
+            html.Div(id=f"{P}-answers"),
+            dbc.Row(
+                [
+                    dbc.Col(chart_card(P, "howmany"), lg=6),
+                    dbc.Col(chart_card(P, "when"), lg=6),
+                ]
+            ),
+            dbc.Row(dbc.Col(chart_card(P, "sample", "forecast"), lg=6)),
+        ],
+        className="container-fluid",
+    )
+
+
+def params_from_controls(board, source, sample, by, items, types, repos, shared=None) -> ViewParams:
+    """The view the controls show, validated exactly like a URL (the shared dates are
+    kept as they came, for the other pages)."""
+    start, end = (shared or [None, None])[:2]
+    query = {
+        "board": board,
+        "source": source,
+        "from": start,
+        "to": end,
+        "sample": _text(sample),
+        "by": by,
+        "items": _text(items),
+        "types": types or [],
+        "repos": repos or [],
+    }
+    return parse(query).params
+
+
+def _text(value) -> str | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value)
+
+
+def render(params: ViewParams) -> tuple:
+    """Figures, notes, CSV link, answers and status for ``params``; never raises."""
+    try:
+        with state.engine().connect() as conn:
+            data = forecast_data(conn, choose_board(conn, params), state.now())
+        return _outputs(data)
+    except NotFoundError as exc:
+        return _failed(str(exc), "danger")
+    except Exception:  # noqa: BLE001 - a page never shows a stack trace
+        log.exception("forecast failed for %s", params.to_query())
+        return _failed(
+            "Something went wrong while computing this view; the error was logged.", "danger"
+        )
+
+
+def _failed(message: str, colour: str, extra: list | None = None) -> tuple:
+    blank = empty_figure(message)
+    status = html.Div([*(extra or []), dbc.Alert(message, color=colour)])
+    return (blank, blank, blank, "", "", "", "#", "", status)
+
+
+def _answers(data: ForecastData) -> dbc.Card:
+    texts = answer_text(data)
+    head = html.Thead(
+        html.Tr([html.Th("Likelihood"), *(html.Th(f"{level} %") for level in LEVELS)])
+    )
+    rows = [
+        html.Tr(
+            [
+                html.Th(
+                    f"How many by {data.by}"
+                    if key == "howmany"
+                    else f"When will {data.items} items be done"
+                ),
+                *(html.Td(texts[key][level], id=f"{P}-{key}-{level}") for level in LEVELS),
+            ]
+        )
+        for key, _ in QUESTIONS
+    ]
+    return dbc.Card(
+        dbc.CardBody(
+            [
+                dbc.Table([head, html.Tbody(rows)], bordered=False, size="sm", className="mb-1"),
+                html.Small(
+                    "10,000 trials from a fixed seed: same answer every time for the same data.",
+                    className="text-muted",
+                ),
+            ]
+        ),
+        className="mb-3 shadow-sm",
+        id=f"{P}-answer-table",
+    )
+
+
+def _outputs(data: ForecastData) -> tuple:
+    warnings = [
+        dbc.Alert(m, color="warning", className="py-2 mb-2", dismissable=True) for m in data.notices
+    ]
+    message = data.empty_message
+    if message:
+        return _failed(message, "info", warnings)
+    link = get_relative_path("/download/forecast.csv") + f"?{data.choice.params.to_query()}"
+    noun = "merged pull requests" if data.github else "completed issues"
+    status = html.Div(
+        [
+            *warnings,
+            html.Div(
+                [
+                    html.Span(
+                        f"{int(data.weekly.sum())} {noun} in the sample of {len(data.grid)} weeks · "
+                    ),
+                    html.Span(data.sample_span, id=f"{P}-sample-span"),
+                    html.Span(f" · forecasts start Monday {data.start}"),
+                ],
+                className="text-muted small mb-2",
+                id=f"{P}-summary",
+            ),
+        ]
+    )
+    sample_note, how_note, when_note = forecast_notes(data)
+    return (
+        sample_figure(data),
+        how_many_figure(data),
+        when_figure(data),
+        sample_note,
+        how_note,
+        when_note,
+        link,
+        _answers(data),
+        status,
+    )
+
+
+def _search_params(search: str | None) -> ViewParams:
+    return parse(parse_qs((search or "").lstrip("?"), keep_blank_values=True)).params
+
+
+def _default_by(params: ViewParams, by) -> str | None:
+    """``by`` as the URL keeps it: left out while it is the default (6 weeks ahead)."""
+    try:
+        with state.engine().connect() as conn:
+            choice = choose_board(conn, params)
+    except NotFoundError:
+        return by
+    default = local_today(choice.board.tz, state.now()) + DEFAULT_AHEAD
+    try:
+        return None if by and date.fromisoformat(by) == default else by
+    except ValueError:
+        return by
+
+
+def register(app: Dash) -> None:
+    """Controls → URL (no reload) and page links, controls → charts, board/source → navigation."""
+    controls = [
+        Input(f"{P}-board", "value"),
+        Input(f"{P}-source", "value"),
+        Input(f"{P}-sample", "value"),
+        Input(f"{P}-by", "value"),
+        Input(f"{P}-items", "value"),
+        Input(f"{P}-types", "value"),
+        Input(f"{P}-repos", "value"),
+    ]
+
+    def current(board, source, sample, by, items, types, repos, shared) -> ViewParams:
+        base = params_from_controls(board, source, sample, None, items, types, repos, shared)
+        return params_from_controls(
+            board, source, sample, _default_by(base, by), items, types, repos, shared
+        )
+
+    @app.callback(
+        Output(f"{P}-url", "search"),
+        Output(f"{P}-pages", "children"),
+        Output("nav-links", "children", allow_duplicate=True),
+        *controls,
+        State(f"{P}-range", "data"),
+        prevent_initial_call=True,
+    )
+    def controls_to_url(board, source, sample, by, items, types, repos, shared):
+        if ctx.triggered_id in (f"{P}-board", f"{P}-source"):
+            return no_update, no_update, no_update  # board_or_source_changed navigates
+        params = current(board, source, sample, by, items, types, repos, shared)
+        links = page_links(params.shared_query(), PATH)
+        return "?" + params.to_query(), links, page_links(params.shared_query(), PATH)
+
+    @app.callback(
+        Output(f"{P}-nav", "href"),
+        Input(f"{P}-board", "value"),
+        Input(f"{P}-source", "value"),
+        State(f"{P}-url", "search"),
+        prevent_initial_call=True,
+    )
+    def board_or_source_changed(board, source, search):
+        now = _search_params(search)
+        if now.board == board and now.source == source:
+            return no_update
+        changed_board = now.board != board
+        nxt = ViewParams(
+            board=board,
+            source=source,
+            start=now.start,
+            end=now.end,
+            types=() if changed_board else now.types,
+            sample=now.sample,
+            by=now.by,
+            items=now.items,
+        )
+        return get_relative_path(PATH) + "?" + nxt.to_query()
+
+    outputs = (
+        [Output(f"{P}-chart-{c}", "figure") for c in CHARTS]
+        + [Output(f"{P}-chart-{c}-note", "children") for c in CHARTS]
+        + [Output(f"{P}-chart-sample-csv", "href")]
+        + [Output(f"{P}-answers", "children"), Output(f"{P}-status", "children")]
+    )
+
+    @app.callback(*outputs, *controls, State(f"{P}-range", "data"))
+    def update_charts(board, source, sample, by, items, types, repos, shared):
+        return render(params_from_controls(board, source, sample, by, items, types, repos, shared))
