@@ -16,8 +16,8 @@ from werkzeug.exceptions import HTTPException
 
 from vger.config import Settings
 from vger.store.db import make_engine
-from vger.web import cache, components, routes, routes_periods
-from vger.web.pages import home, quadrant, quarterly, scatter
+from vger.web import cache, components, routes, routes_flow, routes_periods
+from vger.web.pages import flow, forecast, home, quadrant, quarterly, scatter
 from vger.web.params import parse
 from vger.web.safety import safe_layout
 
@@ -29,6 +29,8 @@ PAGES = (
     (quadrant, "/quadrant", "Vger — four quadrants"),
     (quarterly, "/quarterly", "Vger — quarterly"),
     (scatter, "/scatter", "Vger — lead-time scatterplot"),
+    (forecast, "/forecast", "Vger — forecast"),
+    (flow, "/flow", "Vger — cumulative flow"),
 )
 
 
@@ -56,6 +58,7 @@ def create_app(settings: Settings | None = None, *, engine=None) -> Dash:
     server.secret_key = secret or _random_key()
     server.register_blueprint(routes.bp)
     server.register_blueprint(routes_periods.bp)
+    server.register_blueprint(routes_flow.bp)
     from vger.web import admin  # the /admin blueprint, login and CSRF
 
     admin.init_app(server)

@@ -9,7 +9,13 @@ from dash import dcc, get_relative_path, html
 
 from vger.store.boards import Board
 
-PAGES = (("Quadrant", "/quadrant"), ("Quarterly", "/quarterly"), ("Scatterplot", "/scatter"))
+PAGES = (
+    ("Quadrant", "/quadrant"),
+    ("Quarterly", "/quarterly"),
+    ("Scatterplot", "/scatter"),
+    ("Forecast", "/forecast"),
+    ("Flow", "/flow"),
+)
 
 
 def navbar() -> dbc.Navbar:
