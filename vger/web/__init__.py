@@ -16,8 +16,8 @@ from werkzeug.exceptions import HTTPException
 
 from vger.config import Settings
 from vger.store.db import make_engine
-from vger.web import cache, components, routes, routes_flow, routes_periods
-from vger.web.pages import flow, forecast, home, quadrant, quarterly, scatter
+from vger.web import api, cache, components, routes, routes_flow, routes_periods
+from vger.web.pages import flow, forecast, home, quadrant, quality, quarterly, scatter
 from vger.web.params import parse
 from vger.web.safety import safe_layout
 
@@ -31,6 +31,7 @@ PAGES = (
     (scatter, "/scatter", "Vger — lead-time scatterplot"),
     (forecast, "/forecast", "Vger — forecast"),
     (flow, "/flow", "Vger — cumulative flow"),
+    (quality, "/quality", "Vger — data quality"),
 )
 
 
@@ -59,6 +60,7 @@ def create_app(settings: Settings | None = None, *, engine=None) -> Dash:
     server.register_blueprint(routes.bp)
     server.register_blueprint(routes_periods.bp)
     server.register_blueprint(routes_flow.bp)
+    server.register_blueprint(api.bp)
     from vger.web import admin  # the /admin blueprint, login and CSRF
 
     admin.init_app(server)

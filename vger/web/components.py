@@ -15,6 +15,7 @@ PAGES = (
     ("Scatterplot", "/scatter"),
     ("Forecast", "/forecast"),
     ("Flow", "/flow"),
+    ("Data quality", "/quality"),
 )
 
 

@@ -1,0 +1,151 @@
+"""The data-quality report: view data for one board (and work-type filter), its CSV
+body and its JSON body. The page, the CSV and the JSON all use :func:`quality_data`,
+so they always list the same issues."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import quote
+
+import pandas as pd
+from sqlalchemy import Connection, select
+
+from vger.metrics.events import Workflow
+from vger.metrics.quality import Check, run_checks
+from vger.store import boards, queries
+from vger.store import schema as s
+from vger.web import cache
+from vger.web.csv import defuse
+from vger.web.views import BoardChoice, local_today
+
+CSV_COLUMNS = ["check", "key", "detail"]
+
+
+@dataclass
+class QualityData:
+    """Everything the quality page, its CSV and its JSON show."""
+
+    choice: BoardChoice
+    workflow: Workflow | None
+    checks: list[Check]
+    issues: int  # issues checked (after the work-type filter)
+    summaries: dict[str, str]  # issue key -> summary
+    generated: datetime
+
+    @property
+    def empty_message(self) -> str | None:
+        board = self.choice.board
+        if self.workflow is None:
+            return (
+                f"Board {board.name} has no work states yet, so its history cannot be checked: "
+                "set them under Admin → work states (or sync a Jira board)."
+            )
+        if self.issues == 0:
+            if self.choice.params.types:
+                return (
+                    f"Board {board.name} has no issues of the work types "
+                    f"{', '.join(self.choice.params.types)}: choose other work types."
+                )
+            return f"No issues are stored for board {board.name} yet: run a sync (`vger etl --board {board.slug}`)."
+        return None
+
+    def url(self, key: str) -> str:
+        """The issue in Jira (``browse_url``/browse/KEY), or "" without an http(s) base."""
+        base = (self.choice.board.browse_url or "").rstrip("/")
+        if not base.startswith(("https://", "http://")):
+            return ""
+        return f"{base}/browse/{quote(str(key))}"
+
+
+def _read(conn: Connection, choice: BoardChoice) -> tuple[pd.DataFrame, pd.DataFrame]:
+    board, types = choice.board, choice.params.types or None
+    i = s.issue
+    lead = i.c.lead_time_working_days if board.working_days else i.c.lead_time_days
+    stmt = select(
+        i.c.issue_id,
+        i.c.key,
+        i.c.summary,
+        i.c.status_id,
+        i.c.resolution,
+        i.c.created,
+        i.c.start,
+        i.c.done,
+        i.c.outcome,
+        lead.label("lead_time"),
+        i.c.lead_time_days.label("lead_time_days"),
+    ).where(i.c.board_id == board.id, queries.type_filter(board, types))
+    frame = queries.read_frame(conn, stmt)
+    for column in ("created", "start", "done"):
+        frame[column] = pd.to_datetime(frame[column], utc=True, format="ISO8601")
+    for column in ("lead_time", "lead_time_days"):
+        frame[column] = pd.to_numeric(frame[column], errors="coerce").astype(float)
+    frame["issue_id"] = frame["issue_id"].astype(str)
+    return frame, queries.issue_transitions(conn, board, types)
+
+
+def quality_data(conn: Connection, choice: BoardChoice, now: datetime) -> QualityData:
+    """Run every check over the board's issues (work-type filter applied); cached per
+    (board, parameters, local date, data version) like the quadrant."""
+    board = choice.board
+    key = (
+        board,
+        sorted(choice.work_types.items()),
+        choice.params.to_query(),
+        local_today(board.tz, now),
+        queries.data_version(conn, board.id),
+    )
+    return cache.cached("quality", key, lambda: _quality_data(conn, choice, now))
+
+
+def _quality_data(conn: Connection, choice: BoardChoice, now: datetime) -> QualityData:
+    board = choice.board
+    workflow = boards.get_workflow(conn, board.id)
+    issues, transitions = _read(conn, choice)
+    summaries = dict(
+        zip(issues["key"].astype(str), issues["summary"].fillna("").astype(str), strict=True)
+    )
+    if workflow is None or issues.empty:
+        return QualityData(choice, workflow, [], int(len(issues)), summaries, now)
+    checks = run_checks(
+        issues,
+        transitions,
+        workflow,
+        now=pd.Timestamp(now),
+        names=boards.statuses(conn, board.id),
+        unit="working days" if board.working_days else "days",
+    )
+    return QualityData(choice, workflow, checks, int(len(issues)), summaries, now)
+
+
+def quality_csv(data: QualityData) -> pd.DataFrame:
+    """One row per (check, affected issue): check id, key, detail."""
+    frames = [
+        pd.DataFrame({"check": c.id, "key": c.rows["key"], "detail": c.rows["detail"]})
+        for c in data.checks
+        if len(c.rows)
+    ]
+    if not frames:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in CSV_COLUMNS})
+    return defuse(pd.concat(frames, ignore_index=True)[CSV_COLUMNS], ["key", "detail"])
+
+
+def quality_json(data: QualityData) -> dict:
+    """The report as plain JSON-able data."""
+    return {
+        "issues_checked": data.issues,
+        "checks": [
+            {
+                "id": c.id,
+                "title": c.title,
+                "why": c.why,
+                "count": c.count,
+                "unit": c.unit,
+                "issues": [
+                    {"key": k, "detail": d, "url": data.url(k) or None}
+                    for k, d in zip(c.rows["key"], c.rows["detail"], strict=True)
+                ],
+            }
+            for c in data.checks
+        ],
+    }
