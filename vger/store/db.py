@@ -62,7 +62,7 @@ def upsert(
         )
     else:
         stmt = stmt.on_conflict_do_nothing(index_elements=keys)
-    conn.execute(stmt, list(rows))
+    _execute_many(conn, stmt, table, rows)
     return len(rows)
 
 
@@ -93,8 +93,16 @@ def bulk_insert(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]
     UTC-aware; every row must have the keys of the first."""
     if not rows:
         return 0
+    _execute_many(conn, table.insert(), table, rows)
+    return len(rows)
+
+
+def _execute_many(conn: Connection, stmt, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Run ``stmt`` (an INSERT into ``table``) for every row through the driver's
+    ``executemany``. SQLAlchemy compiles the statement, and values stay bound parameters;
+    only SQLAlchemy's per-value processing is skipped. Datetimes must be UTC-aware."""
     columns = list(rows[0])
-    compiled = table.insert().compile(dialect=conn.dialect, column_keys=columns)
+    compiled = stmt.compile(dialect=conn.dialect, column_keys=columns)
     names = list(compiled.positiontup) if compiled.positional else columns
     datetimes = {
         c.name
@@ -102,14 +110,24 @@ def bulk_insert(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]
         if isinstance(c.type, DateTime) or isinstance(getattr(c.type, "impl", None), DateTime)
     }
     to_driver = _sqlite_time if conn.dialect.name == "sqlite" else _aware_time
-    values = [
-        [to_driver(r[n]) for r in rows] if n in datetimes else [r[n] for r in rows] for n in names
-    ]
+    values = []
+    for n in names:
+        if n not in rows[0]:  # a column SQLAlchemy fills from its Python-side default
+            default = table.c[n].default
+            fill = (
+                None
+                if default is None
+                else (default.arg(None) if default.is_callable else default.arg)
+            )
+            values.append([fill] * len(rows))
+        elif n in datetimes:
+            values.append([to_driver(r[n]) for r in rows])
+        else:
+            values.append([r[n] for r in rows])
     params: list = list(zip(*values, strict=True))
     if not compiled.positional:
         params = [dict(zip(names, p, strict=True)) for p in params]
     conn.exec_driver_sql(str(compiled), params)
-    return len(rows)
 
 
 def _aware_time(value: datetime | None) -> datetime | None:
@@ -125,7 +143,9 @@ def _sqlite_time(value: datetime | None) -> str | None:
     offset = value.utcoffset()
     if offset is None:
         raise ValueError(f"naive datetime {value!r}: store UTC-aware timestamps only")
-    return (value - offset).replace(tzinfo=None).isoformat(" ", "microseconds")
+    if offset:
+        value = value - offset
+    return value.replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 def alembic_config(engine: Engine) -> Config:
