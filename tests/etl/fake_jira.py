@@ -10,6 +10,9 @@ A real HTTP server (``ThreadingHTTPServer`` on port 0, in a thread) that the rea
 - ``/rest/api/{2,3}/issue/{key}`` (``expand=changelog``)
 - ``/rest/api/{2,3}/issue/{key}/changelog`` (paged, oldest first) — 404 in DC mode
 - ``/rest/agile/1.0/board/{id}/configuration`` — 404 for unknown ids
+- ``/rest/agile/1.0/board?name=&startAt=&maxResults=`` — boards whose name contains
+  ``name`` (case-insensitive), paged; served only with ``board_search = True`` (off:
+  404 as before, which tests of lookup errors rely on)
 
 JQL: only what the ETL sends — ``(<board jql>) [AND updated >= "yyyy/MM/dd HH:mm"] [AND id in (…)]
 [ORDER BY <field> ASC|DESC]``, the date read in the user's zone; a board JQL containing
@@ -77,6 +80,7 @@ class FakeJira:
         self.issues: dict[str, dict[str, Any]] = {}  # key -> {"id","key","fields","histories"}
         self.statuses: dict[str, tuple[str, str]] = {}  # id -> (name, category key)
         self.boards: dict[int, dict[str, Any]] = {}
+        self.board_search = False  # serve GET /rest/agile/1.0/board?name=
         self.log: list[dict[str, Any]] = []
         self.search_pages = 0
         self._lock = threading.RLock()
@@ -226,10 +230,12 @@ class FakeJira:
         with self._lock:
             del self.issues[key]
 
-    def add_board(self, board_id: int, columns: list[tuple[str, list[str]]]) -> None:
+    def add_board(
+        self, board_id: int, columns: list[tuple[str, list[str]]], name: str | None = None
+    ) -> None:
         self.boards[board_id] = {
             "id": board_id,
-            "name": f"Board {board_id}",
+            "name": name or f"Board {board_id}",
             "type": "kanban",
             "self": f"{self.url}/rest/agile/1.0/board/{board_id}/configuration",
             "location": {"type": "project", "key": "EX", "id": "10000"},
@@ -429,6 +435,8 @@ class _Handler(BaseHTTPRequestHandler):
                     "errors": {},
                 },
             )
+        if path == "/rest/agile/1.0/board" and fake.board_search:
+            return reply(200, self._board_page(params))
         if a:
             board = fake.boards.get(int(a.group(1)))
             if board is None:
@@ -528,6 +536,33 @@ class _Handler(BaseHTTPRequestHandler):
             expand = "changelog" in params.get("expand", "")
             return reply(200, fake.rendered(doc, params.get("fields"), expand, None, search=False))
         return reply(404, "null for uri: " + path)
+
+    def _board_page(self, params: dict[str, str]) -> dict[str, Any]:
+        """Boards whose name contains ``name`` (case-insensitive), by id, in the
+        documented paged shape of ``GET /rest/agile/1.0/board``."""
+        fake = self.server_fake
+        wanted = params.get("name", "").casefold()
+        with fake._lock:
+            found = [b for _, b in sorted(fake.boards.items()) if wanted in b["name"].casefold()]
+        start = int(params.get("startAt", 0))
+        size = min(int(params.get("maxResults", 50)), 50)
+        page = found[start : start + size]
+        return {
+            "maxResults": size,
+            "startAt": start,
+            "total": len(found),
+            "isLast": start + size >= len(found),
+            "values": [
+                {
+                    "id": b["id"],
+                    "self": f"{fake.url}/rest/agile/1.0/board/{b['id']}",
+                    "name": b["name"],
+                    "type": b["type"],
+                    "location": b["location"],
+                }
+                for b in page
+            ],
+        }
 
     def _issue(self, key_or_id: str):
         fake = self.server_fake
