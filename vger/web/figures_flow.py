@@ -16,15 +16,17 @@ from html import escape
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-from sqlalchemy import Connection
+from sqlalchemy import Connection, and_, func, select
 
-from vger.metrics.calendar import WeekGrid, local_midnight_to_utc, monday_of, utc_ns, week_grid
+from vger.metrics.calendar import WeekGrid, local_midnight_to_utc, monday_of, week_grid
 from vger.metrics.events import UNMAPPED, Workflow
 from vger.metrics.flow import cumulative_flow
 from vger.metrics.forecast import SEED, TRIALS, how_many, when_done
 from vger.metrics.percentiles import LEVELS
 from vger.metrics.throughput import weekly_counts
 from vger.store import boards, queries
+from vger.store import schema as s
+from vger.store.boards import Board
 from vger.web import cache
 from vger.web.csv import defuse
 from vger.web.figures import BAR, FONT, LEVEL_COLOURS
@@ -423,37 +425,69 @@ def flow_counts(
     workflow: Workflow,
     days: pd.DatetimeIndex,
     tz: str,
+    settled: dict[str, int] | None = None,
 ) -> pd.DataFrame:
-    """:func:`vger.metrics.flow.cumulative_flow`, faster on big boards: an issue created
-    before the first day whose last move is before it too stays in one state for the
-    whole range, so it is counted once (in that state) instead of visit by visit."""
-    columns = [s.name for s in workflow.states]
-    if len(days) == 0:
-        return pd.DataFrame(columns=columns, index=pd.DatetimeIndex([], name="day"))
-    begin = utc_ns(local_midnight_to_utc(pd.DatetimeIndex(days[:1]), tz))[0]
-    t = transitions.sort_values(["issue_id", "at", "seq"])
-    last = t.groupby("issue_id", sort=False).tail(1)
-    last_at = dict(zip(last["issue_id"], utc_ns(last["at"]), strict=True))
-    last_to = dict(zip(last["issue_id"], last["to_status_id"], strict=True))
-    created = utc_ns(issues["created"])
-    never = np.datetime64("NaT", "ns")
-    moved = np.array([last_at.get(i, never) for i in issues["issue_id"]], dtype="datetime64[ns]")
-    settled = (created < begin) & (np.isnat(moved) | (moved < begin))
-    still = issues[settled]
-    status = [last_to.get(i, s) for i, s in zip(still["issue_id"], still["status_id"], strict=True)]
-    positions = np.array([workflow.position(s) for s in status], dtype=np.int64)
-    active_ids = set(issues.loc[~settled, "issue_id"])
-    active = cumulative_flow(
-        issues[~settled], t[t["issue_id"].isin(active_ids)], workflow, days, tz
-    )
+    """:func:`vger.metrics.flow.cumulative_flow` of ``issues``, plus ``settled``: issues
+    (counted per current status id) created before the first day that never moved
+    during or after it, so they stay in one state for the whole range."""
+    flow = cumulative_flow(issues, transitions, workflow, days, tz)
+    positions: dict[int, int] = {}
+    for status_id, count in (settled or {}).items():
+        position = workflow.position(status_id)
+        positions[position] = positions.get(position, 0) + int(count)
     out = pd.DataFrame(index=pd.DatetimeIndex(days, name="day"))
-    for k, name in enumerate(columns):
-        out[name] = active[name].to_numpy() + int((positions == k).sum())
-    unmapped = int((positions == -1).sum())
-    if unmapped or UNMAPPED in active:
-        base = active[UNMAPPED].to_numpy() if UNMAPPED in active else 0
-        out[UNMAPPED] = base + unmapped
+    for k, state in enumerate(workflow.states):
+        out[state.name] = flow[state.name].to_numpy() + positions.get(k, 0)
+    if UNMAPPED in flow or positions.get(-1):
+        base = flow[UNMAPPED].to_numpy() if UNMAPPED in flow else 0
+        out[UNMAPPED] = base + positions.get(-1, 0)
     return out.astype("int64")
+
+
+def flow_rows(
+    conn: Connection, board: Board, types, begin: datetime, end: datetime
+) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, int]]:
+    """What the cumulative flow over [begin, end) (UTC) needs, read so that a big board's
+    long history stays in the database:
+
+    - the moves at or after ``begin`` of issues created before ``end``, and those issues
+      plus the ones created in the range (issue_id, created, status_id). The first move
+      read leaves from the status the issue was in at ``begin``, which is all the flow
+      needs of the earlier history;
+    - per current status id, how many issues created before ``begin`` did not move since
+      (they stay in one state over the whole range)."""
+    i, t = s.issue, s.transition
+    base = and_(i.c.board_id == board.id, queries.type_filter(board, types), i.c.created < end)
+    moves = queries.read_frame(
+        conn,
+        select(
+            t.c.issue_id,
+            t.c.seq,
+            t.c.at,
+            t.c.from_status_id,
+            t.c.to_status_id,
+            i.c.created,
+            i.c.status_id,
+        )
+        .join(i, and_(i.c.board_id == t.c.board_id, i.c.issue_id == t.c.issue_id))
+        .where(t.c.board_id == board.id, t.c.at >= begin, base),
+    )
+    new = queries.read_frame(
+        conn, select(i.c.issue_id, i.c.created, i.c.status_id).where(base, i.c.created >= begin)
+    )
+    moved = moves.drop_duplicates("issue_id")[["issue_id", "created", "status_id"]]
+    issues = pd.concat([moved, new], ignore_index=True).drop_duplicates("issue_id")
+    issues["created"] = pd.to_datetime(issues["created"], utc=True, format="ISO8601")
+    transitions = moves.drop(columns=["created", "status_id"])
+    transitions["at"] = pd.to_datetime(transitions["at"], utc=True, format="ISO8601")
+    before = conn.execute(
+        select(i.c.status_id, func.count()).where(base, i.c.created < begin).group_by(i.c.status_id)
+    ).all()
+    settled = {str(status): int(n) for status, n in before}
+    old_moved = issues[issues["created"] < pd.Timestamp(begin)]
+    for status, n in old_moved["status_id"].astype(str).value_counts().items():
+        settled[status] = settled.get(status, 0) - int(n)
+    return issues.reset_index(drop=True), transitions, settled
 
 
 def flow_data(conn: Connection, choice: BoardChoice, now: datetime) -> FlowData:
@@ -471,17 +505,22 @@ def _flow_data(conn: Connection, choice: BoardChoice, now: datetime) -> FlowData
     empty = pd.DataFrame(index=pd.DatetimeIndex([], name="day"))
     if params.source == "github" or workflow is None:
         return FlowData(choice, first_day, last_day, workflow, empty, 0)
-    issues = queries.issue_states(conn, board, params.types or None)
-    if first_day > last_day or len(issues) == 0:
-        return FlowData(choice, first_day, last_day, workflow, empty, int(len(issues)))
-    transitions = queries.issue_transitions(conn, board, params.types or None)
+    stored = boards.issue_count(conn, board.id)
+    if first_day > last_day or stored == 0:
+        return FlowData(choice, first_day, last_day, workflow, empty, stored)
     days = pd.date_range(first_day, last_day, freq="D")
-    flow = flow_counts(issues, transitions, workflow, days, board.tz)
-    return FlowData(choice, first_day, last_day, workflow, flow, int(len(issues)))
+    bounds = local_midnight_to_utc(
+        pd.DatetimeIndex([days[0], days[-1] + pd.Timedelta(days=1)]), board.tz
+    )
+    issues, transitions, settled = flow_rows(
+        conn, board, params.types or None, bounds[0].to_pydatetime(), bounds[1].to_pydatetime()
+    )
+    flow = flow_counts(issues, transitions, workflow, days, board.tz, settled)
+    return FlowData(choice, first_day, last_day, workflow, flow, stored)
 
 
 def _state_colours(workflow: Workflow) -> dict[str, str]:
-    names = [s.name for s in workflow.states]
+    names = [state.name for state in workflow.states]
     colours = {}
     for k, name in enumerate(names):
         if k < workflow.interval_start:
