@@ -1,0 +1,372 @@
+"""The forecast page and the cumulative-flow page through the Flask test client and their
+page functions: answers checked against ``vger.metrics.forecast`` / ``flow`` called
+directly and against hand-computed values; bad parameters give words, never a 500."""
+
+from __future__ import annotations
+
+import io
+import math
+from datetime import UTC, date, datetime, timedelta
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tests.factories import EXAMPLE_STATES, example_board, issue, moves
+from vger.config import Settings
+from vger.metrics.calendar import week_grid
+from vger.metrics.flow import cumulative_flow
+from vger.metrics.forecast import SEED, TRIALS, how_many, when_done
+from vger.metrics.throughput import weekly_counts
+from vger.store import boards, queries
+from vger.store.db import make_engine, upgrade
+from vger.store.issues import save_issues
+from vger.web import state
+from vger.web.figures_flow import flow_counts, flow_rows, trial_finish_weeks, trial_totals
+from vger.web.pages import flow, forecast
+from vger.web.params import parse
+
+NOW = datetime(2024, 2, 1, 12, 0, tzinfo=UTC)  # Thursday; week of 2024-01-29 in progress
+NEXT_MONDAY = date(2024, 2, 5)
+PER_WEEK = 3  # the ``steady`` board finishes 3 stories every week
+
+
+def _steady(engine) -> None:
+    """Board ``steady``: 3 stories done every week (Tuesday) for the 20 weeks before NOW."""
+    with engine.begin() as conn:
+        board_id = boards.add_board(
+            conn, "steady", "ex-team", name="Steady board", jql="project = ST"
+        )
+        boards.set_workflow(conn, board_id, EXAMPLE_STATES, (1, 3))
+        boards.set_work_types(conn, board_id, {"Feature": ["Story"], "Defect": ["Bug"]})
+        board = boards.get_board(conn, "steady")
+        rows, history = [], []
+        monday = date(2024, 1, 22)
+        for week in range(20):
+            day = monday - timedelta(weeks=week)
+            for k in range(PER_WEEK):
+                n = f"{week}-{k}"
+                rows.append(
+                    issue(n, f"ST-{week * 10 + k}", "Story", f"{day} 09:00", "Done", "Done")
+                )
+                history += moves(n, ("To Do", "Done", f"{day + timedelta(days=1)} 10:00"))
+        save_issues(conn, board, rows, history)
+
+
+@pytest.fixture
+def ff_app(tmp_path):
+    from vger.web import create_app
+
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'ff.db'}", secret_key="test-key")
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    example_board(engine)
+    _steady(engine)
+    with engine.begin() as conn:
+        boards.add_board(conn, "fresh", "ex-team", name="Fresh board", jql="project = NEW")
+    app = create_app(settings, engine=engine)
+    app.server.config["VGER_NOW"] = NOW
+    app.server.config["TESTING"] = True
+    return app
+
+
+@pytest.fixture
+def ff_client(ff_app):
+    return ff_app.server.test_client()
+
+
+def _csv(client, url: str) -> pd.DataFrame:
+    response = client.get(url)
+    assert response.status_code == 200, response.data[:300]
+    assert response.mimetype == "text/csv"
+    assert "attachment" in response.headers["Content-Disposition"]
+    return pd.read_csv(io.StringIO(response.data.decode()), keep_default_na=False, dtype=str)
+
+
+def _walk(component):
+    yield component
+    children = getattr(component, "children", None)
+    if isinstance(children, list | tuple):
+        for child in children:
+            yield from _walk(child)
+    elif children is not None and hasattr(children, "to_plotly_json"):
+        yield from _walk(children)
+
+
+def _text(tree) -> str:
+    return " ".join(str(getattr(c, "children", "")) for c in _walk(tree))
+
+
+def _by_id(tree, id_: str):
+    return next(c for c in _walk(tree) if getattr(c, "id", None) == id_)
+
+
+def _render(app, page, query: dict) -> tuple:
+    with app.server.app_context():
+        return page.render(parse(query).params)
+
+
+# ----------------------------------------------------------------------------- forecast
+
+
+def test_constant_throughput_gives_exact_answers(ff_client):
+    # 3 per week: 6 whole weeks (2024-02-05 .. 2024-03-17) give 18 at every level;
+    # 30 items take ceil(30 / 3) = 10 weeks, done by Sunday 2024-04-14.
+    frame = _csv(ff_client, "/download/forecast.csv?board=steady&by=2024-03-14")
+    how = frame[frame["question"] == "how many by 2024-03-14"]
+    assert how["level"].tolist() == ["50", "80", "90"]
+    assert how["answer"].tolist() == ["18", "18", "18"]
+    assert how["weeks"].tolist() == ["6"] * 3
+    when = frame[frame["question"] == "when will 30 items be done"]
+    assert when["answer"].tolist() == ["2024-04-14"] * 3
+    assert when["weeks"].tolist() == ["10"] * 3
+    assert set(frame["sample_weeks"]) == {"12"}
+    assert set(frame["sample"]) == {" ".join(["3"] * 12)}
+    assert set(frame["sample_from"]) == {"2023-11-06"} and set(frame["sample_to"]) == {"2024-01-28"}
+    assert set(frame["trials"]) == {str(TRIALS)} and set(frame["seed"]) == {str(SEED)}
+
+
+def test_by_date_counts_whole_weeks_to_the_week_containing_it(ff_client):
+    # 2024-02-05 (next Monday) and 2024-02-11 (its Sunday): one week; 2024-02-12: two
+    for by, weeks in (("2024-02-05", 1), ("2024-02-11", 1), ("2024-02-12", 2)):
+        frame = _csv(ff_client, f"/download/forecast.csv?board=steady&by={by}&items=7")
+        how = frame[frame["question"].str.startswith("how many")]
+        assert how["answer"].tolist() == [str(PER_WEEK * weeks)] * 3
+        when = frame[frame["question"] == "when will 7 items be done"]
+        assert when["answer"].tolist() == ["2024-02-25"] * 3  # ceil(7 / 3) = 3 weeks
+
+
+def test_example_board_matches_the_forecast_functions(ff_app, ff_client):
+    frame = _csv(ff_client, "/download/forecast.csv?board=example&sample=8&by=2024-04-01&items=5")
+    # the sample computed here from the store: 8 complete weeks before 2024-01-29
+    with ff_app.server.app_context(), state.engine().connect() as conn:
+        board = boards.get_board(conn, "example")
+        items = queries.issue_items(conn, board)
+    grid = week_grid(
+        pd.Timestamp("2023-12-04"), pd.Timestamp("2024-01-28"), "UTC", pd.Timestamp(NOW)
+    )
+    weekly = weekly_counts(items.loc[items["outcome"] == "completed", "done"], grid).to_numpy()
+    assert weekly.tolist() == [0, 0, 0, 0, 1, 2, 0, 0]  # METRICS.md example 5
+    weeks = 9  # 2024-02-05 .. the week of 2024-04-01 (Monday 2024-04-01)
+    expected_how = how_many(weekly, weeks)
+    expected_when = when_done(weekly, 5)
+    how = frame[frame["question"] == "how many by 2024-04-01"]
+    assert [int(x) for x in how["answer"]] == [expected_how[level] for level in (50, 80, 90)]
+    when = frame[frame["question"] == "when will 5 items be done"]
+    assert [int(x) for x in when["weeks"]] == [expected_when[level] for level in (50, 80, 90)]
+    assert when["answer"].tolist() == [
+        (NEXT_MONDAY + timedelta(weeks=expected_when[level], days=-1)).isoformat()
+        for level in (50, 80, 90)
+    ]
+    assert set(frame["sample"]) == {"0 0 0 0 1 2 0 0"}
+
+
+def test_histograms_are_the_trials_the_answers_come_from():
+    weekly = [3, 5, 2, 8, 6, 4, 7, 5, 9, 1, 6, 4]  # METRICS.md example 1
+    totals = np.sort(trial_totals(weekly, 6))
+    for level, answer in how_many(weekly, 6).items():
+        # the largest count reached in at least L % of trials
+        assert (totals >= answer).mean() >= level / 100
+        assert (totals >= answer + 1).mean() < level / 100
+    finish = trial_finish_weeks(weekly, 40)
+    for level, answer in when_done(weekly, 40).items():
+        assert (finish <= answer).mean() >= level / 100
+        assert (finish <= answer - 1).mean() < level / 100
+
+
+def test_forecast_render_shows_answers_notes_and_the_seed(ff_app):
+    out = _render(ff_app, forecast, {"board": "steady", "by": "2024-03-14", "items": "30"})
+    sample_fig, how_fig, when_fig, sample_note, how_note, when_note, link, answers, status = out
+    assert list(sample_fig.data[0].y) == [PER_WEEK] * 12
+    assert _by_id(answers, "fc-howmany-50").children == "18 or more"
+    assert _by_id(answers, "fc-when-90").children == "by 2024-04-14 (10 weeks)"
+    assert "same answer every time for the same data" in _text(answers)
+    assert "6 whole weeks from Monday 2024-02-05 to Sunday 2024-03-17" in how_note
+    assert "same answer every time for the same data" in how_note
+    assert "2023-11-06 to 2024-01-28" in sample_note
+    assert "Sunday" in when_note
+    assert link.startswith("/download/forecast.csv?") and "by=2024-03-14" in link
+    # the histogram of the how-many question: every trial gives 18
+    assert list(how_fig.data[0].x) == [18] and list(how_fig.data[0].y) == [TRIALS]
+    markers = {t.name: list(t.x) for t in how_fig.data[1:]}
+    assert markers["50 %: 18 or more"] == [18, 18]
+    assert list(when_fig.data[0].x) == ["2024-04-14"]
+
+
+@pytest.mark.parametrize(
+    ("query", "words"),
+    [
+        ("sample=3", "sample='3': use a number of weeks from 4 to 52"),
+        ("sample=abc", "sample='abc'"),
+        ("items=0", "items='0': use a number of items from 1 to 10000"),
+        ("items=-5", "items='-5'"),
+        ("by=tomorrow", "by='tomorrow': dates are written YYYY-MM-DD"),
+    ],
+)
+def test_bad_forecast_parameters_give_notices(ff_client, ff_app, query, words):
+    response = ff_client.get(f"/forecast?board=steady&{query}")
+    assert response.status_code == 200
+    with ff_app.server.test_request_context():
+        tree = forecast.layout(**dict(p.split("=") for p in f"board=steady&{query}".split("&")))
+    assert words in _text(tree)
+    assert _csv(ff_client, f"/download/forecast.csv?board=steady&{query}").shape[0] == 6
+
+
+def test_by_in_the_past_or_too_far_falls_back_with_words(ff_app, ff_client):
+    for by in ("2024-01-15", "2040-01-01"):
+        out = _render(ff_app, forecast, {"board": "steady", "by": by})
+        assert f"Ignored by={by}" in _text(out[-1])
+        assert "2024-03-14" in out[4]  # the default: six weeks after 2024-02-01
+        frame = _csv(ff_client, f"/download/forecast.csv?board=steady&by={by}")
+        assert frame["question"].iloc[0] == "how many by 2024-03-14"
+
+
+def test_forecast_without_data_says_what_is_missing(ff_app, ff_client):
+    fresh = _render(ff_app, forecast, {"board": "fresh"})
+    assert "No issues are stored for board Fresh board yet" in _text(fresh[-1])
+    github = _render(ff_app, forecast, {"board": "example", "source": "github"})
+    assert "has no GitHub repositories" in _text(github[-1])
+    no_bugs = _render(ff_app, forecast, {"board": "steady", "types": "Defect"})
+    assert "has no issues of the work types Defect" in _text(no_bugs[-1])
+    ff_app.server.config["VGER_NOW"] = datetime(2025, 1, 1, tzinfo=UTC)  # nothing done lately
+    old = _render(ff_app, forecast, {"board": "steady"})
+    assert "there is no throughput to forecast from" in _text(old[-1])
+    ff_app.server.config["VGER_NOW"] = NOW
+    unknown = _render(ff_app, forecast, {"board": "nope"})
+    assert "There is no board named 'nope'" in _text(unknown[-1])
+    assert ff_client.get("/download/forecast.csv?board=nope").status_code == 404
+    assert ff_client.get("/download/forecast.csv?board=fresh").status_code == 200
+
+
+def test_forecast_work_type_filter(ff_client):
+    frame = _csv(ff_client, "/download/forecast.csv?board=steady&types=Defect")
+    assert set(frame["sample"]) == {" ".join(["0"] * 12)}
+    assert frame["answer"].tolist()[:3] == ["0", "0", "0"]
+    assert frame["answer"].tolist()[3:] == ["not within 520 weeks"] * 3
+
+
+# ----------------------------------------------------------------------------- flow
+
+# METRICS.md example 5 by hand: issues per work state at the end of each day (UTC).
+#            day   Backlog Ready Doing Review Done
+EXAMPLE_FLOW = [
+    ("2024-01-01", 1, 0, 0, 0, 0),  # A created in To Do
+    ("2024-01-02", 1, 2, 0, 0, 0),  # A, D Selected; C created
+    ("2024-01-03", 1, 2, 1, 0, 0),  # A In Progress; B created; C Selected
+    ("2024-01-04", 0, 1, 1, 0, 2),  # B, D Done
+    ("2024-01-05", 0, 0, 1, 0, 3),  # A Review 09:00 then In Progress 21:00; C Done
+    ("2024-01-06", 0, 0, 1, 0, 3),
+    ("2024-01-07", 0, 0, 1, 0, 3),
+    ("2024-01-08", 0, 0, 0, 1, 3),  # A In Review
+    ("2024-01-09", 0, 0, 0, 0, 4),  # A Done
+    ("2024-01-10", 0, 0, 1, 0, 3),  # D back to In Progress
+    ("2024-01-11", 0, 0, 0, 0, 4),  # D Done
+    ("2024-01-12", 0, 0, 0, 0, 4),
+]
+
+
+def test_flow_csv_is_example_5_by_hand(ff_client):
+    frame = _csv(ff_client, "/download/flow.csv?board=example&from=2024-01-01&to=2024-01-12")
+    assert frame.columns.tolist() == ["day", "Backlog", "Ready", "Doing", "Review", "Done"]
+    rows = [tuple([r[0], *map(int, r[1:])]) for r in frame.itertuples(index=False)]
+    assert rows == EXAMPLE_FLOW
+
+
+def test_flow_work_type_filter(ff_client):
+    frame = _csv(
+        ff_client, "/download/flow.csv?board=example&from=2024-01-01&to=2024-01-12&types=Defect"
+    )
+    # B and C only
+    assert frame["Backlog"].astype(int).tolist()[:5] == [0, 1, 1, 0, 0]
+    assert frame["Ready"].astype(int).tolist()[:5] == [0, 0, 1, 1, 0]
+    assert frame["Done"].astype(int).tolist()[:5] == [0, 0, 0, 1, 2]
+
+
+@pytest.mark.parametrize(
+    ("first", "last"),
+    [("2024-01-01", "2024-01-12"), ("2024-01-04", "2024-01-06"), ("2024-01-09", "2024-01-31")],
+)
+@pytest.mark.parametrize("tz", ["UTC", "America/New_York"])
+def test_flow_reading_only_recent_moves_equals_cumulative_flow(tmp_path, first, last, tz):
+    engine = make_engine(f"sqlite:///{tmp_path / 'f.db'}")
+    upgrade(engine)
+    board = example_board(engine, tz=tz)
+    days = pd.date_range(first, last, freq="D")
+    bounds = pd.DatetimeIndex([days[0], days[-1] + pd.Timedelta(days=1)])
+    bounds = bounds.tz_localize(tz).tz_convert("UTC")
+    with engine.connect() as conn:
+        workflow = boards.get_workflow(conn, board.id)
+        expected = cumulative_flow(
+            queries.issue_states(conn, board),
+            queries.issue_transitions(conn, board),
+            workflow,
+            days,
+            tz,
+        )
+        issues, transitions, settled = flow_rows(
+            conn, board, None, bounds[0].to_pydatetime(), bounds[1].to_pydatetime()
+        )
+    got = flow_counts(issues, transitions, workflow, days, tz, settled)
+    pd.testing.assert_frame_equal(got, expected.astype("int64"), check_names=False)
+
+
+def test_flow_render_stacks_done_at_the_bottom(ff_app):
+    figure, note, link, status = _render(
+        ff_app, flow, {"board": "example", "from": "2024-01-01", "to": "2024-01-12"}
+    )
+    names = [t.name for t in figure.data]
+    assert names == ["Done", "Review", "Doing", "Ready", "Backlog"]  # first trace = bottom
+    assert all(t.stackgroup == "flow" for t in figure.data)
+    done = figure.data[0]
+    assert list(done.y) == [row[5] for row in EXAMPLE_FLOW]
+    assert "in Done" in done.hovertemplate
+    assert "end of each day" in note and "team time zone UTC" in note
+    assert link == "/download/flow.csv?board=example&from=2024-01-01&to=2024-01-12"
+    assert "4 issues at the end of 2024-01-12" in _text(status)
+
+
+def test_flow_unmapped_status_is_a_separate_line(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'u.db'}")
+    upgrade(engine)
+    board = example_board(engine)
+    with engine.begin() as conn:
+        boards.set_workflow(conn, board.id, [*EXAMPLE_STATES[:3], EXAMPLE_STATES[4]], (1, 2))
+    with engine.connect() as conn:
+        workflow = boards.get_workflow(conn, board.id)
+        days = pd.date_range("2024-01-01", "2024-01-12")
+        start = pd.Timestamp("2024-01-01", tz="UTC").to_pydatetime()
+        issues, transitions, settled = flow_rows(
+            conn, board, None, start, start + timedelta(days=12)
+        )
+    got = flow_counts(issues, transitions, workflow, days, "UTC", settled)
+    assert got.columns.tolist() == ["Backlog", "Ready", "Doing", "Done", "(unmapped)"]
+    assert got["(unmapped)"].tolist() == [row[4] for row in EXAMPLE_FLOW]
+
+
+def test_flow_without_jira_or_data_says_so(ff_app, ff_client):
+    github = _render(ff_app, flow, {"board": "example", "source": "github"})
+    assert "Cumulative flow is for Jira issues" in _text(github[-1])
+    assert ff_client.get("/download/flow.csv?board=example&source=github").status_code == 404
+    fresh = _render(ff_app, flow, {"board": "fresh"})
+    assert "Fresh board has no work states yet" in _text(fresh[-1])
+    future = _render(ff_app, flow, {"board": "example", "from": "2024-03-01", "to": "2024-03-05"})
+    assert "lies in the future" in _text(future[-1])
+    for query in ("from=2024-99-01", "to=x&from=y", "types=Nope", "board=%3Cscript%3E"):
+        assert ff_client.get(f"/flow?{query}").status_code == 200
+        assert ff_client.get(f"/download/flow.csv?{query}").status_code in (200, 404)
+    assert ff_client.get("/download/flow.csv?board=nope").status_code == 404
+
+
+def test_pages_are_in_the_nav_and_registered(ff_client):
+    from vger.web import PAGES, components
+
+    paths = [path for _, path in components.PAGES]
+    assert "/forecast" in paths and "/flow" in paths
+    assert {"/forecast", "/flow"} <= {path for _, path, _ in PAGES}
+    for path in ("/forecast", "/flow"):
+        assert ff_client.get(path + "?board=example").status_code == 200
+
+
+def test_ceil_rule_for_when_done():
+    assert when_done([PER_WEEK] * 12, 31) == {50: 11, 80: 11, 90: 11}
+    assert math.ceil(31 / PER_WEEK) == 11
