@@ -1,0 +1,76 @@
+"""The data-quality page in a real browser on the demo store: every check is shown with
+the count ``vger.metrics.quality`` computes from the store, and a key links to Jira."""
+
+from __future__ import annotations
+
+import pandas as pd
+from sqlalchemy import text
+
+from tests.browser.conftest import NOW, screenshot
+from vger.metrics.quality import run_checks
+from vger.store import boards
+
+BOARD = "platform"
+
+
+def _expected(engine) -> dict:
+    """The checks computed here from the store's rows (every non-sub-task issue)."""
+    with engine.connect() as conn:
+        board = boards.get_board(conn, BOARD)
+        workflow = boards.get_workflow(conn, board.id)
+        names = boards.statuses(conn, board.id)
+        issues = pd.read_sql(
+            text(
+                "select issue_id, key, status_id, resolution, created, start, done, outcome,"
+                " lead_time_days, lead_time_working_days from issue"
+                " where board_id = :b and is_subtask = :no"
+            ),
+            conn,
+            params={"b": board.id, "no": False},
+        )
+        moves = pd.read_sql(
+            text(
+                "select t.issue_id, t.seq, t.at, t.from_status_id, t.to_status_id from transition t"
+                " join issue i on i.board_id = t.board_id and i.issue_id = t.issue_id"
+                " where t.board_id = :b and i.is_subtask = :no"
+            ),
+            conn,
+            params={"b": board.id, "no": False},
+        )
+    for column in ("created", "start", "done"):
+        issues[column] = pd.to_datetime(issues[column], utc=True, format="ISO8601")
+    moves["at"] = pd.to_datetime(moves["at"], utc=True, format="ISO8601")
+    issues["lead_time"] = (
+        issues["lead_time_working_days"] if board.working_days else issues["lead_time_days"]
+    )
+    checks = run_checks(issues, moves, workflow, now=pd.Timestamp(NOW), names=names)
+    return board, {c.id: c for c in checks}
+
+
+def test_quality_page_shows_the_stores_checks(page, live_app):
+    board, expected = _expected(live_app["engine"])
+    page.goto(live_app["url"] + f"/quality?board={BOARD}")
+    page.wait_for_selector("#quality-table", timeout=20_000)
+    shown = {check_id: int(page.inner_text(f"#quality-count-{check_id}")) for check_id in expected}
+    assert shown == {k: c.count for k, c in expected.items()}
+    assert sum(shown.values()) > 0  # the demo has something to report
+    for check in expected.values():
+        assert check.title in page.inner_text(f"#quality-check-{check.id}")
+    flagged = next(c for c in expected.values() if len(c.rows))
+    key = flagged.rows["key"].iat[0]
+    link = page.locator(f"#quality-check-{flagged.id} a.quality-key", has_text=key).first
+    assert link.get_attribute("href") == f"{board.browse_url.rstrip('/')}/browse/{key}"
+    assert link.get_attribute("target") == "_blank"
+    assert page.locator("a.nav-link.active[href*='/quality']").count() >= 1
+    screenshot(page, "quality")
+    assert page.js_errors == []
+
+
+def test_quality_work_type_filter_writes_the_url(page, live_app):
+    page.goto(live_app["url"] + f"/quality?board={BOARD}")
+    page.wait_for_selector("#quality-table", timeout=20_000)
+    first = page.locator("#quality-types input").first
+    first.check()
+    page.wait_for_function("() => location.search.includes('types=')", timeout=10_000)
+    page.wait_for_selector("#quality-table", timeout=20_000)
+    assert page.js_errors == []
