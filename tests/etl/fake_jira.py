@@ -11,8 +11,8 @@ A real HTTP server (``ThreadingHTTPServer`` on port 0, in a thread) that the rea
 - ``/rest/api/{2,3}/issue/{key}/changelog`` (paged, oldest first) — 404 in DC mode
 - ``/rest/agile/1.0/board/{id}/configuration`` — 404 for unknown ids
 - ``/rest/agile/1.0/board?name=&startAt=&maxResults=`` — boards whose name contains
-  ``name`` (case-insensitive), paged; served only with ``board_search = True`` (off:
-  404 as before, which tests of lookup errors rely on)
+  ``name`` (case-insensitive), paged; ``board_search = False`` answers 404, as a Jira
+  without Jira Software does
 
 JQL: only what the ETL sends — ``(<board jql>) [AND updated >= "yyyy/MM/dd HH:mm"] [AND id in (…)]
 [ORDER BY <field> ASC|DESC]``, the date read in the user's zone; a board JQL containing
@@ -80,7 +80,7 @@ class FakeJira:
         self.issues: dict[str, dict[str, Any]] = {}  # key -> {"id","key","fields","histories"}
         self.statuses: dict[str, tuple[str, str]] = {}  # id -> (name, category key)
         self.boards: dict[int, dict[str, Any]] = {}
-        self.board_search = False  # serve GET /rest/agile/1.0/board?name=
+        self.board_search = True  # serve GET /rest/agile/1.0/board?name= (False: 404, as without Jira Software)
         self.log: list[dict[str, Any]] = []
         self.search_pages = 0
         self._lock = threading.RLock()

@@ -344,6 +344,7 @@ def test_jql_is_checked_against_jira_and_its_error_shown(tmp_path, jira_fake):
 
 def test_board_lookup_by_name_reports_jira_errors(tmp_path, cloud_fake):
     serve_example(cloud_fake)
+    cloud_fake.board_search = False  # a Jira without Jira Software: the agile API answers 404
     app, engine = make_app(tmp_path, **_jira_values(cloud_fake))
     client = app.server.test_client()
     login(client)
