@@ -116,7 +116,7 @@ def board_list(settings: Settings) -> None:
 def board_remove(settings: Settings, slug: str, yes: bool) -> None:
     """Delete a board with its issues, work states, repositories and sync runs."""
     from vger.store import boards
-    from vger.web.admin import ops
+    from vger.store import edits as ops
 
     engine = _engine(settings)
     with engine.connect() as conn:

@@ -21,8 +21,9 @@ from vger.metrics.throughput import weekly_counts
 from vger.store import boards, queries
 from vger.store.db import make_engine, upgrade
 from vger.store.issues import save_issues
+from vger.store.queries import flow_rows
 from vger.web import state
-from vger.web.figures_flow import flow_counts, flow_rows, trial_finish_weeks, trial_totals
+from vger.web.figures_flow import flow_counts, trial_finish_weeks, trial_totals
 from vger.web.pages import flow, forecast
 from vger.web.params import parse
 

@@ -158,3 +158,8 @@ def alembic_config(engine: Engine) -> Config:
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Create or migrate the schema to ``revision`` (Alembic; batch mode on SQLite)."""
     command.upgrade(alembic_config(engine), revision)
+
+
+def ping(conn: Connection) -> None:
+    """Raise unless the store answers a trivial query (health checks)."""
+    conn.exec_driver_sql("SELECT 1")

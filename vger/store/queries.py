@@ -265,3 +265,77 @@ def data_version(conn: Connection, board_id: int) -> tuple:
         .order_by(ws.c.position, wss.c.status_id)
     ).all()
     return tuple(str(v) for v in runs), tuple(tuple(r) for r in states)
+
+
+def quality_rows(
+    conn: Connection, board: Board, types: Sequence[str] | None = None
+) -> pd.DataFrame:
+    """Issues as the data-quality checks read them: ids, key, summary, status,
+    resolution, created/start/done (UTC), outcome, lead time (board option) and calendar
+    lead time."""
+    i = s.issue
+    lead = i.c.lead_time_working_days if board.working_days else i.c.lead_time_days
+    stmt = select(
+        i.c.issue_id,
+        i.c.key,
+        i.c.summary,
+        i.c.status_id,
+        i.c.resolution,
+        i.c.created,
+        i.c.start,
+        i.c.done,
+        i.c.outcome,
+        lead.label("lead_time"),
+        i.c.lead_time_days.label("lead_time_days"),
+    ).where(i.c.board_id == board.id, type_filter(board, types))
+    frame = _utc(read_frame(conn, stmt), "created", "start", "done")
+    for column in ("lead_time", "lead_time_days"):
+        frame[column] = pd.to_numeric(frame[column], errors="coerce").astype(float)
+    frame["issue_id"] = frame["issue_id"].astype(str)
+    return frame
+
+
+def flow_rows(
+    conn: Connection, board: Board, types, begin: datetime, end: datetime
+) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, int]]:
+    """What the cumulative flow over [begin, end) (UTC) needs, read so that a big board's
+    long history stays in the database:
+
+    - the moves at or after ``begin`` of issues created before ``end``, and those issues
+      plus the ones created in the range (issue_id, created, status_id). The first move
+      read leaves from the status the issue was in at ``begin``, which is all the flow
+      needs of the earlier history;
+    - per current status id, how many issues created before ``begin`` did not move since
+      (they stay in one state over the whole range)."""
+    i, t = s.issue, s.transition
+    base = and_(i.c.board_id == board.id, type_filter(board, types), i.c.created < end)
+    moves = read_frame(
+        conn,
+        select(
+            t.c.issue_id,
+            t.c.seq,
+            t.c.at,
+            t.c.from_status_id,
+            t.c.to_status_id,
+            i.c.created,
+            i.c.status_id,
+        )
+        .join(i, and_(i.c.board_id == t.c.board_id, i.c.issue_id == t.c.issue_id))
+        .where(t.c.board_id == board.id, t.c.at >= begin, base),
+    )
+    new = read_frame(
+        conn, select(i.c.issue_id, i.c.created, i.c.status_id).where(base, i.c.created >= begin)
+    )
+    moved = moves.drop_duplicates("issue_id")[["issue_id", "created", "status_id"]]
+    issues = pd.concat([moved, new], ignore_index=True).drop_duplicates("issue_id")
+    issues["created"] = pd.to_datetime(issues["created"], utc=True, format="ISO8601")
+    transitions = moves.drop(columns=["created", "status_id"])
+    transitions["at"] = pd.to_datetime(transitions["at"], utc=True, format="ISO8601")
+    before = conn.execute(
+        select(i.c.status_id, func.count()).where(base, i.c.created < begin).group_by(i.c.status_id)
+    ).all()
+    settled = {str(status): int(n) for status, n in before}
+    old_moved = issues[issues["created"] < pd.Timestamp(begin)]
+    for status, n in old_moved["status_id"].astype(str).value_counts().items():
+        settled[status] = settled.get(status, 0) - int(n)
+    return issues.reset_index(drop=True), transitions, settled

@@ -16,7 +16,7 @@ from html import escape
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-from sqlalchemy import Connection, and_, func, select
+from sqlalchemy import Connection
 
 from vger.metrics.calendar import WeekGrid, local_midnight_to_utc, monday_of, week_grid
 from vger.metrics.events import UNMAPPED, Workflow
@@ -25,8 +25,6 @@ from vger.metrics.forecast import SEED, TRIALS, how_many, when_done
 from vger.metrics.percentiles import LEVELS
 from vger.metrics.throughput import weekly_counts
 from vger.store import boards, queries
-from vger.store import schema as s
-from vger.store.boards import Board
 from vger.web import cache
 from vger.web.csv import defuse
 from vger.web.figures import BAR, FONT, LEVEL_COLOURS
@@ -444,52 +442,6 @@ def flow_counts(
     return out.astype("int64")
 
 
-def flow_rows(
-    conn: Connection, board: Board, types, begin: datetime, end: datetime
-) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, int]]:
-    """What the cumulative flow over [begin, end) (UTC) needs, read so that a big board's
-    long history stays in the database:
-
-    - the moves at or after ``begin`` of issues created before ``end``, and those issues
-      plus the ones created in the range (issue_id, created, status_id). The first move
-      read leaves from the status the issue was in at ``begin``, which is all the flow
-      needs of the earlier history;
-    - per current status id, how many issues created before ``begin`` did not move since
-      (they stay in one state over the whole range)."""
-    i, t = s.issue, s.transition
-    base = and_(i.c.board_id == board.id, queries.type_filter(board, types), i.c.created < end)
-    moves = queries.read_frame(
-        conn,
-        select(
-            t.c.issue_id,
-            t.c.seq,
-            t.c.at,
-            t.c.from_status_id,
-            t.c.to_status_id,
-            i.c.created,
-            i.c.status_id,
-        )
-        .join(i, and_(i.c.board_id == t.c.board_id, i.c.issue_id == t.c.issue_id))
-        .where(t.c.board_id == board.id, t.c.at >= begin, base),
-    )
-    new = queries.read_frame(
-        conn, select(i.c.issue_id, i.c.created, i.c.status_id).where(base, i.c.created >= begin)
-    )
-    moved = moves.drop_duplicates("issue_id")[["issue_id", "created", "status_id"]]
-    issues = pd.concat([moved, new], ignore_index=True).drop_duplicates("issue_id")
-    issues["created"] = pd.to_datetime(issues["created"], utc=True, format="ISO8601")
-    transitions = moves.drop(columns=["created", "status_id"])
-    transitions["at"] = pd.to_datetime(transitions["at"], utc=True, format="ISO8601")
-    before = conn.execute(
-        select(i.c.status_id, func.count()).where(base, i.c.created < begin).group_by(i.c.status_id)
-    ).all()
-    settled = {str(status): int(n) for status, n in before}
-    old_moved = issues[issues["created"] < pd.Timestamp(begin)]
-    for status, n in old_moved["status_id"].astype(str).value_counts().items():
-        settled[status] = settled.get(status, 0) - int(n)
-    return issues.reset_index(drop=True), transitions, settled
-
-
 def flow_data(conn: Connection, choice: BoardChoice, now: datetime) -> FlowData:
     """Issues per work state at the end of each day of the range (up to today);
     cached like the quadrant."""
@@ -512,7 +464,7 @@ def _flow_data(conn: Connection, choice: BoardChoice, now: datetime) -> FlowData
     bounds = local_midnight_to_utc(
         pd.DatetimeIndex([days[0], days[-1] + pd.Timedelta(days=1)]), board.tz
     )
-    issues, transitions, settled = flow_rows(
+    issues, transitions, settled = queries.flow_rows(
         conn, board, params.types or None, bounds[0].to_pydatetime(), bounds[1].to_pydatetime()
     )
     flow = flow_counts(issues, transitions, workflow, days, board.tz, settled)

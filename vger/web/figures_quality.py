@@ -9,12 +9,11 @@ from datetime import datetime
 from urllib.parse import quote
 
 import pandas as pd
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
 from vger.metrics.events import Workflow
 from vger.metrics.quality import Check, run_checks
 from vger.store import boards, queries
-from vger.store import schema as s
 from vger.web import cache
 from vger.web.csv import defuse
 from vger.web.views import BoardChoice, local_today
@@ -60,28 +59,7 @@ class QualityData:
 
 def _read(conn: Connection, choice: BoardChoice) -> tuple[pd.DataFrame, pd.DataFrame]:
     board, types = choice.board, choice.params.types or None
-    i = s.issue
-    lead = i.c.lead_time_working_days if board.working_days else i.c.lead_time_days
-    stmt = select(
-        i.c.issue_id,
-        i.c.key,
-        i.c.summary,
-        i.c.status_id,
-        i.c.resolution,
-        i.c.created,
-        i.c.start,
-        i.c.done,
-        i.c.outcome,
-        lead.label("lead_time"),
-        i.c.lead_time_days.label("lead_time_days"),
-    ).where(i.c.board_id == board.id, queries.type_filter(board, types))
-    frame = queries.read_frame(conn, stmt)
-    for column in ("created", "start", "done"):
-        frame[column] = pd.to_datetime(frame[column], utc=True, format="ISO8601")
-    for column in ("lead_time", "lead_time_days"):
-        frame[column] = pd.to_numeric(frame[column], errors="coerce").astype(float)
-    frame["issue_id"] = frame["issue_id"].astype(str)
-    return frame, queries.issue_transitions(conn, board, types)
+    return queries.quality_rows(conn, board, types), queries.issue_transitions(conn, board, types)
 
 
 def quality_data(conn: Connection, choice: BoardChoice, now: datetime) -> QualityData:

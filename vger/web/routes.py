@@ -9,10 +9,10 @@ import logging
 import numpy as np
 import pandas as pd
 from flask import Blueprint, Response, abort, jsonify, request
-from sqlalchemy import text
 
 from vger.errors import NotFoundError
 from vger.store import queries
+from vger.store.db import ping
 from vger.web import csv, state
 from vger.web.params import parse
 from vger.web.views import choose_board, completed_with_details, quadrant_data
@@ -127,7 +127,7 @@ def health():
     """Liveness and store reachability."""
     try:
         with state.engine().connect() as conn:
-            conn.execute(text("select 1"))
+            ping(conn)
         return jsonify({"status": "ok", "store": "ok"})
     except Exception as exc:  # noqa: BLE001
         log.warning("health: store unreachable: %s", type(exc).__name__)

@@ -32,10 +32,10 @@ from flask import (
 
 from vger.errors import ConfigError, NotFoundError, VgerError
 from vger.store import boards
+from vger.store import edits as ops
 from vger.store import sync as store_sync
 from vger.store.issues import rederive_board
 from vger.web import auth, state
-from vger.web.admin import ops
 
 log = logging.getLogger(__name__)
 bp = Blueprint("admin", __name__, url_prefix="/admin")

@@ -14,7 +14,7 @@ from sqlalchemy import Connection, delete, func, select, update
 from vger.errors import ConfigError, NotFoundError
 from vger.store import boards
 from vger.store import schema as s
-from vger.store.boards import REPO, validate_name, validate_slug  # noqa: F401 - shared with the CLI
+from vger.store.boards import REPO, validate_name, validate_slug  # noqa: F401 - re-exported for the admin forms
 from vger.store.issues import rederive_board
 
 MAX_JQL = 10_000
