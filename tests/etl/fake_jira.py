@@ -80,7 +80,9 @@ class FakeJira:
         self.issues: dict[str, dict[str, Any]] = {}  # key -> {"id","key","fields","histories"}
         self.statuses: dict[str, tuple[str, str]] = {}  # id -> (name, category key)
         self.boards: dict[int, dict[str, Any]] = {}
-        self.board_search = True  # serve GET /rest/agile/1.0/board?name= (False: 404, as without Jira Software)
+        self.board_search = (
+            True  # serve GET /rest/agile/1.0/board?name= (False: 404, as without Jira Software)
+        )
         self.log: list[dict[str, Any]] = []
         self.search_pages = 0
         self._lock = threading.RLock()

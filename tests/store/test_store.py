@@ -166,7 +166,10 @@ def test_migration_0002_backfills_packed_state_days(engine):
     upgrade(engine)
     with engine.connect() as conn:  # batch mode on SQLite must not cascade into child tables
         assert conn.execute(select(func.count()).select_from(s.transition)).scalar_one() == history
-        assert conn.execute(select(func.count()).select_from(s.issue_state_time)).scalar_one() == per_state
+        assert (
+            conn.execute(select(func.count()).select_from(s.issue_state_time)).scalar_one()
+            == per_state
+        )
     with engine.connect() as conn:
         items = queries.issue_items(conn, board, lean=True, state_days=True)
     done = items[items["key"] == "EX-1"]

@@ -26,11 +26,20 @@ def _base(title: str, y_title: str) -> go.Figure:
         font=FONT,
         margin=dict(l=50, r=20, t=60, b=10),
         height=360,
-        legend=dict(orientation="h", y=1.0, yanchor="bottom", x=1.0, xanchor="right", font=dict(size=11)),
+        legend=dict(
+            orientation="h", y=1.0, yanchor="bottom", x=1.0, xanchor="right", font=dict(size=11)
+        ),
         hovermode="x unified",
         plot_bgcolor="white",
         yaxis=dict(title=y_title, rangemode="tozero", gridcolor="#eee"),
-        xaxis=dict(gridcolor="#f4f4f4", type="category", title=None, tickangle=-45, nticks=14, automargin=True),
+        xaxis=dict(
+            gridcolor="#f4f4f4",
+            type="category",
+            title=None,
+            tickangle=-45,
+            nticks=14,
+            automargin=True,
+        ),
     )
     return fig
 
