@@ -4,10 +4,9 @@ end of each day of the range (team time zone)."""
 from __future__ import annotations
 
 import logging
-from urllib.parse import parse_qs
 
 import dash_bootstrap_components as dbc
-from dash import Dash, Input, Output, State, ctx, dcc, get_relative_path, html, no_update
+from dash import Dash, Input, Output, dcc, get_relative_path, html
 
 from vger.errors import NotFoundError
 from vger.store import boards
@@ -25,6 +24,7 @@ from vger.web.components import (
 from vger.web.figures import empty_figure
 from vger.web.figures_flow import FlowData, flow_data, flow_figure, flow_note
 from vger.web.params import ViewParams, parse
+from vger.web.urlsync import register_url_sync
 from vger.web.views import choose_board, local_today
 
 log = logging.getLogger(__name__)
@@ -145,39 +145,7 @@ def register(app: Dash) -> None:
         Input(f"{P}-repos", "value"),
     ]
 
-    @app.callback(
-        Output(f"{P}-url", "search"),
-        Output(f"{P}-pages", "children"),
-        Output("nav-links", "children", allow_duplicate=True),
-        *controls,
-        prevent_initial_call=True,
-    )
-    def controls_to_url(board, source, start, end, types, repos):
-        if ctx.triggered_id in (f"{P}-board", f"{P}-source"):
-            return no_update, no_update, no_update  # board_or_source_changed navigates
-        params = params_from_controls(board, source, start, end, types, repos)
-        links = page_links(params.shared_query(), PATH)
-        return "?" + params.to_query(), links, page_links(params.shared_query(), PATH)
-
-    @app.callback(
-        Output(f"{P}-nav", "href"),
-        Input(f"{P}-board", "value"),
-        Input(f"{P}-source", "value"),
-        State(f"{P}-url", "search"),
-        prevent_initial_call=True,
-    )
-    def board_or_source_changed(board, source, search):
-        current = parse(parse_qs((search or "").lstrip("?"), keep_blank_values=True)).params
-        if current.board == board and current.source == source:
-            return no_update
-        nxt = ViewParams(
-            board=board,
-            source=source,
-            start=current.start,
-            end=current.end,
-            types=() if current.board != board else current.types,
-        )
-        return get_relative_path(PATH) + "?" + nxt.to_query()
+    register_url_sync(app, P, PATH, controls, params_from_controls)
 
     @app.callback(
         Output(GRAPH, "figure"),

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import logging
 from datetime import date
-from urllib.parse import parse_qs
 
 import dash_bootstrap_components as dbc
-from dash import Dash, Input, Output, State, ctx, dcc, get_relative_path, html, no_update
+from dash import Dash, Input, Output, State, dcc, get_relative_path, html
 
 from vger.errors import NotFoundError
 from vger.metrics.percentiles import LEVELS
@@ -36,6 +35,7 @@ from vger.web.figures_flow import (
     when_figure,
 )
 from vger.web.params import MAX_ITEMS, SAMPLE_WEEKS, ViewParams, parse
+from vger.web.urlsync import register_url_sync
 from vger.web.views import choose_board, local_today
 
 log = logging.getLogger(__name__)
@@ -263,10 +263,6 @@ def _outputs(data: ForecastData) -> tuple:
     )
 
 
-def _search_params(search: str | None) -> ViewParams:
-    return parse(parse_qs((search or "").lstrip("?"), keep_blank_values=True)).params
-
-
 def _default_by(params: ViewParams, by) -> str | None:
     """``by`` as the URL keeps it: left out while it is the default (6 weeks ahead)."""
     try:
@@ -299,44 +295,7 @@ def register(app: Dash) -> None:
             board, source, sample, _default_by(base, by), items, types, repos, shared
         )
 
-    @app.callback(
-        Output(f"{P}-url", "search"),
-        Output(f"{P}-pages", "children"),
-        Output("nav-links", "children", allow_duplicate=True),
-        *controls,
-        State(f"{P}-range", "data"),
-        prevent_initial_call=True,
-    )
-    def controls_to_url(board, source, sample, by, items, types, repos, shared):
-        if ctx.triggered_id in (f"{P}-board", f"{P}-source"):
-            return no_update, no_update, no_update  # board_or_source_changed navigates
-        params = current(board, source, sample, by, items, types, repos, shared)
-        links = page_links(params.shared_query(), PATH)
-        return "?" + params.to_query(), links, page_links(params.shared_query(), PATH)
-
-    @app.callback(
-        Output(f"{P}-nav", "href"),
-        Input(f"{P}-board", "value"),
-        Input(f"{P}-source", "value"),
-        State(f"{P}-url", "search"),
-        prevent_initial_call=True,
-    )
-    def board_or_source_changed(board, source, search):
-        now = _search_params(search)
-        if now.board == board and now.source == source:
-            return no_update
-        changed_board = now.board != board
-        nxt = ViewParams(
-            board=board,
-            source=source,
-            start=now.start,
-            end=now.end,
-            types=() if changed_board else now.types,
-            sample=now.sample,
-            by=now.by,
-            items=now.items,
-        )
-        return get_relative_path(PATH) + "?" + nxt.to_query()
+    register_url_sync(app, P, PATH, [*controls, State(f"{P}-range", "data")], current)
 
     outputs = (
         [Output(f"{P}-chart-{c}", "figure") for c in CHARTS]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 import dash_bootstrap_components as dbc
-from dash import Dash, Input, Output, State, ctx, dcc, get_relative_path, html, no_update
+from dash import Dash, Input, Output, dcc, get_relative_path, html
 
 from vger.errors import NotFoundError
 from vger.store import boards
@@ -19,6 +19,7 @@ from vger.web.components import (
     source_picker,
 )
 from vger.web.params import ViewParams, parse
+from vger.web.urlsync import register_url_sync
 from vger.web.views import QuadrantData, choose_board, quadrant_data
 
 log = logging.getLogger(__name__)
@@ -339,45 +340,7 @@ def register(app: Dash) -> None:
         Input(f"{P}-{c}", "value") for c in CONTROL_IDS
     ]
 
-    @app.callback(
-        Output(f"{P}-url", "search"),
-        Output(f"{P}-pages", "children"),
-        Output("nav-links", "children", allow_duplicate=True),
-        *controls,
-        prevent_initial_call=True,
-    )
-    def controls_to_url(
-        board, source, start, end, types, repos, window, lines, leadtime, backlog, tags
-    ):
-        if ctx.triggered_id in (f"{P}-board", f"{P}-source"):
-            return no_update, no_update, no_update  # board_or_source_changed navigates
-        params = params_from_controls(
-            board, source, start, end, types, repos, window, lines, leadtime, backlog, tags
-        )
-        links = page_links(params.shared_query(), "/quadrant")
-        return "?" + params.to_query(), links, page_links(params.shared_query(), "/quadrant")
-
-    @app.callback(
-        Output(f"{P}-nav", "href"),
-        Input(f"{P}-board", "value"),
-        Input(f"{P}-source", "value"),
-        State(f"{P}-url", "search"),
-        prevent_initial_call=True,
-    )
-    def board_or_source_changed(board, source, search):
-        current = parse(_query_dict(search)).params
-        if current.board == board and current.source == source:
-            return no_update
-        changed_board = current.board != board
-        nxt = ViewParams(
-            board=board,
-            source=source,
-            start=current.start,
-            end=current.end,
-            types=() if changed_board else current.types,
-            repos=(),
-        )
-        return get_relative_path("/quadrant") + "?" + nxt.to_query()
+    register_url_sync(app, P, "/quadrant", controls, params_from_controls)
 
     outputs = [Output(f"{P}-chart-{c}", "figure") for c in CHARTS] + [
         Output(f"{P}-chart-{c}-note", "children") for c in CHARTS
@@ -395,9 +358,3 @@ def register(app: Dash) -> None:
                 board, source, start, end, types, repos, window, lines, leadtime, backlog, tags
             )
         )
-
-
-def _query_dict(search: str | None) -> dict[str, list[str]]:
-    from urllib.parse import parse_qs
-
-    return parse_qs((search or "").lstrip("?"), keep_blank_values=True)

@@ -8,7 +8,7 @@ import logging
 from urllib.parse import parse_qs
 
 import dash_bootstrap_components as dbc
-from dash import Dash, Input, Output, State, ctx, dcc, get_relative_path, html, no_update
+from dash import Dash, Input, Output, State, dcc, get_relative_path, html
 
 from vger.errors import NotFoundError
 from vger.store import boards
@@ -16,6 +16,7 @@ from vger.web import state
 from vger.web.components import board_list, board_picker, checklist, notices, page_links
 from vger.web.figures_quality import QualityData, quality_data
 from vger.web.params import ViewParams, parse
+from vger.web.urlsync import register_url_sync
 from vger.web.views import choose_board
 
 log = logging.getLogger(__name__)
@@ -197,35 +198,12 @@ def report(data: QualityData):
 def register(app: Dash) -> None:
     """Work types → URL and page links, board → navigation, controls → report."""
 
-    @app.callback(
-        Output(f"{P}-url", "search"),
-        Output(f"{P}-pages", "children"),
-        Output("nav-links", "children", allow_duplicate=True),
+    controls = [
         Input(f"{P}-board", "value"),
         Input(f"{P}-types", "value"),
         State(f"{P}-shared", "data"),
-        prevent_initial_call=True,
-    )
-    def controls_to_url(board, types, shared):
-        if ctx.triggered_id == f"{P}-board":
-            return no_update, no_update, no_update  # board_changed navigates
-        params = params_from_controls(board, types, shared)
-        links = page_links(params.shared_query(), PATH)
-        return "?" + params.to_query(), links, page_links(params.shared_query(), PATH)
-
-    @app.callback(
-        Output(f"{P}-nav", "href"),
-        Input(f"{P}-board", "value"),
-        State(f"{P}-url", "search"),
-        State(f"{P}-shared", "data"),
-        prevent_initial_call=True,
-    )
-    def board_changed(board, search, shared):
-        current = parse(parse_qs((search or "").lstrip("?"), keep_blank_values=True)).params
-        if current.board == board:
-            return no_update
-        nxt = params_from_controls(board, [], shared)
-        return get_relative_path(PATH) + "?" + nxt.to_query()
+    ]
+    register_url_sync(app, P, PATH, controls, params_from_controls, navigators=("board",))
 
     @app.callback(
         Output(f"{P}-report", "children"),

@@ -4,10 +4,9 @@ merged pull requests (``source=github``)."""
 from __future__ import annotations
 
 import logging
-from urllib.parse import parse_qs
 
 import dash_bootstrap_components as dbc
-from dash import Dash, Input, Output, State, ctx, dcc, get_relative_path, html, no_update
+from dash import Dash, Input, Output, State, dcc, get_relative_path, html
 
 from vger.errors import NotFoundError
 from vger.store import boards
@@ -31,6 +30,7 @@ from vger.web.figures_periods import (
     quarterly_throughput_figure,
 )
 from vger.web.params import QUARTERS, ViewParams, parse
+from vger.web.urlsync import register_url_sync
 from vger.web.views import choose_board, local_today
 
 log = logging.getLogger(__name__)
@@ -182,10 +182,6 @@ def _outputs(data: QuarterlyData) -> tuple:
     )
 
 
-def _search_params(search: str | None) -> ViewParams:
-    return parse(parse_qs((search or "").lstrip("?"), keep_blank_values=True)).params
-
-
 def register(app: Dash) -> None:
     """Controls → URL (no reload) and page links, controls → charts, board/source → navigation."""
     controls = [
@@ -197,42 +193,7 @@ def register(app: Dash) -> None:
         Input(f"{P}-repos", "value"),
     ]
 
-    @app.callback(
-        Output(f"{P}-url", "search"),
-        Output(f"{P}-pages", "children"),
-        Output("nav-links", "children", allow_duplicate=True),
-        *controls,
-        State(f"{P}-from", "data"),
-        prevent_initial_call=True,
-    )
-    def controls_to_url(board, source, end, quarters, types, repos, start):
-        if ctx.triggered_id in (f"{P}-board", f"{P}-source"):
-            return no_update, no_update, no_update  # board_or_source_changed navigates
-        params = params_from_controls(board, source, end, quarters, types, repos, start)
-        links = page_links(params.shared_query(), PATH)
-        return "?" + params.to_query(), links, page_links(params.shared_query(), PATH)
-
-    @app.callback(
-        Output(f"{P}-nav", "href"),
-        Input(f"{P}-board", "value"),
-        Input(f"{P}-source", "value"),
-        State(f"{P}-url", "search"),
-        prevent_initial_call=True,
-    )
-    def board_or_source_changed(board, source, search):
-        current = _search_params(search)
-        if current.board == board and current.source == source:
-            return no_update
-        changed_board = current.board != board
-        nxt = ViewParams(
-            board=board,
-            source=source,
-            start=current.start,
-            end=current.end,
-            types=() if changed_board else current.types,
-            quarters=current.quarters,
-        )
-        return get_relative_path(PATH) + "?" + nxt.to_query()
+    register_url_sync(app, P, PATH, [*controls, State(f"{P}-from", "data")], params_from_controls)
 
     outputs = (
         [Output(f"{P}-chart-{c}", "figure") for c in CHARTS]

@@ -1,0 +1,73 @@
+"""The one mechanism every data page uses to keep its view in the URL.
+
+- Controls → URL: a page-local ``dcc.Location(refresh=False)`` (``<prefix>-url``) gets
+  the query of the view (``history.pushState``; the page is not rebuilt), and the page
+  and navbar links get the shared parameters.
+- Board (and source) → navigation: ``<prefix>-nav`` (``refresh="callback-nav"``) loads
+  the page again for the new board, keeping every other parameter; work types and
+  repositories are kept only on the same board. One history entry per change, so
+  Back/Forward restore the previous view.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from urllib.parse import parse_qs
+
+from dash import Dash, Input, Output, State, ctx, get_relative_path, no_update
+
+from vger.web.components import page_links
+from vger.web.params import ViewParams, parse
+
+
+def register_url_sync(
+    app: Dash,
+    prefix: str,
+    path: str,
+    controls: Sequence[Input | State],
+    to_params: Callable[..., ViewParams],
+    navigators: Sequence[str] = ("board", "source"),
+) -> None:
+    """Register both callbacks for a page. ``controls`` are passed, in order, to
+    ``to_params``; the controls named in ``navigators`` (``<prefix>-board`` ...)
+    navigate instead of writing the URL."""
+    nav_ids = [f"{prefix}-{name}" for name in navigators]
+
+    @app.callback(
+        Output(f"{prefix}-url", "search"),
+        Output(f"{prefix}-pages", "children"),
+        Output("nav-links", "children", allow_duplicate=True),
+        *controls,
+        prevent_initial_call=True,
+    )
+    def controls_to_url(*values):
+        if ctx.triggered_id in nav_ids:
+            return no_update, no_update, no_update  # navigate() reloads the page
+        params = to_params(*values)
+        return (
+            "?" + params.to_query(),
+            page_links(params.shared_query(), path),
+            page_links(params.shared_query(), path),
+        )
+
+    @app.callback(
+        Output(f"{prefix}-nav", "href"),
+        *[Input(i, "value") for i in nav_ids],
+        State(f"{prefix}-url", "search"),
+        prevent_initial_call=True,
+    )
+    def navigate(*values):
+        *chosen, search = values
+        current = parse(parse_qs((search or "").lstrip("?"), keep_blank_values=True)).params
+        wanted = dict(zip(navigators, chosen, strict=True))
+        if all(getattr(current, name) == value for name, value in wanted.items()):
+            return no_update
+        same_board = current.board == wanted["board"]
+        following = replace(
+            current,
+            **wanted,
+            types=current.types if same_board else (),
+            repos=current.repos if same_board else (),
+        )
+        return get_relative_path(path) + "?" + following.to_query()
