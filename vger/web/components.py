@@ -187,3 +187,30 @@ def source_picker(prefix: str, value: str) -> dbc.Col:
         ],
         md=3,
     )
+
+
+def page_frame(
+    prefix: str,
+    path: str,
+    shared_query: str,
+    title: str,
+    messages: Sequence[str],
+    *body,
+    stores: Sequence = (),
+) -> html.Div:
+    """The frame of every data page: the URL holders of :mod:`vger.web.urlsync`, links
+    to the other pages (keeping the shared parameters), the title, notices, then ``body``."""
+    return html.Div(
+        [
+            dcc.Location(id=f"{prefix}-url", refresh=False),
+            dcc.Location(id=f"{prefix}-nav", refresh="callback-nav"),
+            *stores,
+            html.Div(
+                page_links(shared_query, path), className="nav nav-pills mb-2", id=f"{prefix}-pages"
+            ),
+            html.H2(title, id=f"{prefix}-title", className="h4"),
+            notices(messages, f"{prefix}-notices"),
+            *body,
+        ],
+        className="container-fluid",
+    )

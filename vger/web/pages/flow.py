@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 
 import dash_bootstrap_components as dbc
-from dash import Dash, Input, Output, dcc, get_relative_path, html
+from dash import Dash, Input, Output, get_relative_path, html
 
 from vger.errors import NotFoundError
 from vger.store import boards
@@ -17,8 +17,7 @@ from vger.web.components import (
     chart_card,
     checklist,
     date_input,
-    notices,
-    page_links,
+    page_frame,
     source_picker,
 )
 from vger.web.figures import empty_figure
@@ -63,25 +62,16 @@ def layout(**query) -> html.Div:
         ),
         className="g-2 mb-3",
     )
-    return html.Div(
-        [
-            dcc.Location(id=f"{P}-url", refresh=False),
-            dcc.Location(id=f"{P}-nav", refresh="callback-nav"),
-            html.Div(
-                page_links(p.shared_query(), PATH), className="nav nav-pills mb-2", id=f"{P}-pages"
-            ),
-            html.H2(
-                f"{choice.board.team_name} · {choice.board.name} · cumulative flow",
-                id=f"{P}-title",
-                className="h4",
-            ),
-            notices(parsed.notices + choice.notices, f"{P}-notices"),
-            controls,
-            filters,
-            html.Div(id=f"{P}-status"),
-            chart_card(P, "states", "flow"),
-        ],
-        className="container-fluid",
+    return page_frame(
+        P,
+        PATH,
+        p.shared_query(),
+        f"{choice.board.team_name} · {choice.board.name} · cumulative flow",
+        parsed.notices + choice.notices,
+        controls,
+        filters,
+        html.Div(id=f"{P}-status"),
+        chart_card(P, "states", "flow"),
     )
 
 

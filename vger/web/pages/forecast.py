@@ -19,8 +19,7 @@ from vger.web.components import (
     chart_card,
     checklist,
     date_input,
-    notices,
-    page_links,
+    page_frame,
     source_picker,
 )
 from vger.web.figures import empty_figure
@@ -107,40 +106,32 @@ def layout(**query) -> html.Div:
         ),
         className="g-2 mb-3",
     )
-    return html.Div(
-        [
-            dcc.Location(id=f"{P}-url", refresh=False),
-            dcc.Location(id=f"{P}-nav", refresh="callback-nav"),
-            # the dates the other pages share: kept in the URL, not used here
+    return page_frame(
+        P,
+        PATH,
+        p.shared_query(),
+        f"{choice.board.team_name} · {choice.board.name} · forecast",
+        parsed.notices + choice.notices,
+        controls,
+        filters,
+        html.Div(id=f"{P}-status"),
+        html.Div(id=f"{P}-answers"),
+        dbc.Row(
+            [
+                dbc.Col(chart_card(P, "howmany"), lg=6),
+                dbc.Col(chart_card(P, "when"), lg=6),
+            ]
+        ),
+        dbc.Row(dbc.Col(chart_card(P, "sample", "forecast"), lg=6)),
+        stores=[  # the dates the other pages share: kept in the URL, not used here
             dcc.Store(
                 id=f"{P}-range",
                 data=[
                     p.start.isoformat() if p.start else None,
                     p.end.isoformat() if p.end else None,
                 ],
-            ),
-            html.Div(
-                page_links(p.shared_query(), PATH), className="nav nav-pills mb-2", id=f"{P}-pages"
-            ),
-            html.H2(
-                f"{choice.board.team_name} · {choice.board.name} · forecast",
-                id=f"{P}-title",
-                className="h4",
-            ),
-            notices(parsed.notices + choice.notices, f"{P}-notices"),
-            controls,
-            filters,
-            html.Div(id=f"{P}-status"),
-            html.Div(id=f"{P}-answers"),
-            dbc.Row(
-                [
-                    dbc.Col(chart_card(P, "howmany"), lg=6),
-                    dbc.Col(chart_card(P, "when"), lg=6),
-                ]
-            ),
-            dbc.Row(dbc.Col(chart_card(P, "sample", "forecast"), lg=6)),
+            )
         ],
-        className="container-fluid",
     )
 
 

@@ -14,8 +14,7 @@ from vger.web.components import (
     board_list,
     board_picker,
     chart_card,
-    notices,
-    page_links,
+    page_frame,
     source_picker,
 )
 from vger.web.params import ViewParams, parse
@@ -196,25 +195,16 @@ def layout(**query) -> html.Div:
             ),
         ]
     )
-    return html.Div(
-        [
-            dcc.Location(id=f"{P}-url", refresh=False),
-            dcc.Location(id=f"{P}-nav", refresh="callback-nav"),
-            html.Div(
-                page_links(p.shared_query(), "/quadrant"),
-                className="nav nav-pills mb-2",
-                id=f"{P}-pages",
-            ),
-            html.H2(
-                f"{choice.board.team_name} · {choice.board.name}", id=f"{P}-title", className="h4"
-            ),
-            notices(parsed.notices + choice.notices, f"{P}-notices"),
-            controls,
-            toggles,
-            html.Div(id=f"{P}-status"),
-            grid,
-        ],
-        className="container-fluid",
+    return page_frame(
+        P,
+        "/quadrant",
+        p.shared_query(),
+        f"{choice.board.team_name} · {choice.board.name}",
+        parsed.notices + choice.notices,
+        controls,
+        toggles,
+        html.Div(id=f"{P}-status"),
+        grid,
     )
 
 

@@ -13,7 +13,7 @@ from dash import Dash, Input, Output, State, dcc, get_relative_path, html
 from vger.errors import NotFoundError
 from vger.store import boards
 from vger.web import state
-from vger.web.components import board_list, board_picker, checklist, notices, page_links
+from vger.web.components import board_list, board_picker, checklist, page_frame
 from vger.web.figures_quality import QualityData, quality_data
 from vger.web.params import ViewParams, parse
 from vger.web.urlsync import register_url_sync
@@ -46,24 +46,15 @@ def layout(**query) -> html.Div:
         ],
         className="g-2 mb-3",
     )
-    return html.Div(
-        [
-            dcc.Location(id=f"{P}-url", refresh=False),
-            dcc.Location(id=f"{P}-nav", refresh="callback-nav"),
-            dcc.Store(id=f"{P}-shared", data=p.shared_query()),
-            html.Div(
-                page_links(p.shared_query(), PATH), className="nav nav-pills mb-2", id=f"{P}-pages"
-            ),
-            html.H2(
-                f"{choice.board.team_name} · {choice.board.name} · data quality",
-                id=f"{P}-title",
-                className="h4",
-            ),
-            notices(parsed.notices + choice.notices, f"{P}-notices"),
-            controls,
-            dcc.Loading(html.Div(id=f"{P}-report"), type="circle"),
-        ],
-        className="container-fluid",
+    return page_frame(
+        P,
+        PATH,
+        p.shared_query(),
+        f"{choice.board.team_name} · {choice.board.name} · data quality",
+        parsed.notices + choice.notices,
+        controls,
+        dcc.Loading(html.Div(id=f"{P}-report"), type="circle"),
+        stores=[dcc.Store(id=f"{P}-shared", data=p.shared_query())],
     )
 
 

@@ -16,8 +16,7 @@ from vger.web.components import (
     board_picker,
     chart_card,
     checklist,
-    notices,
-    page_links,
+    page_frame,
     radio,
     source_picker,
 )
@@ -87,31 +86,22 @@ def layout(**query) -> html.Div:
         ),
         className="g-2 mb-3",
     )
-    return html.Div(
-        [
-            dcc.Location(id=f"{P}-url", refresh=False),
-            dcc.Location(id=f"{P}-nav", refresh="callback-nav"),
-            dcc.Store(id=f"{P}-from", data=p.start.isoformat() if p.start else None),
-            html.Div(
-                page_links(p.shared_query(), PATH), className="nav nav-pills mb-2", id=f"{P}-pages"
-            ),
-            html.H2(
-                f"{choice.board.team_name} · {choice.board.name} · quarterly",
-                id=f"{P}-title",
-                className="h4",
-            ),
-            notices(parsed.notices + choice.notices, f"{P}-notices"),
-            controls,
-            filters,
-            html.Div(id=f"{P}-status"),
-            dbc.Row(
-                [
-                    dbc.Col(chart_card(P, "throughput", "quarterly-throughput"), lg=6),
-                    dbc.Col(chart_card(P, "leadtime", "quarterly-leadtime"), lg=6),
-                ]
-            ),
-        ],
-        className="container-fluid",
+    return page_frame(
+        P,
+        PATH,
+        p.shared_query(),
+        f"{choice.board.team_name} · {choice.board.name} · quarterly",
+        parsed.notices + choice.notices,
+        controls,
+        filters,
+        html.Div(id=f"{P}-status"),
+        dbc.Row(
+            [
+                dbc.Col(chart_card(P, "throughput", "quarterly-throughput"), lg=6),
+                dbc.Col(chart_card(P, "leadtime", "quarterly-leadtime"), lg=6),
+            ]
+        ),
+        stores=[dcc.Store(id=f"{P}-from", data=p.start.isoformat() if p.start else None)],
     )
 
 

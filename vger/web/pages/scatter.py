@@ -16,8 +16,7 @@ from vger.web.components import (
     board_picker,
     checklist,
     date_input,
-    notices,
-    page_links,
+    page_frame,
     source_picker,
 )
 from vger.web.figures import empty_figure
@@ -101,31 +100,22 @@ def layout(**query) -> html.Div:
         ],
         className="mb-3 shadow-sm",
     )
-    return html.Div(
-        [
-            dcc.Location(id=f"{P}-url", refresh=False),
-            dcc.Location(id=f"{P}-nav", refresh="callback-nav"),
-            dcc.Store(id=f"{P}-clicked"),
-            html.Div(
-                page_links(p.shared_query(), PATH), className="nav nav-pills mb-2", id=f"{P}-pages"
-            ),
-            html.H2(
-                f"{choice.board.team_name} · {choice.board.name} · lead-time scatterplot",
-                id=f"{P}-title",
-                className="h4",
-            ),
-            notices(parsed.notices + choice.notices, f"{P}-notices"),
-            controls,
-            filters,
-            html.Div(id=f"{P}-status"),
-            card,
-            html.P(
-                "Drag to zoom, double-click to reset, shift-drag or the toolbar to pan; "
-                "click a point to open it in a new tab.",
-                className="text-muted small",
-            ),
-        ],
-        className="container-fluid",
+    return page_frame(
+        P,
+        PATH,
+        p.shared_query(),
+        f"{choice.board.team_name} · {choice.board.name} · lead-time scatterplot",
+        parsed.notices + choice.notices,
+        controls,
+        filters,
+        html.Div(id=f"{P}-status"),
+        card,
+        html.P(
+            "Drag to zoom, double-click to reset, shift-drag or the toolbar to pan; "
+            "click a point to open it in a new tab.",
+            className="text-muted small",
+        ),
+        stores=[dcc.Store(id=f"{P}-clicked")],
     )
 
 
