@@ -23,6 +23,7 @@ from vger.web.components import (
 from vger.web.figures import empty_figure
 from vger.web.figures_flow import FlowData, flow_data, flow_figure, flow_note
 from vger.web.params import ViewParams, parse
+from vger.web.safety import safe_render
 from vger.web.urlsync import register_url_sync
 from vger.web.views import choose_board, local_today
 
@@ -90,17 +91,7 @@ def params_from_controls(board, source, start, end, types, repos) -> ViewParams:
 
 def render(params: ViewParams) -> tuple:
     """Figure, note, CSV link and status for ``params``; never raises."""
-    try:
-        with state.engine().connect() as conn:
-            data = flow_data(conn, choose_board(conn, params), state.now())
-        return _outputs(data)
-    except NotFoundError as exc:
-        return _failed(str(exc), "danger")
-    except Exception:  # noqa: BLE001 - a page never shows a stack trace
-        log.exception("flow failed for %s", params.to_query())
-        return _failed(
-            "Something went wrong while computing this view; the error was logged.", "danger"
-        )
+    return safe_render(params, flow_data, _outputs, lambda message: _failed(message, "danger"))
 
 
 def _failed(message: str, colour: str) -> tuple:

@@ -34,6 +34,7 @@ from vger.web.figures_flow import (
     when_figure,
 )
 from vger.web.params import MAX_ITEMS, SAMPLE_WEEKS, ViewParams, parse
+from vger.web.safety import safe_render
 from vger.web.urlsync import register_url_sync
 from vger.web.views import choose_board, local_today
 
@@ -163,17 +164,7 @@ def _text(value) -> str | None:
 
 def render(params: ViewParams) -> tuple:
     """Figures, notes, CSV link, answers and status for ``params``; never raises."""
-    try:
-        with state.engine().connect() as conn:
-            data = forecast_data(conn, choose_board(conn, params), state.now())
-        return _outputs(data)
-    except NotFoundError as exc:
-        return _failed(str(exc), "danger")
-    except Exception:  # noqa: BLE001 - a page never shows a stack trace
-        log.exception("forecast failed for %s", params.to_query())
-        return _failed(
-            "Something went wrong while computing this view; the error was logged.", "danger"
-        )
+    return safe_render(params, forecast_data, _outputs, lambda message: _failed(message, "danger"))
 
 
 def _failed(message: str, colour: str, extra: list | None = None) -> tuple:

@@ -18,6 +18,7 @@ from vger.web.components import (
     source_picker,
 )
 from vger.web.params import ViewParams, parse
+from vger.web.safety import safe_render
 from vger.web.urlsync import register_url_sync
 from vger.web.views import QuadrantData, choose_board, quadrant_data
 
@@ -236,15 +237,7 @@ def params_from_controls(
 
 def render(params: ViewParams) -> tuple:
     """Every output of the page for ``params``: figures, notes, CSV links, status."""
-    try:
-        with state.engine().connect() as conn:
-            data = quadrant_data(conn, choose_board(conn, params), state.now())
-        return _outputs(data)
-    except NotFoundError as exc:
-        return _failed(str(exc))
-    except Exception:  # noqa: BLE001 - a page never shows a stack trace
-        log.exception("quadrant failed for %s", params.to_query())
-        return _failed("Something went wrong while computing this view; the error was logged.")
+    return safe_render(params, quadrant_data, _outputs, _failed)
 
 
 def _failed(message: str) -> tuple:

@@ -16,6 +16,7 @@ from vger.web import state
 from vger.web.components import board_list, board_picker, checklist, page_frame
 from vger.web.figures_quality import QualityData, quality_data
 from vger.web.params import ViewParams, parse
+from vger.web.safety import safe_render
 from vger.web.urlsync import register_url_sync
 from vger.web.views import choose_board
 
@@ -74,17 +75,9 @@ def params_from_controls(board, types, shared: str | None = None) -> ViewParams:
 
 def render(params: ViewParams):
     """The report for ``params``; never raises."""
-    try:
-        with state.engine().connect() as conn:
-            data = quality_data(conn, choose_board(conn, params), state.now())
-        return report(data)
-    except NotFoundError as exc:
-        return dbc.Alert(str(exc), color="danger")
-    except Exception:  # noqa: BLE001 - a page never shows a stack trace
-        log.exception("quality failed for %s", params.to_query())
-        return dbc.Alert(
-            "Something went wrong while checking this board; the error was logged.", color="danger"
-        )
+    return safe_render(
+        params, quality_data, report, lambda message: dbc.Alert(message, color="danger")
+    )
 
 
 def _key_link(data: QualityData, key: str, detail: str) -> html.Li:

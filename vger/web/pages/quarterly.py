@@ -29,6 +29,7 @@ from vger.web.figures_periods import (
     quarterly_throughput_figure,
 )
 from vger.web.params import QUARTERS, ViewParams, parse
+from vger.web.safety import safe_render
 from vger.web.urlsync import register_url_sync
 from vger.web.views import choose_board, local_today
 
@@ -123,17 +124,7 @@ def params_from_controls(board, source, end, quarters, types, repos, start=None)
 
 def render(params: ViewParams) -> tuple:
     """Figures, notes, CSV links and status for ``params``; never raises."""
-    try:
-        with state.engine().connect() as conn:
-            data = quarterly_data(conn, choose_board(conn, params), state.now())
-        return _outputs(data)
-    except NotFoundError as exc:
-        return _failed(str(exc), "danger")
-    except Exception:  # noqa: BLE001 - a page never shows a stack trace
-        log.exception("quarterly failed for %s", params.to_query())
-        return _failed(
-            "Something went wrong while computing this view; the error was logged.", "danger"
-        )
+    return safe_render(params, quarterly_data, _outputs, lambda message: _failed(message, "danger"))
 
 
 def _failed(message: str, colour: str) -> tuple:

@@ -22,6 +22,7 @@ from vger.web.components import (
 from vger.web.figures import empty_figure
 from vger.web.figures_periods import ScatterData, scatter_data, scatter_figure, scatter_note
 from vger.web.params import ViewParams, parse
+from vger.web.safety import safe_render
 from vger.web.urlsync import register_url_sync
 from vger.web.views import choose_board, local_today
 
@@ -134,17 +135,7 @@ def params_from_controls(board, source, start, end, types, repos) -> ViewParams:
 
 def render(params: ViewParams) -> tuple:
     """Figure, note, CSV link and status for ``params``; never raises."""
-    try:
-        with state.engine().connect() as conn:
-            data = scatter_data(conn, choose_board(conn, params), state.now())
-        return _outputs(data)
-    except NotFoundError as exc:
-        return _failed(str(exc), "danger")
-    except Exception:  # noqa: BLE001 - a page never shows a stack trace
-        log.exception("scatter failed for %s", params.to_query())
-        return _failed(
-            "Something went wrong while computing this view; the error was logged.", "danger"
-        )
+    return safe_render(params, scatter_data, _outputs, lambda message: _failed(message, "danger"))
 
 
 def _failed(message: str, colour: str) -> tuple:
