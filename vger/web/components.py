@@ -128,6 +128,11 @@ def board_list(
     return html.Div(body + items, id="board-list")
 
 
+def labelled(label: str, control, md: int = 2) -> dbc.Col:
+    """A control under its label, in a grid column."""
+    return dbc.Col([dbc.Label(label), control], md=md)
+
+
 def radio(
     id_: str, options: Sequence[tuple[str, object]], value, disabled: Sequence[object] = ()
 ) -> dcc.RadioItems:

@@ -14,7 +14,10 @@ from vger.web.components import (
     board_list,
     board_picker,
     chart_card,
+    checklist,
+    labelled,
     page_frame,
+    radio,
     source_picker,
 )
 from vger.web.params import ViewParams, parse
@@ -93,91 +96,34 @@ def layout(**query) -> html.Div:
         [
             dbc.Col(
                 [
-                    dbc.Label("Work types" if not github else "Repositories"),
-                    dcc.Checklist(
-                        id=f"{P}-types",
-                        options=list(choice.work_types),
-                        value=list(p.types),
-                        inline=True,
-                        inputClassName="me-1",
-                        labelClassName="me-3",
-                        style={"display": "none" if github else "block"},
-                    ),
-                    dcc.Checklist(
-                        id=f"{P}-repos",
-                        options=list(choice.repos),
-                        value=list(p.repos),
-                        inline=True,
-                        inputClassName="me-1",
-                        labelClassName="me-3",
-                        style={"display": "block" if github else "none"},
-                    ),
+                    dbc.Label("Repositories" if github else "Work types"),
+                    checklist(f"{P}-types", list(choice.work_types), list(p.types), not github),
+                    checklist(f"{P}-repos", list(choice.repos), list(p.repos), github),
                 ],
                 md=4,
             ),
-            dbc.Col(
-                [
-                    dbc.Label("Likelihood lines"),
-                    dcc.RadioItems(
-                        id=f"{P}-lines",
-                        options=[
-                            {"label": " rolling", "value": "rolling"},
-                            {"label": " straight", "value": "straight"},
-                        ],
-                        value=p.lines,
-                        inline=True,
-                        inputClassName="me-1",
-                        labelClassName="me-3",
-                    ),
-                ],
-                md=2,
+            labelled(
+                "Likelihood lines",
+                radio(f"{P}-lines", [("rolling", "rolling"), ("straight", "straight")], p.lines),
             ),
-            dbc.Col(
-                [
-                    dbc.Label("Lead time"),
-                    dcc.RadioItems(
-                        id=f"{P}-leadtime",
-                        options=[
-                            {"label": " overall", "value": "overall"},
-                            {"label": " by work state", "value": "states", "disabled": github},
-                        ],
-                        value=p.leadtime,
-                        inline=True,
-                        inputClassName="me-1",
-                        labelClassName="me-3",
-                    ),
-                ],
-                md=2,
+            labelled(
+                "Lead time",
+                radio(
+                    f"{P}-leadtime",
+                    [("overall", "overall"), ("by work state", "states")],
+                    p.leadtime,
+                    disabled=("states",) if github else (),
+                ),
             ),
-            dbc.Col(
-                [
-                    dbc.Label("Backlog"),
-                    dcc.RadioItems(
-                        id=f"{P}-backlog",
-                        options=[
-                            {"label": " absolute", "value": "absolute"},
-                            {"label": " relative", "value": "relative"},
-                        ],
-                        value=p.backlog,
-                        inline=True,
-                        inputClassName="me-1",
-                        labelClassName="me-3",
-                    ),
-                ],
-                md=2,
+            labelled(
+                "Backlog",
+                radio(
+                    f"{P}-backlog", [("absolute", "absolute"), ("relative", "relative")], p.backlog
+                ),
             ),
-            dbc.Col(
-                [
-                    dbc.Label("Git tags"),
-                    dcc.Checklist(
-                        id=f"{P}-tags",
-                        options=[{"label": " show", "value": "1"}],
-                        value=["1"] if p.tags else [],
-                        inline=True,
-                        inputClassName="me-1",
-                    ),
-                ],
-                md=2,
+            labelled(
+                "Git tags",
+                checklist(f"{P}-tags", [{"label": " show", "value": "1"}], ["1"] if p.tags else []),
             ),
         ],
         className="g-2 mb-3",
