@@ -219,3 +219,11 @@ def page_frame(
         ],
         className="container-fluid",
     )
+
+
+def one_chart_failure(message: str, colour: str) -> tuple:
+    """Outputs of a one-chart page (figure, note, CSV link, status) that say what is
+    missing or wrong in words."""
+    from vger.web.figures import empty_figure
+
+    return (empty_figure(message), "", "#", dbc.Alert(message, color=colour))

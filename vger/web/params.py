@@ -234,3 +234,17 @@ def parse(query: Mapping[str, str | Sequence[str] | None]) -> Parsed:
 
 def with_changes(params: ViewParams, **changes: object) -> ViewParams:
     return replace(params, **changes)
+
+
+def from_shared_controls(board, source, start, end, types, repos) -> ViewParams:
+    """The view of the controls every data page shares (board, source, dates, work
+    types, repositories), validated exactly like a URL."""
+    query = {
+        "board": board,
+        "source": source,
+        "from": start,
+        "to": end,
+        "types": types or [],
+        "repos": repos or [],
+    }
+    return parse(query).params

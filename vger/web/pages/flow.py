@@ -17,12 +17,12 @@ from vger.web.components import (
     chart_card,
     checklist,
     date_input,
+    one_chart_failure,
     page_frame,
     source_picker,
 )
-from vger.web.figures import empty_figure
 from vger.web.figures_flow import FlowData, flow_data, flow_figure, flow_note
-from vger.web.params import ViewParams, parse
+from vger.web.params import ViewParams, from_shared_controls, parse
 from vger.web.safety import safe_render
 from vger.web.urlsync import register_url_sync
 from vger.web.views import choose_board, local_today
@@ -76,17 +76,7 @@ def layout(**query) -> html.Div:
     )
 
 
-def params_from_controls(board, source, start, end, types, repos) -> ViewParams:
-    """The view the controls show, validated exactly like a URL."""
-    query = {
-        "board": board,
-        "source": source,
-        "from": start,
-        "to": end,
-        "types": types or [],
-        "repos": repos or [],
-    }
-    return parse(query).params
+params_from_controls = from_shared_controls
 
 
 def render(params: ViewParams) -> tuple:
@@ -94,8 +84,7 @@ def render(params: ViewParams) -> tuple:
     return safe_render(params, flow_data, _outputs, lambda message: _failed(message, "danger"))
 
 
-def _failed(message: str, colour: str) -> tuple:
-    return (empty_figure(message), "", "#", dbc.Alert(message, color=colour))
+_failed = one_chart_failure
 
 
 def _outputs(data: FlowData) -> tuple:
