@@ -227,3 +227,20 @@ def one_chart_failure(message: str, colour: str) -> tuple:
     from vger.web.figures import empty_figure
 
     return (empty_figure(message), "", "#", dbc.Alert(message, color=colour))
+
+
+def item_filters(
+    prefix: str,
+    work_types: Sequence[str],
+    repos: Sequence[str],
+    types_value: Sequence[str],
+    repos_value: Sequence[str],
+    github: bool,
+) -> list:
+    """Label and checkboxes of the item filter: work types for Jira issues, repositories
+    for pull requests (the other list stays in the page, hidden, so callbacks keep it)."""
+    return [
+        dbc.Label("Repositories" if github else "Work types"),
+        checklist(f"{prefix}-types", list(work_types), list(types_value), not github),
+        checklist(f"{prefix}-repos", list(repos), list(repos_value), github),
+    ]

@@ -15,6 +15,7 @@ from vger.web.components import (
     board_picker,
     chart_card,
     checklist,
+    item_filters,
     labelled,
     page_frame,
     radio,
@@ -96,9 +97,7 @@ def layout(**query) -> html.Div:
         [
             dbc.Col(
                 [
-                    dbc.Label("Repositories" if github else "Work types"),
-                    checklist(f"{P}-types", list(choice.work_types), list(p.types), not github),
-                    checklist(f"{P}-repos", list(choice.repos), list(p.repos), github),
+                    *item_filters(P, choice.work_types, choice.repos, p.types, p.repos, github),
                 ],
                 md=4,
             ),

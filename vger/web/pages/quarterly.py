@@ -15,7 +15,7 @@ from vger.web.components import (
     board_list,
     board_picker,
     chart_card,
-    checklist,
+    item_filters,
     page_frame,
     radio,
     source_picker,
@@ -80,9 +80,7 @@ def layout(**query) -> html.Div:
     filters = dbc.Row(
         dbc.Col(
             [
-                dbc.Label("Repositories" if github else "Work types"),
-                checklist(f"{P}-types", list(choice.work_types), list(p.types), not github),
-                checklist(f"{P}-repos", list(choice.repos), list(p.repos), github),
+                *item_filters(P, choice.work_types, choice.repos, p.types, p.repos, github),
             ]
         ),
         className="g-2 mb-3",

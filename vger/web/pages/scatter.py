@@ -14,8 +14,8 @@ from vger.web import state
 from vger.web.components import (
     board_list,
     board_picker,
-    checklist,
     date_input,
+    item_filters,
     one_chart_failure,
     page_frame,
     source_picker,
@@ -68,9 +68,7 @@ def layout(**query) -> html.Div:
     filters = dbc.Row(
         dbc.Col(
             [
-                dbc.Label("Repositories" if github else "Work types"),
-                checklist(f"{P}-types", list(choice.work_types), list(p.types), not github),
-                checklist(f"{P}-repos", list(choice.repos), list(p.repos), github),
+                *item_filters(P, choice.work_types, choice.repos, p.types, p.repos, github),
             ]
         ),
         className="g-2 mb-3",
