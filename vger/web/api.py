@@ -18,7 +18,7 @@ import math
 
 import numpy as np
 import pandas as pd
-from flask import Blueprint, Response, abort, jsonify, request
+from flask import Blueprint, Response, abort, jsonify
 
 from vger.errors import NotFoundError
 from vger.store import boards, sync
@@ -30,9 +30,7 @@ from vger.web.figures_periods import (
     scatter_data,
 )
 from vger.web.figures_quality import quality_csv, quality_data, quality_json
-from vger.web.params import parse
-from vger.web.routes import csv_response
-from vger.web.views import choose_board
+from vger.web.routes import csv_response, request_view
 
 bp = Blueprint("vger_api", __name__)
 
@@ -103,11 +101,8 @@ def api_boards():
 @bp.route("/api/v1/quarterly")
 def api_quarterly():
     """The quarterly page's throughput and lead time per fiscal quarter."""
-    parsed = parse(request.args.to_dict(flat=False))
     try:
-        with state.engine().connect() as conn:
-            choice = choose_board(conn, parsed.params)
-            data = quarterly_data(conn, choice, state.now())
+        parsed, choice, data = request_view(quarterly_data)
     except NotFoundError as exc:
         return _not_found(exc)
     lead = data.lead_time.rename(columns={k: str(k) for k in (50, 80, 90)})
@@ -129,11 +124,8 @@ def api_quarterly():
 @bp.route("/api/v1/scatter")
 def api_scatter():
     """The scatterplot's points and its 50/80/90 % lines."""
-    parsed = parse(request.args.to_dict(flat=False))
     try:
-        with state.engine().connect() as conn:
-            choice = choose_board(conn, parsed.params)
-            data = scatter_data(conn, choice, state.now())
+        parsed, choice, data = request_view(scatter_data)
     except NotFoundError as exc:
         return _not_found(exc)
     return _json(
@@ -153,11 +145,8 @@ def api_scatter():
 @bp.route("/api/v1/quality")
 def api_quality():
     """The data-quality report: every check, its count and the affected issues."""
-    parsed = parse(request.args.to_dict(flat=False))
     try:
-        with state.engine().connect() as conn:
-            choice = choose_board(conn, parsed.params)
-            data = quality_data(conn, choice, state.now())
+        parsed, choice, data = request_view(quality_data)
     except NotFoundError as exc:
         return _not_found(exc)
     return _json(
@@ -173,11 +162,8 @@ def api_quality():
 @bp.route("/download/quality.csv")
 def quality_download() -> Response:
     """check, key, detail: one row per issue a check lists."""
-    parsed = parse(request.args.to_dict(flat=False))
     try:
-        with state.engine().connect() as conn:
-            choice = choose_board(conn, parsed.params)
-            data = quality_data(conn, choice, state.now())
+        parsed, choice, data = request_view(quality_data)
     except NotFoundError as exc:
         abort(404, description=str(exc))
     day = pd.Timestamp(data.generated).tz_convert(choice.board.tz).date()

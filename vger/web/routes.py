@@ -5,21 +5,47 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+from collections.abc import Callable
+from datetime import datetime
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
 from flask import Blueprint, Response, abort, jsonify, request
+from sqlalchemy import Connection
 
 from vger.errors import NotFoundError
-from vger.store import queries
+from vger.store import boards, queries
 from vger.store.db import ping
 from vger.web import csv, state
-from vger.web.params import parse
-from vger.web.views import choose_board, completed_with_details, quadrant_data
+from vger.web.params import Parsed, parse
+from vger.web.views import BoardChoice, choose_board, completed_with_details, quadrant_data
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 bp = Blueprint("vger", __name__)
 QUADRANT_CSVS = ("throughput", "variation", "backlog", "volume", "leadtime")
+
+
+def request_view(
+    compute: Callable[[Connection, BoardChoice, datetime], T],
+) -> tuple[Parsed, BoardChoice, T]:
+    """Parse the request's query string, choose its board and compute the view with
+    ``compute(conn, choice, now)``. Raises NotFoundError for an unknown board."""
+    parsed = parse(request.args.to_dict(flat=False))
+    with state.engine().connect() as conn:
+        choice = choose_board(conn, parsed.params)
+        return parsed, choice, compute(conn, choice, state.now())
+
+
+def request_choice(conn: Connection) -> BoardChoice:
+    """The board of the request's query string; an unknown board is a 404 that lists
+    the boards there are."""
+    try:
+        return choose_board(conn, parse(request.args.to_dict(flat=False)).params)
+    except NotFoundError as exc:
+        slugs = ", ".join(b.slug for b in boards.list_boards(conn))
+        abort(404, description=f"{exc} Boards: {slugs or 'none yet'}.")
 
 
 @bp.route("/download/<chart>.csv")
@@ -77,11 +103,8 @@ def csv_response(frame: pd.DataFrame, filename: str) -> Response:
 @bp.route("/api/v1/quadrant")
 def api_quadrant():
     """The quadrant's series as JSON, for the same query string as the page."""
-    parsed = parse(request.args.to_dict(flat=False))
     try:
-        with state.engine().connect() as conn:
-            choice = choose_board(conn, parsed.params)
-            data = quadrant_data(conn, choice, state.now())
+        parsed, choice, data = request_view(quadrant_data)
     except NotFoundError as exc:
         return jsonify({"error": str(exc)}), 404
     q = data.quadrant

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, request
+from flask import Blueprint, Response
 
-from vger.errors import NotFoundError
-from vger.store import boards
 from vger.web import state
 from vger.web.figures_periods import (
     quarterly_data,
@@ -14,27 +12,16 @@ from vger.web.figures_periods import (
     scatter_csv,
     scatter_data,
 )
-from vger.web.params import parse
-from vger.web.routes import csv_response
-from vger.web.views import choose_board
+from vger.web.routes import csv_response, request_choice
 
 bp = Blueprint("vger_periods", __name__)
-
-
-def _choice(conn):
-    parsed = parse(request.args.to_dict(flat=False))
-    try:
-        return choose_board(conn, parsed.params)
-    except NotFoundError as exc:
-        slugs = ", ".join(b.slug for b in boards.list_boards(conn))
-        abort(404, description=f"{exc} Boards: {slugs or 'none yet'}.")
 
 
 @bp.route("/download/quarterly-throughput.csv")
 def quarterly_throughput() -> Response:
     """Completed items per fiscal quarter and the straight likelihood lines."""
     with state.engine().connect() as conn:
-        choice = _choice(conn)
+        choice = request_choice(conn)
         data = quarterly_data(conn, choice, state.now())
     return csv_response(quarterly_throughput_csv(data), _name(data, "quarterly-throughput"))
 
@@ -43,7 +30,7 @@ def quarterly_throughput() -> Response:
 def quarterly_leadtime() -> Response:
     """Every completed item with a lead time in the quarters shown."""
     with state.engine().connect() as conn:
-        choice = _choice(conn)
+        choice = request_choice(conn)
         data = quarterly_data(conn, choice, state.now())
     return csv_response(quarterly_leadtime_csv(data), _name(data, "quarterly-leadtime"))
 
@@ -52,7 +39,7 @@ def quarterly_leadtime() -> Response:
 def scatter() -> Response:
     """The points of the lead-time scatterplot."""
     with state.engine().connect() as conn:
-        choice = _choice(conn)
+        choice = request_choice(conn)
         data = scatter_data(conn, choice, state.now())
     p = data.choice.params
     return csv_response(
