@@ -32,6 +32,7 @@ import requests
 from jira import JIRAError
 from sqlalchemy import Engine, select
 
+from etl import progress
 from etl.jira_client import SWEEP_PAGE, Jira, describe
 from etl.jira_transform import (
     FIELDS,
@@ -248,7 +249,7 @@ class BoardSync:
         incremental = not self.full and self.watermark is not None
         since = since_clause(self.watermark, OVERLAP, user_tz) if incremental else None
         jql = search_jql(board.jql, since)
-        seen = self._pages(jql, count=self.full and self.progress)
+        seen = self._pages(jql, count=not incremental and self.progress)  # a first run counts
         if not incremental:
             self._remove_missing(seen, listing="full run")
             self.meta["swept"] = now.isoformat()
@@ -344,6 +345,10 @@ class BoardSync:
                 self._store_page(docs, nxt)
                 seen.update(str(d["id"]) for d in docs)
                 fetched += len(docs)
+                progress.note(
+                    f"jira {board.slug}",
+                    f"{fetched} issues" + (f" of {page_total}" if page_total is not None else ""),
+                )
                 if bar is not None:
                     bar.update(len(docs))
                 else:
@@ -359,6 +364,7 @@ class BoardSync:
                     break
                 cursor = nxt
         finally:
+            progress.done(f"jira {board.slug}")
             if bar is not None:
                 bar.close()
         return seen

@@ -82,6 +82,15 @@ def validate_jql(settings: Settings, jql: str) -> Check:
             api.close()
 
 
+def jql_verdict(check: Check) -> tuple[str | None, str | None]:
+    """(error, warning) in the words the admin page and ``vger board add`` both show."""
+    if check.ok is False:
+        return f"Jira rejected the JQL: {check.message}", None
+    if check.ok is None:
+        return None, f"Saved without a check against Jira: {check.message}"
+    return None, None
+
+
 def find_board(settings: Settings, name: str) -> int:
     """The id of the Jira board called ``name`` (exactly); ConfigError in words otherwise."""
     if not settings.jira_url:

@@ -70,7 +70,15 @@ def _board_parts(
     if not board.jql.strip():
         parts.append(_skipped(board, "jira", "skipped: the board has no JQL"))
     elif not settings.jira_url:
-        parts.append(_skipped(board, "jira", "skipped: VGER_JIRA_URL is not set"))
+        # A failure, not a skip: a cron job must not leave a dashboard stale without a word.
+        parts.append(
+            _not_configured(
+                board,
+                "jira",
+                "VGER_JIRA_URL is not set: set VGER_JIRA_URL, VGER_JIRA_USER and VGER_JIRA_TOKEN "
+                "(or a Data Center personal access token alone) to sync its JQL",
+            )
+        )
     else:
         try:
             parts.append(
@@ -93,7 +101,14 @@ def _board_parts(
             )
     if repos:
         if settings.github_token is None:
-            parts.append(_skipped(board, "github", "skipped: VGER_GITHUB_TOKEN is not set"))
+            parts.append(
+                _not_configured(
+                    board,
+                    "github",
+                    "VGER_GITHUB_TOKEN is not set: set it to a token that can read "
+                    + ", ".join(sorted(repos)),
+                )
+            )
         else:
             try:
                 from etl.github_sync import sync_board_repos
@@ -117,6 +132,11 @@ def _board_parts(
 def _skipped(board: Board, source: str, why: str) -> SourceReport:
     LOG.info("%s %s: %s", source, board.slug, why)
     return SourceReport(source, board.slug, extra={"note": why})
+
+
+def _not_configured(board: Board, source: str, what_to_set: str) -> SourceReport:
+    LOG.error("%s %s: %s", source, board.slug, what_to_set)
+    return SourceReport(source, board.slug, ok=False, error=what_to_set)
 
 
 def _safe(exc: Exception, settings: Settings) -> str:

@@ -21,7 +21,8 @@ def _run(*args: str) -> subprocess.CompletedProcess:
 
 def test_layers_hold():
     """metrics are pure; the web never talks to Jira/GitHub; imports point down."""
-    exe = shutil.which("lint-imports")
+    beside = Path(sys.executable).with_name("lint-imports")
+    exe = str(beside) if beside.exists() else shutil.which("lint-imports")
     if exe is None:
         pytest.fail("lint-imports is missing: pip install -e '.[test]'")
     result = _run(exe, "--config", "pyproject.toml")
@@ -48,3 +49,67 @@ def test_requirements_pin_every_runtime_dependency():
             pinned[_name(line)] = line
     missing = declared - set(pinned)
     assert not missing, f"runtime dependencies not pinned in requirements.txt: {sorted(missing)}"
+
+
+_LOCAL = {"vger", "etl", "tests", "bench"}
+
+
+def _imported_top_level_modules(folder: Path) -> dict[str, str]:
+    """{top-level module: first file importing it} for absolute imports under ``folder``."""
+    import ast
+
+    found: dict[str, str] = {}
+    for path in sorted(folder.rglob("*.py")):
+        if "migrations/versions" in path.as_posix():
+            continue
+        tree = ast.parse(path.read_text(), filename=str(path))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = [node.module]
+            else:
+                continue
+            for name in names:
+                found.setdefault(name.split(".")[0], str(path.relative_to(ROOT)))
+    return found
+
+
+def _declared_distributions() -> set[str]:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    requirements = list(project["dependencies"])
+    for extra in project.get("optional-dependencies", {}).values():
+        requirements += extra
+    return {_name(r) for r in requirements}
+
+
+@pytest.mark.parametrize("folder", ["vger", "etl", "tests", "bench"])
+def test_every_imported_module_is_declared(folder):
+    """A module imported anywhere is the standard library's, the project's own, or comes from a
+    distribution named in pyproject.toml (runtime or an extra) — never one that merely happens
+    to be installed on this machine."""
+    from importlib.metadata import packages_distributions
+
+    providers = packages_distributions()
+    declared = _declared_distributions()
+    undeclared = {}
+    for module, where in _imported_top_level_modules(ROOT / folder).items():
+        if module in sys.stdlib_module_names or module in _LOCAL or module == "__future__":
+            continue
+        # A module not installed here (boto3, part of the Lambda runtime) counts as declared
+        # when a declared distribution bears its name.
+        dists = {_name(d) for d in providers.get(module, [])} or {_name(module)}
+        if not dists & declared:
+            undeclared[module] = (where, sorted(dists) or "not installed")
+    assert not undeclared, f"imported but not declared in pyproject.toml: {undeclared}"
+
+
+def test_not_browser_runs_no_browser_test():
+    """Every browser test carries the ``browser`` marker, so ``-m "not browser"`` runs none."""
+    result = _run(
+        sys.executable, "-m", "pytest", "--collect-only", "-q", "-m", "not browser", "tests/browser"
+    )
+    collected = [line for line in result.stdout.splitlines() if "::" in line]
+    assert collected == [], collected
+    everything = _run(sys.executable, "-m", "pytest", "--collect-only", "-q", "tests/browser")
+    assert sum("::" in line for line in everything.stdout.splitlines()) > 20

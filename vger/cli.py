@@ -6,13 +6,17 @@ import logging
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from sqlalchemy.exc import InterfaceError, OperationalError
 
 from vger import __version__
-from vger.config import Settings, mask_url
+from vger.cli_common import engine_for as _engine
+from vger.cli_common import pass_settings
 from vger.errors import VgerError
+
+if TYPE_CHECKING:
+    from vger.config import Settings
 
 log = logging.getLogger("vger")
 
@@ -25,20 +29,20 @@ class VgerGroup(click.Group):
             return super().invoke(ctx)
         except VgerError as exc:
             raise click.ClickException(str(exc)) from None
-        except (OperationalError, InterfaceError) as exc:
-            url = ctx.obj.database_url if isinstance(ctx.obj, Settings) else "the store"
+        except Exception as exc:
+            if "sqlalchemy" not in sys.modules:  # then it cannot be a store error
+                raise
+            from sqlalchemy.exc import InterfaceError, OperationalError
+
+            if not isinstance(exc, OperationalError | InterfaceError):
+                raise
+            from vger.config import mask_url
+
+            url = getattr(ctx.obj, "database_url", None) or "the store"
             reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
             raise click.ClickException(
                 f"cannot use the store {mask_url(url)}: {reason} (check VGER_DATABASE_URL)"
             ) from None
-
-
-def _engine(settings: Settings):
-    from vger.store.db import make_engine, upgrade
-
-    engine = make_engine(settings.database_url)
-    upgrade(engine)
-    return engine
 
 
 def _logging(verbose: int) -> None:
@@ -55,7 +59,7 @@ def _logging(verbose: int) -> None:
 def cli(ctx: click.Context, verbose: int) -> None:
     """Vger: throughput, variation, backlog growth and lead time for your team."""
     _logging(verbose)
-    ctx.obj = Settings()
+    ctx.obj = None  # settings are read when a command runs (help stays instant)
 
 
 @cli.command()
@@ -73,11 +77,12 @@ def cli(ctx: click.Context, verbose: int) -> None:
 @click.option(
     "--serve/--no-serve", default=True, help="Serve the dashboard after building the demo store."
 )
-@click.pass_obj
+@pass_settings
 def demo(settings: Settings, host: str, port: int, db_path: str, seed: int, serve: bool) -> None:
     """Build a demo store of a simulated team (two years) and serve the dashboard."""
     from vger.demo import build_demo
 
+    _port_is_free(host, port)  # before any work, not after building the store
     started = time.perf_counter()
     path = Path(db_path)
     for suffix in ("", "-wal", "-shm", "-journal"):
@@ -94,14 +99,30 @@ def demo(settings: Settings, host: str, port: int, db_path: str, seed: int, serv
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8050, show_default=True, type=int)
 @click.option("--debug/--no-debug", default=False)
-@click.pass_obj
+@pass_settings
 def serve(settings: Settings, host: str, port: int, debug: bool) -> None:
     """Serve the dashboard on the configured store (development server).
 
     In production: gunicorn 'vger.web:create_app()' -w 2 -b 0.0.0.0:8050
     """
+    _port_is_free(host, port)
     _engine(settings)
     _serve(settings, host, port, debug=debug)
+
+
+def _port_is_free(host: str, port: int) -> None:
+    """One clear line when the dashboard could not listen on ``host:port``."""
+    import socket
+
+    try:
+        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server does
+            sock.bind((host, port))
+    except OSError as exc:
+        raise click.ClickException(
+            f"cannot listen on {host}:{port} ({exc.strerror or exc}): is another server "
+            f"running there? Choose another port with --port."
+        ) from None
 
 
 def _serve(settings: Settings, host: str, port: int, debug: bool) -> None:
@@ -118,11 +139,23 @@ def db() -> None:
 
 
 @db.command("upgrade")
-@click.pass_obj
+@pass_settings
 def db_upgrade(settings: Settings) -> None:
     """Create or migrate the schema to the newest version."""
-    _engine(settings)
-    click.echo("Schema is up to date.")
+    from vger.config import mask_url
+    from vger.store.db import make_engine, schema_revision, upgrade
+
+    engine = make_engine(settings.database_url)
+    before = schema_revision(engine)
+    upgrade(engine)
+    after = schema_revision(engine)
+    where = mask_url(settings.database_url)
+    if before is None:
+        click.echo(f"Created the schema (revision {after}) in {where}.")
+    elif before != after:
+        click.echo(f"Migrated the schema from revision {before} to {after} in {where}.")
+    else:
+        click.echo(f"The schema is up to date (revision {after}) in {where}.")
 
 
 @cli.group()
@@ -131,7 +164,7 @@ def config() -> None:
 
 
 @config.command("show")
-@click.pass_obj
+@pass_settings
 def config_show(settings: Settings) -> None:
     """Print the effective settings, secrets masked."""
     for name, value in settings.safe_dict().items():
@@ -153,23 +186,45 @@ def config_show(settings: Settings) -> None:
 @click.option(
     "--progress/--no-progress", default=None, help="Progress bars (default: on a terminal)."
 )
-@click.pass_obj
+@click.option(
+    "--every",
+    default=10.0,
+    show_default=True,
+    type=click.FloatRange(0.1, 3600),
+    help="Seconds between progress lines when there are no bars (cron logs).",
+)
+@pass_settings
 def etl(
-    settings: Settings, board_slug: str | None, full: bool, workers: int, progress: bool | None
+    settings: Settings,
+    board_slug: str | None,
+    full: bool,
+    workers: int,
+    progress: bool | None,
+    every: float,
 ) -> None:
     """Pull Jira issues and GitHub pull requests and tags into the store."""
+    from etl.progress import Heartbeat
     from etl.run import run_etl
 
     engine = _engine(settings)
     show = sys.stderr.isatty() if progress is None else progress
     if not show:
         logging.getLogger("etl").setLevel(logging.INFO)  # plain log lines instead of bars
-    report = run_etl(
-        engine, settings, board_slug=board_slug, full=full, workers=workers, progress=show
-    )
+    with (
+        Heartbeat(every, write=lambda text: click.echo(text, err=True)) if not show else _nothing()
+    ):
+        report = run_etl(
+            engine, settings, board_slug=board_slug, full=full, workers=workers, progress=show
+        )
     click.echo(report.summary())
     if not report.ok:
         sys.exit(1)
+
+
+def _nothing():
+    import contextlib
+
+    return contextlib.nullcontext()
 
 
 from vger.cli_config import board, team  # noqa: E402  (command groups defined in their own module)

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
-from vger.config import Settings
+from vger.cli_common import engine_for as _engine
+from vger.cli_common import pass_settings
 
-
-def _engine(settings: Settings):
-    from vger.store.db import make_engine, upgrade
-
-    engine = make_engine(settings.database_url)
-    upgrade(engine)
-    return engine
+if TYPE_CHECKING:
+    from vger.config import Settings
 
 
 @click.group()
@@ -31,7 +29,7 @@ def team() -> None:
     type=click.IntRange(1, 12),
     help="Month the fiscal year starts.",
 )
-@click.pass_obj
+@pass_settings
 def team_add(settings: Settings, slug: str, name: str | None, tz: str, fiscal_start: int) -> None:
     """Create a team."""
     from vger.store import boards
@@ -39,6 +37,44 @@ def team_add(settings: Settings, slug: str, name: str | None, tz: str, fiscal_st
     with _engine(settings).begin() as conn:
         boards.add_team(conn, slug, name, tz=tz, fiscal_start_month=fiscal_start)
     click.echo(f"Team {slug} created.")
+
+
+@team.command("list")
+@pass_settings
+def team_list(settings: Settings) -> None:
+    """List teams with their time zone, fiscal-year start and number of boards."""
+    from vger.store import boards
+    from vger.store import edits as ops
+
+    with _engine(settings).connect() as conn:
+        teams = ops.list_teams(conn)
+        per_team: dict[str, int] = {}
+        for b in boards.list_boards(conn):
+            per_team[b.team_slug] = per_team.get(b.team_slug, 0) + 1
+    if not teams:
+        click.echo("No teams yet: vger team add SLUG --name NAME --tz Europe/Berlin")
+        return
+    _table(
+        ("TEAM", "NAME", "TIME ZONE", "FISCAL START", "BOARDS"),
+        [
+            (
+                t["slug"],
+                t["name"],
+                t["tz"],
+                str(t["fiscal_start_month"]),
+                str(per_team.get(t["slug"], 0)),
+            )
+            for t in teams
+        ],
+    )
+
+
+def _table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
+    """Rows under a header, columns padded to their widest cell (the last one is not)."""
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    for row in [header, *rows]:
+        cells = [str(c).ljust(w) for c, w in zip(row[:-1], widths[:-1], strict=True)]
+        click.echo("  ".join([*cells, str(row[-1])]))
 
 
 @click.group()
@@ -61,7 +97,7 @@ def board() -> None:
 @click.option("--repo", "repos", multiple=True, help="GitHub repository owner/name (repeatable).")
 @click.option("--subtasks/--no-subtasks", default=False, help="Count sub-tasks too.")
 @click.option("--working-days/--calendar-days", default=False, help="Lead times in working days.")
-@click.pass_obj
+@pass_settings
 def board_add(
     settings: Settings,
     slug: str,
@@ -73,9 +109,14 @@ def board_add(
     subtasks: bool,
     working_days: bool,
 ) -> None:
-    """Create a board."""
+    """Create a board. When Jira is configured, the JQL is checked against it first, with
+    the same check and words as the admin page."""
+    from etl.jira_validate import jql_verdict, validate_jql
     from vger.store import boards
 
+    error, warning = jql_verdict(validate_jql(settings, jql))
+    if error:
+        raise click.ClickException(error)
     with _engine(settings).begin() as conn:
         board_id = boards.add_board(
             conn,
@@ -90,29 +131,33 @@ def board_add(
         )
         for full_name in repos:
             boards.add_repo(conn, board_id, full_name)
+    if warning:
+        click.echo(warning, err=True)
     click.echo(f"Board {slug} created. Run `vger etl --board {slug}` to fill it.")
 
 
 @board.command("list")
-@click.pass_obj
+@pass_settings
 def board_list(settings: Settings) -> None:
     """List boards with their team, issue count and JQL."""
     from vger.store import boards
 
     with _engine(settings).connect() as conn:
         rows = boards.list_boards(conn)
-        if not rows:
-            click.echo(
-                "No boards yet: vger team add SLUG, then vger board add SLUG --team T --jql ..."
-            )
-        for b in rows:
-            click.echo(f"{b.slug}\t{b.team_slug}\t{boards.issue_count(conn, b.id)} issues\t{b.jql}")
+        counts = {b.slug: boards.issue_count(conn, b.id) for b in rows}
+    if not rows:
+        click.echo("No boards yet: vger team add SLUG, then vger board add SLUG --team T --jql ...")
+        return
+    _table(
+        ("BOARD", "TEAM", "ISSUES", "JQL"),
+        [(b.slug, b.team_slug, str(counts[b.slug]), b.jql) for b in rows],
+    )
 
 
 @board.command("remove")
 @click.argument("slug")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
-@click.pass_obj
+@pass_settings
 def board_remove(settings: Settings, slug: str, yes: bool) -> None:
     """Delete a board with its issues, work states, repositories and sync runs."""
     from vger.store import boards

@@ -23,6 +23,8 @@ from vger.metrics.flow import cumulative_flow
 from vger.metrics.forecast import how_many, when_done
 from vger.store import boards, queries
 
+pytestmark = pytest.mark.browser  # `-m "not browser"` runs none of these
+
 FC = ["fc-chart-sample", "fc-chart-howmany", "fc-chart-when"]
 FC_BOOKMARK = "/forecast?board=platform&types=Feature,Defect&sample=10&by=2026-12-31&items=40"
 # NOW is Wednesday 2026-11-18 (Berlin): the 10 complete weeks are 2026-09-07 .. 2026-11-09,

@@ -25,6 +25,8 @@ from tests.browser.conftest import (
     wait_until,
 )
 
+pytestmark = pytest.mark.browser  # `-m "not browser"` runs none of these
+
 DOCS = ARTIFACTS.parent / "docs" / "screenshots"
 QTR = ["qtr-chart-throughput", "qtr-chart-leadtime"]
 SCATTER = ["scatter-chart-points"]

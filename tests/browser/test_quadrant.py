@@ -23,6 +23,8 @@ from tests.browser.conftest import (
     weekly_counts,
 )
 
+pytestmark = pytest.mark.browser  # `-m "not browser"` runs none of these
+
 DOCS = ARTIFACTS.parent / "docs" / "screenshots"
 CHARTS = [f"quad-chart-{c}" for c in ("throughput", "variation", "backlog", "leadtime")]
 BOOKMARK = "/quadrant?board=platform&from=2026-06-01&to=2026-11-18&types=Feature,Defect"

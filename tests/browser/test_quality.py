@@ -4,11 +4,14 @@ the count ``vger.metrics.quality`` computes from the store, and a key links to J
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 from sqlalchemy import text
 
 from tests.browser.conftest import NOW, screenshot
 from vger.metrics.quality import run_checks
 from vger.store import boards
+
+pytestmark = pytest.mark.browser  # `-m "not browser"` runs none of these
 
 BOARD = "platform"
 

@@ -349,12 +349,16 @@ def test_boards_in_parallel_and_skipped_boards(sqlite_engine, fake_dc):
     assert [r["path"] for r in fake_dc.log].count("/rest/api/2/myself") == 1
 
 
-def test_no_jira_url_is_a_clear_skip(sqlite_engine):
+def test_no_jira_url_fails_the_board_in_words(sqlite_engine):
+    """A board with a JQL and no Jira configured is a failure a cron job notices (exit 1),
+    with the one line saying what to set."""
     make_board(sqlite_engine)
     from vger.config import Settings
 
     report = run_etl(sqlite_engine, Settings(_env_file=None))
-    assert report.ok and "VGER_JIRA_URL is not set" in report.summary()
+    assert not report.ok
+    (line,) = report.summary().splitlines()
+    assert "VGER_JIRA_URL is not set" in line and "VGER_JIRA_TOKEN" in line
 
 
 def test_shared_timezone_is_fetched_once(fake_cloud):

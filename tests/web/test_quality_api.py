@@ -222,7 +222,6 @@ def _walk_strings(node):
 
 
 def test_quality_page_layout_and_report(app, client):
-    assert client.get("/quality?board=example").status_code == 200
     with app.server.test_request_context("/quality?board=example"):
         layout = _tree(quality.layout(board="example"))
         assert "Example team · Example board · data quality" in _text(layout)

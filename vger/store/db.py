@@ -160,6 +160,21 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     command.upgrade(alembic_config(engine), revision)
 
 
+def schema_revision(engine: Engine) -> str | None:
+    """The store's Alembic revision, or None when it has no schema yet."""
+    from alembic.runtime.migration import MigrationContext
+
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def head_revision(engine: Engine) -> str:
+    """The newest revision the migrations know."""
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(alembic_config(engine)).get_current_head() or ""
+
+
 def ping(conn: Connection) -> None:
     """Raise unless the store answers a trivial query (health checks)."""
     conn.exec_driver_sql("SELECT 1")

@@ -6,7 +6,7 @@ Production: ``gunicorn 'vger.web:create_app()'``.
 from __future__ import annotations
 
 import logging
-from pathlib import Path
+from importlib.resources import files
 
 import dash
 import dash_bootstrap_components as dbc
@@ -21,7 +21,10 @@ from vger.web.pages import flow, forecast, home, quadrant, quality, quarterly, s
 from vger.web.params import parse
 from vger.web.safety import safe_layout
 
-ROOT = Path(__file__).resolve().parents[2]
+# Shipped inside the package (pyproject maps the repository's static/ and templates/ to
+# vger.static and vger.templates), so a wheel install finds them as an editable one does.
+STATIC = files("vger.static")
+TEMPLATES = files("vger.templates")
 log = logging.getLogger(__name__)
 
 PAGES = (
@@ -43,16 +46,16 @@ def create_app(settings: Settings | None = None, *, engine=None) -> Dash:
         __name__,
         use_pages=True,
         pages_folder="",
-        assets_folder=str(ROOT / "static"),
-        external_stylesheets=[dbc.themes.BOOTSTRAP]
-        if not (ROOT / "static" / "bootstrap.min.css").exists()
-        else [],
+        assets_folder=str(STATIC),
+        external_stylesheets=[]
+        if STATIC.joinpath("bootstrap.min.css").is_file()
+        else [dbc.themes.BOOTSTRAP],
         title="Vger",
         suppress_callback_exceptions=True,
         update_title=None,
     )
     server = app.server
-    server.template_folder = str(ROOT / "templates")
+    server.template_folder = str(TEMPLATES)
     server.extensions["vger"] = {"engine": engine, "settings": settings}
     cache.init_cache(server, settings)
     secret = settings.secret_key.get_secret_value() if settings.secret_key else None

@@ -168,3 +168,15 @@ def quality_download() -> Response:
         abort(404, description=str(exc))
     day = pd.Timestamp(data.generated).tz_convert(choice.board.tz).date()
     return csv_response(quality_csv(data), f"vger-{choice.board.slug}-quality-{day}.csv")
+
+
+@bp.route("/api", defaults={"rest": ""}, methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"])
+@bp.route("/api/<path:rest>", methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"])
+def api_unknown(rest: str) -> Response:
+    """Any other ``/api/...`` path: a JSON 404 naming the API's paths, never the HTML page."""
+    from flask import current_app
+
+    paths = sorted(
+        {r.rule for r in current_app.url_map.iter_rules() if r.rule.startswith("/api/v1/")}
+    )
+    return _json({"error": f"no API at /api/{rest}", "paths": paths}, 404)

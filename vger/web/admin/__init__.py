@@ -358,11 +358,13 @@ def _check_board_form(values: dict[str, Any], old_jql: str | None) -> tuple[dict
         if not jql:
             errors["jql"] = "Give the JQL of the board's issues, e.g. project = ABC."
         elif jql != old_jql:
-            check = services().validate_jql(settings, jql)
-            if check.ok is False:
-                errors["jql"] = f"Jira rejected the JQL: {check.message}"
-            elif check.ok is None:
-                warnings.append(f"Saved without a check against Jira: {check.message}")
+            from etl.jira_validate import jql_verdict  # the words `vger board add` uses too
+
+            error, warning = jql_verdict(services().validate_jql(settings, jql))
+            if error:
+                errors["jql"] = error
+            elif warning:
+                warnings.append(warning)
     except ConfigError as exc:
         errors["jql"] = str(exc)
     return errors, parsed, warnings

@@ -1,0 +1,1 @@
+"""Dash assets (CSS, JS), shipped inside the package as ``vger.static``."""

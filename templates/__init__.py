@@ -1,0 +1,1 @@
+"""Jinja templates, shipped inside the package as ``vger.templates``."""

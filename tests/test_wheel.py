@@ -1,0 +1,120 @@
+"""A non-editable install works: the built wheel, installed into a brand-new virtual
+environment, serves the dashboard on the demo store with its templates, static files and
+migrations found through the package (never through a path into the checkout)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import venv
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _get(url: str) -> tuple[int, bytes]:
+    try:
+        with urllib.request.urlopen(url, timeout=20) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read()
+
+
+def _run(args: list[str], **kwargs) -> subprocess.CompletedProcess:
+    result = subprocess.run(args, capture_output=True, text=True, timeout=600, **kwargs)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return result
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory) -> Path:
+    """A fresh virtual environment holding the wheel built from this checkout."""
+    work = tmp_path_factory.mktemp("wheel")
+    _run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(work / "dist"), "."],
+        cwd=ROOT,
+    )
+    wheels = list((work / "dist").glob("vger_dashboard-*.whl"))
+    assert len(wheels) == 1, wheels
+    venv.create(work / "venv", with_pip=True)
+    bin_dir = work / "venv" / "bin"
+    _run([str(bin_dir / "python"), "-m", "pip", "install", "-q", str(wheels[0])], cwd=work)
+    return bin_dir
+
+
+def test_wheel_holds_templates_static_and_migrations(installed):
+    code = (
+        "import importlib.resources as r, json, vger;"
+        "print(json.dumps({'pkg': vger.__file__,"
+        " 'css': r.files('vger.static').joinpath('vger.css').is_file(),"
+        " 'login': r.files('vger.templates').joinpath('admin/login.html').is_file(),"
+        " 'migrations': sorted(p.name for p in"
+        "   r.files('vger.store').joinpath('migrations/versions').iterdir()"
+        "   if p.name.endswith('.py'))}))"
+    )
+    found = json.loads(_run([str(installed / "python"), "-c", code], cwd=installed.parent).stdout)
+    assert str(ROOT) not in found["pkg"], "the test must use the installed package"
+    assert found["css"] and found["login"]
+    assert found["migrations"][0].startswith("0001_")
+
+
+def test_wheel_serves_health_data_and_an_admin_template(installed, tmp_path):
+    port = _free_port()
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("VGER_")},
+        "VGER_ADMIN_PASSWORD": "wheel-test-password",
+        "VGER_SECRET_KEY": "wheel-test-key",
+    }
+    log = (tmp_path / "server.log").open("wb")
+    proc = subprocess.Popen(
+        [str(installed / "vger"), "demo", "--port", str(port), "--db", str(tmp_path / "d.db")],
+        cwd=tmp_path,  # not the checkout: nothing may be found relative to it
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                status, body = _get(f"{base}/health")
+                break
+            except OSError:
+                assert proc.poll() is None, (tmp_path / "server.log").read_text()
+                assert time.monotonic() < deadline, (tmp_path / "server.log").read_text()
+                time.sleep(0.5)
+        assert status == 200 and json.loads(body)["store"] == "ok"
+
+        status, body = _get(f"{base}/api/v1/quadrant?board=platform&from=2026-01-05&to=2026-03-30")
+        assert status == 200, body[:500]
+        data = json.loads(body)
+        weeks = data["throughput"]
+        assert len(weeks) >= 10 and sum(w["count"] for w in weeks) > 0
+
+        status, body = _get(f"{base}/admin/login")
+        assert status == 200
+        assert b'name="password"' in body and b"csrf" in body.lower()
+
+        status, body = _get(f"{base}/assets/vger.css")
+        assert status == 200 and body
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(10)
