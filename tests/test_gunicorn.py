@@ -4,35 +4,18 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 from tests.factories import example_board
+from tests.servers import free_port, get, start, wait_for_health
 from vger.store.db import make_engine, upgrade
 
 ROOT = Path(__file__).resolve().parents[1]
 pytest.importorskip("gunicorn")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def get(url: str, timeout: float = 10.0) -> tuple[int, bytes]:
-    try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:
-            return response.status, response.read()
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.read()
 
 
 @pytest.fixture
@@ -50,29 +33,15 @@ def server(tmp_path):
         "VGER_BIND": f"127.0.0.1:{port}",
         "VGER_WORKERS": "2",
     }
-    log = (tmp_path / "gunicorn.log").open("wb")
-    proc = subprocess.Popen(
+    proc = start(
         [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "vger.web:create_app()"],
         cwd=ROOT,
         env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
+        log=tmp_path / "gunicorn.log",
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"gunicorn exited: {(tmp_path / 'gunicorn.log').read_text()[-2000:]}")
-            try:
-                if get(base + "/health", timeout=2)[0] == 200:
-                    break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail("gunicorn did not answer /health within 60 s")
-            time.sleep(0.2)
+        wait_for_health(base, proc, tmp_path / "gunicorn.log")
         yield base, proc, tmp_path / "gunicorn.log"
     finally:
         if proc.poll() is None:
@@ -82,7 +51,6 @@ def server(tmp_path):
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait(timeout=10)
-        log.close()
 
 
 def test_gunicorn_serves_the_dashboard(server):
