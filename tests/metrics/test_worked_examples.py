@@ -23,7 +23,8 @@ from vger.metrics.quarterly import quarterly_lead_time, quarterly_throughput
 from vger.metrics.throughput import rolling_likelihood, straight_likelihood, weekly_counts
 from vger.metrics.variation import coefficient_of_variation, rolling_variation
 from vger.metrics.workdays import working_days_between
-from vger.store import queries
+from vger.store import boards, queries
+from vger.store.pulls import save_pull_requests
 
 UTC = "UTC"
 
@@ -307,32 +308,48 @@ def test_example5_by_state_in_working_days():
 # --- Example 6: pull requests -----------------------------------------------------
 
 
-def example_pulls() -> pd.DataFrame:
-    """Built like ``vger.store.queries.pull_items`` builds its frame."""
-    frame = pd.DataFrame(
-        {
-            "key": ["o/r#1", "o/r#2", "o/r#3"],
-            "created": [ts("2024-01-01 10:00"), ts("2024-01-02 10:00"), ts("2024-01-05 12:00")],
-            "merged": [ts("2024-01-03 10:00"), pd.NaT, ts("2024-01-08 12:00")],
-            "closed": [ts("2024-01-03 10:00"), ts("2024-01-09 10:00"), ts("2024-01-08 12:00")],
-            "additions": [100, 5, 30],
-            "deletions": [20, 5, 0],
-        }
-    )
-    frame["merged"] = pd.to_datetime(frame["merged"], utc=True)
-    frame["issue_id"] = frame["key"]
-    frame["done"] = frame["merged"].where(frame["merged"].notna(), frame["closed"])
-    frame["outcome"] = None
-    frame.loc[frame["merged"].notna(), "outcome"] = "completed"
-    frame.loc[frame["merged"].isna() & frame["closed"].notna(), "outcome"] = "rejected"
-    frame["lead_time"] = (frame["merged"] - frame["created"]).dt.total_seconds() / 86_400.0
-    frame["merged_at"] = frame["merged"]
-    frame["closed_at"] = frame["closed"]
-    return frame
+PULLS = [  # docs/metrics.md example 6: (number, created, merged, closed, additions, deletions)
+    (1, "2024-01-01 10:00", "2024-01-03 10:00", "2024-01-03 10:00", 100, 20),
+    (2, "2024-01-02 10:00", None, "2024-01-09 10:00", 5, 5),
+    (3, "2024-01-05 12:00", "2024-01-08 12:00", "2024-01-08 12:00", 30, 0),
+]
 
 
-def test_example6_pull_requests():
-    pulls = example_pulls()
+def example_pulls(engine) -> pd.DataFrame:
+    """Example 6 written with the store's write functions and read back through the pull
+    request quadrant's own read path (``queries.pull_items``)."""
+    with engine.begin() as conn:
+        boards.add_team(conn, "pr-team", "PR team")
+        board_id = boards.add_board(conn, "prs", "pr-team", jql="")
+        repo_id = boards.add_repo(conn, board_id, "o/r")
+        save_pull_requests(
+            conn,
+            repo_id,
+            [
+                {
+                    "number": n,
+                    "title": f"PR {n}",
+                    "author": "ada",
+                    "state": "merged" if merged else "rejected",
+                    "draft": False,
+                    "updated": ts(closed),
+                    "url": f"https://github.com/o/r/pull/{n}",
+                    "created": ts(created),
+                    "merged": ts(merged) if merged else None,
+                    "closed": ts(closed),
+                    "additions": add,
+                    "deletions": delete,
+                }
+                for n, created, merged, closed, add, delete in PULLS
+            ],
+        )
+    with engine.connect() as conn:
+        return queries.pull_items(conn, boards.get_board(conn, "prs"))
+
+
+def test_example6_pull_requests(engine):
+    pulls = example_pulls(engine).sort_values("number").reset_index(drop=True)
+    assert pulls["outcome"].tolist() == ["completed", "rejected", "completed"]
     quadrant = weekly_quadrant(pulls, example_opts())
     assert quadrant.throughput["count"].tolist() == [1, 1]
     completed = pulls[pulls["outcome"] == "completed"]

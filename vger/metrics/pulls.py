@@ -18,6 +18,28 @@ def pr_lead_time_days(created: pd.Series, merged: pd.Series) -> pd.Series:
     return delta.dt.total_seconds() / 86_400.0
 
 
+def pull_events(pulls: pd.DataFrame) -> pd.DataFrame:
+    """The events of pull requests, as issues have them: ``done`` (merged, else closed; UTC),
+    ``outcome`` (``completed`` when merged, ``rejected`` when closed unmerged, else None),
+    ``lead_time`` (days, :func:`pr_lead_time_days`), ``merged_at``, ``closed_at``.
+
+    ``pulls`` has ``created``, ``merged``, ``closed`` (UTC); a copy is returned with those
+    columns added."""
+    out = pulls.copy()
+    merged = pd.to_datetime(out["merged"], utc=True)
+    closed = pd.to_datetime(out["closed"], utc=True)
+    out["done"] = merged.where(merged.notna(), closed)
+    out["outcome"] = pd.Series(
+        np.where(merged.notna(), "completed", np.where(closed.notna(), "rejected", None)),
+        index=out.index,
+        dtype=object,
+    )
+    out["lead_time"] = pr_lead_time_days(out["created"], merged)
+    out["merged_at"] = merged
+    out["closed_at"] = closed
+    return out
+
+
 def weekly_volume(pulls: pd.DataFrame, grid: WeekGrid) -> pd.DataFrame:
     """Lines changed per week: ``merged`` (PRs merged that week) and ``rejected``
     (PRs closed unmerged that week). ``pulls`` has ``merged_at``, ``closed_at``,

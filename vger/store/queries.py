@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, and_, case, func, literal, select, true
 
+from vger.metrics.pulls import pull_events
 from vger.store import schema as s
 from vger.store.boards import Board
 from vger.store.statepack import unpack
@@ -215,14 +216,8 @@ def pull_items(conn: Connection, board: Board, repos: Sequence[str] | None = Non
     if repos:
         stmt = stmt.where(s.repo.c.full_name.in_(list(repos)))
     frame = _utc(read_frame(conn, stmt), "created", "merged", "closed")
+    frame = pull_events(frame)  # done, outcome, lead time: vger.metrics.pulls
     frame["issue_id"] = frame["key"]
-    frame["done"] = frame["merged"].where(frame["merged"].notna(), frame["closed"])
-    frame["outcome"] = None
-    frame.loc[frame["merged"].notna(), "outcome"] = "completed"
-    frame.loc[frame["merged"].isna() & frame["closed"].notna(), "outcome"] = "rejected"
-    frame["lead_time"] = (frame["merged"] - frame["created"]).dt.total_seconds() / 86_400.0
-    frame["merged_at"] = frame["merged"]
-    frame["closed_at"] = frame["closed"]
     frame["issue_type"] = "Pull request"
     frame["summary"] = frame["title"]
     return frame
