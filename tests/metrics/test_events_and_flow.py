@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from tests.metrics.conftest import example_issues, example_transitions, example_workflow
-from vger.metrics.events import UNMAPPED, Workflow, WorkState, derive_events, is_abandoned
+from vger.metrics.events import UNMAPPED, Workflow, WorkState, abandoned_mask, derive_events
 from vger.metrics.flow import cumulative_flow
 from vger.metrics.lead_time import lead_time_by_state
 
@@ -144,13 +144,13 @@ def test_unmapped_statuses_inside_the_lead_time_are_kept():
     ],
 )
 def test_abandoned_resolutions(resolution, abandoned):
-    assert is_abandoned(resolution) is abandoned
+    assert abandoned_mask([resolution]).tolist() == [abandoned]
     ev, _ = one_issue("2024-01-01", "3", [("1", "3", "2024-01-02")], resolution=resolution)
     assert ev["outcome"] == ("abandoned" if abandoned else "completed")
 
 
 def test_custom_abandoned_list():
-    assert is_abandoned("Rejected", ["rejected"]) and not is_abandoned("Won't Do", ["Rejected"])
+    assert abandoned_mask(["Rejected", "Won't Do"], [" rejected"]).tolist() == [True, False]
     issues = pd.DataFrame(
         {
             "issue_id": ["X"],

@@ -22,7 +22,6 @@ from vger.metrics.quadrant import QuadrantOptions, issue_quadrant, weekly_quadra
 from vger.metrics.quarterly import quarterly_lead_time, quarterly_throughput
 from vger.metrics.throughput import rolling_likelihood, straight_likelihood, weekly_counts
 from vger.metrics.variation import coefficient_of_variation, rolling_variation
-from vger.metrics.workdays import working_days_between
 from vger.store import boards, queries
 from vger.store.pulls import save_pull_requests
 
@@ -170,10 +169,27 @@ def test_quarterly_lead_time_per_quarter():
 )
 @pytest.mark.parametrize("tz", ["UTC", "America/New_York", "Asia/Kolkata"])
 def test_example4_working_days(start, end, expected, tz):
-    result = working_days_between(
-        pd.Series([pd.Timestamp(start, tz=tz)]), pd.Series([pd.Timestamp(end, tz=tz)]), tz
+    """Through derive_events, as the load path computes it: an issue that enters Ready at
+    ``start`` and Done at ``end`` (local times in ``tz``)."""
+    issues = pd.DataFrame(
+        {
+            "issue_id": ["W"],
+            "created": [pd.Timestamp(start, tz=tz) - pd.Timedelta(hours=1)],
+            "status_id": ["6"],
+            "resolution": ["Done"],
+        }
     )
-    assert result[0] == pytest.approx(expected, abs=1e-12)
+    moves = pd.DataFrame(
+        {
+            "issue_id": ["W", "W"],
+            "seq": [0, 1],
+            "at": pd.to_datetime([pd.Timestamp(start, tz=tz), pd.Timestamp(end, tz=tz)], utc=True),
+            "from_status_id": ["1", "2"],
+            "to_status_id": ["2", "6"],
+        }
+    )
+    events = derive_events(issues, moves, example_workflow(), tz=tz).events
+    assert events.loc[0, "lead_time_working_days"] == pytest.approx(expected, abs=1e-12)
 
 
 # --- Example 5: one board ----------------------------------------------------------

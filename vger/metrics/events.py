@@ -77,12 +77,16 @@ class Workflow:
         return [state.name for state in self.states]
 
 
-def is_abandoned(resolution: object, abandoned: Iterable[str] = DEFAULT_ABANDONED) -> bool:
-    """True when the resolution means no work was delivered (case-insensitive)."""
-    if resolution is None or (isinstance(resolution, float) and np.isnan(resolution)):
-        return False
-    text = str(resolution).strip().casefold()
-    return bool(text) and text in {a.strip().casefold() for a in abandoned}
+def abandoned_mask(
+    resolutions: Iterable[object], abandoned: Iterable[str] = DEFAULT_ABANDONED
+) -> np.ndarray:
+    """True where a resolution means no work was delivered: it is one of ``abandoned``,
+    compared without case and surrounding spaces; an empty or missing resolution is not."""
+    wanted = {a.strip().casefold() for a in abandoned}
+    text = pd.Series(list(resolutions), dtype=object).map(
+        lambda r: r.strip().casefold() if isinstance(r, str) else None
+    )
+    return text.isin(wanted).to_numpy(dtype=bool)
 
 
 EVENT_COLUMNS = ["issue_id", "start", "done", "outcome", "lead_time_days", "lead_time_working_days"]
@@ -108,13 +112,12 @@ def derive_events(
     """Derive start, done, outcome, lead time (calendar and working days) and time in
     each work state for every issue. Times are UTC; durations are days (seconds / 86 400);
     working days skip Saturdays and Sundays in ``tz``."""
-    abandoned_set = {a.strip().casefold() for a in abandoned}
     n = len(issues)
     issue_ids = issues["issue_id"].astype(str).to_numpy()
     created_ns = _ns(issues["created"])
     created_wc = working_clock(issues["created"], tz)
     statuses = issues["status_id"].astype(object).to_numpy()
-    resolutions = issues["resolution"].astype(object).to_numpy()
+    is_abandoned = abandoned_mask(issues["resolution"], abandoned)
 
     order, slices = _transition_slices(transitions)
     position = workflow.position
@@ -171,7 +174,7 @@ def derive_events(
         if done_visit < 0:
             continue
         dones[i] = at[done_visit]
-        outcomes[i] = "abandoned" if _abandoned(resolutions[i], abandoned_set) else "completed"
+        outcomes[i] = "abandoned" if is_abandoned[i] else "completed"
         if start_visit < 0:
             continue
         lead[i] = (at[done_visit] - at[start_visit]) / ns_per_day
@@ -213,12 +216,6 @@ def _utc_from_ns(values: list[int | None]) -> pd.Series:
     """UTC timestamps from nanoseconds since the epoch (None -> NaT)."""
     array = np.array([np.iinfo(np.int64).min if v is None else v for v in values], dtype=np.int64)
     return pd.Series(pd.DatetimeIndex(array.view("datetime64[ns]")).tz_localize("UTC"))
-
-
-def _abandoned(resolution: object, abandoned_set: set[str]) -> bool:
-    if resolution is None or (isinstance(resolution, float) and np.isnan(resolution)):
-        return False
-    return str(resolution).strip().casefold() in abandoned_set
 
 
 def _ns(values: pd.Series) -> np.ndarray:

@@ -30,8 +30,3 @@ def working_clock(instants: pd.Series | pd.DatetimeIndex, tz: str) -> np.ndarray
     ) / 1e9
     clock = business_days * SECONDS_PER_DAY + np.where(np.is_busday(days), seconds_into_day, 0.0)
     return np.where(missing, np.nan, clock)
-
-
-def working_days_between(start: pd.Series, end: pd.Series, tz: str) -> np.ndarray:
-    """Working days (fractional) from each ``start`` to the matching ``end`` instant."""
-    return (working_clock(end, tz) - working_clock(start, tz)) / SECONDS_PER_DAY
