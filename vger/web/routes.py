@@ -5,13 +5,13 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from typing import TypeVar
 
 import numpy as np
 import pandas as pd
-from flask import Blueprint, Response, abort, jsonify, request
+from flask import Blueprint, Response, abort, jsonify, request, stream_with_context
 from sqlalchemy import Connection
 
 from vger.errors import NotFoundError
@@ -89,6 +89,22 @@ def _quadrant_csv(conn, chart: str, data) -> pd.DataFrame:
         )
         return csv.leadtime_csv(data, states)
     return getattr(csv, f"{chart}_csv")(data)
+
+
+def csv_stream(pieces: Iterable[pd.DataFrame], columns: list[str], filename: str) -> Response:
+    """A CSV download written piece by piece (header row first, even when there are no
+    pieces), so a large body is never held as one string."""
+
+    def body() -> Iterator[str]:
+        yield pd.DataFrame(columns=columns).to_csv(index=False)
+        for piece in pieces:
+            yield piece[columns].to_csv(index=False, header=False)
+
+    return Response(
+        stream_with_context(body()),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
 
 
 def csv_response(frame: pd.DataFrame, filename: str) -> Response:
