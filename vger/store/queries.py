@@ -130,6 +130,34 @@ def issue_details(conn: Connection, board: Board, issue_ids: Sequence[str]) -> p
     return _utc(pd.concat(frames, ignore_index=True), "start")
 
 
+def completed_details(
+    conn: Connection,
+    board: Board,
+    start: datetime,
+    end: datetime,
+    types: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """summary, start, status, resolution and the packed per-state days (``state_days``)
+    of the issues completed in [start, end) (UTC): one range read for the lead-time CSV
+    instead of batches of ``IN (ids)`` and a join on ``issue_state_time``."""
+    i = s.issue
+    stmt = select(
+        i.c.issue_id,
+        i.c.summary,
+        i.c.start,
+        i.c.status_name,
+        i.c.resolution,
+        i.c.state_days,
+    ).where(
+        i.c.board_id == board.id,
+        i.c.outcome == "completed",
+        i.c.done >= start,
+        i.c.done < end,
+        type_filter(board, types),
+    )
+    return _utc(read_frame(conn, stmt), "start")
+
+
 def completed_state_times(
     conn: Connection,
     board: Board,

@@ -502,7 +502,7 @@ def scatter_csv(data: ScatterData) -> pd.DataFrame:
             "summary": p["summary"].to_numpy(),
             "type": p["type"].to_numpy(),
             "work_type": p["work_type"].to_numpy(),
-            "done": [t.strftime("%Y-%m-%dT%H:%M:%SZ") for t in p["done"].dt.tz_convert("UTC")],
+            "done": p["done"].dt.tz_convert("UTC").dt.strftime("%Y-%m-%dT%H:%M:%SZ").to_numpy(),
             "days": np.round(p["days"].to_numpy(dtype=float), 4),
             "url": p["url"].to_numpy(),
         }

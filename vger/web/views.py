@@ -122,8 +122,16 @@ class QuadrantData:
 def quadrant_data(conn: Connection, choice: BoardChoice, now: datetime) -> QuadrantData:
     """Read the board's items and compute the four quadrants for ``choice.params``;
     cached per (board, parameters, local date, data version: see ``vger.web.cache``)."""
+    return cache.cached(
+        "quadrant", view_key(conn, choice, now), lambda: _quadrant_data(conn, choice, now)
+    )
+
+
+def view_key(conn: Connection, choice: BoardChoice, now: datetime) -> tuple:
+    """What a view of ``choice`` depends on: the board and its settings, work types,
+    repositories, the query string, the team's local date and the data version."""
     board = choice.board
-    key = (
+    return (
         board,
         sorted(choice.work_types.items()),
         sorted(choice.repos.items()),
@@ -131,7 +139,6 @@ def quadrant_data(conn: Connection, choice: BoardChoice, now: datetime) -> Quadr
         local_today(board.tz, now),
         queries.data_version(conn, board.id),
     )
-    return cache.cached("quadrant", key, lambda: _quadrant_data(conn, choice, now))
 
 
 def _quadrant_data(conn: Connection, choice: BoardChoice, now: datetime) -> QuadrantData:
@@ -175,9 +182,16 @@ def _quadrant_data(conn: Connection, choice: BoardChoice, now: datetime) -> Quad
 
 
 def completed_with_details(conn: Connection, data: QuadrantData) -> pd.DataFrame:
-    """The range's completed items with summary and start (issues only; the charts do not
-    need them, so they are read only for the lead-time CSV)."""
-    if data.source == "github" or data.completed.empty:
+    """The range's completed items with summary, start and the packed per-state days
+    (``state_days``; issues only: the charts do not need them, so they are read only for
+    the lead-time CSV, in one read of the range)."""
+    if data.source == "github" or data.completed.empty or not len(data.grid):
         return data.completed
-    details = queries.issue_details(conn, data.choice.board, data.completed["issue_id"].tolist())
+    details = queries.completed_details(
+        conn,
+        data.choice.board,
+        data.grid.starts[0].to_pydatetime(),
+        data.grid.ends[-1].to_pydatetime(),
+        data.choice.params.types or None,
+    )
     return data.completed.merge(details, on="issue_id", how="left")
