@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 import pandas as pd
 import pytest
+from dash import no_update
 
 from tests.factories import example_board
 from vger.config import Settings
@@ -334,3 +335,34 @@ def test_scatter_future_range_says_so(qs_app):
             scatter.params_from_controls("example", "jira", "2025-01-01", "2025-02-01", [], [])
         )
     assert "lies in the future" in str(out[-1])
+
+
+def test_many_points_are_drawn_with_webgl_and_a_click_is_resolved_on_the_server(
+    qs_app, monkeypatch
+):
+    from vger.web import figures_periods
+
+    params = scatter.params_from_controls("example", "jira", "2024-01-01", "2024-01-14", [], [])
+    with qs_app.server.test_request_context():
+        small, *_ = scatter.render(params)
+        monkeypatch.setattr(figures_periods, "WEBGL_POINTS", 1)  # two points are "many"
+        big, *_ = scatter.render(params)
+        clicks = {
+            n: scatter.clicked_url(params, {"points": [{"curveNumber": 0, "pointIndex": n}]})
+            for n in (0, 1)
+        }
+        own_url = scatter.clicked_url(
+            params, {"points": [{"curveNumber": 0, "pointIndex": 0, "customdata": ["x"]}]}
+        )
+        line = scatter.clicked_url(params, {"points": [{"curveNumber": 5, "pointIndex": 0}]})
+    assert small.data[0].type == "scatter" and small.data[0].customdata is not None
+    points = big.data[0]
+    assert points.type == "scattergl" and points.customdata is None
+    assert list(points.y) == pytest.approx(list(small.data[0].y))  # the same lead times
+    done = pd.to_datetime(list(points.x), unit="ms")
+    assert [d.strftime("%Y-%m-%dT%H:%M:%S") for d in done] == list(small.data[0].x)
+    assert clicks == {
+        0: "https://jira.example.com/browse/EX-1",
+        1: "https://jira.example.com/browse/EX-4",
+    }
+    assert own_url is no_update and line is no_update
