@@ -10,7 +10,7 @@ from datetime import datetime
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, and_, case, func, literal, select, true
+from sqlalchemy import Connection, and_, case, func, literal, or_, select, true
 
 from vger.store import schema as s
 from vger.store.boards import Board
@@ -82,12 +82,15 @@ def issue_items(
     *,
     lean: bool = False,
     state_days: bool = False,
+    since: datetime | None = None,
 ) -> pd.DataFrame:
     """Every issue of the board after the filter, from the beginning of the data:
     ``lead_time`` is calendar or working days per the board option. ``lean`` reads only
     what the charts compute on (issue_id, key, issue_type, created, done, outcome,
     lead_time); otherwise also summary, start, status and resolution. ``state_days`` adds
-    the packed per-state days (:mod:`vger.store.statepack`)."""
+    the packed per-state days (:mod:`vger.store.statepack`). ``since`` (UTC) reads only
+    the issues created or done at or after it (what a range's charts need; the counts
+    before it come from :func:`issue_counts_before`)."""
     lead = s.issue.c.lead_time_working_days if board.working_days else s.issue.c.lead_time_days
     columns = [
         s.issue.c.issue_id,
@@ -103,8 +106,44 @@ def issue_items(
     if state_days:
         columns.append(s.issue.c.state_days)
     stmt = select(*columns).where(s.issue.c.board_id == board.id, type_filter(board, types))
+    if since is not None:
+        stmt = stmt.where(or_(s.issue.c.created >= since, s.issue.c.done >= since))
     frame = read_frame(conn, stmt)
     return _utc(frame, "created", "done") if lean else _utc(frame, "created", "start", "done")
+
+
+def issue_span(
+    conn: Connection, board: Board, types: Sequence[str] | None = None
+) -> tuple[datetime | None, int]:
+    """The first creation (UTC; None without issues) and the number of the board's
+    (filtered) issues: one aggregate, no rows."""
+    i = s.issue
+    first, stored = conn.execute(
+        select(func.min(i.c.created), func.count()).where(
+            i.c.board_id == board.id, type_filter(board, types)
+        )
+    ).one()
+    return first, int(stored)
+
+
+def issue_counts_before(
+    conn: Connection, board: Board, since: datetime, types: Sequence[str] | None = None
+) -> tuple[int, int, int]:
+    """How many of the board's (filtered) issues were created, completed and abandoned
+    before ``since`` (UTC): the backlog's absolute baseline, from one aggregate."""
+    i = s.issue
+
+    def count(cond):
+        return func.coalesce(func.sum(case((cond, 1), else_=0)), 0)
+
+    row = conn.execute(
+        select(
+            count(i.c.created < since),
+            count(and_(i.c.outcome == "completed", i.c.done < since)),
+            count(and_(i.c.outcome == "abandoned", i.c.done < since)),
+        ).where(i.c.board_id == board.id, type_filter(board, types))
+    ).one()
+    return int(row[0]), int(row[1]), int(row[2])
 
 
 def issue_details(conn: Connection, board: Board, issue_ids: Sequence[str]) -> pd.DataFrame:

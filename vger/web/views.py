@@ -7,19 +7,21 @@ chart and its CSV always show the same numbers.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 import pandas as pd
 from sqlalchemy import Connection
 
 from vger.errors import NotFoundError
+from vger.metrics.backlog import Baseline
 from vger.metrics.calendar import WeekGrid
 from vger.metrics.pulls import tags_in_range, weekly_volume
 from vger.metrics.quadrant import (
     Quadrant,
     QuadrantOptions,
     completed_in_range,
+    history_grid_from,
     issue_quadrant,
     weekly_quadrant,
 )
@@ -90,6 +92,7 @@ class QuadrantData:
     by_state: pd.DataFrame  # jira only: per-work-state percentiles
     volume: pd.DataFrame  # github only: merged / rejected lines per week
     tags: pd.DataFrame
+    stored: int | None = None  # items stored (after the filters); None: len(items)
 
     @property
     def source(self) -> str:
@@ -103,7 +106,8 @@ class QuadrantData:
     def empty_message(self) -> str | None:
         """A sentence saying what is missing, or None when there is something to draw."""
         board = self.choice.board.name
-        if len(self.items) == 0:
+        stored = len(self.items) if self.stored is None else self.stored
+        if stored == 0:
             if self.source == "github":
                 if not self.choice.repos:
                     return (
@@ -156,15 +160,14 @@ def _quadrant_data(conn: Connection, choice: BoardChoice, now: datetime) -> Quad
     )
     by_state = pd.DataFrame()
     volume = pd.DataFrame()
+    stored = None
     if params.source == "github":
         items = queries.pull_items(conn, board, params.repos or None)
         quadrant = weekly_quadrant(items, opts)
         volume = weekly_volume(items, quadrant.grid)
     else:
         by_states = params.leadtime == "states"
-        items = queries.issue_items(
-            conn, board, params.types or None, lean=True, state_days=by_states
-        )
+        items, opts, stored = _range_issues(conn, board, params, opts, by_states)
         states = None
         if by_states:
             states = queries.completed_state_times_of(conn, board, items)
@@ -177,8 +180,44 @@ def _quadrant_data(conn: Connection, choice: BoardChoice, now: datetime) -> Quad
             queries.board_tags(conn, board), quadrant.grid.starts[0], quadrant.grid.ends[-1]
         )
     return QuadrantData(
-        choice, first_day, last_day, window, quadrant, items, completed, by_state, volume, tags
+        choice,
+        first_day,
+        last_day,
+        window,
+        quadrant,
+        items,
+        completed,
+        by_state,
+        volume,
+        tags,
+        stored,
     )
+
+
+def _range_issues(
+    conn: Connection, board: Board, params: ViewParams, opts: QuadrantOptions, by_states: bool
+) -> tuple[pd.DataFrame, QuadrantOptions, int]:
+    """The issues the range's quadrant needs — created or done from the first week of
+    its history grid (the range plus the rolling window) — and the options that carry
+    what the rest of the history adds: its first creation and the backlog's counts before
+    that week. Two aggregates and one range read, whatever the board's age."""
+    types = params.types or None
+    first, stored = queries.issue_span(conn, board, types)
+    grid, _ = history_grid_from(first, opts)
+    since = grid.starts[0] if len(grid) else pd.Timestamp(opts.now)
+    since = since.tz_localize("UTC") if since.tzinfo is None else since.tz_convert("UTC")
+    created, completed, abandoned = queries.issue_counts_before(
+        conn, board, since.to_pydatetime(), types
+    )
+    opts = replace(
+        opts,
+        data_first=None if first is None else pd.Timestamp(first),
+        backlog_before=Baseline(since, created, completed, abandoned),
+    )
+    items = queries.issue_items(
+        conn, board, types, lean=True, state_days=by_states, since=since.to_pydatetime()
+    )
+    return items, opts, stored
 
 
 def completed_with_details(conn: Connection, data: QuadrantData) -> pd.DataFrame:
