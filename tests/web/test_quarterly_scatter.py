@@ -17,6 +17,7 @@ from vger.store import boards
 from vger.store.db import make_engine, upgrade
 from vger.store.pulls import save_pull_requests
 from vger.web.pages import quarterly, scatter
+from vger.web.params import parse
 
 NOW = datetime(2024, 7, 1, 12, 0, tzinfo=UTC)  # FY2024 Q3 (January start) has just begun
 RANGE = "board=example&from=2024-01-01&to=2024-01-14"
@@ -366,3 +367,26 @@ def test_many_points_are_drawn_with_webgl_and_a_click_is_resolved_on_the_server(
         1: "https://jira.example.com/browse/EX-4",
     }
     assert own_url is no_update and line is no_update
+
+
+@pytest.mark.parametrize("module", [scatter, quarterly])
+def test_scatter_and_quarterly_are_cached(qs_app, module):
+    from sqlalchemy import event
+
+    engine = qs_app.server.extensions["vger"]["engine"]
+    reads: list[str] = []
+
+    def seen(_conn, _cursor, statement, *_args):
+        if "FROM issue" in statement:
+            reads.append(statement)
+
+    params = parse({"board": "example", "from": "2024-01-01", "to": "2024-03-31"}).params
+    with qs_app.server.test_request_context():
+        first = module.render(params)
+        event.listen(engine, "before_cursor_execute", seen)
+        try:
+            again = module.render(params)
+        finally:
+            event.remove(engine, "before_cursor_execute", seen)
+    assert reads == []  # the second view reads no issue
+    assert again[0].to_json() == first[0].to_json()

@@ -22,9 +22,10 @@ from vger.metrics.calendar import QuarterGrid, WeekGrid, bucket_index, quarter_g
 from vger.metrics.percentiles import LEVELS, lead_time_levels
 from vger.metrics.quarterly import quarterly_lead_time, quarterly_throughput
 from vger.store import queries
+from vger.web import cache
 from vger.web.csv import defuse
 from vger.web.figures import BAR, FONT, IN_PROGRESS, LEVEL_COLOURS
-from vger.web.views import BoardChoice, local_today
+from vger.web.views import BoardChoice, local_today, view_key
 
 MONTHS = (
     "January February March April May June July August September October November December"
@@ -108,7 +109,13 @@ class QuarterlyData:
 
 def quarterly_data(conn: Connection, choice: BoardChoice, now: datetime) -> QuarterlyData:
     """Quarterly throughput and lead time for the ``quarters`` fiscal quarters ending
-    with the one that contains ``to`` (default today; a later ``to`` means today)."""
+    with the one that contains ``to`` (default today; a later ``to`` means today); cached
+    like the quadrant (``views.view_key``)."""
+    key = view_key(conn, choice, now)
+    return cache.cached("quarterly", key, lambda: _quarterly_data(conn, choice, now))
+
+
+def _quarterly_data(conn: Connection, choice: BoardChoice, now: datetime) -> QuarterlyData:
     board, params = choice.board, choice.params
     today = local_today(board.tz, now)
     last_day = min(params.end or today, today)
@@ -193,7 +200,13 @@ def _safe_url(url: object) -> str:
 
 def scatter_data(conn: Connection, choice: BoardChoice, now: datetime) -> ScatterData:
     """Completed items with a lead time whose ``done`` falls in the weeks of the range
-    (the week in progress included, but left out of the percentile lines)."""
+    (the week in progress included, but left out of the percentile lines); cached like
+    the quadrant (``views.view_key``)."""
+    key = view_key(conn, choice, now)
+    return cache.cached("scatter", key, lambda: _scatter_data(conn, choice, now))
+
+
+def _scatter_data(conn: Connection, choice: BoardChoice, now: datetime) -> ScatterData:
     board, params = choice.board, choice.params
     first_day, last_day = params.dates(local_today(board.tz, now))
     grid = week_grid(pd.Timestamp(first_day), pd.Timestamp(last_day), board.tz, pd.Timestamp(now))
