@@ -94,3 +94,25 @@ def test_quality_work_type_filter_writes_the_url(page, live_app):
     page.wait_for_function("() => location.search.includes('types=')", timeout=10_000)
     page.wait_for_selector("#quality-table", timeout=20_000)
     assert page.js_errors == []
+
+
+def test_a_page_load_calls_the_layout_and_the_report_only(page, live_app):
+    outputs: list[str] = []
+    page.on(
+        "request",
+        lambda r: (
+            outputs.append(r.post_data_json.get("output", ""))
+            if "_dash-update-component" in r.url
+            else None
+        ),
+    )
+    page.goto(live_app["url"] + f"/quality?board={BOARD}")
+    page.wait_for_selector("#quality-table", timeout=20_000)
+    page.wait_for_function(
+        "() => !document.querySelector('[data-dash-is-loading=\"true\"]')", timeout=10_000
+    )
+    # the page's layout and the navbar, then the report: no URL-sync call on load
+    assert len(outputs) == 3, outputs
+    assert any("_pages_content" in o for o in outputs)
+    assert any("quality-report" in o for o in outputs)
+    assert not any("quality-url" in o for o in outputs)
