@@ -6,6 +6,7 @@ Every timestamp column comes back tz-aware UTC.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
@@ -112,25 +113,24 @@ def issue_items(
     return _utc(frame, "created", "done") if lean else _utc(frame, "created", "start", "done")
 
 
-def issue_span(
-    conn: Connection, board: Board, types: Sequence[str] | None = None
-) -> tuple[datetime | None, int]:
-    """The first creation (UTC; None without issues) and the number of the board's
-    (filtered) issues: one aggregate, no rows."""
-    i = s.issue
-    first, stored = conn.execute(
-        select(func.min(i.c.created), func.count()).where(
-            i.c.board_id == board.id, type_filter(board, types)
-        )
-    ).one()
-    return first, int(stored)
+@dataclass(frozen=True)
+class IssueCounts:
+    """One aggregate over the board's (filtered) issues: the first creation (UTC; None
+    without issues), how many are stored, and how many were created / completed /
+    abandoned before ``since``."""
+
+    first: datetime | None
+    stored: int
+    since: datetime
+    created: int
+    completed: int
+    abandoned: int
 
 
-def issue_counts_before(
+def issue_counts(
     conn: Connection, board: Board, since: datetime, types: Sequence[str] | None = None
-) -> tuple[int, int, int]:
-    """How many of the board's (filtered) issues were created, completed and abandoned
-    before ``since`` (UTC): the backlog's absolute baseline, from one aggregate."""
+) -> IssueCounts:
+    """:class:`IssueCounts` before ``since`` (UTC), from one aggregate and no rows."""
     i = s.issue
 
     def count(cond):
@@ -138,12 +138,14 @@ def issue_counts_before(
 
     row = conn.execute(
         select(
+            func.min(i.c.created),
+            func.count(),
             count(i.c.created < since),
             count(and_(i.c.outcome == "completed", i.c.done < since)),
             count(and_(i.c.outcome == "abandoned", i.c.done < since)),
         ).where(i.c.board_id == board.id, type_filter(board, types))
     ).one()
-    return int(row[0]), int(row[1]), int(row[2])
+    return IssueCounts(row[0], int(row[1]), since, int(row[2]), int(row[3]), int(row[4]))
 
 
 def issue_details(conn: Connection, board: Board, issue_ids: Sequence[str]) -> pd.DataFrame:

@@ -200,24 +200,37 @@ def _range_issues(
     """The issues the range's quadrant needs — created or done from the first week of
     its history grid (the range plus the rolling window) — and the options that carry
     what the rest of the history adds: its first creation and the backlog's counts before
-    that week. Two aggregates and one range read, whatever the board's age."""
+    that week. One aggregate and one range read, whatever the board's age (a second
+    aggregate when the data starts inside the window)."""
     types = params.types or None
-    first, stored = queries.issue_span(conn, board, types)
-    grid, _ = history_grid_from(first, opts)
-    since = grid.starts[0] if len(grid) else pd.Timestamp(opts.now)
-    since = since.tz_localize("UTC") if since.tzinfo is None else since.tz_convert("UTC")
-    created, completed, abandoned = queries.issue_counts_before(
-        conn, board, since.to_pydatetime(), types
-    )
+    # The window's first week when the data is older than it (the usual case).
+    old = _utc_start(history_grid_from(OLDEST, opts), opts)
+    counts = queries.issue_counts(conn, board, old, types)
+    since = _utc_start(history_grid_from(counts.first, opts), opts) if counts.first else None
+    if since is not None and since != counts.since:
+        counts = queries.issue_counts(conn, board, since, types)
+    since = counts.since
     opts = replace(
         opts,
-        data_first=None if first is None else pd.Timestamp(first),
-        backlog_before=Baseline(since, created, completed, abandoned),
+        data_first=None if counts.first is None else pd.Timestamp(counts.first),
+        backlog_before=Baseline(
+            pd.Timestamp(since), counts.created, counts.completed, counts.abandoned
+        ),
     )
-    items = queries.issue_items(
-        conn, board, types, lean=True, state_days=by_states, since=since.to_pydatetime()
-    )
-    return items, opts, stored
+    items = queries.issue_items(conn, board, types, lean=True, state_days=by_states, since=since)
+    return items, opts, counts.stored
+
+
+OLDEST = pd.Timestamp("1970-01-01", tz="UTC")  # data older than any window
+
+
+def _utc_start(history: tuple, opts: QuadrantOptions) -> datetime:
+    """The first instant (UTC) of a history grid (the clock's for an empty grid: a
+    range in the future needs no rows)."""
+    grid = history[0]
+    start = pd.Timestamp(grid.starts[0]) if len(grid) else pd.Timestamp(opts.now)
+    start = start.tz_localize("UTC") if start.tzinfo is None else start.tz_convert("UTC")
+    return start.to_pydatetime()
 
 
 def completed_with_details(conn: Connection, data: QuadrantData) -> pd.DataFrame:
