@@ -149,6 +149,7 @@ def store_url(db: str, n: int, moves: int, reuse: bool) -> str:
         path = Path(tempfile.gettempdir()) / f"vger-views-{n}-{moves}.db"
         url = f"sqlite:///{path}"
         if reuse and path.exists():
+            upgrade(sa.create_engine(url))  # newer migrations and fresh statistics
             return url
         for suffix in ("", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
@@ -161,6 +162,7 @@ def store_url(db: str, n: int, moves: int, reuse: bool) -> str:
                 sa.text("SELECT count(*) FROM pg_namespace WHERE nspname = :s"), {"s": SCHEMA}
             ).scalar()
             if reuse and exists:
+                upgrade(sa.create_engine(url))
                 return url
             conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{SCHEMA}" CASCADE'))
             conn.execute(sa.text(f'CREATE SCHEMA "{SCHEMA}"'))
