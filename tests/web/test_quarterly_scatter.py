@@ -348,14 +348,9 @@ def test_many_points_are_drawn_with_webgl_and_a_click_is_resolved_on_the_server(
         small, *_ = scatter.render(params)
         monkeypatch.setattr(figures_periods, "WEBGL_POINTS", 1)  # two points are "many"
         big, *_ = scatter.render(params)
-        clicks = {
-            n: scatter.clicked_url(params, {"points": [{"curveNumber": 0, "pointIndex": n}]})
-            for n in (0, 1)
-        }
-        own_url = scatter.clicked_url(
-            params, {"points": [{"curveNumber": 0, "pointIndex": 0, "customdata": ["x"]}]}
-        )
-        line = scatter.clicked_url(params, {"points": [{"curveNumber": 5, "pointIndex": 0}]})
+        clicks = {n: scatter.clicked_url(params, {"curve": 0, "index": n}) for n in (0, 1)}
+        nothing = scatter.clicked_url(params, None)
+        line = scatter.clicked_url(params, {"curve": 5, "index": 0})
     assert small.data[0].type == "scatter" and small.data[0].customdata is not None
     points = big.data[0]
     assert points.type == "scattergl" and points.customdata is None
@@ -366,7 +361,7 @@ def test_many_points_are_drawn_with_webgl_and_a_click_is_resolved_on_the_server(
         0: "https://jira.example.com/browse/EX-1",
         1: "https://jira.example.com/browse/EX-4",
     }
-    assert own_url is no_update and line is no_update
+    assert nothing is no_update and line is no_update
 
 
 @pytest.mark.parametrize("module", [scatter, quarterly])

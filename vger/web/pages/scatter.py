@@ -37,11 +37,19 @@ P = "scatter"
 PATH = "/scatter"
 GRAPH = f"{P}-chart-points"
 
-# A click on a point opens customdata[0] (an http(s) URL or "") in a new tab.
+# A click on a point opens customdata[0] (an http(s) URL or "") in a new tab. A point of
+# a WebGL scatterplot carries no URL: its trace and index go to {P}-pick, for the server.
 OPEN_CLICKED = """
 function (clickData) {
     const point = clickData && clickData.points && clickData.points[0];
-    const custom = point && point.customdata;
+    if (!point) {
+        return window.dash_clientside.no_update;
+    }
+    const custom = point.customdata;
+    if (custom === undefined) {
+        const index = point.pointIndex !== undefined ? point.pointIndex : point.pointNumber;
+        return {curve: point.curveNumber, index: index};
+    }
     const url = Array.isArray(custom) ? custom[0] : custom;
     if (typeof url === "string" && /^https?:\\/\\//.test(url)) {
         window.open(url, "_blank", "noopener");
@@ -50,7 +58,7 @@ function (clickData) {
 }
 """
 
-# A WebGL scatterplot sends no per-point URL: the server resolves the click into {P}-open.
+# The URL the server found for a WebGL point ({P}-open) opens in a new tab.
 OPEN_RESOLVED = """
 function (url) {
     if (typeof url === "string" && /^https?:\\/\\//.test(url)) {
@@ -130,7 +138,11 @@ def layout(**query) -> html.Div:
             "click a point to open it in a new tab.",
             className="text-muted small",
         ),
-        stores=[dcc.Store(id=f"{P}-clicked"), dcc.Store(id=f"{P}-open")],
+        stores=[
+            dcc.Store(id=f"{P}-clicked"),
+            dcc.Store(id=f"{P}-pick"),
+            dcc.Store(id=f"{P}-open"),
+        ],
     )
 
 
@@ -161,14 +173,13 @@ def _outputs(data: ScatterData) -> tuple:
     return scatter_figure(data), scatter_note(data), link, status
 
 
-def clicked_url(params: ViewParams, click: dict | None):
-    """The URL of a clicked point of a WebGL scatterplot (no_update when the point
-    carries its own URL or is not a point of an item)."""
-    point = ((click or {}).get("points") or [{}])[0]
-    if "customdata" in point or "pointIndex" not in point and "pointNumber" not in point:
+def clicked_url(params: ViewParams, pick: dict | None):
+    """The URL of the picked point (``{"curve": trace, "index": point}``) of a WebGL
+    scatterplot; no_update when it is not a point of an item."""
+    try:
+        curve, index = int(pick["curve"]), int(pick["index"])
+    except (TypeError, KeyError, ValueError):
         return no_update
-    curve = int(point.get("curveNumber", -1))
-    index = int(point.get("pointIndex", point.get("pointNumber", -1)))
     url = safe_render(
         params, scatter_data, lambda data: scatter_point_url(data, curve, index), lambda _: ""
     )
@@ -201,12 +212,12 @@ def register(app: Dash) -> None:
 
     @app.callback(
         Output(f"{P}-open", "data"),
-        Input(GRAPH, "clickData"),
+        Input(f"{P}-pick", "data"),
         *[State(c.component_id, c.component_property) for c in controls],
         prevent_initial_call=True,
     )
-    def resolve_click(click, board, source, start, end, types, repos):
-        return clicked_url(params_from_controls(board, source, start, end, types, repos), click)
+    def resolve_click(pick, board, source, start, end, types, repos):
+        return clicked_url(params_from_controls(board, source, start, end, types, repos), pick)
 
     app.clientside_callback(
         OPEN_RESOLVED,
@@ -216,7 +227,7 @@ def register(app: Dash) -> None:
     )
     app.clientside_callback(
         OPEN_CLICKED,
-        Output(f"{P}-clicked", "data"),
+        Output(f"{P}-pick", "data"),
         Input(GRAPH, "clickData"),
         prevent_initial_call=True,
     )
