@@ -14,6 +14,10 @@
 4. ETL of ``--etl-boards`` boards x ``--etl-issues`` issues (default 50 x 200) against the
    fake Jira of tests/etl/fake_jira.py with 4 workers into the schema ``vger_scale_etl``:
    total time and requests.
+5. Every view (:mod:`bench.views`) of a board of each ``--view-issues`` size (default
+   100,000; e.g. ``100000,1000000``) on SQLite and PostgreSQL side by side: cold and warm
+   CPU seconds, payload bytes, peak RSS, raw read and the ratio view / raw read, with the
+   issue's budgets. ``--views-only`` runs just this step.
 """
 
 from __future__ import annotations
@@ -612,7 +616,13 @@ def main() -> None:
     parser.add_argument("--skip-etl", action="store_true")
     parser.add_argument("--reuse", action="store_true", help="reuse a kept vger_scale schema")
     parser.add_argument("--keep", action="store_true", help="keep the vger_scale schema")
+    parser.add_argument("--view-issues", default="100000", help="board sizes for step 5")
+    parser.add_argument("--views-only", action="store_true", help="run only step 5")
+    parser.add_argument("--skip-views", action="store_true")
     args = parser.parse_args()
+    if args.views_only:
+        views_table(args.view_issues)
+        return
     schema = "vger_scale"
     url = schema_url(schema)
     now = pd.Timestamp(datetime.now(UTC))
@@ -667,6 +677,19 @@ def main() -> None:
             f"{e['requests_reported']} requests reported / {e['requests_served']} served by the fake, "
             f"{e['issues_stored']:,} issues and {e['transitions_stored']:,} transitions stored "
             f"{e['failed'] or ''}"
+        )
+    if not args.skip_views:
+        views_table(args.view_issues)
+
+
+def views_table(sizes: str) -> None:
+    """Step 5: the table of every view, per board size, SQLite and PostgreSQL."""
+    for n in [int(x) for x in sizes.split(",") if x.strip()]:
+        say(f"5. every view of a {n:,}-issue board (python -m bench.views --issues {n})")
+        subprocess.run(
+            [sys.executable, "-m", "bench.views", "--issues", str(n), "--db", "sqlite,postgresql"],
+            cwd=ROOT,
+            check=False,
         )
 
 

@@ -1,5 +1,6 @@
 """The data-quality page in a real browser on the demo store: every check is shown with
-the count ``vger.metrics.quality`` computes from the store, and a key links to Jira."""
+the count ``vger.metrics.quality`` computes from the store, one page of its keys (the
+pager turns to the next), and a key links to Jira."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from sqlalchemy import text
 from tests.browser.conftest import NOW, screenshot
 from vger.metrics.quality import run_checks
 from vger.store import boards
+from vger.web.pages.quality import PAGE_KEYS
 
 pytestmark = pytest.mark.browser  # `-m "not browser"` runs none of these
 
@@ -50,6 +52,10 @@ def _expected(engine) -> dict:
     return board, {c.id: c for c in checks}
 
 
+def _shown_keys(page, check_id: str) -> list[str]:
+    return page.locator(f"#quality-check-{check_id} a.quality-key").all_text_contents()
+
+
 def test_quality_page_shows_the_stores_checks(page, live_app):
     board, expected = _expected(live_app["engine"])
     page.goto(live_app["url"] + f"/quality?board={BOARD}")
@@ -59,11 +65,25 @@ def test_quality_page_shows_the_stores_checks(page, live_app):
     assert sum(shown.values()) > 0  # the demo has something to report
     for check in expected.values():
         assert check.title in page.inner_text(f"#quality-check-{check.id}")
-    flagged = next(c for c in expected.values() if len(c.rows))
-    key = flagged.rows["key"].iat[0]
-    link = page.locator(f"#quality-check-{flagged.id} a.quality-key", has_text=key).first
-    assert link.get_attribute("href") == f"{board.browse_url.rstrip('/')}/browse/{key}"
+    # Few elements however many issues are flagged: one page of keys per check.
+    assert page.evaluate("document.querySelectorAll('*').length") < 3000
+    flagged = max(expected.values(), key=lambda c: len(c.rows))
+    keys = list(flagged.rows["key"])
+    assert len(keys) > PAGE_KEYS  # the demo needs more than one page for this check
+    assert _shown_keys(page, flagged.id) == keys[:PAGE_KEYS]
+    page.locator(f"#quality-check-{flagged.id} summary").click()
+    link = page.locator(f"#quality-check-{flagged.id} a.quality-key", has_text=keys[0]).first
+    assert link.is_visible()
+    assert link.get_attribute("href") == f"{board.browse_url.rstrip('/')}/browse/{keys[0]}"
     assert link.get_attribute("target") == "_blank"
+    page.locator(f"#quality-check-{flagged.id} .page-link", has_text="2").first.click()
+    page.wait_for_function(
+        "([id, key]) => [...document.querySelectorAll('#quality-check-' + id + ' a.quality-key')]"
+        ".some(a => a.textContent === key)",
+        arg=[flagged.id, keys[PAGE_KEYS]],
+        timeout=10_000,
+    )
+    assert _shown_keys(page, flagged.id) == keys[PAGE_KEYS : 2 * PAGE_KEYS]
     assert page.locator("a.nav-link.active[href*='/quality']").count() >= 1
     screenshot(page, "quality")
     assert page.js_errors == []
@@ -77,3 +97,25 @@ def test_quality_work_type_filter_writes_the_url(page, live_app):
     page.wait_for_function("() => location.search.includes('types=')", timeout=10_000)
     page.wait_for_selector("#quality-table", timeout=20_000)
     assert page.js_errors == []
+
+
+def test_a_page_load_calls_the_layout_and_the_report_only(page, live_app):
+    outputs: list[str] = []
+    page.on(
+        "request",
+        lambda r: (
+            outputs.append(r.post_data_json.get("output", ""))
+            if "_dash-update-component" in r.url
+            else None
+        ),
+    )
+    page.goto(live_app["url"] + f"/quality?board={BOARD}")
+    page.wait_for_selector("#quality-table", timeout=20_000)
+    page.wait_for_function(
+        "() => !document.querySelector('[data-dash-is-loading=\"true\"]')", timeout=10_000
+    )
+    # the page's layout and the navbar, then the report: no URL-sync call on load
+    assert len(outputs) == 3, outputs
+    assert any("_pages_content" in o for o in outputs)
+    assert any("quality-report" in o for o in outputs)
+    assert not any("quality-url" in o for o in outputs)

@@ -197,3 +197,29 @@ def test_slugs_and_repositories_are_validated_for_cli_and_admin_alike(engine):
             boards.add_repo(conn, board_id, "<script>alert(1)</script>")
         with pytest.raises(ConfigError, match="control characters"):
             boards.add_team(conn, "t2", "bad\\x00name".replace("\\x00", "\x00"))
+
+
+def _planner_rows(conn) -> int:
+    """How many ``issue`` rows the query planner's statistics say there are."""
+    if conn.dialect.name == "sqlite":
+        stat = conn.exec_driver_sql(
+            "SELECT stat FROM sqlite_stat1 WHERE idx = 'ix_issue_board_done'"
+        ).scalar()
+        return int(stat.split()[0]) if stat else 0
+    return int(
+        conn.exec_driver_sql(
+            "SELECT reltuples FROM pg_class WHERE oid = 'issue'::regclass"
+        ).scalar()
+    )
+
+
+def test_planner_statistics_follow_each_sync(engine):
+    with engine.connect() as conn:
+        assert _planner_rows(conn) <= 0  # analysed on upgrade, while empty
+    board = example_board(engine)  # stores 4 issues without recording a run
+    with engine.begin() as conn:
+        assert _planner_rows(conn) <= 0
+        run = sync.start_run(conn, "jira", "example", board.id)
+        sync.finish_run(conn, run, "ok", counts={"added": 4})
+    with engine.connect() as conn:
+        assert _planner_rows(conn) == len(EXAMPLE_ISSUES)

@@ -49,6 +49,15 @@ def test_leadtime_csv_has_days_per_state(client):
     assert "EX-3" not in frame.index  # abandoned
 
 
+@pytest.mark.parametrize("chart", ["throughput", "leadtime", "backlog", "variation"])
+def test_csv_downloads_stream_the_same_body_twice(client, chart):
+    first = client.get(f"/download/{chart}.csv?{RANGE}")
+    assert first.is_streamed  # written piece by piece, never one big string
+    body = first.get_data(as_text=True)
+    assert body.count("\n") >= 2 and body.splitlines()[0].startswith(("week", "key"))
+    assert client.get(f"/download/{chart}.csv?{RANGE}").get_data(as_text=True) == body  # cached
+
+
 def test_backlog_csv_absolute_and_relative(client):
     absolute = _csv(client, f"/download/backlog.csv?{RANGE}")
     assert absolute[["created", "completed", "abandoned"]].values.tolist() == [[4, 1, 1], [4, 3, 1]]

@@ -189,6 +189,83 @@ def test_quality_board_without_work_states_says_so(client):
     assert _csv(client, "/download/quality.csv?board=fresh").empty
 
 
+@pytest.fixture
+def crowded(engine):
+    """The example board plus EX-7 … EX-17: eleven more Bugs done without a resolution,
+    so that check lists twelve issues (EX-6 … EX-17)."""
+    extra = range(7, 18)
+    with engine.begin() as conn:
+        save_issues(
+            conn,
+            boards.get_board(conn, "example"),
+            [
+                _issue(str(100 + k), f"EX-{k}", "Bug", "2024-01-10 09:00", "5", "Done", None)
+                for k in extra
+            ],
+            [
+                move
+                for k in extra
+                for move in _moves(
+                    str(100 + k), ("1", "2", "2024-01-11 09:00"), ("2", "5", "2024-01-12 09:00")
+                )
+            ],
+        )
+    return engine
+
+
+UNRESOLVED = [f"EX-{k}" for k in range(6, 18)]
+
+
+def test_quality_json_lists_one_page_per_check(crowded, client):
+    body = _json(client, "/api/v1/quality?board=example")
+    unresolved = next(c for c in body["checks"] if c["id"] == "done_without_resolution")
+    assert body["page"] == 1 and body["limit"] == 50
+    assert unresolved["count"] == 12 and unresolved["issues_listed"] == 12
+    assert [i["key"] for i in unresolved["issues"]] == UNRESOLVED
+    pages = {
+        n: _json(client, f"/api/v1/quality?board=example&limit=5&page={n}") for n in (1, 2, 3, 4)
+    }
+    for n, page in pages.items():
+        checks = {c["id"]: c for c in page["checks"]}
+        assert checks["done_without_resolution"]["pages"] == 3
+        assert checks["done_without_resolution"]["count"] == 12  # counts never paged
+        got = [i["key"] for i in checks["done_without_resolution"]["issues"]]
+        assert got == UNRESOLVED[(n - 1) * 5 : n * 5]
+        assert [i["key"] for i in checks["reopened"]["issues"]] == (["EX-4"] if n == 1 else [])
+        assert page["notices"] == []
+
+
+def test_quality_json_pages_one_check(crowded, client):
+    body = _json(
+        client, "/api/v1/quality?board=example&check=done_without_resolution&limit=10&page=2"
+    )
+    assert [c["id"] for c in body["checks"]] == ["done_without_resolution"]
+    assert [i["key"] for i in body["checks"][0]["issues"]] == ["EX-16", "EX-17"]
+
+
+@pytest.mark.parametrize(
+    ("query", "words"),
+    [
+        ("page=0", "page='0' is not a whole number from 1 to"),
+        ("page=two", "page='two' is not a whole number"),
+        ("limit=5000", "limit='5000' is not a whole number from 1 to 1000"),
+        ("check=nope", "There is no check 'nope'"),
+    ],
+)
+def test_quality_json_bad_paging_falls_back_in_words(crowded, client, query, words):
+    body = _json(client, f"/api/v1/quality?board=example&{query}")
+    assert any(words in n for n in body["notices"]), body["notices"]
+    assert body["page"] == 1 and body["limit"] == 50 and len(body["checks"]) == 13
+
+
+def test_quality_csv_streams_every_row(crowded, client):
+    response = client.get("/download/quality.csv?board=example")
+    assert response.is_streamed
+    frame = pd.read_csv(io.StringIO(response.get_data(as_text=True)), keep_default_na=False)
+    unresolved = frame[frame["check"] == "done_without_resolution"]
+    assert list(unresolved["key"]) == UNRESOLVED
+
+
 # --- quality page ---------------------------------------------------------------------------
 
 
@@ -392,3 +469,38 @@ def test_require_login_protects_the_new_api(tmp_path):
     login(client)
     for url in urls:
         assert client.get(url).status_code == 200, url
+
+
+def _keys(tree) -> list[str]:
+    return [
+        n["props"]["children"]
+        for n in _walk(tree)
+        if n.get("type") == "A" and "quality-key" in str(n["props"].get("className"))
+    ]
+
+
+def test_quality_page_lists_one_page_of_keys_per_check(crowded, app):
+    params = parse({"board": "example"}).params
+    with app.server.test_request_context("/quality?board=example"):
+        tree = _tree(quality.render(params))
+        second = _tree(quality.render_page(params, "done_without_resolution", 2))
+        past = _tree(quality.render_page(params, "done_without_resolution", 3))
+    lists = {
+        n["props"]["id"]["check"]: n
+        for n in _walk(tree)
+        if isinstance(n.get("props", {}).get("id"), dict)
+        and n["props"]["id"]["type"] == "quality-keys"
+    }
+    assert _keys(lists["done_without_resolution"]) == UNRESOLVED[:10]
+    pagers = {
+        n["props"]["id"]["check"]: n["props"]
+        for n in _walk(tree)
+        if isinstance(n.get("props", {}).get("id"), dict)
+        and n["props"]["id"]["type"] == "quality-pager"
+    }
+    assert set(pagers) == {"done_without_resolution"}  # every other check fits one page
+    assert pagers["done_without_resolution"]["max_value"] == 2
+    assert _keys(second) == ["EX-16", "EX-17"]
+    assert _keys(past) == []
+    others = sum(len(keys) for check, keys in ALL.items() if check != "done_without_resolution")
+    assert len(_keys(tree)) == 10 + others

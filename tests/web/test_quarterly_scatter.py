@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 import pandas as pd
 import pytest
+from dash import no_update
 
 from tests.factories import example_board
 from vger.config import Settings
@@ -16,6 +17,7 @@ from vger.store import boards
 from vger.store.db import make_engine, upgrade
 from vger.store.pulls import save_pull_requests
 from vger.web.pages import quarterly, scatter
+from vger.web.params import parse
 
 NOW = datetime(2024, 7, 1, 12, 0, tzinfo=UTC)  # FY2024 Q3 (January start) has just begun
 RANGE = "board=example&from=2024-01-01&to=2024-01-14"
@@ -334,3 +336,52 @@ def test_scatter_future_range_says_so(qs_app):
             scatter.params_from_controls("example", "jira", "2025-01-01", "2025-02-01", [], [])
         )
     assert "lies in the future" in str(out[-1])
+
+
+def test_many_points_are_drawn_with_webgl_and_a_click_is_resolved_on_the_server(
+    qs_app, monkeypatch
+):
+    from vger.web import figures_periods
+
+    params = scatter.params_from_controls("example", "jira", "2024-01-01", "2024-01-14", [], [])
+    with qs_app.server.test_request_context():
+        small, *_ = scatter.render(params)
+        monkeypatch.setattr(figures_periods, "WEBGL_POINTS", 1)  # two points are "many"
+        big, *_ = scatter.render(params)
+        clicks = {n: scatter.clicked_url(params, {"curve": 0, "index": n}) for n in (0, 1)}
+        nothing = scatter.clicked_url(params, None)
+        line = scatter.clicked_url(params, {"curve": 5, "index": 0})
+    assert small.data[0].type == "scatter" and small.data[0].customdata is not None
+    points = big.data[0]
+    assert points.type == "scattergl" and points.customdata is None
+    assert list(points.y) == pytest.approx(list(small.data[0].y))  # the same lead times
+    done = pd.to_datetime(list(points.x), unit="ms")
+    assert [d.strftime("%Y-%m-%dT%H:%M:%S") for d in done] == list(small.data[0].x)
+    assert clicks == {
+        0: "https://jira.example.com/browse/EX-1",
+        1: "https://jira.example.com/browse/EX-4",
+    }
+    assert nothing is no_update and line is no_update
+
+
+@pytest.mark.parametrize("module", [scatter, quarterly])
+def test_scatter_and_quarterly_are_cached(qs_app, module):
+    from sqlalchemy import event
+
+    engine = qs_app.server.extensions["vger"]["engine"]
+    reads: list[str] = []
+
+    def seen(_conn, _cursor, statement, *_args):
+        if "FROM issue" in statement:
+            reads.append(statement)
+
+    params = parse({"board": "example", "from": "2024-01-01", "to": "2024-03-31"}).params
+    with qs_app.server.test_request_context():
+        first = module.render(params)
+        event.listen(engine, "before_cursor_execute", seen)
+        try:
+            again = module.render(params)
+        finally:
+            event.remove(engine, "before_cursor_execute", seen)
+    assert reads == []  # the second view reads no issue
+    assert again[0].to_json() == first[0].to_json()

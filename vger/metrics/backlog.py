@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -15,6 +17,17 @@ def cumulative_at(instants: pd.Series, bounds: pd.DatetimeIndex) -> np.ndarray:
     return np.searchsorted(values, utc_ns(bounds), side="left").astype("int64")
 
 
+@dataclass(frozen=True)
+class Baseline:
+    """How many items were created / completed / abandoned before ``since`` (UTC), for
+    series that hold only the items created or done at or after it."""
+
+    since: pd.Timestamp
+    created: int
+    completed: int
+    abandoned: int
+
+
 def backlog_growth(
     created: pd.Series,
     completed_done: pd.Series,
@@ -22,6 +35,7 @@ def backlog_growth(
     grid: WeekGrid,
     *,
     relative: bool = False,
+    before: Baseline | None = None,
 ) -> pd.DataFrame:
     """Cumulative counts at the end of each week of ``grid``.
 
@@ -29,6 +43,10 @@ def backlog_growth(
     done instants of completed / abandoned items. Absolute mode counts from the beginning
     of the data; relative mode starts all three at 0 at the start of the first week.
     ``open`` = created - completed - abandoned.
+
+    ``before``: when the series hold only the items of a range (from ``before.since``, at
+    or before the grid's first week), the counts before it; instants before ``since`` in
+    the series are left out, so nothing is counted twice.
     """
     frame = pd.DataFrame(index=grid.labels)
     for name, instants in (
@@ -36,9 +54,14 @@ def backlog_growth(
         ("completed", completed_done),
         ("abandoned", abandoned_done),
     ):
-        at_end = cumulative_at(instants, grid.ends)
+        offset = 0
+        if before is not None:
+            values = utc_ns(instants)
+            instants = pd.Series(values[~(values < utc_ns([before.since])[0])])
+            offset = getattr(before, name)
+        at_end = cumulative_at(instants, grid.ends) + offset
         if relative and len(grid):
-            at_end = at_end - cumulative_at(instants, grid.starts[:1])[0]
+            at_end = at_end - (cumulative_at(instants, grid.starts[:1])[0] + offset)
         frame[name] = at_end
     frame["open"] = frame["created"] - frame["completed"] - frame["abandoned"]
     frame.index.name = "week"

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from vger.metrics.backlog import backlog_growth
+from vger.metrics.backlog import Baseline, backlog_growth
 from vger.metrics.calendar import WEEK, WeekGrid, bucket_index, monday_of, utc_ns, week_grid
 from vger.metrics.lead_time import lead_time_by_state, rolling_lead_time, straight_lead_time
 from vger.metrics.percentiles import LEVELS
@@ -33,6 +33,12 @@ class QuadrantOptions:
     rolling: bool = True
     relative_backlog: bool = False
     levels: tuple[int, ...] = LEVELS
+    #: When ``items`` hold only what the range needs (created or done at or after the
+    #: history grid's first week, :func:`history_grid_from`): the first creation of all
+    #: the data (UTC) and how many items were created / completed / abandoned before that
+    #: week. None: ``items`` are the whole history.
+    data_first: pd.Timestamp | None = None
+    backlog_before: Baseline | None = None
 
 
 @dataclass
@@ -53,12 +59,24 @@ class Quadrant:
 def history_grid(items: pd.DataFrame, opts: QuadrantOptions) -> tuple[WeekGrid, int]:
     """Weeks from R-1 weeks before the range (not before the data's first week) to
     the range's end; returns the grid and the offset of the first displayed week."""
+    first = opts.data_first
+    if first is None:
+        created = pd.to_datetime(items["created"], utc=True).dropna()
+        first = created.min() if len(created) else None
+    return history_grid_from(first, opts)
+
+
+def history_grid_from(
+    data_first: pd.Timestamp | None, opts: QuadrantOptions
+) -> tuple[WeekGrid, int]:
+    """:func:`history_grid` given the first creation of the data (UTC; None: no data)."""
     display_first = monday_of(opts.first_day)
     reach_back = display_first
-    created = pd.to_datetime(items["created"], utc=True)
-    if len(created.dropna()):
-        data_first = monday_of(created.min().tz_convert(opts.tz).tz_localize(None))
-        reach_back = max(display_first - (opts.window - 1) * WEEK, min(data_first, display_first))
+    if data_first is not None and not pd.isna(data_first):
+        first = pd.Timestamp(data_first)
+        first = first.tz_localize("UTC") if first.tzinfo is None else first
+        data_week = monday_of(first.tz_convert(opts.tz).tz_localize(None))
+        reach_back = max(display_first - (opts.window - 1) * WEEK, min(data_week, display_first))
     grid = week_grid(reach_back, opts.last_day, opts.tz, opts.now)
     offset = int(np.searchsorted(grid.labels.to_numpy(), np.datetime64(display_first)))
     return grid, offset
@@ -83,6 +101,7 @@ def issue_quadrant(
         items.loc[items["outcome"] == "abandoned", "done"],
         quadrant.grid,
         relative=opts.relative_backlog,
+        before=opts.backlog_before,
     )
     by_state = pd.DataFrame(columns=["state", "position", *opts.levels])
     if state_times is not None and not state_times.empty:

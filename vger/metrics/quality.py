@@ -74,58 +74,104 @@ def _empty() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=object) for c in ROW_COLUMNS})
 
 
-def _blank(value: object) -> bool:
-    if value is None:
-        return True
-    if isinstance(value, float) and np.isnan(value):
-        return True
-    return not str(value).strip()
+def _days(at: pd.Series | pd.Index | np.ndarray) -> np.ndarray:
+    """Each instant as ``YYYY-MM-DD HH:MM UTC`` text (one vectorised pass)."""
+    return pd.Series(pd.to_datetime(at, utc=True)).dt.strftime("%Y-%m-%d %H:%M UTC").to_numpy()
 
 
-def _day(at: object) -> str:
-    return pd.Timestamp(at).strftime("%Y-%m-%d %H:%M UTC")
+def _utc(values) -> np.ndarray:
+    """Instants as naive UTC ``datetime64`` (fast to compare and to rebuild)."""
+    return pd.DatetimeIndex(pd.to_datetime(values, utc=True)).tz_convert(None).to_numpy()
+
+
+def _blanks(values: pd.Series) -> np.ndarray:
+    """True where a value is missing or only whitespace."""
+    text = values.astype(object).where(values.notna(), "")
+    return text.astype(str).str.strip().eq("").to_numpy()
+
+
+def _plural(n: pd.Series | np.ndarray) -> np.ndarray:
+    """ "s" where ``n`` != 1, else ""."""
+    return np.where(np.asarray(n) != 1, "s", "")
+
+
+def _text(*parts) -> np.ndarray:
+    """Element-wise concatenation of text arrays and strings."""
+    out = np.asarray(parts[0], dtype=object)
+    for part in parts[1:]:
+        out = out + (np.asarray(part, dtype=object) if not isinstance(part, str) else part)
+    return out
+
+
+def _fixed1(x) -> np.ndarray:
+    """Numbers with one decimal, exactly as ``f"{x:.1f}"``."""
+    return np.char.mod("%.1f", np.asarray(x, dtype=float)).astype(object)
 
 
 # --------------------------------------------------------------------------- history
 
 
+def _issue_rows(issues: pd.DataFrame, issue_ids: pd.Series) -> np.ndarray:
+    """Row position in ``issues`` of each id (-1 for an id ``issues`` does not hold);
+    issue ids are unique on a board."""
+    return pd.Index(issues["issue_id"].astype(str).to_numpy()).get_indexer(
+        issue_ids.astype(str).to_numpy()
+    )
+
+
+def _moves(issues: pd.DataFrame, transitions: pd.DataFrame) -> pd.DataFrame:
+    """The moves of ``issues`` with ``issue`` (row position in ``issues``) and ``at`` as
+    naive UTC ``datetime64``."""
+    if not len(transitions):
+        columns = ["issue", "seq", "at", "from_status_id", "to_status_id"]
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in columns}).astype({"issue": int})
+    row = _issue_rows(issues, transitions["issue_id"])
+    keep = row >= 0
+    return pd.DataFrame(
+        {
+            "issue": row[keep],
+            "seq": transitions["seq"].to_numpy()[keep],
+            "at": _utc(transitions["at"])[keep],
+            "from_status_id": transitions["from_status_id"].to_numpy(dtype=object)[keep],
+            "to_status_id": transitions["to_status_id"].to_numpy(dtype=object)[keep],
+        }
+    )
+
+
 def visits(issues: pd.DataFrame, transitions: pd.DataFrame, workflow: Workflow) -> pd.DataFrame:
     """Every status an issue was in, in the order the metrics read the history: one row
-    per visit (``issue_id``, ``n`` = 0 for the status the issue was created in, ``at``,
-    ``status_id``, ``position``). As :func:`~vger.metrics.events.derive_events`: moves
-    are sorted by time, ties by changelog order; the first status is the one the first
-    move leaves from, or the current status when the issue never moved."""
-    ids = issues["issue_id"].astype(str)
-    if len(transitions):
-        t = transitions.assign(issue_id=transitions["issue_id"].astype(str))
-        t = t[t["issue_id"].isin(set(ids))]
-        t = t.assign(at=pd.to_datetime(t["at"], utc=True)).sort_values(["issue_id", "at", "seq"])
-    else:
-        t = pd.DataFrame(columns=["issue_id", "seq", "at", "from_status_id", "to_status_id"])
-    first_from = t.groupby("issue_id", sort=False)["from_status_id"].first()
-    current = pd.Series(issues["status_id"].to_numpy(dtype=object), index=ids.to_numpy())
-    start_status = [
-        first_from.get(i) if not _blank(first_from.get(i)) else current.get(i) for i in ids
-    ]
+    per visit (``issue_id``, ``issue`` = row position in ``issues``, ``n`` = 0 for the
+    status the issue was created in, ``at``, ``status_id``, ``position``). As
+    :func:`~vger.metrics.events.derive_events`: moves are sorted by time, ties by
+    changelog order; the first status is the one the first move leaves from, or the
+    current status when the issue never moved."""
+    ids = issues["issue_id"].astype(str).to_numpy()
+    t = _moves(issues, transitions).sort_values(["issue", "at", "seq"])
+    first_from = t.groupby("issue", sort=False)["from_status_id"].first().reindex(range(len(ids)))
+    start_status = np.where(
+        _blanks(first_from), issues["status_id"].to_numpy(dtype=object), first_from.to_numpy()
+    )
+    issue = t["issue"].to_numpy(dtype=np.int64)
     created = pd.DataFrame(
         {
-            "issue_id": ids.to_numpy(),
+            "issue": np.arange(len(ids)),
             "n": 0,
-            "at": pd.to_datetime(issues["created"], utc=True).to_numpy(),
-            "status_id": pd.Series(start_status, dtype=object).to_numpy(),
+            "at": _utc(issues["created"]),
+            "status_id": start_status.astype(object),
         }
     )
     moves = pd.DataFrame(
         {
-            "issue_id": t["issue_id"].to_numpy(),
-            "n": t.groupby("issue_id", sort=False).cumcount().to_numpy() + 1,
-            "at": pd.to_datetime(t["at"], utc=True).to_numpy(),
+            "issue": issue,
+            "n": t.groupby("issue", sort=False).cumcount().to_numpy() + 1,
+            "at": t["at"].to_numpy(),
             "status_id": t["to_status_id"].to_numpy(dtype=object),
         }
     )
     frame = pd.concat([created, moves], ignore_index=True) if len(moves) else created
+    frame = frame.sort_values(["issue", "n"], kind="stable").reset_index(drop=True)
+    frame.insert(0, "issue_id", ids[frame["issue"].to_numpy()])
     frame["at"] = pd.to_datetime(frame["at"], utc=True)
-    frame = frame.sort_values(["issue_id", "n"], kind="stable").reset_index(drop=True)
     frame["position"] = _positions(frame["status_id"], workflow)
     return frame
 
@@ -138,7 +184,7 @@ def _positions(status_ids: pd.Series, workflow: Workflow) -> np.ndarray:
 
 def _with_previous(v: pd.DataFrame) -> pd.DataFrame:
     """Visits after the first, with the position they came from (``prev``)."""
-    prev = v.groupby("issue_id", sort=False)["position"].shift(1)
+    prev = v.groupby("issue", sort=False)["position"].shift(1)
     out = v.assign(prev=prev)
     out = out[out["n"] > 0].copy()
     out["prev"] = out["prev"].astype("int64")
@@ -146,10 +192,9 @@ def _with_previous(v: pd.DataFrame) -> pd.DataFrame:
 
 
 def _keyed(issues: pd.DataFrame, by_issue: pd.Series) -> pd.DataFrame:
-    """``issues`` rows for the issue ids in ``by_issue``'s index, with ``detail``."""
-    keys = issues.assign(issue_id=issues["issue_id"].astype(str))
-    picked = keys[keys["issue_id"].isin(set(by_issue.index))]
-    return _rows(picked, [by_issue[i] for i in picked["issue_id"]])
+    """``issues`` rows at the row positions in ``by_issue``'s index, with ``detail``."""
+    by_issue = by_issue.sort_index()
+    return _rows(issues.iloc[by_issue.index.to_numpy(dtype=np.int64)], by_issue.to_numpy())
 
 
 # --------------------------------------------------------------------------- checks
@@ -160,7 +205,7 @@ def completed_without_start(issues: pd.DataFrame) -> pd.DataFrame:
     before their final ``done``, so they count in throughput but have no lead time."""
     mask = (issues["outcome"] == "completed") & pd.to_datetime(issues["start"], utc=True).isna()
     picked = issues[mask]
-    return _rows(picked, [f"done {_day(d)}" for d in picked["done"]])
+    return _rows(picked, _text("done ", _days(picked["done"])))
 
 
 def unmapped_now(
@@ -169,12 +214,21 @@ def unmapped_now(
     """Issues whose current status belongs to no work state: their time since the last
     move is attributed to "(unmapped)" and they never count as done."""
     names = names or {}
-    mask = np.array([workflow.position(s) < 0 for s in issues["status_id"]], dtype=bool)
+    mask = _positions(issues["status_id"], workflow) < 0
     picked = issues[mask & issues["status_id"].notna().to_numpy()]
     return _rows(
         picked,
-        [f"now in {names.get(str(s), s)} (status id {s})" for s in picked["status_id"]],
+        _per_status(
+            picked["status_id"], lambda s: f"now in {names.get(str(s), s)} (status id {s})"
+        ),
     )
+
+
+def _per_status(status_ids: pd.Series, label) -> np.ndarray:
+    """``label(status)`` for each value, computed once per distinct status."""
+    codes, uniques = pd.factorize(status_ids.astype(object))
+    labels = np.array([label(u) for u in uniques] + [""], dtype=object)
+    return labels[codes]
 
 
 def unmapped_in_history(
@@ -184,12 +238,16 @@ def unmapped_in_history(
     and the issues that were in them. Returns (rows, status ids)."""
     names = names or {}
     hits = v[(v["position"] < 0) & v["status_id"].notna()]
-    statuses = sorted({str(s) for s in hits["status_id"]})
-    by_issue = hits.groupby("issue_id", sort=False)["status_id"].agg(
-        lambda s: (
-            "was in " + ", ".join(f"{names.get(str(x), x)} (id {x})" for x in dict.fromkeys(s))
-        )
-    )
+    statuses = sorted({str(s) for s in hits["status_id"].unique()})
+    # each issue's distinct unmapped statuses in the order it visited them, joined with ", "
+    first = hits.drop_duplicates(["issue", "status_id"])
+    label = _per_status(first["status_id"], lambda x: f"{names.get(str(x), x)} (id {x})")
+    nth = first.groupby("issue", sort=False).cumcount().to_numpy()
+    ids = first["issue"].to_numpy()
+    by_issue = pd.Series(_text("was in ", label[nth == 0]), index=ids[nth == 0], dtype=object)
+    for k in range(1, int(nth.max()) + 1 if len(nth) else 1):  # one pass per extra status
+        at = nth == k
+        by_issue.loc[ids[at]] = _text(by_issue.loc[ids[at]].to_numpy(), ", ", label[at])
     return _keyed(issues, by_issue), statuses
 
 
@@ -197,9 +255,8 @@ def done_without_resolution(issues: pd.DataFrame, workflow: Workflow) -> pd.Data
     """Issues in a done state (after the interval) with no resolution: they count as
     completed, though Jira may consider them unfinished."""
     first_done = workflow.interval_end + 1
-    pos = np.array([workflow.position(s) for s in issues["status_id"]], dtype=np.int64)
-    blank = np.array([_blank(r) for r in issues["resolution"]], dtype=bool)
-    picked = issues[(pos >= first_done) & blank]
+    pos = _positions(issues["status_id"], workflow)
+    picked = issues[(pos >= first_done) & _blanks(issues["resolution"])]
     return _rows(picked, "in a done state, resolution empty")
 
 
@@ -207,10 +264,10 @@ def resolved_not_done(issues: pd.DataFrame, workflow: Workflow) -> pd.DataFrame:
     """Issues with a resolution that are not in a done state (including unmapped
     statuses): Jira calls them resolved, the numbers treat them as open."""
     first_done = workflow.interval_end + 1
-    pos = np.array([workflow.position(s) for s in issues["status_id"]], dtype=np.int64)
-    blank = np.array([_blank(r) for r in issues["resolution"]], dtype=bool)
-    picked = issues[(pos < first_done) & ~blank]
-    return _rows(picked, [f"resolution {r}, not in a done state" for r in picked["resolution"]])
+    pos = _positions(issues["status_id"], workflow)
+    picked = issues[(pos < first_done) & ~_blanks(issues["resolution"])]
+    resolution = picked["resolution"].astype(str).to_numpy(dtype=object)
+    return _rows(picked, _text("resolution ", resolution, ", not in a done state"))
 
 
 def reopened(issues: pd.DataFrame, v: pd.DataFrame, workflow: Workflow) -> pd.DataFrame:
@@ -220,10 +277,10 @@ def reopened(issues: pd.DataFrame, v: pd.DataFrame, workflow: Workflow) -> pd.Da
     first_done = workflow.interval_end + 1
     m = _with_previous(v)
     hits = m[(m["prev"] >= first_done) & (m["position"] < first_done)]
-    by_issue = hits.groupby("issue_id", sort=False)["at"].agg(
-        lambda s: f"reopened {len(s)} time{'s' if len(s) != 1 else ''}, last {_day(s.max())}"
-    )
-    return _keyed(issues, by_issue)
+    g = hits.groupby("issue", sort=False)["at"].agg(["size", "max"])
+    n = g["size"].to_numpy()
+    text = _text("reopened ", n.astype(str), " time", _plural(n), ", last ", _days(g["max"]))
+    return _keyed(issues, pd.Series(text, index=g.index, dtype=object))
 
 
 def backward_moves(issues: pd.DataFrame, v: pd.DataFrame, workflow: Workflow) -> pd.DataFrame:
@@ -238,15 +295,21 @@ def backward_moves(issues: pd.DataFrame, v: pd.DataFrame, workflow: Workflow) ->
         & (m["position"] >= 0)
         & (m["position"] < m["prev"])
     ]
-    names = workflow.state_names
-    by_issue = hits.groupby("issue_id", sort=False).apply(
-        lambda g: (
-            f"{len(g)} backward move{'s' if len(g) != 1 else ''}, e.g. "
-            f"{names[int(g['prev'].iloc[0])]} → {names[int(g['position'].iloc[0])]}"
-        ),
-        include_groups=False,
+    names = np.array(workflow.state_names, dtype=object)
+    g = hits.groupby("issue", sort=False).agg(
+        n=("prev", "size"), prev=("prev", "first"), to=("position", "first")
     )
-    return _keyed(issues, by_issue)
+    n = g["n"].to_numpy()
+    text = _text(
+        n.astype(str),
+        " backward move",
+        _plural(n),
+        ", e.g. ",
+        names[g["prev"].to_numpy(dtype=np.int64)],
+        " → ",
+        names[g["to"].to_numpy(dtype=np.int64)],
+    )
+    return _keyed(issues, pd.Series(text, index=g.index, dtype=object))
 
 
 def _interval_flags(v: pd.DataFrame, workflow: Workflow) -> pd.DataFrame:
@@ -256,12 +319,7 @@ def _interval_flags(v: pd.DataFrame, workflow: Workflow) -> pd.DataFrame:
     frame = v.assign(inside=inside, after=after)
     # Was a state after the interval visited before this visit (strictly earlier)?
     frame["after_before"] = (
-        (
-            frame.groupby("issue_id", sort=False)["after"]
-            .cummax()
-            .groupby(frame["issue_id"])
-            .shift(1)
-        )
+        (frame.groupby("issue", sort=False)["after"].cummax().groupby(frame["issue"]).shift(1))
         .fillna(False)
         .astype(bool)
     )
@@ -272,7 +330,7 @@ def skipped_interval(issues: pd.DataFrame, v: pd.DataFrame, workflow: Workflow) 
     """Issues that reached a state after the interval without ever being in it (e.g. To
     Do → Done): no start, so no lead time even when completed."""
     f = _interval_flags(v, workflow)
-    g = f.groupby("issue_id", sort=False).agg(inside=("inside", "any"), after=("after", "any"))
+    g = f.groupby("issue", sort=False).agg(inside=("inside", "any"), after=("after", "any"))
     hit = g[g["after"] & ~g["inside"]]
     return _keyed(issues, pd.Series("never in the lead-time interval", index=hit.index))
 
@@ -282,11 +340,12 @@ def entered_late(issues: pd.DataFrame, v: pd.DataFrame, workflow: Workflow) -> p
     (done) state: the lead time starts at that late entry and leaves out what happened
     before the first done."""
     f = _interval_flags(v, workflow)
-    first = f[f["inside"]].groupby("issue_id", sort=False).head(1)
+    first = f[f["inside"]].groupby("issue", sort=False).head(1)
     hit = first[first["after_before"]]
     by_issue = pd.Series(
-        [f"first entered the interval {_day(a)}, after being done" for a in hit["at"]],
-        index=hit["issue_id"].to_numpy(),
+        _text("first entered the interval ", _days(hit["at"]), ", after being done"),
+        index=hit["issue"].to_numpy(),
+        dtype=object,
     )
     return _keyed(issues, by_issue)
 
@@ -296,20 +355,12 @@ def before_created(issues: pd.DataFrame, transitions: pd.DataFrame) -> pd.DataFr
     problem): visits get negative durations and start/done may precede creation."""
     if not len(transitions):
         return _empty()
-    created = pd.Series(
-        pd.to_datetime(issues["created"], utc=True).to_numpy(),
-        index=issues["issue_id"].astype(str).to_numpy(),
-    )
-    t = transitions.assign(issue_id=transitions["issue_id"].astype(str))
-    t = t[t["issue_id"].isin(set(created.index))]
-    at = pd.to_datetime(t["at"], utc=True)
-    early = t[at.to_numpy() < created.reindex(t["issue_id"]).to_numpy()]
-    by_issue = early.groupby("issue_id", sort=False)["at"].agg(
-        lambda s: (
-            f"{len(s)} move{'s' if len(s) != 1 else ''} before creation, earliest {_day(pd.to_datetime(s, utc=True).min())}"
-        )
-    )
-    return _keyed(issues, by_issue)
+    t = _moves(issues, transitions)
+    early = t[t["at"].to_numpy() < _utc(issues["created"])[t["issue"].to_numpy(dtype=np.int64)]]
+    g = early.groupby("issue", sort=False)["at"].agg(["size", "min"])
+    n = g["size"].to_numpy()
+    text = _text(n.astype(str), " move", _plural(n), " before creation, earliest ", _days(g["min"]))
+    return _keyed(issues, pd.Series(text, index=g.index, dtype=object))
 
 
 def out_of_order(issues: pd.DataFrame, transitions: pd.DataFrame) -> pd.DataFrame:
@@ -317,16 +368,13 @@ def out_of_order(issues: pd.DataFrame, transitions: pd.DataFrame) -> pd.DataFram
     before it: the metrics sort by time, which may differ from what Jira recorded."""
     if not len(transitions):
         return _empty()
-    t = transitions.assign(
-        issue_id=transitions["issue_id"].astype(str), at=pd.to_datetime(transitions["at"], utc=True)
-    ).sort_values(["issue_id", "seq"])
-    latest = t.groupby("issue_id", sort=False)["at"].cummax()
-    before = latest.groupby(t["issue_id"]).shift(1)
+    t = _moves(issues, transitions).sort_values(["issue", "seq"])
+    latest = t.groupby("issue", sort=False)["at"].cummax()
+    before = latest.groupby(t["issue"]).shift(1)
     back = t[before.notna() & (t["at"] < before)]
-    by_issue = back.groupby("issue_id", sort=False)["at"].agg(
-        lambda s: f"{len(s)} move{'s' if len(s) != 1 else ''} dated before an earlier change"
-    )
-    return _keyed(issues, by_issue)
+    n = back.groupby("issue", sort=False).size()
+    text = _text(n.to_numpy().astype(str), " move", _plural(n), " dated before an earlier change")
+    return _keyed(issues, pd.Series(text, index=n.index, dtype=object))
 
 
 def p90(values: pd.Series) -> float:
@@ -345,9 +393,8 @@ def long_lead_times(issues: pd.DataFrame, unit: str = "days") -> tuple[pd.DataFr
     if np.isnan(threshold):
         return _empty(), threshold
     picked = done[done["lead_time"].astype(float) > threshold]
-    return _rows(
-        picked, [f"{x:.1f} {unit} (limit {threshold:.1f})" for x in picked["lead_time"]]
-    ), threshold
+    text = _text(_fixed1(picked["lead_time"]), f" {unit} (limit {threshold:.1f})")
+    return _rows(picked, text), threshold
 
 
 def stuck(
@@ -360,15 +407,16 @@ def stuck(
     if np.isnan(limit):
         return _empty(), limit
     lo, hi = workflow.interval_start, workflow.interval_end
-    pos = np.array([workflow.position(s) for s in issues["status_id"]], dtype=np.int64)
-    open_ = issues[(pos >= lo) & (pos <= hi) & issues["outcome"].isna().to_numpy()]
-    last = v.groupby("issue_id", sort=False)["at"].max()
+    pos = _positions(issues["status_id"], workflow)
+    is_open = (pos >= lo) & (pos <= hi) & issues["outcome"].isna().to_numpy()
+    open_ = issues[is_open]
+    last = v.groupby("issue", sort=False)["at"].max()
     now = pd.Timestamp(now)
     now = now.tz_localize("UTC") if now.tzinfo is None else now.tz_convert("UTC")
-    idle = (now - last.reindex(open_["issue_id"].astype(str))).dt.total_seconds() / 86_400
+    idle = (now - last.reindex(np.flatnonzero(is_open))).dt.total_seconds() / 86_400
     picked = open_[(idle > limit).to_numpy()]
     days = idle[(idle > limit)].to_numpy()
-    return _rows(picked, [f"no move for {d:.1f} days (limit {limit:.1f})" for d in days]), limit
+    return _rows(picked, _text("no move for ", _fixed1(days), f" days (limit {limit:.1f})")), limit
 
 
 # --------------------------------------------------------------------------- all checks

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -11,9 +12,11 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, DateTime, Engine, Table, bindparam, create_engine, event, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError
 
 from vger.errors import ConfigError
 
+log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).with_name("migrations")
 _INSERT = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
 
@@ -156,8 +159,37 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Create or migrate the schema to ``revision`` (Alembic; batch mode on SQLite)."""
+    """Create or migrate the schema to ``revision`` (Alembic; batch mode on SQLite), then
+    refresh the planner's statistics (:func:`analyze`)."""
     command.upgrade(alembic_config(engine), revision)
+    with engine.begin() as conn:
+        analyze(conn)
+
+
+#: Rows SQLite samples per index when analysing: bounded cost (milliseconds on a
+#: 1,000,000-row table), statistics good enough for the planner to pick indexes.
+SQLITE_ANALYSIS_LIMIT = 1000
+#: The tables that grow with a board's history (PostgreSQL analyses only these).
+BIG_TABLES = ("issue", "transition", "issue_state_time", "pull_request")
+
+
+def analyze(conn: Connection) -> None:
+    """Refresh the query planner's statistics. SQLite never gathers them on its own:
+    without them a 100,000-issue board is read through ``ix_issue_board_done`` row by
+    row (0.72 s instead of 0.30 s). Run after every sync and on upgrade; on PostgreSQL
+    (where autovacuum also analyses) the big tables are analysed."""
+    if conn.dialect.name == "sqlite":
+        statements = [f"PRAGMA analysis_limit={SQLITE_ANALYSIS_LIMIT}", "ANALYZE"]
+    elif conn.dialect.name == "postgresql":
+        statements = ["ANALYZE " + ", ".join(BIG_TABLES)]
+    else:
+        return
+    try:
+        with conn.begin_nested():  # statistics never cost the caller its transaction
+            for statement in statements:
+                conn.exec_driver_sql(statement)
+    except DBAPIError as exc:
+        log.warning("could not refresh the planner's statistics: %s", str(exc.orig)[:200])
 
 
 def schema_revision(engine: Engine) -> str | None:

@@ -152,6 +152,7 @@ issue = Table(
     Column("lead_time_working_days", Float, nullable=True),
     Column("state_days", LargeBinary, nullable=True),  # vger.store.statepack: per-state days
     Index("ix_issue_board_done", "board_id", "done"),
+    Index("ix_issue_board_created", "board_id", "created"),
     Index("ix_issue_board_type", "board_id", "issue_type"),
     Index("ix_issue_board_key", "board_id", "key"),
 )

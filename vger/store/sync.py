@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from vger.errors import LockedError
 from vger.store import schema as s
+from vger.store.db import analyze
 from vger.store.schema import utcnow
 
 
@@ -58,6 +59,7 @@ def finish_run(
     if status == "ok":
         values["cursor"] = None
     conn.execute(update(s.sync).where(s.sync.c.id == run_id).values(**values))
+    analyze(conn)  # the planner's statistics follow what the run stored
 
 
 def last_watermark(conn: Connection, source: str, scope: str) -> datetime | None:

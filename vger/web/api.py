@@ -4,7 +4,10 @@ data-quality CSV:
 - ``/api/v1/boards``: teams and their boards (slug, name, time zone, work types,
   repositories, last successful sync)
 - ``/api/v1/quarterly``, ``/api/v1/scatter``: the view data of those pages and CSVs
-- ``/api/v1/quality``: the data-quality report; ``/download/quality.csv``
+- ``/api/v1/quality``: the data-quality report: each check's count and one page of its
+  issues (``page``, 1-based; ``limit`` keys per check, default 50, at most 1000;
+  ``check`` = one check id to page through just that one); ``/download/quality.csv``
+  streams every row
 
 An unknown board is a 404 with ``{"error": "..."}`` in words; bad parameters fall back
 to defaults and are listed in ``notices``. Behind ``VGER_REQUIRE_LOGIN`` like every
@@ -18,9 +21,10 @@ import math
 
 import numpy as np
 import pandas as pd
-from flask import Blueprint, Response, abort, jsonify
+from flask import Blueprint, Response, abort, jsonify, request
 
 from vger.errors import NotFoundError
+from vger.metrics.quality import CHECK_IDS
 from vger.store import boards, sync
 from vger.web import state
 from vger.web.figures_periods import (
@@ -29,8 +33,15 @@ from vger.web.figures_periods import (
     scatter_csv,
     scatter_data,
 )
-from vger.web.figures_quality import quality_csv, quality_data, quality_json
-from vger.web.routes import csv_response, request_view
+from vger.web.figures_quality import (
+    CSV_COLUMNS,
+    DEFAULT_LIMIT,
+    MAX_LIMIT,
+    quality_csv_chunks,
+    quality_data,
+    quality_json,
+)
+from vger.web.routes import csv_stream, request_view
 
 bp = Blueprint("vger_api", __name__)
 
@@ -142,18 +153,54 @@ def api_scatter():
     )
 
 
+def _whole(name: str, default: int, most: int, notices: list[str]) -> int:
+    """Query parameter ``name`` as a whole number in 1..``most``; otherwise ``default``
+    and a notice in words."""
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if not 1 <= value <= most:
+        notices.append(
+            f"{name}={raw[:40]!r} is not a whole number from 1 to {most}; showing {name} {default}."
+        )
+        return default
+    return value
+
+
+def _paging() -> tuple[int, int, str | None, list[str]]:
+    """page, limit and check of the quality API's query string, with notices."""
+    notices: list[str] = []
+    page = _whole("page", 1, 1_000_000, notices)
+    limit = _whole("limit", DEFAULT_LIMIT, MAX_LIMIT, notices)
+    only = request.args.get("check") or None
+    if only is not None and only not in CHECK_IDS:
+        notices.append(
+            f"There is no check {only[:40]!r}: listing every check. Checks: {', '.join(CHECK_IDS)}."
+        )
+        only = None
+    return page, limit, only, notices
+
+
 @bp.route("/api/v1/quality")
 def api_quality():
-    """The data-quality report: every check, its count and the affected issues."""
+    """The data-quality report: every check, its count and one page of the affected
+    issues."""
+    page, limit, only, notices = _paging()
     try:
         parsed, choice, data = request_view(quality_data)
     except NotFoundError as exc:
         return _not_found(exc)
+    head = _head(choice, parsed)
+    head["notices"] += notices
     return _json(
         {
-            **_head(choice, parsed),
+            **head,
             "types": list(choice.params.types),
-            **quality_json(data),
+            **quality_json(data, page, limit, only),
             "empty": data.empty_message,
         }
     )
@@ -167,7 +214,9 @@ def quality_download() -> Response:
     except NotFoundError as exc:
         abort(404, description=str(exc))
     day = pd.Timestamp(data.generated).tz_convert(choice.board.tz).date()
-    return csv_response(quality_csv(data), f"vger-{choice.board.slug}-quality-{day}.csv")
+    return csv_stream(
+        quality_csv_chunks(data), CSV_COLUMNS, f"vger-{choice.board.slug}-quality-{day}.csv"
+    )
 
 
 @bp.route("/api", defaults={"rest": ""}, methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"])

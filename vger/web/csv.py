@@ -15,9 +15,15 @@ def defuse(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     """Prefix text cells that a spreadsheet would run as a formula with a quote."""
     out = frame.copy()
     for column in columns:
-        out[column] = [
-            f"'{v}" if isinstance(v, str) and v.startswith(_FORMULA) else v for v in out[column]
-        ]
+        values = out[column].astype(object)
+        try:
+            risky = values.str.startswith(_FORMULA, na=False).to_numpy(dtype=bool)
+        except AttributeError:  # no text in the column at all
+            continue
+        if risky.any():
+            values = values.copy()
+            values[risky] = "'" + values[risky]
+        out[column] = values
     return out
 
 
@@ -63,8 +69,8 @@ def leadtime_csv(data: QuadrantData, state_days: pd.DataFrame | None = None) -> 
             "key": c["key"].to_numpy(),
             "summary": c["summary"].to_numpy(),
             "type": c["issue_type"].to_numpy(),
-            "start": [_iso(t) for t in (c["created"] if github else c["start"])],
-            "done": [_iso(t) for t in c["done"]],
+            "start": iso_utc(c["created"] if github else c["start"]),
+            "done": iso_utc(c["done"]),
             "days": np.round(c["lead_time"].to_numpy(dtype=float), 4),
         }
     )
@@ -80,21 +86,16 @@ def leadtime_csv(data: QuadrantData, state_days: pd.DataFrame | None = None) -> 
             aggfunc="sum",
             fill_value=0.0,
         )
-        ids = c["issue_id"].astype(str).to_numpy()
+        wide.index = wide.index.astype(str)
+        rows = wide.reindex(c["issue_id"].astype(str).to_numpy(), fill_value=0.0)
         has_lead = ~np.isnan(c["lead_time"].to_numpy(dtype=float))
         for position, name in sorted(wide.columns, key=lambda col: (col[0] < 0, col[0])):
-            series = wide[(position, name)]
-            values = [
-                float(series.get(i, 0.0)) if ok else np.nan
-                for i, ok in zip(ids, has_lead, strict=True)
-            ]
+            values = np.where(has_lead, rows[(position, name)].to_numpy(dtype=float), np.nan)
             frame[f"days_{name}"] = np.round(values, 4)
     return defuse(frame, ["summary"])
 
 
-def _iso(value) -> str:
-    return (
-        ""
-        if pd.isna(value)
-        else pd.Timestamp(value).tz_convert("UTC").strftime("%Y-%m-%dT%H:%M:%SZ")
-    )
+def iso_utc(values: pd.Series) -> np.ndarray:
+    """Instants as ``YYYY-MM-DDTHH:MM:SSZ`` in UTC ("" when missing), a column at a time."""
+    t = pd.to_datetime(pd.Series(values), utc=True)
+    return t.dt.strftime("%Y-%m-%dT%H:%M:%SZ").fillna("").to_numpy(dtype=object)

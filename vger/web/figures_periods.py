@@ -22,9 +22,10 @@ from vger.metrics.calendar import QuarterGrid, WeekGrid, bucket_index, quarter_g
 from vger.metrics.percentiles import LEVELS, lead_time_levels
 from vger.metrics.quarterly import quarterly_lead_time, quarterly_throughput
 from vger.store import queries
+from vger.web import cache
 from vger.web.csv import defuse
 from vger.web.figures import BAR, FONT, IN_PROGRESS, LEVEL_COLOURS
-from vger.web.views import BoardChoice, local_today
+from vger.web.views import BoardChoice, local_today, view_key
 
 MONTHS = (
     "January February March April May June July August September October November December"
@@ -108,7 +109,13 @@ class QuarterlyData:
 
 def quarterly_data(conn: Connection, choice: BoardChoice, now: datetime) -> QuarterlyData:
     """Quarterly throughput and lead time for the ``quarters`` fiscal quarters ending
-    with the one that contains ``to`` (default today; a later ``to`` means today)."""
+    with the one that contains ``to`` (default today; a later ``to`` means today); cached
+    like the quadrant (``views.view_key``)."""
+    key = view_key(conn, choice, now)
+    return cache.cached("quarterly", key, lambda: _quarterly_data(conn, choice, now))
+
+
+def _quarterly_data(conn: Connection, choice: BoardChoice, now: datetime) -> QuarterlyData:
     board, params = choice.board, choice.params
     today = local_today(board.tz, now)
     last_day = min(params.end or today, today)
@@ -193,7 +200,13 @@ def _safe_url(url: object) -> str:
 
 def scatter_data(conn: Connection, choice: BoardChoice, now: datetime) -> ScatterData:
     """Completed items with a lead time whose ``done`` falls in the weeks of the range
-    (the week in progress included, but left out of the percentile lines)."""
+    (the week in progress included, but left out of the percentile lines); cached like
+    the quadrant (``views.view_key``)."""
+    key = view_key(conn, choice, now)
+    return cache.cached("scatter", key, lambda: _scatter_data(conn, choice, now))
+
+
+def _scatter_data(conn: Connection, choice: BoardChoice, now: datetime) -> ScatterData:
     board, params = choice.board, choice.params
     first_day, last_day = params.dates(local_today(board.tz, now))
     grid = week_grid(pd.Timestamp(first_day), pd.Timestamp(last_day), board.tz, pd.Timestamp(now))
@@ -391,20 +404,15 @@ def _colours(order: list[str]) -> dict[str, str]:
     return colours
 
 
-def scatter_figure(data: ScatterData) -> go.Figure:
-    """One point per item: x = done (team zone), y = lead time; colour by work type
-    (repository for pull requests); horizontal 50/80/90 % lines; ``customdata[0]`` is
-    the URL a click opens."""
-    u = unit(data.choice)
+#: Above this many points the scatterplot is drawn with WebGL (``scattergl``) from typed
+#: arrays: x (ms) as float64, y as float32, no per-point text; hover shows the date and
+#: the lead time, and a click is resolved on the server (:func:`scatter_point_url`). 91,000
+#: points (two years of a 100,000-issue board) are ~1.5 MB instead of ~8 MB of SVG markers.
+WEBGL_POINTS = 5_000
+
+
+def _add_points(fig: go.Figure, data: ScatterData, u: str) -> None:
     tz = data.choice.board.tz
-    github = data.params_github
-    fig = _layout(
-        "PR lead time scatterplot" if github else "Lead time scatterplot",
-        f"lead time ({u})",
-        f"done ({tz})",
-        category=False,
-    )
-    fig.update_layout(hovermode="closest", dragmode="zoom", height=520)
     points = data.points
     colours = _colours(data.work_type_order)
     local = _local(points["done"], tz) if len(points) else pd.Series([], dtype="datetime64[ns]")
@@ -442,6 +450,81 @@ def scatter_figure(data: ScatterData) -> go.Figure:
                 + "<br>done %{x|%Y-%m-%d %H:%M}%{customdata[4]}<br><i>%{customdata[5]}</i><extra></extra>"
             ),
         )
+
+
+def point_groups(data: ScatterData) -> list[tuple[str, bool, np.ndarray]]:
+    """The WebGL traces in order: (work type, complete week?, row positions in
+    ``data.points``); in-progress points are a trace of their own (open markers)."""
+    kinds = data.points["work_type"].to_numpy()
+    complete = data.points["complete"].to_numpy(dtype=bool)
+    groups = []
+    for kind in data.work_type_order:
+        for done_week in (True, False):
+            rows = np.flatnonzero((kinds == kind) & (complete == done_week))
+            if len(rows):
+                groups.append((kind, done_week, rows))
+    return groups
+
+
+def _add_many_points(fig: go.Figure, data: ScatterData, u: str) -> None:
+    colours = _colours(data.work_type_order)
+    local = _local(data.points["done"], data.choice.board.tz)
+    ms = (local - pd.Timestamp(0)).dt.total_seconds().to_numpy() * 1000.0
+    days = data.points["days"].to_numpy(dtype=float)
+    for kind, done_week, rows in point_groups(data):
+        colour = colours.get(kind, OTHER_COLOUR)
+        fig.add_scattergl(
+            x=ms[rows],
+            y=days[rows].astype(np.float32),
+            name=escape(kind) if done_week else f"{escape(kind)} (week in progress)",
+            legendgroup=escape(kind),
+            mode="markers",
+            marker=dict(
+                color=colour,
+                size=6,
+                opacity=0.6,
+                symbol="circle" if done_week else "circle-open",
+                line=dict(width=1, color=colour),
+            ),
+            hovertemplate=(
+                f"{escape(kind)} · %{{y:.1f}} {u}<br>done %{{x|%Y-%m-%d %H:%M}}"
+                "<br><i>click to open</i><extra></extra>"
+            ),
+        )
+    fig.update_xaxes(type="date")
+
+
+def scatter_point_url(data: ScatterData, curve: int, index: int) -> str:
+    """The URL of point ``index`` of trace ``curve`` of a WebGL scatterplot ("" when
+    there is none, e.g. a likelihood line)."""
+    groups = point_groups(data)
+    if len(data.points) <= WEBGL_POINTS or not 0 <= curve < len(groups):
+        return ""
+    rows = groups[curve][2]
+    if not 0 <= index < len(rows):
+        return ""
+    url = data.points["url"].iat[int(rows[index])]
+    return url if isinstance(url, str) and url.startswith(("https://", "http://")) else ""
+
+
+def scatter_figure(data: ScatterData) -> go.Figure:
+    """One point per item: x = done (team zone), y = lead time; colour by work type
+    (repository for pull requests); horizontal 50/80/90 % lines; ``customdata[0]`` is
+    the URL a click opens."""
+    u = unit(data.choice)
+    tz = data.choice.board.tz
+    github = data.params_github
+    fig = _layout(
+        "PR lead time scatterplot" if github else "Lead time scatterplot",
+        f"lead time ({u})",
+        f"done ({tz})",
+        category=False,
+    )
+    fig.update_layout(hovermode="closest", dragmode="zoom", height=520)
+    if len(data.points) > WEBGL_POINTS:
+        _add_many_points(fig, data, u)
+    else:
+        _add_points(fig, data, u)
     if len(data.grid):
         x0 = data.grid.labels[0].strftime("%Y-%m-%d")
         x1 = (data.grid.labels[-1] + pd.Timedelta(days=7)).strftime("%Y-%m-%d")
@@ -502,7 +585,7 @@ def scatter_csv(data: ScatterData) -> pd.DataFrame:
             "summary": p["summary"].to_numpy(),
             "type": p["type"].to_numpy(),
             "work_type": p["work_type"].to_numpy(),
-            "done": [t.strftime("%Y-%m-%dT%H:%M:%SZ") for t in p["done"].dt.tz_convert("UTC")],
+            "done": p["done"].dt.tz_convert("UTC").dt.strftime("%Y-%m-%dT%H:%M:%SZ").to_numpy(),
             "days": np.round(p["days"].to_numpy(dtype=float), 4),
             "url": p["url"].to_numpy(),
         }

@@ -1,9 +1,15 @@
 """The data-quality report: view data for one board (and work-type filter), its CSV
 body and its JSON body. The page, the CSV and the JSON all use :func:`quality_data`,
-so they always list the same issues."""
+so they always list the same issues.
+
+A big board can flag most of its issues (every issue with a backward move), so the page
+and the JSON list one page of keys per check (:func:`page_rows`) beside the counts; the
+CSV streams every row."""
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import quote
@@ -19,6 +25,9 @@ from vger.web.csv import defuse
 from vger.web.views import BoardChoice, local_today
 
 CSV_COLUMNS = ["check", "key", "detail"]
+DEFAULT_LIMIT = 50  # keys per check in one page of the JSON
+MAX_LIMIT = 1000
+CSV_CHUNK = 5000  # rows per streamed CSV piece
 
 
 @dataclass
@@ -96,22 +105,38 @@ def _quality_data(conn: Connection, choice: BoardChoice, now: datetime) -> Quali
     return QualityData(choice, workflow, checks, int(len(issues)), summaries, now)
 
 
-def quality_csv(data: QualityData) -> pd.DataFrame:
-    """One row per (check, affected issue): check id, key, detail."""
-    frames = [
-        pd.DataFrame({"check": c.id, "key": c.rows["key"], "detail": c.rows["detail"]})
-        for c in data.checks
-        if len(c.rows)
-    ]
-    if not frames:
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in CSV_COLUMNS})
-    return defuse(pd.concat(frames, ignore_index=True)[CSV_COLUMNS], ["key", "detail"])
+def pages(check: Check, limit: int) -> int:
+    """How many pages of ``limit`` keys the check's issue list has (at least 1)."""
+    return max(1, math.ceil(len(check.rows) / limit))
 
 
-def quality_json(data: QualityData) -> dict:
-    """The report as plain JSON-able data."""
+def page_rows(check: Check, page: int, limit: int) -> pd.DataFrame:
+    """Rows ``(page - 1) * limit`` up to ``page * limit`` of the check's issues (key
+    order); a page past the end is empty."""
+    first = (max(page, 1) - 1) * limit
+    return check.rows.iloc[first : first + limit]
+
+
+def quality_csv_chunks(data: QualityData, chunk: int = CSV_CHUNK) -> Iterator[pd.DataFrame]:
+    """Every (check, affected issue) row — check id, key, detail — in pieces of at most
+    ``chunk`` rows, so the download streams instead of building one big body."""
+    for c in data.checks:
+        for first in range(0, len(c.rows), chunk):
+            rows = c.rows.iloc[first : first + chunk]
+            piece = pd.DataFrame({"check": c.id, "key": rows["key"], "detail": rows["detail"]})
+            yield defuse(piece[CSV_COLUMNS], ["key", "detail"])
+
+
+def quality_json(
+    data: QualityData, page: int = 1, limit: int = DEFAULT_LIMIT, only: str | None = None
+) -> dict:
+    """The report as plain JSON-able data: every check's count and one page of its
+    issues (``limit`` keys, page ``page``; ``only`` lists a single check's)."""
+    checks = [c for c in data.checks if only in (None, c.id)]
     return {
         "issues_checked": data.issues,
+        "page": page,
+        "limit": limit,
         "checks": [
             {
                 "id": c.id,
@@ -119,11 +144,18 @@ def quality_json(data: QualityData) -> dict:
                 "why": c.why,
                 "count": c.count,
                 "unit": c.unit,
+                "issues_listed": int(len(c.rows)),
+                "pages": pages(c, limit),
                 "issues": [
                     {"key": k, "detail": d, "url": data.url(k) or None}
-                    for k, d in zip(c.rows["key"], c.rows["detail"], strict=True)
+                    for k, d in zip(*_page_columns(c, page, limit), strict=True)
                 ],
             }
-            for c in data.checks
+            for c in checks
         ],
     }
+
+
+def _page_columns(check: Check, page: int, limit: int) -> tuple[list, list]:
+    rows = page_rows(check, page, limit)
+    return rows["key"].tolist(), rows["detail"].tolist()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from typing import TypeVar
 
@@ -17,9 +17,15 @@ from sqlalchemy import Connection
 from vger.errors import NotFoundError
 from vger.store import boards, queries
 from vger.store.db import ping
-from vger.web import csv, state
+from vger.web import cache, csv, state
 from vger.web.params import Parsed, parse
-from vger.web.views import BoardChoice, choose_board, completed_with_details, quadrant_data
+from vger.web.views import (
+    BoardChoice,
+    choose_board,
+    completed_with_details,
+    quadrant_data,
+    view_key,
+)
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -60,8 +66,13 @@ def download(chart: str) -> Response:
     try:
         with state.engine().connect() as conn:
             choice = choose_board(conn, parsed.params)
-            data = quadrant_data(conn, choice, state.now())
-            frame = _quadrant_csv(conn, chart, data)
+            now = state.now()
+            data = quadrant_data(conn, choice, now)
+            frame = cache.cached(
+                f"csv-{chart}",
+                view_key(conn, choice, now),
+                lambda: _quadrant_csv(conn, chart, data),
+            )
     except NotFoundError as exc:
         abort(404, description=str(exc))
     return csv_response(
@@ -77,27 +88,39 @@ def _quadrant_csv(conn, chart: str, data) -> pd.DataFrame:
             f"The {chart} chart belongs to source={'jira' if chart == 'backlog' else 'github'}."
         )
     if chart == "leadtime":
-        data = dataclasses.replace(data, completed=completed_with_details(conn, data))
-    if chart == "leadtime" and not github and len(data.grid):
-        board, params = data.choice.board, data.choice.params
-        states = queries.completed_state_times(
-            conn,
-            board,
-            data.grid.starts[0].to_pydatetime(),
-            data.grid.ends[-1].to_pydatetime(),
-            params.types or None,
-        )
-        return csv.leadtime_csv(data, states)
+        completed = completed_with_details(conn, data)
+        states = None
+        if "state_days" in completed:
+            states = queries.completed_state_times_of(conn, data.choice.board, completed)
+            completed = completed.drop(columns="state_days")
+        return csv.leadtime_csv(dataclasses.replace(data, completed=completed), states)
     return getattr(csv, f"{chart}_csv")(data)
 
 
-def csv_response(frame: pd.DataFrame, filename: str) -> Response:
-    """A CSV download (UTF-8, header row, attachment named ``filename``)."""
+def csv_stream(pieces: Iterable[pd.DataFrame], columns: list[str], filename: str) -> Response:
+    """A CSV download written piece by piece (header row first, even when there are no
+    pieces), so a large body is never held as one string."""
+
+    def body() -> Iterator[str]:
+        yield pd.DataFrame(columns=columns).to_csv(index=False)
+        for piece in pieces:
+            yield piece[columns].to_csv(index=False, header=False)
+
     return Response(
-        frame.to_csv(index=False),
+        body(),  # needs no request context: the pieces are computed already
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
+
+
+CSV_CHUNK = 10_000  # rows per streamed piece
+
+
+def csv_response(frame: pd.DataFrame, filename: str) -> Response:
+    """A CSV download (UTF-8, header row, attachment named ``filename``), streamed in
+    pieces of ``CSV_CHUNK`` rows."""
+    pieces = (frame.iloc[k : k + CSV_CHUNK] for k in range(0, len(frame), CSV_CHUNK))
+    return csv_stream(pieces, list(frame.columns), filename)
 
 
 @bp.route("/api/v1/quadrant")

@@ -7,6 +7,10 @@
   the page again for the new board, keeping every other parameter; work types and
   repositories are kept only on the same board. One history entry per change, so
   Back/Forward restore the previous view.
+
+On load neither fires: their outputs are all inside the page, so Dash honours
+``prevent_initial_call`` and a page load costs the layout and the chart callbacks only.
+The navbar (outside the page) follows the page links in the browser, without a request.
 """
 
 from __future__ import annotations
@@ -37,19 +41,23 @@ def register_url_sync(
     @app.callback(
         Output(f"{prefix}-url", "search"),
         Output(f"{prefix}-pages", "children"),
-        Output("nav-links", "children", allow_duplicate=True),
         *controls,
         prevent_initial_call=True,
     )
     def controls_to_url(*values):
         if ctx.triggered_id in nav_ids:
-            return no_update, no_update, no_update  # navigate() reloads the page
+            return no_update, no_update  # navigate() reloads the page
         params = to_params(*values)
-        return (
-            "?" + params.to_query(),
-            page_links(params.shared_query(), path),
-            page_links(params.shared_query(), path),
-        )
+        return "?" + params.to_query(), page_links(params.shared_query(), path)
+
+    # An output outside the page (the navbar) would make Dash call a callback on load
+    # despite prevent_initial_call; copying the page links in the browser costs nothing.
+    app.clientside_callback(
+        "function (links) { return links; }",
+        Output("nav-links", "children", allow_duplicate=True),
+        Input(f"{prefix}-pages", "children"),
+        prevent_initial_call=True,
+    )
 
     @app.callback(
         Output(f"{prefix}-nav", "href"),

@@ -7,19 +7,21 @@ chart and its CSV always show the same numbers.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 import pandas as pd
 from sqlalchemy import Connection
 
 from vger.errors import NotFoundError
+from vger.metrics.backlog import Baseline
 from vger.metrics.calendar import WeekGrid
 from vger.metrics.pulls import tags_in_range, weekly_volume
 from vger.metrics.quadrant import (
     Quadrant,
     QuadrantOptions,
     completed_in_range,
+    history_grid_from,
     issue_quadrant,
     weekly_quadrant,
 )
@@ -90,6 +92,7 @@ class QuadrantData:
     by_state: pd.DataFrame  # jira only: per-work-state percentiles
     volume: pd.DataFrame  # github only: merged / rejected lines per week
     tags: pd.DataFrame
+    stored: int | None = None  # items stored (after the filters); None: len(items)
 
     @property
     def source(self) -> str:
@@ -103,7 +106,8 @@ class QuadrantData:
     def empty_message(self) -> str | None:
         """A sentence saying what is missing, or None when there is something to draw."""
         board = self.choice.board.name
-        if len(self.items) == 0:
+        stored = len(self.items) if self.stored is None else self.stored
+        if stored == 0:
             if self.source == "github":
                 if not self.choice.repos:
                     return (
@@ -122,8 +126,16 @@ class QuadrantData:
 def quadrant_data(conn: Connection, choice: BoardChoice, now: datetime) -> QuadrantData:
     """Read the board's items and compute the four quadrants for ``choice.params``;
     cached per (board, parameters, local date, data version: see ``vger.web.cache``)."""
+    return cache.cached(
+        "quadrant", view_key(conn, choice, now), lambda: _quadrant_data(conn, choice, now)
+    )
+
+
+def view_key(conn: Connection, choice: BoardChoice, now: datetime) -> tuple:
+    """What a view of ``choice`` depends on: the board and its settings, work types,
+    repositories, the query string, the team's local date and the data version."""
     board = choice.board
-    key = (
+    return (
         board,
         sorted(choice.work_types.items()),
         sorted(choice.repos.items()),
@@ -131,7 +143,6 @@ def quadrant_data(conn: Connection, choice: BoardChoice, now: datetime) -> Quadr
         local_today(board.tz, now),
         queries.data_version(conn, board.id),
     )
-    return cache.cached("quadrant", key, lambda: _quadrant_data(conn, choice, now))
 
 
 def _quadrant_data(conn: Connection, choice: BoardChoice, now: datetime) -> QuadrantData:
@@ -149,15 +160,14 @@ def _quadrant_data(conn: Connection, choice: BoardChoice, now: datetime) -> Quad
     )
     by_state = pd.DataFrame()
     volume = pd.DataFrame()
+    stored = None
     if params.source == "github":
         items = queries.pull_items(conn, board, params.repos or None)
         quadrant = weekly_quadrant(items, opts)
         volume = weekly_volume(items, quadrant.grid)
     else:
         by_states = params.leadtime == "states"
-        items = queries.issue_items(
-            conn, board, params.types or None, lean=True, state_days=by_states
-        )
+        items, opts, stored = _range_issues(conn, board, params, opts, by_states)
         states = None
         if by_states:
             states = queries.completed_state_times_of(conn, board, items)
@@ -170,14 +180,76 @@ def _quadrant_data(conn: Connection, choice: BoardChoice, now: datetime) -> Quad
             queries.board_tags(conn, board), quadrant.grid.starts[0], quadrant.grid.ends[-1]
         )
     return QuadrantData(
-        choice, first_day, last_day, window, quadrant, items, completed, by_state, volume, tags
+        choice,
+        first_day,
+        last_day,
+        window,
+        quadrant,
+        items,
+        completed,
+        by_state,
+        volume,
+        tags,
+        stored,
     )
 
 
+def _range_issues(
+    conn: Connection, board: Board, params: ViewParams, opts: QuadrantOptions, by_states: bool
+) -> tuple[pd.DataFrame, QuadrantOptions, int]:
+    """The issues the range's quadrant needs — created or done from the first week of
+    its history grid (the range plus the rolling window) — and the options that carry
+    what the rest of the history adds: its first creation and the backlog's counts before
+    that week. One aggregate and one range read, whatever the board's age (a second
+    aggregate when the data starts inside the window)."""
+    types = params.types or None
+    # The window's first week when the data is older than it (the usual case).
+    old = _utc_start(history_grid_from(OLDEST, opts), opts)
+    counts = queries.issue_counts(conn, board, old, types)
+    since = _utc_start(history_grid_from(counts.first, opts), opts) if counts.first else None
+    if since is not None and since != counts.since:
+        counts = queries.issue_counts(conn, board, since, types)
+    since = counts.since
+    opts = replace(
+        opts,
+        data_first=None if counts.first is None else pd.Timestamp(counts.first),
+        backlog_before=Baseline(
+            pd.Timestamp(since), counts.created, counts.completed, counts.abandoned
+        ),
+    )
+    # Reading by index pays when most issues are older than the window (a 13-week view of
+    # years of history); for a range spanning most of the data one scan is cheaper, and
+    # the older rows it brings are left out of the backlog by the baseline.
+    selective = counts.created > counts.stored // 2
+    items = queries.issue_items(
+        conn, board, types, lean=True, state_days=by_states, since=since if selective else None
+    )
+    return items, opts, counts.stored
+
+
+OLDEST = pd.Timestamp("1970-01-01", tz="UTC")  # data older than any window
+
+
+def _utc_start(history: tuple, opts: QuadrantOptions) -> datetime:
+    """The first instant (UTC) of a history grid (the clock's for an empty grid: a
+    range in the future needs no rows)."""
+    grid = history[0]
+    start = pd.Timestamp(grid.starts[0]) if len(grid) else pd.Timestamp(opts.now)
+    start = start.tz_localize("UTC") if start.tzinfo is None else start.tz_convert("UTC")
+    return start.to_pydatetime()
+
+
 def completed_with_details(conn: Connection, data: QuadrantData) -> pd.DataFrame:
-    """The range's completed items with summary and start (issues only; the charts do not
-    need them, so they are read only for the lead-time CSV)."""
-    if data.source == "github" or data.completed.empty:
+    """The range's completed items with summary, start and the packed per-state days
+    (``state_days``; issues only: the charts do not need them, so they are read only for
+    the lead-time CSV, in one read of the range)."""
+    if data.source == "github" or data.completed.empty or not len(data.grid):
         return data.completed
-    details = queries.issue_details(conn, data.choice.board, data.completed["issue_id"].tolist())
+    details = queries.completed_details(
+        conn,
+        data.choice.board,
+        data.grid.starts[0].to_pydatetime(),
+        data.grid.ends[-1].to_pydatetime(),
+        data.choice.params.types or None,
+    )
     return data.completed.merge(details, on="issue_id", how="left")

@@ -8,13 +8,13 @@ import logging
 from urllib.parse import parse_qs
 
 import dash_bootstrap_components as dbc
-from dash import Dash, Input, Output, State, dcc, get_relative_path, html
+from dash import MATCH, Dash, Input, Output, State, ctx, dcc, get_relative_path, html
 
 from vger.errors import NotFoundError
 from vger.store import boards
 from vger.web import state
 from vger.web.components import board_list, board_picker, checklist, page_frame
-from vger.web.figures_quality import QualityData, quality_data
+from vger.web.figures_quality import QualityData, page_rows, pages, quality_data
 from vger.web.params import ViewParams, parse
 from vger.web.safety import safe_render
 from vger.web.urlsync import register_url_sync
@@ -23,7 +23,7 @@ from vger.web.views import choose_board
 log = logging.getLogger(__name__)
 P = "quality"
 PATH = "/quality"
-MAX_KEYS = 200  # keys listed per check on the page; the CSV has them all
+PAGE_KEYS = 10  # keys per page of a check's list; the CSV has them all
 
 
 def layout(**query) -> html.Div:
@@ -80,6 +80,16 @@ def render(params: ViewParams):
     )
 
 
+def render_page(params: ViewParams, check_id: str, page: int | None) -> list:
+    """One page of a check's issue list for ``params``; never raises."""
+    return safe_render(
+        params,
+        quality_data,
+        lambda data: key_list(data, check_id, int(page or 1)),
+        lambda message: [html.P(message, className="small text-danger")],
+    )
+
+
 def _key_link(data: QualityData, key: str, detail: str) -> html.Li:
     url = data.url(key)
     summary = data.summaries.get(key, "")
@@ -97,16 +107,49 @@ def _key_link(data: QualityData, key: str, detail: str) -> html.Li:
     )
 
 
+def key_list(data: QualityData, check_id: str, page: int) -> list:
+    """Page ``page`` (1-based) of a check's issues, ``PAGE_KEYS`` at a time."""
+    check = next((c for c in data.checks if c.id == check_id), None)
+    if check is None:
+        return [html.P(f"There is no check {check_id!r}.", className="small text-muted")]
+    rows = page_rows(check, page, PAGE_KEYS)
+    return [_key_link(data, k, d) for k, d in zip(rows["key"], rows["detail"], strict=True)]
+
+
+def _issue_list(data: QualityData, check) -> html.Details:
+    """The check's issues, collapsed: one page of keys and a pager."""
+    n, total = len(check.rows), pages(check, PAGE_KEYS)
+    listed = [
+        html.Ul(
+            key_list(data, check.id, 1),
+            className="small mb-1",
+            id={"type": f"{P}-keys", "check": check.id},
+        )
+    ]
+    if total > 1:
+        listed.append(
+            dbc.Pagination(
+                id={"type": f"{P}-pager", "check": check.id},
+                max_value=total,
+                active_page=1,
+                fully_expanded=False,
+                first_last=True,
+                previous_next=True,
+                size="sm",
+                className="mb-0",
+            )
+        )
+    label = f"Show the {n} issue{'s' if n != 1 else ''}"
+    if total > 1:
+        label += f" ({PAGE_KEYS} per page; all in the CSV)"
+    return html.Details([html.Summary(label, className="small"), *listed])
+
+
 def _section(data: QualityData, check) -> html.Div:
-    rows = check.rows.head(MAX_KEYS)
-    items = [_key_link(data, k, d) for k, d in zip(rows["key"], rows["detail"], strict=True)]
-    more = len(check.rows) - len(rows)
     body: list = [html.P(check.why, className="small mb-1")]
-    if items:
-        body.append(html.Ul(items, className="small mb-1"))
-    if more > 0:
-        body.append(html.P(f"… and {more} more in the CSV.", className="small text-muted"))
-    if not items:
+    if len(check.rows):
+        body.append(_issue_list(data, check))
+    else:
         body.append(html.P("None found.", className="small text-muted mb-0"))
     badge = dbc.Badge(
         str(check.count),
@@ -188,6 +231,19 @@ def register(app: Dash) -> None:
         State(f"{P}-shared", "data"),
     ]
     register_url_sync(app, P, PATH, controls, params_from_controls, navigators=("board",))
+
+    @app.callback(
+        Output({"type": f"{P}-keys", "check": MATCH}, "children"),
+        Input({"type": f"{P}-pager", "check": MATCH}, "active_page"),
+        State(f"{P}-board", "value"),
+        State(f"{P}-types", "value"),
+        State(f"{P}-shared", "data"),
+        prevent_initial_call=True,
+    )
+    def turn_page(page, board, types, shared):
+        return render_page(
+            params_from_controls(board, types, shared), ctx.triggered_id["check"], page
+        )
 
     @app.callback(
         Output(f"{P}-report", "children"),

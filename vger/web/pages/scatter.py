@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 
 import dash_bootstrap_components as dbc
-from dash import Dash, Input, Output, dcc, get_relative_path, html
+from dash import Dash, Input, Output, State, dcc, get_relative_path, html, no_update
 
 from vger.errors import NotFoundError
 from vger.store import boards
@@ -20,7 +20,13 @@ from vger.web.components import (
     page_frame,
     source_picker,
 )
-from vger.web.figures_periods import ScatterData, scatter_data, scatter_figure, scatter_note
+from vger.web.figures_periods import (
+    ScatterData,
+    scatter_data,
+    scatter_figure,
+    scatter_note,
+    scatter_point_url,
+)
 from vger.web.params import ViewParams, from_shared_controls, parse
 from vger.web.safety import safe_render
 from vger.web.urlsync import register_url_sync
@@ -31,12 +37,30 @@ P = "scatter"
 PATH = "/scatter"
 GRAPH = f"{P}-chart-points"
 
-# A click on a point opens customdata[0] (an http(s) URL or "") in a new tab.
+# A click on a point opens customdata[0] (an http(s) URL or "") in a new tab. A point of
+# a WebGL scatterplot carries no URL: its trace and index go to {P}-pick, for the server.
 OPEN_CLICKED = """
 function (clickData) {
     const point = clickData && clickData.points && clickData.points[0];
-    const custom = point && point.customdata;
+    if (!point) {
+        return window.dash_clientside.no_update;
+    }
+    const custom = point.customdata;
+    if (custom === undefined) {
+        const index = point.pointIndex !== undefined ? point.pointIndex : point.pointNumber;
+        return {curve: point.curveNumber, index: index};
+    }
     const url = Array.isArray(custom) ? custom[0] : custom;
+    if (typeof url === "string" && /^https?:\\/\\//.test(url)) {
+        window.open(url, "_blank", "noopener");
+    }
+    return window.dash_clientside.no_update;
+}
+"""
+
+# The URL the server found for a WebGL point ({P}-open) opens in a new tab.
+OPEN_RESOLVED = """
+function (url) {
     if (typeof url === "string" && /^https?:\\/\\//.test(url)) {
         window.open(url, "_blank", "noopener");
     }
@@ -114,7 +138,11 @@ def layout(**query) -> html.Div:
             "click a point to open it in a new tab.",
             className="text-muted small",
         ),
-        stores=[dcc.Store(id=f"{P}-clicked")],
+        stores=[
+            dcc.Store(id=f"{P}-clicked"),
+            dcc.Store(id=f"{P}-pick"),
+            dcc.Store(id=f"{P}-open"),
+        ],
     )
 
 
@@ -145,6 +173,19 @@ def _outputs(data: ScatterData) -> tuple:
     return scatter_figure(data), scatter_note(data), link, status
 
 
+def clicked_url(params: ViewParams, pick: dict | None):
+    """The URL of the picked point (``{"curve": trace, "index": point}``) of a WebGL
+    scatterplot; no_update when it is not a point of an item."""
+    try:
+        curve, index = int(pick["curve"]), int(pick["index"])
+    except (TypeError, KeyError, ValueError):
+        return no_update
+    url = safe_render(
+        params, scatter_data, lambda data: scatter_point_url(data, curve, index), lambda _: ""
+    )
+    return url or no_update
+
+
 def register(app: Dash) -> None:
     """Controls → URL and page links, controls → chart, board/source → navigation,
     point click → new tab (in the browser)."""
@@ -169,9 +210,24 @@ def register(app: Dash) -> None:
     def update_chart(board, source, start, end, types, repos):
         return render(params_from_controls(board, source, start, end, types, repos))
 
+    @app.callback(
+        Output(f"{P}-open", "data"),
+        Input(f"{P}-pick", "data"),
+        *[State(c.component_id, c.component_property) for c in controls],
+        prevent_initial_call=True,
+    )
+    def resolve_click(pick, board, source, start, end, types, repos):
+        return clicked_url(params_from_controls(board, source, start, end, types, repos), pick)
+
+    app.clientside_callback(
+        OPEN_RESOLVED,
+        Output(f"{P}-clicked", "data", allow_duplicate=True),
+        Input(f"{P}-open", "data"),
+        prevent_initial_call=True,
+    )
     app.clientside_callback(
         OPEN_CLICKED,
-        Output(f"{P}-clicked", "data"),
+        Output(f"{P}-pick", "data"),
         Input(GRAPH, "clickData"),
         prevent_initial_call=True,
     )

@@ -1,0 +1,332 @@
+"""Every view of one big board, SQLite and PostgreSQL side by side:
+``python -m bench.views [--issues 100000] [--db sqlite,postgresql] [--reuse]``.
+
+1. Builds one board of ``--issues`` issues (``--moves`` transitions each) with the
+   generator of :mod:`bench.scale` (start/done/lead time and the packed per-state days
+   derived by ``vger.metrics.events``), into a SQLite file under the temp directory and
+   into the PostgreSQL schema ``vger_views`` (kept for ``--reuse``), and records a
+   finished sync run (which refreshes the planner's statistics, as every sync does).
+2. Measures each view in a fresh process (empty cache): CPU seconds of the cold request
+   and of the same request again (warm, cached), the payload in bytes, the process's peak
+   RSS, and the CPU seconds of the raw read (``fetchall``) of the rows the view needs, with
+   the ratio view / raw read. Page callbacks (the charts' data) are measured as the JSON
+   Dash would send.
+
+Budgets (issue 16): 13-week views cold <= 0.5 CPU-s, warm <= 0.1; 2-year views cold <=
+1.5; quality <= 3 CPU-s and <= 300 KB of JSON; the scatter callback for 2 years <= 1.5 MB;
+peak RSS <= 400 MB; view / raw read <= 3.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+
+from bench.scale import copy_frame, generate_board, make_board, schema_url
+
+NOW = datetime(2026, 11, 18, 15, 0, tzinfo=UTC)
+SCHEMA = "vger_views"
+DAY = NOW.date()
+W13 = f"from={(DAY - timedelta(weeks=13)).isoformat()}&to={DAY.isoformat()}"
+Y2 = f"from={(DAY - timedelta(weeks=104)).isoformat()}&to={DAY.isoformat()}"
+
+# name: (kind, what, range) — kind "get" is a URL, "render" a page callback (module, query)
+VIEWS: dict[str, tuple[str, str, str]] = {
+    "quadrant API 13w": ("get", f"/api/v1/quadrant?board=big&{W13}", "13w"),
+    "quadrant API 2y": ("get", f"/api/v1/quadrant?board=big&{Y2}", "2y"),
+    "quadrant page 13w": ("render", f"quadrant?board=big&{W13}", "13w"),
+    "throughput.csv 13w": ("get", f"/download/throughput.csv?board=big&{W13}", "13w"),
+    "leadtime.csv 13w": ("get", f"/download/leadtime.csv?board=big&{W13}", "13w"),
+    "leadtime.csv 2y": ("get", f"/download/leadtime.csv?board=big&{Y2}", "2y"),
+    "scatter API 2y": ("get", f"/api/v1/scatter?board=big&{Y2}", "2y"),
+    "scatter.csv 2y": ("get", f"/download/scatter.csv?board=big&{Y2}", "2y"),
+    "scatter page 2y": ("render", f"scatter?board=big&{Y2}", "2y"),
+    "quarterly API": ("get", "/api/v1/quarterly?board=big", "2y"),
+    "flow.csv 13w": ("get", f"/download/flow.csv?board=big&{W13}", "13w"),
+    "forecast.csv": ("get", "/download/forecast.csv?board=big", "13w"),
+    "quality API": ("get", "/api/v1/quality?board=big", "all"),
+    "quality.csv": ("get", "/download/quality.csv?board=big", "all"),
+    "quality page": ("render", "quality?board=big", "all"),
+}
+
+
+def say(text: str) -> None:
+    print(text, flush=True)
+
+
+# --- 1. the board ----------------------------------------------------------------------
+
+
+def _text_times(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """UTC timestamps as SQLite's text (what SQLAlchemy writes)."""
+    out = frame.copy()
+    for c in columns:
+        t = pd.to_datetime(out[c], utc=True).dt.tz_convert(None)
+        out[c] = t.dt.strftime("%Y-%m-%d %H:%M:%S.%f").where(t.notna(), None)
+    return out
+
+
+def _packed(issue_ids: np.ndarray, st: pd.DataFrame) -> list[bytes | None]:
+    """Per-issue (position, days, working_days) float64 triples, as vger.store.statepack."""
+    st = st.sort_values(["issue_id", "position"])
+    values = st[["position", "days", "working_days"]].to_numpy(dtype="<f8")
+    bounds = st.groupby("issue_id", sort=True).indices
+    packed = {i: values[rows].tobytes() for i, rows in bounds.items()}
+    return [packed.get(i) for i in issue_ids]
+
+
+def build(engine: sa.Engine, n: int, moves: int) -> None:
+    """One board ``big`` of ``n`` issues into a migrated, empty store."""
+    from vger.metrics.events import derive_events
+    from vger.store.sync import finish_run, start_run
+
+    now = pd.Timestamp(NOW)
+    with engine.begin() as conn:
+        board, workflow = make_board(conn, 0, "big")
+        run = start_run(conn, "jira", "big", board.id)
+    issues, transitions = generate_board(np.random.default_rng(7), n, moves, now, "S0")
+    result = derive_events(
+        issues[["issue_id", "created", "status_id", "resolution"]],
+        transitions[["issue_id", "seq", "at", "from_status_id", "to_status_id"]],
+        workflow,
+        tz=board.tz,
+        abandoned=board.abandoned,
+    )
+    ev = result.events.set_index("issue_id")
+    for column in ("start", "done", "outcome", "lead_time_days", "lead_time_working_days"):
+        issues[column] = ev[column].reindex(issues["issue_id"]).to_numpy()
+    st = result.state_times[["issue_id", "position", "state", "days", "working_days"]].copy()
+    issues["state_days"] = _packed(issues["issue_id"].to_numpy(), st)
+    for frame in (issues, transitions, st):
+        frame.insert(0, "board_id", board.id)
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            raw = conn.connection.driver_connection
+            blobs = issues.pop("state_days")
+            with raw.cursor() as cur:
+                cur.execute("SET LOCAL session_replication_role = replica")
+                copy_frame(cur, "issue", issues)
+                copy_frame(cur, "transition", transitions)
+                copy_frame(cur, "issue_state_time", st)
+                cur.executemany(
+                    "UPDATE issue SET state_days = %s WHERE board_id = %s AND issue_id = %s",
+                    list(zip(blobs, issues["board_id"], issues["issue_id"], strict=True)),
+                )
+        else:
+            for table, frame, times in (
+                ("issue", issues, ["created", "updated", "start", "done"]),
+                ("transition", transitions, ["at"]),
+                ("issue_state_time", st, []),
+            ):
+                rows = _text_times(frame, times).astype(object)
+                rows = rows.where(rows.notna(), None)
+                marks = ", ".join("?" * len(rows.columns))
+                cols = ", ".join(f'"{c}"' for c in rows.columns)
+                conn.connection.driver_connection.executemany(
+                    f"INSERT INTO {table} ({cols}) VALUES ({marks})",  # noqa: S608 - own names
+                    rows.itertuples(index=False, name=None),
+                )
+        finish_run(conn, run, "ok", counts={"added": n}, watermark=NOW)
+
+
+def store_url(db: str, n: int, moves: int, reuse: bool) -> str:
+    """A store holding the board: built unless ``reuse`` finds it."""
+    from vger.store.db import upgrade
+
+    if db == "sqlite":
+        path = Path(tempfile.gettempdir()) / f"vger-views-{n}-{moves}.db"
+        url = f"sqlite:///{path}"
+        if reuse and path.exists():
+            upgrade(sa.create_engine(url))  # newer migrations and fresh statistics
+            return url
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        engine = sa.create_engine(url)
+    else:
+        url = schema_url(SCHEMA)
+        admin = sa.create_engine(schema_url("public"))
+        with admin.begin() as conn:
+            exists = conn.execute(
+                sa.text("SELECT count(*) FROM pg_namespace WHERE nspname = :s"), {"s": SCHEMA}
+            ).scalar()
+            if reuse and exists:
+                upgrade(sa.create_engine(url))
+                return url
+            conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{SCHEMA}" CASCADE'))
+            conn.execute(sa.text(f'CREATE SCHEMA "{SCHEMA}"'))
+        admin.dispose()
+        engine = sa.create_engine(url)
+    upgrade(engine)
+    t = time.perf_counter()
+    build(engine, n, moves)
+    say(
+        f"   built {db}: {n:,} issues, {n * moves:,} transitions in {time.perf_counter() - t:.0f} s"
+    )
+    engine.dispose()
+    return url
+
+
+# --- 2. one view in a fresh process -----------------------------------------------------
+
+
+def raw_read(url: str, scope: str) -> float:
+    """CPU seconds to fetch the rows a view needs: the issues done or open in its range
+    (with the columns views read), or for the quality report every issue and move."""
+    first = {"13w": DAY - timedelta(weeks=13), "2y": DAY - timedelta(weeks=104)}.get(scope)
+    sql = (
+        "SELECT issue_id, key, issue_type, created, done, outcome, lead_time_days, summary,"
+        " start, state_days FROM issue WHERE board_id = 1"
+    )
+    if first is not None:
+        sql += f" AND (done IS NULL OR done >= '{first.isoformat()}')"
+    queries = [sql]
+    if scope == "all":
+        queries.append(
+            "SELECT issue_id, seq, at, from_status_id, to_status_id FROM transition"
+            " WHERE board_id = 1"
+        )
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        conn.exec_driver_sql("SELECT 1")
+        t = time.process_time()
+        for q in queries:
+            conn.exec_driver_sql(q).fetchall()
+        spent = time.process_time() - t
+    engine.dispose()
+    return spent
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident set (VmHWM: unlike ru_maxrss, not inherited from the
+    parent that forked it)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def child(url: str, name: str) -> dict:
+    """Measure one view (run in its own process)."""
+    import plotly
+
+    from vger.config import Settings
+    from vger.web import create_app
+    from vger.web.params import parse
+
+    kind, what, scope = VIEWS[name]
+    raw = raw_read(url, scope)
+    app = create_app(Settings(_env_file=None, database_url=url, secret_key="bench"))
+    app.server.config["VGER_NOW"] = NOW
+    client = app.server.test_client()
+    assert client.get("/health").status_code == 200
+
+    def once() -> tuple[float, int]:
+        t = time.process_time()
+        if kind == "get":
+            response = client.get(what)
+            assert response.status_code == 200, response.get_data()[:300]
+            size = len(response.get_data())
+        else:
+            module, query = what.split("?", 1)
+            page = __import__(f"vger.web.pages.{module}", fromlist=["render"])
+            params = parse({k: [v] for k, v in (p.split("=") for p in query.split("&"))}).params
+            with app.server.test_request_context("/"):
+                out = page.render(params)
+            size = len(json.dumps(out, cls=plotly.utils.PlotlyJSONEncoder))
+        return time.process_time() - t, size
+
+    cold, size = once()
+    warm, _ = once()
+    rss = peak_rss_mb()
+    return {"cold": cold, "warm": warm, "bytes": size, "rss_mb": rss, "raw": raw}
+
+
+def measure(url: str, name: str, pythonpath: str | None) -> dict:
+    root = str(Path(__file__).resolve().parents[1])
+    env = dict(os.environ, PYTHONPATH=pythonpath or root)
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", name, "--url", url],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    lines = [line for line in out.stdout.splitlines() if line.startswith("{")]
+    if out.returncode or not lines:
+        return {"error": (out.stderr.strip().splitlines() or ["?"])[-1][:120]}
+    return json.loads(lines[-1])
+
+
+BUDGET = {"13w": (0.5, 0.1), "2y": (1.5, 0.1), "all": (3.0, 0.1)}
+
+
+def verdict(name: str, r: dict) -> str:
+    cold, warm = BUDGET[VIEWS[name][2]]
+    over = []
+    if r["cold"] > cold:
+        over.append(f"cold>{cold}")
+    if r["warm"] > warm:
+        over.append(f"warm>{warm}")
+    if r["rss_mb"] > 400:
+        over.append("rss>400")
+    if name in ("quality API",) and r["bytes"] > 300_000:
+        over.append("bytes>300K")
+    if name == "scatter page 2y" and r["bytes"] > 1_500_000:
+        over.append("bytes>1.5M")
+    if r["raw"] > 0 and r["cold"] / r["raw"] > 3:
+        over.append("ratio>3")
+    return "ok" if not over else " ".join(over)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--issues", type=int, default=100_000)
+    parser.add_argument("--moves", type=int, default=10)
+    parser.add_argument("--db", default="sqlite,postgresql")
+    parser.add_argument("--views", default="", help="comma-separated view names (default all)")
+    parser.add_argument("--reuse", action="store_true", help="reuse a board built before")
+    parser.add_argument("--code", default=None, help="measure the vger checkout at this path")
+    parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--url", default=None, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(child(args.url, args.child)), flush=True)
+        return
+    dbs = [d.strip() for d in args.db.split(",") if d.strip()]
+    names = [v.strip() for v in args.views.split(",") if v.strip()] or list(VIEWS)
+    say(f"1. one board of {args.issues:,} issues x {args.moves} moves on {', '.join(dbs)}")
+    urls = {db: store_url(db, args.issues, args.moves, args.reuse) for db in dbs}
+    say("2. each view in a fresh process: CPU-s cold / warm, payload, peak RSS, raw read")
+    head = f"{'view':<20}" + "".join(
+        f" | {db[:6]:>6} cold   warm      bytes  RSS MB  raw  ratio verdict" for db in dbs
+    )
+    say(head)
+    for name in names:
+        cells = []
+        for db in dbs:
+            r = measure(urls[db], name, args.code)
+            if "error" in r:
+                cells.append(f" | error: {r['error']}")
+                continue
+            ratio = r["cold"] / r["raw"] if r["raw"] > 0 else float("nan")
+            cells.append(
+                f" | {'':>6} {r['cold']:5.2f} {r['warm']:6.3f} {r['bytes']:10,} {r['rss_mb']:7.0f}"
+                f" {r['raw']:5.2f} {ratio:5.1f} {verdict(name, r)}"
+            )
+        say(f"{name:<20}" + "".join(cells))
+
+
+if __name__ == "__main__":
+    main()
