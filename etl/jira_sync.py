@@ -32,7 +32,7 @@ import requests
 from jira import JIRAError
 from sqlalchemy import Engine, select
 
-from etl.jira_client import SWEEP_PAGE, Jira, describe
+from etl.jira_client import PAGE, SWEEP_PAGE, Jira, describe
 from etl.jira_transform import (
     FIELDS,
     changelog_state,
@@ -57,6 +57,7 @@ from vger.store.issues import delete_issues, rederive_board, save_issues
 LOG = logging.getLogger("vger.etl.jira")
 OVERLAP = timedelta(minutes=5)
 SWEEP_EVERY = timedelta(days=1)
+DC_PAGE_CAP = 1000  # Data Center's default search page cap
 MISSING_BATCH = 100  # issues fetched per `id in (...)` query by the sweep
 FIELD_LIST = ",".join(FIELDS)
 
@@ -148,6 +149,7 @@ class BoardSync:
         self.run_id: int | None = None
         self.meta: dict[str, Any] = {}
         self.step = "start"
+        self.user_tz: str | None = None
 
     # --- entry ---------------------------------------------------------------------------
 
@@ -232,7 +234,6 @@ class BoardSync:
     # --- the sync ------------------------------------------------------------------------
 
     def _sync(self) -> None:
-        board = self.board
         self.api = api = Jira(self.settings, backoff=self.backoff)
         now = self.now()
         swept = parse_time(self.meta.get("swept")) if self.meta.get("swept") else None
@@ -247,8 +248,8 @@ class BoardSync:
         self._board_defaults()
         incremental = not self.full and self.watermark is not None
         since = since_clause(self.watermark, OVERLAP, user_tz) if incremental else None
-        jql = search_jql(board.jql, since)
-        seen = self._pages(jql, count=self.full and self.progress)
+        self.user_tz = user_tz
+        seen = self._pages(since, count=self.full and self.progress)
         if not incremental:
             self._remove_missing(seen, listing="full run")
             self.meta["swept"] = now.isoformat()
@@ -320,48 +321,118 @@ class BoardSync:
                 ) from None
             raise
 
-    def _pages(self, jql: str, *, count: bool) -> set[str]:
+    def _pages(self, since: str | None, *, count: bool) -> set[str]:
+        """Read the window by keyset: every page is the first page of a fresh query
+        ``updated >= <minute of the newest row read>`` (ORDER BY updated ASC), and rows
+        already read with the same ``updated`` are skipped.
+
+        Why keyset and not offset paging plus a re-read at the end: with ``startAt``
+        paging (and Cloud's tokens, which are positions too), an issue read on page 1 that
+        changes during the run moves to the end, every later row shifts left by one, and
+        the row at the page boundary is never read. That row's own ``updated`` predates the
+        run, so re-reading "what changed since the run started" would not find it, and the
+        watermark has already jumped past it. A keyset restart cannot skip a row: each
+        query starts at a row we have read, and a row that changes mid-run sorts after it.
+        A minute holding more than a page of rows (bulk edits) is listed by id in one
+        request and fetched by id (:meth:`_dense_minute`).
+        Returns the ids read."""
         api = self.api
         board = self.board
-        seen: set[str] = set()
+        seen: dict[str, datetime | None] = {}
         total = None
         if count and api.cloud is not False:
             self.step = "approximate count"
             if api.cloud:
-                total = api.approximate_count(jql)
+                total = api.approximate_count(search_jql(board.jql, since))
         bar = _bar(self.progress, board.slug, total)
-        cursor = None
+        key: datetime | None = None  # the newest ``updated`` read so far
         page_no = 0
-        fetched = 0
         try:
             while True:
                 page_no += 1
                 self.step = f"search page {page_no}"
-                docs, nxt, page_total = self._search(jql, cursor, fields=FIELD_LIST)
-                if page_total is not None and bar is not None and bar.total != page_total:
+                clause = since if key is None else since_clause(key, timedelta(0), self.user_tz)
+                docs, nxt, page_total = self._search(
+                    search_jql(board.jql, clause),
+                    None,
+                    fields=FIELD_LIST,
+                    max_results=self._page_size(key, seen),
+                )
+                if page_no == 1 and page_total is not None and bar is not None:
                     bar.total = page_total
                     bar.refresh()
-                self._store_page(docs, nxt)
-                seen.update(str(d["id"]) for d in docs)
-                fetched += len(docs)
+                new = [d for d in docs if seen.get(str(d["id"]), 0) != _updated(d)]
+                if key is not None and nxt is not None and not new:
+                    key = self._dense_minute(key, seen)  # a full page of already-read rows
+                    continue
+                self._store_page(new, None)
+                for d in new:
+                    seen[str(d["id"])] = _updated(d)
+                    if _updated(d) is not None and (key is None or _updated(d) > key):
+                        key = _updated(d)
                 if bar is not None:
-                    bar.update(len(docs))
+                    bar.update(len(new))
                 else:
                     LOG.info(
-                        "jira %s: page %d, %d issues (%d%s)",
+                        "jira %s: page %d, %d new issues (%d)",
                         board.slug,
                         page_no,
-                        len(docs),
-                        fetched,
-                        f" of {page_total}" if page_total is not None else "",
+                        len(new),
+                        len(seen),
                     )
-                if nxt is None or not docs:
+                if nxt is None or not docs or key is None:
                     break
-                cursor = nxt
         finally:
             if bar is not None:
                 bar.close()
-        return seen
+        return set(seen)
+
+    def _page_size(self, key: datetime | None, seen: dict[str, datetime | None]) -> int:
+        """A page of new rows: Data Center also returns the rows already read in the
+        minute of ``key`` (the query restarts there), so it asks for that many more (its
+        cap is 1000); Cloud caps full-field pages at 100."""
+        if key is None or self.api.cloud:
+            return PAGE
+        floor = key.replace(second=0, microsecond=0)
+        again = sum(1 for u in seen.values() if u is not None and u >= floor)
+        return min(PAGE + again, DC_PAGE_CAP)
+
+    def _dense_minute(self, key: datetime, seen: dict[str, datetime | None]) -> datetime:
+        """More than a page of rows updated in the minute of ``key``: list the minute's
+        ids (id-only pages hold up to 1000 rows), fetch them by id (unchanged rows cost
+        no changelog request and no write), and answer the next minute as the new key."""
+        start = key.replace(second=0, microsecond=0)
+        end = start + timedelta(minutes=1)
+        tz = self.user_tz
+        minute = (
+            f"{since_clause(start, timedelta(0), tz)} AND "
+            f"{since_clause(end, timedelta(0), tz).replace('>=', '<')}"
+        )
+        jql = search_jql(self.board.jql, minute)
+        ids: list[str] = []
+        cursor = None
+        while True:
+            self.step = f"ids updated in the minute {start:%Y-%m-%d %H:%M} UTC"
+            docs, nxt, _ = self._search(
+                jql, cursor, fields="id", expand=None, max_results=SWEEP_PAGE
+            )
+            ids += [str(d["id"]) for d in docs]
+            if nxt is None or not docs:
+                break
+            cursor = nxt
+        for k in range(0, len(ids), MISSING_BATCH):
+            batch = ids[k : k + MISSING_BATCH]
+            self.step = f"fetch {len(batch)} issues of the minute {start:%Y-%m-%d %H:%M} UTC"
+            docs, _, _ = self._by_ids(batch)
+            new = [d for d in docs if seen.get(str(d["id"]), 0) != _updated(d)]
+            self._store_page(new, None)
+            for d in new:
+                seen[str(d["id"])] = _updated(d)
+        return end
+
+    def _by_ids(self, ids: list[str]):
+        jql = f"({strip_order_by(self.board.jql)}) AND id in ({','.join(ids)}) ORDER BY updated ASC"
+        return self._search(jql, None, fields=FIELD_LIST, max_results=len(ids))
 
     def _store_page(self, docs: list[dict], cursor, *, advance_watermark: bool = True) -> None:
         if not docs:
@@ -473,8 +544,8 @@ class BoardSync:
         self._fetch_missing(seen)
 
     def _fetch_missing(self, seen: set[str]) -> None:
-        """Fetch issues Jira lists but the store lacks: offset paging on Data Center can
-        skip an issue whose update moved it between pages while the run paged."""
+        """Fetch issues Jira lists but the store lacks (a row lost from the store: deleted
+        by hand, a restore from an older backup); incremental runs would not re-read them."""
         with self.engine.connect() as conn:
             stored = set(
                 conn.execute(
@@ -507,6 +578,10 @@ class BoardSync:
                 self.report.extra["warning"] = f"the {listing} listed no issues; nothing removed"
                 return
             self.report.removed += delete_issues(conn, self.board.id, gone)
+
+
+def _updated(doc: dict) -> datetime | None:
+    return parse_time((doc.get("fields") or {}).get("updated"))
 
 
 def _bar(progress: bool, slug: str, total: int | None):

@@ -14,11 +14,12 @@ A real HTTP server (``ThreadingHTTPServer`` on port 0, in a thread) that the rea
   ``name`` (case-insensitive), paged; ``board_search = False`` answers 404, as a Jira
   without Jira Software does
 
-JQL: only what the ETL sends — ``(<board jql>) [AND updated >= "yyyy/MM/dd HH:mm"] [AND id in (…)]
-[ORDER BY <field> ASC|DESC]``, the date read in the user's zone; a board JQL containing
-``NOPE`` is invalid (400 with ``errorMessages``). Knobs: embedded changelog size,
-ignore ``expand``, 429 / 500 for the next N requests, slow answers, hanging searches,
-issue updates and deletions between runs, and a request log.
+JQL: only what the ETL sends — ``(<board jql>) [AND updated >= "yyyy/MM/dd HH:mm"]
+[AND updated < "…"] [AND id in (…)] [ORDER BY <field> ASC|DESC]``, the dates read in the
+user's zone; a board JQL containing ``NOPE`` is invalid (400 with ``errorMessages``).
+Knobs: embedded changelog size, ignore ``expand``, 429 / 500 for the next N requests, slow
+answers, hanging searches, issue updates and deletions between runs or between two search
+pages of one run (``before_search``), and a request log.
 """
 
 from __future__ import annotations
@@ -76,6 +77,10 @@ class FakeJira:
         self.slow = 0  # the next N requests sleep ``slow_seconds`` first
         self.slow_seconds = 1.0
         self.hang_after_search = None  # after this many search pages, searches hang
+        # search request number (1-based, counted over the fake's life) -> a change made in
+        # Jira just before that request is answered (e.g. an issue updated between two pages)
+        self.before_search: dict[int, Any] = {}
+        self.cut_changelog: int | None = None  # DC issue GET: serve only the newest N histories
         self.release = threading.Event()
         self.issues: dict[str, dict[str, Any]] = {}  # key -> {"id","key","fields","histories"}
         self.statuses: dict[str, tuple[str, str]] = {}  # id -> (name, category key)
@@ -314,13 +319,8 @@ class FakeJira:
             raise ValueError(
                 "Unbounded JQL queries are not allowed here. Please add a search restriction to your query."
             )
-        since = None
-        d = re.search(r'updated\s*>=\s*"(\d{4}/\d{2}/\d{2} \d{2}:\d{2})"', body)
-        if d:
-            local = datetime.strptime(d.group(1), "%Y/%m/%d %H:%M").replace(
-                tzinfo=ZoneInfo(self.tz)
-            )
-            since = local.astimezone(UTC)
+        since = self._jql_time(body, ">=")
+        before = self._jql_time(body, "<")
         project = re.search(r"project\s*=\s*(\w+)", body)
         with self._lock:
             docs = list(self.issues.values())
@@ -332,6 +332,8 @@ class FakeJira:
             docs = [x for x in docs if str(x["id"]) in wanted]
         if since:
             docs = [x for x in docs if parse_time(x["fields"]["updated"]) >= since]
+        if before:
+            docs = [x for x in docs if parse_time(x["fields"]["updated"]) < before]
         field = order.lower()
         if field in ("updated", "created"):
             docs.sort(
@@ -341,6 +343,13 @@ class FakeJira:
         else:
             docs.sort(key=lambda x: int(x["id"]), reverse=direction.upper() == "DESC")
         return docs
+
+    def _jql_time(self, body: str, op: str) -> datetime | None:
+        d = re.search(r"updated\s*" + op + r'\s*"(\d{4}/\d{2}/\d{2} \d{2}:\d{2})"', body)
+        if not d:
+            return None
+        local = datetime.strptime(d.group(1), "%Y/%m/%d %H:%M").replace(tzinfo=ZoneInfo(self.tz))
+        return local.astimezone(UTC)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -600,6 +609,9 @@ class _Handler(BaseHTTPRequestHandler):
         with fake._lock:
             fake.search_pages += 1
             hang = fake.hang_after_search is not None and fake.search_pages > fake.hang_after_search
+            change = fake.before_search.pop(fake.search_pages, None)
+        if change is not None:
+            change()
         if hang:
             fake.release.wait(60)
 

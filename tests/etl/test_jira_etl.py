@@ -186,9 +186,10 @@ def test_updates_and_deletions(sqlite_engine, fake_jira):
     assert report.ok and report.removed == 1 and report.updated == 2
 
 
-def test_sweep_fetches_issues_the_store_missed(sqlite_engine, fake_jira):
-    """Offset paging on Data Center can skip an issue updated mid-run; the daily id-only
-    sweep notices it is missing and fetches it, without moving the watermark."""
+def test_sweep_fetches_an_issue_deleted_from_the_store(sqlite_engine, fake_jira):
+    """A row deleted from the store (not from Jira) is not read again by incremental runs
+    (its issue did not change); the daily id-only sweep notices it is missing and fetches
+    it, without moving the watermark. (An issue changing mid-run: test_jira_paging.py.)"""
     engine = sqlite_engine
     serve_example(fake_jira)
     board = make_board(engine)
