@@ -38,6 +38,7 @@ from etl.jira_transform import (
     changelog_state,
     default_work_types,
     default_workflow,
+    history_cut,
     merge_histories,
     parse_time,
     search_jql,
@@ -495,20 +496,9 @@ class BoardSync:
         api = self.api
         embedded = (doc.get("changelog") or {}).get("histories") or []
         if api.cloud:
-            self.step = f"changelog of {key}"
             missing = total - present if total >= 0 else None
-            fetched: list[dict] = []
-            start = 0
             try:
-                while True:
-                    page = api.changelog_page(key, start)
-                    values = page.get("values") or []
-                    fetched.extend(values)
-                    start += len(values)
-                    if page.get("isLast", True) or not values:
-                        break
-                    if missing is not None and len(fetched) >= missing:
-                        break
+                fetched = self._paged_changelog(key, missing)
                 return transform_issue(doc, merge_histories(embedded, fetched))
             except JIRAError as exc:
                 if exc.status_code != 404:
@@ -517,10 +507,41 @@ class BoardSync:
                 self.meta["deployment"] = "Server"
         self.step = f"issue {key} with changelog"
         full = api.issue_with_changelog(key, FIELD_LIST)
-        histories = merge_histories(embedded, (full.get("changelog") or {}).get("histories") or [])
-        return transform_issue(
-            {**doc, "fields": full.get("fields") or doc.get("fields")}, histories
+        got = (full.get("changelog") or {}).get("histories") or []
+        cut = history_cut(full)
+        if cut:
+            # Data Center cuts very long changelogs in the issue GET; newer versions have
+            # the paged endpoint, older ones answer 404 and the issue is flagged instead.
+            try:
+                got = merge_histories(got, self._paged_changelog(key, None))
+                cut = False
+            except JIRAError as exc:
+                if exc.status_code != 404:
+                    raise
+                LOG.warning("jira %s: the history of %s is cut by Jira", self.board.slug, key)
+                self.report.extra["history cut"] = self.report.extra.get("history cut", 0) + 1
+        rows = transform_issue(
+            {**doc, "fields": full.get("fields") or doc.get("fields")},
+            merge_histories(embedded, got),
         )
+        rows.issue["history_cut"] = cut
+        return rows
+
+    def _paged_changelog(self, key: str, missing: int | None) -> list[dict]:
+        """Every history of ``key`` from ``issue/{key}/changelog`` (oldest first)."""
+        self.step = f"changelog of {key}"
+        fetched: list[dict] = []
+        start = 0
+        while True:
+            page = self.api.changelog_page(key, start)
+            values = page.get("values") or []
+            fetched.extend(values)
+            start += len(values)
+            if page.get("isLast", True) or not values:
+                break
+            if missing is not None and len(fetched) >= missing:
+                break
+        return fetched
 
     # --- deletions -----------------------------------------------------------------------
 

@@ -80,7 +80,9 @@ class FakeJira:
         # search request number (1-based, counted over the fake's life) -> a change made in
         # Jira just before that request is answered (e.g. an issue updated between two pages)
         self.before_search: dict[int, Any] = {}
-        self.cut_changelog: int | None = None  # DC issue GET: serve only the newest N histories
+        self.cut_changelog: int | None = None  # issue GET: serve only the newest N histories
+        self.cut_total = True  # ... with the real ``total`` (False: without a total)
+        self.dc_paged_changelog = False  # DC mode also serves issue/{key}/changelog
         self.release = threading.Event()
         self.issues: dict[str, dict[str, Any]] = {}  # key -> {"id","key","fields","histories"}
         self.statuses: dict[str, tuple[str, str]] = {}  # id -> (name, category key)
@@ -503,7 +505,7 @@ class _Handler(BaseHTTPRequestHandler):
                 return reply(400, {"errorMessages": [str(exc)], "errors": {}})
         c = re.match(r"^issue/([^/]+)/changelog$", rest)
         if c:
-            if fake.mode != "cloud":
+            if fake.mode != "cloud" and not fake.dc_paged_changelog:
                 return reply(404, "null for uri: " + path)
             doc = self._issue(c.group(1))
             if doc is None:
@@ -545,7 +547,10 @@ class _Handler(BaseHTTPRequestHandler):
                     },
                 )
             expand = "changelog" in params.get("expand", "")
-            return reply(200, fake.rendered(doc, params.get("fields"), expand, None, search=False))
+            out = fake.rendered(doc, params.get("fields"), expand, fake.cut_changelog, False)
+            if expand and fake.cut_changelog is not None and not fake.cut_total:
+                del out["changelog"]["total"]  # a cut that does not say so, but a full page
+            return reply(200, out)
         return reply(404, "null for uri: " + path)
 
     def _board_page(self, params: dict[str, str]) -> dict[str, Any]:

@@ -5,12 +5,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pandas as pd
+import pytest
 from sqlalchemy import select
 
 from etl.jira_sync import BoardSync, sync_board
 from tests.etl.conftest import settings_for
 from tests.etl.fake_jira import parse_time
 from tests.etl.test_jira_etl import make_board, many, search_requests
+from vger.metrics.quality import run_checks
+from vger.store import boards, queries
 from vger.store import schema as s
 
 T1 = datetime(2025, 3, 1, 8, 0, tzinfo=UTC)
@@ -97,3 +101,73 @@ def test_many_issues_updated_in_one_minute(sqlite_engine, fake_jira):
     # DC: 3 pages (each asks for the rows it re-reads on top); Cloud (100 a page): 3 pages,
     # 1 id listing of the minute, 3 fetches by id, 1 page after the minute
     assert len(search_requests(fake_jira)) == (3 if fake_jira.mode == "dc" else 8)
+
+
+def _long_issue(fake, moves: int = 150) -> None:
+    fake.add_issue(
+        "9000",
+        "EX-999",
+        created=T1,
+        status="2",
+        moves=[
+            (T1 + timedelta(minutes=j + 1), "1" if j % 2 == 0 else "2", "2" if j % 2 == 0 else "1")
+            for j in range(moves)
+        ],
+    )
+
+
+@pytest.mark.parametrize("says_total", [True, False])
+def test_data_center_history_cut_is_flagged(sqlite_engine, fake_dc, says_total):
+    """The DC issue GET answers only the newest 120 of 150 histories (with or without a
+    ``total``); DC has no paged changelog (404), so the issue is flagged on the quality
+    page as "history cut by Jira" instead of getting a silently wrong start."""
+    engine = sqlite_engine
+    many(fake_dc, 3)
+    _long_issue(fake_dc)
+    fake_dc.embedded = 100
+    fake_dc.cut_changelog, fake_dc.cut_total = 120, says_total
+    board = make_board(engine, jira_board_id=None)
+    report = sync_board(engine, board, settings_for(fake_dc))
+    assert report.ok, report.error
+    assert report.extra.get("history cut") == 1
+    assert "/rest/api/2/issue/EX-999/changelog" in fake_dc.paths()  # recovery was tried
+    with engine.connect() as conn:
+        boards.set_workflow(
+            conn, board.id, [("To Do", ["1"]), ("Doing", ["2"]), ("Done", ["3"])], (1, 1)
+        )
+        rows = queries.quality_rows(conn, board)
+        transitions = queries.issue_transitions(conn, board, None)
+        workflow = boards.get_workflow(conn, board.id)
+    assert dict(zip(rows["key"], rows["history_cut"], strict=True)) == {
+        "EX-1": False,
+        "EX-2": False,
+        "EX-3": False,
+        "EX-999": True,
+    }
+    checks = {c.id: c for c in run_checks(rows, transitions, workflow, now=pd.Timestamp(T1))}
+    cut = checks["history_cut"]
+    assert cut.count == 1 and list(cut.rows["key"]) == ["EX-999"]
+    assert list(cut.rows["detail"]) == ["history cut by Jira"]
+    # Once Jira answers the whole history, the flag goes.
+    fake_dc.cut_changelog = None
+    fake_dc.move("EX-999", T1 + timedelta(days=1), "1")
+    assert sync_board(engine, board, settings_for(fake_dc)).ok
+    with engine.connect() as conn:
+        rows = queries.quality_rows(conn, board)
+    assert not rows["history_cut"].any()
+
+
+def test_cut_history_is_recovered_where_the_paged_changelog_exists(sqlite_engine, fake_dc):
+    """A Data Center whose issue GET cuts the history but which serves the paged
+    ``issue/{key}/changelog``: the rest is fetched, nothing is flagged."""
+    engine = sqlite_engine
+    _long_issue(fake_dc)
+    fake_dc.cut_changelog, fake_dc.dc_paged_changelog = 120, True
+    board = make_board(engine, jira_board_id=None)
+    report = sync_board(engine, board, settings_for(fake_dc))
+    assert report.ok and "history cut" not in report.extra
+    assert fake_dc.paths().count("/rest/api/2/issue/EX-999/changelog") == 2
+    with engine.connect() as conn:
+        rows = queries.quality_rows(conn, board)
+        n = len(queries.issue_transitions(conn, board, None))
+    assert n == 150 and not rows["history_cut"].any()

@@ -44,6 +44,7 @@ def save_issues(
     derived, state_rows = _derive(board, issues, transitions, workflow)
     rows = [
         {
+            "history_cut": False,  # set by the ETL when Jira answered part of the history
             **row,
             "board_id": board.id,
             "issue_id": str(row["issue_id"]),
