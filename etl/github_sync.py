@@ -64,7 +64,7 @@ from etl.report import SourceReport
 from vger.errors import LockedError
 from vger.store import schema as s
 from vger.store.boards import Board, repos
-from vger.store.pulls import save_pull_requests, save_tags
+from vger.store.pulls import delete_tags, save_pull_requests, save_tags
 from vger.store.sync import acquire_lock, checkpoint, finish_run, release_lock, start_run
 
 log = logging.getLogger("etl.github")
@@ -392,6 +392,7 @@ class _RepoSync:
         self.report = SourceReport(source=SOURCE, scope=full_name)
         self.run_id: int | None = None
         self.tags_added = 0
+        self.tags_removed = 0
 
     def counts(self) -> dict[str, Any]:
         return {
@@ -400,6 +401,7 @@ class _RepoSync:
             "removed": 0,
             "requests": self.calls.made,
             "tags": self.tags_added,
+            "tags_removed": self.tags_removed,
         }
 
     def run(self) -> None:
@@ -498,7 +500,9 @@ class _RepoSync:
 
     def tag_pass(self) -> None:
         """Tags newest commit first; an incremental run stops at a page of known,
-        unchanged tags once the upstream count matches what the store knows."""
+        unchanged tags once the upstream count equals what the store knows. A pass that
+        reads every page (a full run, or a count that differs: a tag was deleted) then
+        removes the stored tags GitHub no longer lists."""
         with self.engine.connect() as conn:
             stored = {
                 r.name: (r.sha, r.at)
@@ -509,6 +513,7 @@ class _RepoSync:
                 )
             }
         known = set(stored)
+        listed: set[str] = set()
         after, first = None, True
         while True:
             repository = self.calls.graphql(
@@ -530,13 +535,22 @@ class _RepoSync:
                     save_tags(conn, self.repo_id, changed)
                 self.tags_added += sum(1 for r in changed if r["name"] not in stored)
             known |= {r["name"] for r in rows}
+            listed |= {str(n.get("name")) for n in nodes}
             info = refs.get("pageInfo") or {}
             if not info.get("hasNextPage"):
+                self._remove_tags(set(stored) - listed)
                 break
             unchanged = len(rows) - len(changed)
-            if not self.full and unchanged and total <= len(known):
+            if not self.full and unchanged and total == len(known):
                 break
             after = info.get("endCursor")
+
+    def _remove_tags(self, gone: set[str]) -> None:
+        if not gone:
+            return
+        with self.engine.begin() as conn:
+            self.tags_removed += delete_tags(conn, self.repo_id, sorted(gone))
+        log.info("github %s: %d tags deleted upstream removed", self.full_name, len(gone))
 
 
 def sync_repo(
@@ -587,6 +601,7 @@ def sync_repo(
             "tag_requests": calls.by_kind["tags"],
             "retries": stats["retries"],
             "tags": job.tags_added,
+            "tags_removed": job.tags_removed,
         }
     return report
 

@@ -240,6 +240,10 @@ class FakeGitHub:
         with self._lock:
             self.repos[full_name.lower()].tags[tag["name"]] = dict(tag)
 
+    def delete_tag(self, full_name: str, name: str) -> None:
+        with self._lock:
+            del self.repos[full_name.lower()].tags[name]
+
     def blank(self, full_name: str, value: bool = True) -> None:
         with self._lock:
             self.repos[full_name.lower()].blank = value

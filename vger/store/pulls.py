@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, delete, select
 
 from vger.store import schema as s
 from vger.store.db import upsert
@@ -35,3 +35,15 @@ def save_pull_requests(
 def save_tags(conn: Connection, repo_id: int, rows: Sequence[dict[str, Any]]) -> int:
     """Upsert tags (name, at, sha)."""
     return upsert(conn, s.tag, [{**r, "repo_id": repo_id} for r in rows], ["repo_id", "name"])
+
+
+def delete_tags(conn: Connection, repo_id: int, names: Sequence[str]) -> int:
+    """Remove tags deleted upstream; returns how many rows went."""
+    removed = 0
+    names = list(names)
+    for k in range(0, len(names), 500):
+        chunk = names[k : k + 500]
+        removed += conn.execute(
+            delete(s.tag).where(s.tag.c.repo_id == repo_id, s.tag.c.name.in_(chunk))
+        ).rowcount
+    return removed
