@@ -40,10 +40,7 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import socket
 import time
-import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -60,12 +57,14 @@ from sqlalchemy import Engine, and_, desc, func, select
 from urllib3.exceptions import MaxRetryError
 
 from etl.github_transform import parse_time, pull_row, tag_row_from_graphql
+from etl.lease import Lease
 from etl.report import SourceReport
+from vger.config import Settings
 from vger.errors import LockedError
 from vger.store import schema as s
 from vger.store.boards import Board, repos
 from vger.store.pulls import delete_tags, save_pull_requests, save_tags
-from vger.store.sync import acquire_lock, checkpoint, finish_run, release_lock, start_run
+from vger.store.sync import LOCK_STALE, checkpoint, finish_run, scope_name, start_run
 
 log = logging.getLogger("etl.github")
 
@@ -137,21 +136,18 @@ class GithubOptions:
     overlap: timedelta = timedelta(minutes=10)  # re-read before the watermark
     page_size: int = 100
     seconds_between_requests: float = 0.25
+    lock_stale: timedelta = LOCK_STALE  # a lock not renewed for this long is taken over
 
     @classmethod
-    def from_settings(cls, settings: Any) -> GithubOptions:
-        """Defaults, overridden by ``github_timeout`` / ``github_retries`` /
-        ``github_reserve`` when the settings object has them."""
-        values = {}
-        for name, attr in (
-            ("timeout", "github_timeout"),
-            ("retries", "github_retries"),
-            ("reserve", "github_reserve"),
-        ):
-            value = getattr(settings, attr, None)
-            if value is not None:
-                values[name] = type(getattr(cls, name))(value)
-        return cls(**values)
+    def from_settings(cls, settings: Settings) -> GithubOptions:
+        """Defaults, with ``VGER_GITHUB_TIMEOUT`` / ``VGER_GITHUB_RETRIES`` /
+        ``VGER_GITHUB_RESERVE`` / ``VGER_LOCK_STALE_SECONDS`` from the settings."""
+        return cls(
+            timeout=float(settings.github_timeout),
+            retries=int(settings.github_retries),
+            reserve=int(settings.github_reserve),
+            lock_stale=timedelta(seconds=settings.lock_stale_seconds),
+        )
 
 
 class SyncStop(Exception):
@@ -388,7 +384,7 @@ class _RepoSync:
         self.opts = opts
         self.full = full
         self.progress = progress
-        self.scope = f"{SOURCE}:{full_name}"
+        self.scope = scope_name(SOURCE, full_name)  # of its runs and its lock
         self.report = SourceReport(source=SOURCE, scope=full_name)
         self.run_id: int | None = None
         self.tags_added = 0
@@ -571,10 +567,9 @@ def sync_repo(
     calls = _Calls(gh, stats, full_name, opts.reserve)
     job = _RepoSync(engine, board, full_name, repo_id, calls, opts, full=full, progress=progress)
     report = job.report
-    owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    lease = Lease(engine, job.scope, opts.lock_stale)
     try:
-        with engine.begin() as conn:
-            acquire_lock(conn, job.scope, owner)
+        lease.__enter__()
     except LockedError as exc:
         report.ok, report.error = False, _scrub(str(exc), token)
         return report
@@ -590,8 +585,7 @@ def sync_repo(
             with engine.begin() as conn:
                 finish_run(conn, job.run_id, "failed", counts=job.counts(), error=report.error)
     finally:
-        with engine.begin() as conn:
-            release_lock(conn, job.scope, owner)
+        lease.__exit__(None, None, None)
         report.requests = calls.made
         report.seconds = time.monotonic() - started
         report.extra = {

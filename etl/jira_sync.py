@@ -19,8 +19,6 @@ changelog request, no write), so the overlap is nearly free.
 from __future__ import annotations
 
 import logging
-import os
-import socket
 import threading
 import time
 from collections.abc import Callable
@@ -46,6 +44,7 @@ from etl.jira_transform import (
     strip_order_by,
     transform_issue,
 )
+from etl.lease import Lease
 from etl.report import SourceReport
 from vger.config import Settings
 from vger.errors import ConfigError, LockedError, SourceError
@@ -80,48 +79,6 @@ class Shared:
             return self.user_tz or "UTC"
 
 
-def lock_owner() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
-
-
-def _dead(owner: str) -> bool:
-    """True when ``owner`` ran on this host in a process that no longer exists."""
-    try:
-        host, pid, _ = owner.rsplit(":", 2)
-        pid_n = int(pid)
-    except ValueError:
-        return False
-    if host != socket.gethostname() or pid_n == os.getpid():
-        return False
-    try:
-        os.kill(pid_n, 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    return False
-
-
-def take_lock(engine: Engine, scope: str, owner: str) -> None:
-    """The store lock of ``scope``; a lock left by a killed process on this host is
-    taken over at once (no need to wait for it to go stale)."""
-    for _ in range(2):
-        try:
-            with engine.begin() as conn:
-                store_sync.acquire_lock(conn, scope, owner)
-            return
-        except LockedError:
-            with engine.begin() as conn:
-                holder = store_sync.lock_owner(conn, scope)
-                if holder and _dead(holder):
-                    LOG.warning("%s: taking over the lock of a dead run (%s)", scope, holder)
-                    store_sync.break_lock(conn, scope, holder)
-                    continue
-            raise
-    with engine.begin() as conn:
-        store_sync.acquire_lock(conn, scope, owner)
-
-
 class BoardSync:
     """One run of one board."""
 
@@ -151,24 +108,25 @@ class BoardSync:
         self.meta: dict[str, Any] = {}
         self.step = "start"
         self.user_tz: str | None = None
+        self.scope = store_sync.scope_name("jira", board.slug)  # of its runs and its lock
+        self.stale_after = timedelta(seconds=settings.lock_stale_seconds)
 
     # --- entry ---------------------------------------------------------------------------
 
     def run(self) -> SourceReport:
         t0 = time.monotonic()
-        scope = f"jira:{self.board.slug}"
-        owner = lock_owner()
+        lease = Lease(self.engine, self.scope, self.stale_after)
         try:
-            take_lock(self.engine, scope, owner)
+            lease.__enter__()
         except LockedError as exc:
             return self._fail(t0, f"board {self.board.slug}: {exc}")
         try:
             with self.engine.begin() as conn:
                 store_sync.abandon_running(
-                    conn, "jira", self.board.slug, "interrupted (the process ended mid-run)"
+                    conn, "jira", self.scope, "interrupted (the process ended mid-run)"
                 )
-                self.run_id = store_sync.start_run(conn, "jira", self.board.slug, self.board.id)
-                self.watermark = store_sync.last_watermark(conn, "jira", self.board.slug)
+                self.run_id = store_sync.start_run(conn, "jira", self.scope, self.board.id)
+                self.watermark = store_sync.last_watermark(conn, "jira", self.scope)
                 self.meta = self._cached_meta(conn)
             self._sync()
             self._finish("ok", None)
@@ -186,11 +144,7 @@ class BoardSync:
             if self.api is not None:
                 self.report.requests = self.api.requests
                 self.api.close()
-            try:
-                with self.engine.begin() as conn:
-                    store_sync.release_lock(conn, scope, owner)
-            except Exception:  # noqa: BLE001 - the lock goes stale eventually
-                LOG.exception("could not release %s", scope)
+            lease.__exit__(None, None, None)
         self.report.seconds = time.monotonic() - t0
         return self.report
 
@@ -222,7 +176,7 @@ class BoardSync:
     def _cached_meta(self, conn) -> dict[str, Any]:
         """Deployment and last sweep, remembered in this board's previous runs."""
         meta: dict[str, Any] = {}
-        for run in store_sync.runs(conn, "jira", self.board.slug, limit=50):
+        for run in store_sync.runs(conn, "jira", self.scope, limit=50):
             c = run["counts"] or {}
             if c.get("jira_url") != self.settings.jira_url:
                 continue

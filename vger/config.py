@@ -26,6 +26,10 @@ class Settings(BaseSettings):
     jira_retries: int = 4
     github_token: SecretStr | None = None
     github_url: str = "https://api.github.com"
+    github_timeout: float = 30.0  # seconds per GitHub request
+    github_retries: int = 4  # per request: 5xx, secondary limits, connection errors
+    github_reserve: int = 50  # stop a run when fewer GitHub requests than this remain
+    lock_stale_seconds: float = 900.0  # a sync lock not renewed for this long is abandoned
     admin_password: SecretStr | None = None
     secret_key: SecretStr | None = None
     require_login: bool = False

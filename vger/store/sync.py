@@ -100,10 +100,19 @@ def last_success(conn: Connection, board_id: int) -> datetime | None:
     return row[0] if row else None
 
 
+LOCK_STALE = timedelta(minutes=15)  # default staleness; holders renew every third of it
+
+
+def scope_name(source: str, name: str) -> str:
+    """The one name of a sync scope, used by its runs and its lock: ``jira:<board slug>``,
+    ``github:<owner/repo>``."""
+    return f"{source}:{name}"
+
+
 def acquire_lock(
-    conn: Connection, scope: str, owner: str, stale_after: timedelta = timedelta(hours=6)
+    conn: Connection, scope: str, owner: str, stale_after: timedelta = LOCK_STALE
 ) -> None:
-    """Take the lock of ``scope`` or raise :class:`LockedError`. A lock older than
+    """Take the lock of ``scope`` or raise :class:`LockedError`. A lock not renewed for
     ``stale_after`` (its holder died) is taken over. Commit right after."""
     now = utcnow()
     conn.execute(
@@ -122,6 +131,37 @@ def acquire_lock(
         raise LockedError(
             f"{scope}: another sync is running ({holder[0] if holder else 'unknown'}{since}); try again when it ends"
         ) from None
+
+
+def renew_lock(conn: Connection, scope: str, owner: str) -> bool:
+    """The holder's heartbeat: move the lock's time to now. False when ``owner`` no
+    longer holds it (it was taken over)."""
+    result = conn.execute(
+        update(s.sync_lock)
+        .where(s.sync_lock.c.scope == scope, s.sync_lock.c.owner == owner)
+        .values(acquired=utcnow())
+    )
+    return bool(result.rowcount)
+
+
+def held_locks(
+    conn: Connection, scopes: list[str], stale_after: timedelta = LOCK_STALE
+) -> list[str]:
+    """The scopes among ``scopes`` whose lock is held and renewed within ``stale_after``."""
+    if not scopes:
+        return []
+    rows = conn.execute(
+        select(s.sync_lock.c.scope).where(
+            s.sync_lock.c.scope.in_(scopes), s.sync_lock.c.acquired >= utcnow() - stale_after
+        )
+    ).scalars()
+    return sorted(rows)
+
+
+def board_scopes(conn: Connection, board_id: int, slug: str) -> list[str]:
+    """Every sync scope of a board: its Jira board and its repositories."""
+    names = conn.execute(select(s.repo.c.full_name).where(s.repo.c.board_id == board_id))
+    return [scope_name("jira", slug), *(scope_name("github", n) for n in names.scalars())]
 
 
 def release_lock(conn: Connection, scope: str, owner: str) -> None:

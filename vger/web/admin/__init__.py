@@ -30,7 +30,7 @@ from flask import (
     url_for,
 )
 
-from vger.errors import ConfigError, NotFoundError, VgerError
+from vger.errors import ConfigError, LockedError, NotFoundError, VgerError
 from vger.store import boards
 from vger.store import edits as ops
 from vger.store import sync as store_sync
@@ -253,8 +253,12 @@ def team_delete(slug: str):
         team = _team_or_404(conn, slug)
         counts = ops.team_counts(conn, team["id"])
     if request.method == "POST":
-        with state.engine().begin() as conn:
-            ops.delete_team(conn, slug)
+        try:
+            with state.engine().begin() as conn:
+                ops.delete_team(conn, slug)
+        except LockedError as exc:  # a board of the team syncs (in any process)
+            flash(str(exc), "danger")
+            return redirect(url_for("admin.index"))
         flash(f"Team {slug} and its {counts['boards']} board(s) deleted.", "success")
         return redirect(url_for("admin.index"))
     return render_template(
@@ -509,8 +513,12 @@ def board_delete(slug: str):
         if sync_thread_alive(slug):
             flash("A sync of this board is running: delete it when the sync has ended.", "danger")
             return redirect(url_for("admin.board", slug=slug))
-        with state.engine().begin() as conn:
-            ops.delete_board(conn, slug)
+        try:
+            with state.engine().begin() as conn:
+                ops.delete_board(conn, slug)
+        except LockedError as exc:  # a sync in another process holds the board's lock
+            flash(str(exc), "danger")
+            return redirect(url_for("admin.board", slug=slug))
         flash(f"Board {slug} deleted with {counts['issues']} issue(s).", "success")
         return redirect(url_for("admin.index"))
     return render_template(
