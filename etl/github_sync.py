@@ -53,18 +53,31 @@ from github.GithubException import (
     RateLimitExceededException,
     UnknownObjectException,
 )
-from sqlalchemy import Engine, and_, desc, func, select
+from sqlalchemy import Engine
 from urllib3.exceptions import MaxRetryError
 
 from etl.github_transform import parse_time, pull_row, tag_row_from_graphql
 from etl.lease import Lease
 from etl.report import SourceReport
-from vger.config import Settings
+from vger.config import Settings, mask_secrets
 from vger.errors import LockedError
-from vger.store import schema as s
 from vger.store.boards import Board, repos
-from vger.store.pulls import delete_tags, save_pull_requests, save_tags
-from vger.store.sync import LOCK_STALE, checkpoint, finish_run, scope_name, start_run
+from vger.store.pulls import (
+    count_pulls,
+    delete_tags,
+    save_pull_requests,
+    save_tags,
+    stored_pulls,
+    stored_tags,
+)
+from vger.store.sync import (
+    LOCK_STALE,
+    checkpoint,
+    finish_run,
+    previous_run,
+    scope_name,
+    start_run,
+)
 
 log = logging.getLogger("etl.github")
 
@@ -315,26 +328,17 @@ def _reason(exc: BaseException) -> str:
 
 
 def _scrub(text: str, token: str | None) -> str:
-    if token:
-        text = text.replace(token, "***")
-    return text
+    return mask_secrets(text, token)
 
 
 def _previous(engine: Engine, scope: str, board_id: int) -> tuple[datetime | None, dict | None]:
     """(newest committed watermark, cursor of an interrupted pass) of this board's repository."""
-    where = and_(s.sync.c.source == SOURCE, s.sync.c.scope == scope, s.sync.c.board_id == board_id)
     with engine.connect() as conn:
-        watermark = conn.execute(select(func.max(s.sync.c.watermark)).where(where)).scalar()
-        last = conn.execute(
-            select(s.sync.c.status, s.sync.c.cursor)
-            .where(where)
-            .order_by(desc(s.sync.c.id))
-            .limit(1)
-        ).first()
+        watermark, status, cursor = previous_run(conn, SOURCE, scope, board_id)
     pending = None
-    if last is not None and last.status != "ok" and last.cursor:
+    if status is not None and status != "ok" and cursor:
         try:
-            pending = json.loads(last.cursor)
+            pending = json.loads(cursor)
         except ValueError:
             pending = None
     if watermark is not None and watermark.tzinfo is None:
@@ -346,13 +350,7 @@ def _changed_pulls(conn, repo_id: int, rows: list[dict[str, Any]]) -> list[dict[
     """The rows that are new or differ from what the store holds."""
     if not rows:
         return []
-    pr = s.pull_request
-    stored = {
-        r.number: r
-        for r in conn.execute(
-            select(pr).where(pr.c.repo_id == repo_id, pr.c.number.in_([r["number"] for r in rows]))
-        )
-    }
+    stored = stored_pulls(conn, repo_id, [r["number"] for r in rows])
     out = []
     for row in rows:
         old = stored.get(row["number"])
@@ -405,15 +403,11 @@ class _RepoSync:
         if self.full:
             watermark, pending = None, None
         with self.engine.begin() as conn:
-            stored_pulls = conn.execute(
-                select(func.count())
-                .select_from(s.pull_request)
-                .where(s.pull_request.c.repo_id == self.repo_id)
-            ).scalar_one()
+            n_pulls = count_pulls(conn, self.repo_id)
             self.run_id = start_run(conn, SOURCE, self.scope, self.board.id)
             if pending:  # carried over, so a run that fails at once does not lose it
                 checkpoint(conn, self.run_id, cursor=json.dumps(pending))
-        self.stored_pulls = int(stored_pulls)
+        self.stored_pulls = n_pulls
         if pending:
             top = parse_time(pending.get("top"))
             try:
@@ -500,14 +494,7 @@ class _RepoSync:
         reads every page (a full run, or a count that differs: a tag was deleted) then
         removes the stored tags GitHub no longer lists."""
         with self.engine.connect() as conn:
-            stored = {
-                r.name: (r.sha, r.at)
-                for r in conn.execute(
-                    select(s.tag.c.name, s.tag.c.sha, s.tag.c.at).where(
-                        s.tag.c.repo_id == self.repo_id
-                    )
-                )
-            }
+            stored = stored_tags(conn, self.repo_id)
         known = set(stored)
         listed: set[str] = set()
         after, first = None, True

@@ -28,7 +28,7 @@ from typing import Any
 
 import requests
 from jira import JIRAError
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
 from etl.jira_client import PAGE, SWEEP_PAGE, Jira, describe
 from etl.jira_transform import (
@@ -49,7 +49,7 @@ from etl.report import SourceReport
 from vger.config import Settings
 from vger.errors import ConfigError, LockedError, SourceError
 from vger.store import boards as store_boards
-from vger.store import schema as s
+from vger.store import issues as store_issues
 from vger.store import sync as store_sync
 from vger.store.boards import Board
 from vger.store.issues import delete_issues, rederive_board, save_issues
@@ -252,10 +252,7 @@ class BoardSync:
         with self.engine.begin() as conn:
             if store_boards.work_types(conn, self.board.id):
                 return
-            types = conn.execute(
-                select(s.issue.c.issue_type).where(s.issue.c.board_id == self.board.id).distinct()
-            ).scalars()
-            groups = default_work_types(t for t in types if t)
+            groups = default_work_types(store_issues.issue_types(conn, self.board.id))
             if groups:
                 store_boards.set_work_types(conn, self.board.id, groups)
 
@@ -395,13 +392,7 @@ class BoardSync:
         board = self.board
         ids = [str(d["id"]) for d in docs]
         with self.engine.connect() as conn:
-            stored = dict(
-                conn.execute(
-                    select(s.issue.c.issue_id, s.issue.c.updated).where(
-                        s.issue.c.board_id == board.id, s.issue.c.issue_id.in_(ids)
-                    )
-                ).all()
-            )
+            stored = store_issues.stored_updated(conn, board.id, ids)
         issue_rows: list[dict] = []
         transition_rows: list[dict] = []
         statuses: dict[str, dict] = {}
@@ -522,11 +513,7 @@ class BoardSync:
         """Fetch issues Jira lists but the store lacks (a row lost from the store: deleted
         by hand, a restore from an older backup); incremental runs would not re-read them."""
         with self.engine.connect() as conn:
-            stored = set(
-                conn.execute(
-                    select(s.issue.c.issue_id).where(s.issue.c.board_id == self.board.id)
-                ).scalars()
-            )
+            stored = store_issues.issue_ids(conn, self.board.id)
         missing = sorted((i for i in seen - stored if i.isdigit()), key=int)
         for k in range(0, len(missing), MISSING_BATCH):
             batch = missing[k : k + MISSING_BATCH]
@@ -540,11 +527,7 @@ class BoardSync:
 
     def _remove_missing(self, seen: set[str], *, listing: str) -> None:
         with self.engine.begin() as conn:
-            stored = set(
-                conn.execute(
-                    select(s.issue.c.issue_id).where(s.issue.c.board_id == self.board.id)
-                ).scalars()
-            )
+            stored = store_issues.issue_ids(conn, self.board.id)
             gone = sorted(stored - seen)
             if not gone:
                 return

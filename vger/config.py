@@ -50,6 +50,18 @@ class Settings(BaseSettings):
         return out
 
 
+MIN_SECRET = 8  # shorter "secrets" are not masked: replacing "t" would mangle every text
+
+
+def mask_secrets(text: str, *secrets: str | None) -> str:
+    """``text`` with every secret of a meaningful length (``MIN_SECRET`` characters or
+    more) replaced by ``***``; shorter values cannot be told from ordinary words."""
+    for secret in secrets:
+        if secret and len(secret) >= MIN_SECRET:
+            text = text.replace(secret, "***")
+    return text
+
+
 def mask_url(url: str) -> str:
     """The URL with any password replaced by ``***`` (database and cache URLs)."""
     scheme, sep, rest = url.partition("://")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, delete, select
+from sqlalchemy import Connection, delete, func, select
 
 from vger.store import schema as s
 from vger.store.db import upsert
@@ -47,3 +47,33 @@ def delete_tags(conn: Connection, repo_id: int, names: Sequence[str]) -> int:
             delete(s.tag).where(s.tag.c.repo_id == repo_id, s.tag.c.name.in_(chunk))
         ).rowcount
     return removed
+
+
+def stored_pulls(conn: Connection, repo_id: int, numbers: Sequence[int]) -> dict[int, Any]:
+    """number -> stored ``pull_request`` row of those of ``numbers`` the repository has."""
+    out: dict[int, Any] = {}
+    numbers = [int(n) for n in numbers]
+    for k in range(0, len(numbers), 500):
+        chunk = numbers[k : k + 500]
+        pr = s.pull_request
+        for row in conn.execute(select(pr).where(pr.c.repo_id == repo_id, pr.c.number.in_(chunk))):
+            out[row.number] = row
+    return out
+
+
+def count_pulls(conn: Connection, repo_id: int) -> int:
+    return int(
+        conn.execute(
+            select(func.count())
+            .select_from(s.pull_request)
+            .where(s.pull_request.c.repo_id == repo_id)
+        ).scalar_one()
+    )
+
+
+def stored_tags(conn: Connection, repo_id: int) -> dict[str, tuple[str, Any]]:
+    """tag name -> (sha, at) of the repository's stored tags."""
+    rows = conn.execute(
+        select(s.tag.c.name, s.tag.c.sha, s.tag.c.at).where(s.tag.c.repo_id == repo_id)
+    )
+    return {r.name: (r.sha, r.at) for r in rows}

@@ -6,7 +6,7 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, delete, desc, insert, select, update
+from sqlalchemy import Connection, and_, delete, desc, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from vger.errors import LockedError
@@ -73,10 +73,18 @@ def last_watermark(conn: Connection, source: str, scope: str) -> datetime | None
 
 
 def runs(
-    conn: Connection, source: str | None = None, scope: str | None = None, limit: int = 20
+    conn: Connection,
+    source: str | None = None,
+    scope: str | None = None,
+    limit: int = 20,
+    *,
+    board_id: int | None = None,
 ) -> list[dict[str, Any]]:
-    """Recent runs, newest first, with counts decoded."""
+    """Recent runs (of one board when ``board_id`` is given), newest first, with counts
+    decoded."""
     stmt = select(s.sync).order_by(desc(s.sync.c.id)).limit(limit)
+    if board_id is not None:
+        stmt = stmt.where(s.sync.c.board_id == board_id)
     if source:
         stmt = stmt.where(s.sync.c.source == source)
     if scope:
@@ -87,6 +95,19 @@ def runs(
         item["counts"] = json.loads(item["counts"]) if item["counts"] else {}
         out.append(item)
     return out
+
+
+def previous_run(
+    conn: Connection, source: str, scope: str, board_id: int
+) -> tuple[datetime | None, str | None, str | None]:
+    """(newest committed watermark, status and cursor of the newest run) of a scope on a
+    board."""
+    where = and_(s.sync.c.source == source, s.sync.c.scope == scope, s.sync.c.board_id == board_id)
+    watermark = conn.execute(select(func.max(s.sync.c.watermark)).where(where)).scalar()
+    last = conn.execute(
+        select(s.sync.c.status, s.sync.c.cursor).where(where).order_by(desc(s.sync.c.id)).limit(1)
+    ).first()
+    return watermark, (last.status if last else None), (last.cursor if last else None)
 
 
 def last_success(conn: Connection, board_id: int) -> datetime | None:

@@ -109,8 +109,7 @@ def wait_for_syncs(timeout: float = 60.0) -> None:
 
 
 def _board_runs(conn, board) -> list[dict]:
-    runs = [r for r in store_sync.runs(conn, limit=200) if r.get("board_id") == board.id]
-    return runs[:10]
+    return store_sync.runs(conn, limit=10, board_id=board.id)
 
 
 def sync_status(conn, board) -> dict[str, Any]:
