@@ -29,6 +29,8 @@ class Settings(BaseSettings):
     github_timeout: float = 30.0  # seconds per GitHub request
     github_retries: int = 4  # per request: 5xx, secondary limits, connection errors
     github_reserve: int = 50  # stop a run when fewer GitHub requests than this remain
+    queue_url: str | None = None  # redis://host:6379/0: "Sync now" runs in `vger worker`
+    queue_name: str = "vger"  # the RQ queue of sync jobs
     lock_stale_seconds: float = 900.0  # a sync lock not renewed for this long is abandoned
     admin_password: SecretStr | None = None
     secret_key: SecretStr | None = None

@@ -35,7 +35,7 @@ from vger.store import boards
 from vger.store import edits as ops
 from vger.store import sync as store_sync
 from vger.store.issues import rederive_board
-from vger.web import auth, state
+from vger.web import auth, jobs, state
 
 log = logging.getLogger(__name__)
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -76,8 +76,12 @@ def _sync_job(engine, settings, slug: str, run_etl) -> None:
 
 
 def start_sync(slug: str) -> bool:
-    """Start a background run of the board; False when one is already running here."""
+    """Start a run of the board: queued for ``vger worker`` when a queue is configured,
+    else in a thread of this process (the embedded fallback); False when one is already
+    queued or running."""
     engine, settings = state.engine(), state.settings()
+    if jobs.enabled(settings):
+        return jobs.enqueue(settings, slug)
     key = (id(engine), slug)
     with _SYNCS_LOCK:
         running = _SYNCS.get(key)
@@ -95,6 +99,10 @@ def start_sync(slug: str) -> bool:
 
 
 def sync_thread_alive(slug: str) -> bool:
+    """True while the board's sync runs here (thread) or waits/runs in the queue."""
+    settings = state.settings()
+    if jobs.enabled(settings):
+        return jobs.active(settings, slug)
     with _SYNCS_LOCK:
         thread = _SYNCS.get((id(state.engine()), slug))
     return thread is not None and thread.is_alive()
@@ -687,7 +695,12 @@ def work_states(slug: str):
 def board_sync(slug: str):
     with state.engine().connect() as conn:
         _board_or_404(conn, slug)
-    if start_sync(slug):
+    try:
+        started = start_sync(slug)
+    except VgerError as exc:  # the job queue is unreachable
+        flash(str(exc), "danger")
+        return redirect(url_for("admin.board", slug=slug))
+    if started:
         flash("Sync started: this page refreshes until it ends.", "info")
     else:
         flash("A sync of this board is already running.", "warning")
@@ -737,7 +750,10 @@ def api_sync(slug: str):
             boards.get_board(conn, slug)
         except NotFoundError as exc:
             return jsonify({"error": str(exc)}), 404
-    started = start_sync(slug)
+    try:
+        started = start_sync(slug)
+    except VgerError as exc:  # the job queue is unreachable
+        return jsonify({"board": slug, "started": False, "error": str(exc)}), 503
     return jsonify({"board": slug, "started": started}), 202 if started else 409
 
 
