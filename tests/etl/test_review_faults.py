@@ -63,3 +63,22 @@ def test_short_tokens_do_not_mangle_messages():
     )
     message = _safe(RuntimeError("GitHub: s3cret-T0KEN-value rejected for pallets/flask"), settings)
     assert message == "GitHub: *** rejected for pallets/flask"
+
+
+def test_jira_retries_are_a_urllib3_retry_on_the_session(fake_cloud):
+    """No private member of the jira library is overridden: its session keeps the
+    library's class and a mounted urllib3 Retry retries 5xx on POSTs too."""
+    from jira.resilientsession import ResilientSession
+    from urllib3.util.retry import Retry
+
+    from etl.jira_client import Jira
+    from tests.etl.conftest import serve_example, settings_for
+
+    serve_example(fake_cloud)
+    api = Jira(settings_for(fake_cloud), backoff=0.01)
+    assert type(api.client._session) is ResilientSession
+    assert isinstance(api.client._session.get_adapter(fake_cloud.url).max_retries, Retry)
+    fake_cloud.fail_500 = 1
+    assert api.approximate_count("project = EX") == 4  # a POST, retried once
+    assert api.requests == fake_cloud.count == 2
+    assert [r["status"] for r in fake_cloud.log] == [500, 200]
