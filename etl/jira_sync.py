@@ -148,6 +148,53 @@ class BoardSync:
         self.report.seconds = time.monotonic() - t0
         return self.report
 
+    def refresh(self, ids: list[str]) -> SourceReport:
+        """Re-fetch just these issues (a webhook named them): one search
+        ``(board JQL) AND id in (…)`` with full changelogs, upserted and re-derived; a
+        stored issue the search no longer lists (deleted, or left the JQL) is removed.
+        The watermark does not move (the scheduled sync stays the safety net), and the
+        recorded run changes the board's data version, which invalidates its cache.
+        A board whose sync is running is skipped: that run reads what changed meanwhile."""
+        t0 = time.monotonic()
+        ids = sorted({str(i) for i in ids if str(i).isdigit()}, key=int)
+        lease = Lease(self.engine, self.scope, self.stale_after)
+        try:
+            lease.__enter__()
+        except LockedError as exc:
+            return self._fail(t0, f"board {self.board.slug}: {exc}")
+        try:
+            with self.engine.begin() as conn:
+                self.meta = self._cached_meta(conn)
+                self.run_id = store_sync.start_run(conn, "jira", self.scope, self.board.id)
+            self.api = Jira(self.settings, backoff=self.backoff)
+            if self.meta.get("deployment") is None:
+                self._detect()
+            else:
+                self.api.set_deployment(self.meta["deployment"])
+            seen: set[str] = set()
+            for k in range(0, len(ids), MISSING_BATCH):
+                self.step = "issues named by a webhook"
+                docs, _, _ = self._by_ids(ids[k : k + MISSING_BATCH])
+                self._store_page(docs, None, advance_watermark=False)
+                seen |= {str(d["id"]) for d in docs}
+            with self.engine.begin() as conn:
+                gone = sorted((set(ids) - seen) & store_issues.issue_ids(conn, self.board.id))
+                if gone:
+                    self.report.removed += delete_issues(conn, self.board.id, gone)
+            self.report.extra["webhook"] = len(ids)
+            self._finish("ok", None)
+        except (SourceError, ConfigError, JIRAError, requests.RequestException) as exc:
+            msg = exc.args[0] if isinstance(exc, (SourceError, ConfigError)) else describe(exc)
+            self._fail(t0, f"board {self.board.slug}: {msg} [{self.step}]")
+            self._finish("failed", self.report.error)
+        finally:
+            if self.api is not None:
+                self.report.requests = self.api.requests
+                self.api.close()
+            lease.__exit__(None, None, None)
+        self.report.seconds = time.monotonic() - t0
+        return self.report
+
     def _fail(self, t0: float, message: str) -> SourceReport:
         self.report.ok = False
         self.report.error = message

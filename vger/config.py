@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     github_reserve: int = 50  # stop a run when fewer GitHub requests than this remain
     queue_url: str | None = None  # redis://host:6379/0: "Sync now" runs in `vger worker`
     queue_name: str = "vger"  # the RQ queue of sync jobs
+    jira_webhook_secret: SecretStr | None = None  # /hooks/jira: HMAC key, or DC URL token
+    github_webhook_secret: SecretStr | None = None  # /hooks/github: HMAC key
+    webhook_debounce_seconds: float = 1.0  # events within this are fetched in one batch
     lock_stale_seconds: float = 900.0  # a sync lock not renewed for this long is abandoned
     admin_password: SecretStr | None = None
     secret_key: SecretStr | None = None

@@ -264,6 +264,36 @@ class FakeJira:
             "ranking": {"rankCustomFieldId": 10019},
         }
 
+    # --- webhooks ------------------------------------------------------------------------
+
+    def send_webhook(self, url: str, event: str, key: str, secret: str) -> Any:
+        """POST Jira's issue event for ``key`` to ``url`` as Jira does: Cloud admin
+        webhooks sign the raw body (``X-Hub-Signature: sha256=<hex>``); Data Center cannot
+        sign, so its ``url`` carries the token (``…/hooks/jira/<token>``). Answers the
+        ``requests`` response."""
+        import hashlib
+        import hmac
+
+        import requests
+
+        with self._lock:
+            doc = self.issues.get(key) or {"id": "0", "key": key, "fields": {}}
+            issue = {"id": doc["id"], "key": doc["key"], "fields": dict(doc["fields"])}
+        body = json.dumps(
+            {
+                "timestamp": int(time.time() * 1000),
+                "webhookEvent": event,
+                "issue_event_type_name": "issue_generic",
+                "user": {"displayName": "Ann"},
+                "issue": issue,
+            }
+        ).encode()
+        headers = {"Content-Type": "application/json"}
+        if self.mode == "cloud":
+            digest = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+            headers["X-Hub-Signature"] = f"sha256={digest}"
+        return requests.post(url, data=body, headers=headers, timeout=10)
+
     # --- introspection -----------------------------------------------------------------
 
     @property
