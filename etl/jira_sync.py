@@ -163,26 +163,30 @@ class BoardSync:
         except LockedError as exc:
             return self._fail(t0, f"board {self.board.slug}: {exc}")
         try:
-            with self.engine.begin() as conn:
+            with self.engine.connect() as conn:
                 self.meta = self._cached_meta(conn)
-                self.run_id = store_sync.start_run(conn, "jira", self.scope, self.board.id)
             self.api = Jira(self.settings, backoff=self.backoff)
             if self.meta.get("deployment") is None:
                 self._detect()
             else:
                 self.api.set_deployment(self.meta["deployment"])
-            seen: set[str] = set()
+            found: list[dict] = []
             for k in range(0, len(ids), MISSING_BATCH):
                 self.step = "issues named by a webhook"
-                docs, _, _ = self._by_ids(ids[k : k + MISSING_BATCH])
-                self._store_page(docs, None, advance_watermark=False)
-                seen |= {str(d["id"]) for d in docs}
-            with self.engine.begin() as conn:
-                gone = sorted((set(ids) - seen) & store_issues.issue_ids(conn, self.board.id))
-                if gone:
-                    self.report.removed += delete_issues(conn, self.board.id, gone)
+                found += self._by_ids(ids[k : k + MISSING_BATCH])[0]
+            with self.engine.connect() as conn:
+                stored = store_issues.stored_updated(conn, self.board.id, ids)
+            changed = [d for d in found if stored.get(str(d["id"]), 0) != _updated(d)]
+            gone = sorted(set(stored) - {str(d["id"]) for d in found})
             self.report.extra["webhook"] = len(ids)
-            self._finish("ok", None)
+            if changed or gone:  # no run (and no cache invalidation) when nothing changed
+                with self.engine.begin() as conn:
+                    self.run_id = store_sync.start_run(conn, "jira", self.scope, self.board.id)
+                self._store_page(changed, None, advance_watermark=False)
+                if gone:
+                    with self.engine.begin() as conn:
+                        self.report.removed += delete_issues(conn, self.board.id, gone)
+                self._finish("ok", None)
         except (SourceError, ConfigError, JIRAError, requests.RequestException) as exc:
             msg = exc.args[0] if isinstance(exc, (SourceError, ConfigError)) else describe(exc)
             self._fail(t0, f"board {self.board.slug}: {msg} [{self.step}]")

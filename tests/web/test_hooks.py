@@ -185,6 +185,8 @@ def test_hostile_webhooks_change_nothing_and_never_500(tmp_path, fake_cloud):
         assert response.status_code == 202
         served.wait()
         assert stored(engine) == before
+        with engine.connect() as conn:  # no run recorded: the cache stays valid
+            assert len(conn.execute(select(s.sync)).all()) == 1
     finally:
         served.close()
 
