@@ -34,7 +34,9 @@ def queue_name():
     yield name
     connection = Redis.from_url(REDIS)
     Queue(name, connection=connection).delete(delete_jobs=True)
-    connection.delete(f"rq:job:vger-sync-{name}-example")
+    # the board's job, its result stream and the queue's registries: keys with this uuid only
+    for key in connection.scan_iter(match=f"rq:*{name}*", count=1000):
+        connection.delete(key)
 
 
 def _status(client) -> dict:
@@ -115,3 +117,73 @@ def test_without_a_queue_the_worker_command_says_so(tmp_path):
         cli, ["worker", "--burst"], env={"VGER_QUEUE_URL": "", "VGER_DATABASE_URL": "sqlite://"}
     )
     assert result.exit_code == 1 and "VGER_QUEUE_URL is not set" in result.output
+
+
+def test_a_webhook_batch_is_a_job_for_the_worker(tmp_path, queue_name):
+    """With a queue, the debounced webhook batch is queued (nothing is fetched in the web
+    process) and `vger worker` re-fetches the named issue."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import select
+
+    from etl.jira_sync import sync_board
+    from tests.etl.conftest import settings_for
+    from vger.store import schema as s
+    from vger.web import create_app
+    from vger.web.hooks import debouncer
+
+    secret = "whsec-" + "q9" * 20
+    with FakeJira("dc") as fake:
+        serve_example(fake)
+        db = f"sqlite:///{tmp_path / 'q.db'}"
+        settings = settings_for(
+            fake,
+            database_url=db,
+            jira_webhook_secret=secret,
+            webhook_debounce_seconds=0.1,
+            queue_url=REDIS,
+            queue_name=queue_name,
+        )
+        from vger.store.db import make_engine, upgrade
+
+        engine = make_engine(db)
+        upgrade(engine)
+        with engine.begin() as conn:
+            boards.add_team(conn, "ex-team", "Example team")
+            boards.add_board(conn, "example", "ex-team", jql="project = EX", jira_board_id=5)
+            board = boards.get_board(conn, "example")
+        assert sync_board(engine, board, settings).ok
+        app = create_app(settings, engine=engine)
+        fake.move("EX-2", datetime(2024, 2, 1, 10, tzinfo=UTC), "3")
+        fake.reset_log()
+        client = app.server.test_client()
+        body = json.dumps({"webhookEvent": "jira:issue_updated", "issue": {"id": "102"}})
+        answer = client.post(f"/hooks/jira/{secret}", data=body)
+        assert answer.status_code == 202
+        with app.server.app_context():
+            debouncer().wait()
+        assert fake.count == 0  # queued, not fetched here
+        env = {
+            **os.environ,
+            "PYTHONPATH": str(ROOT),
+            "VGER_DATABASE_URL": db,
+            "VGER_JIRA_URL": fake.url,
+            "VGER_JIRA_TOKEN": fake.token,
+            "VGER_QUEUE_URL": REDIS,
+            "VGER_QUEUE_NAME": queue_name,
+        }
+        env.pop("VGER_JIRA_USER", None)
+        worker = subprocess.run(
+            [sys.executable, "-m", "vger", "worker", "--burst"],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert worker.returncode == 0, worker.stderr[-2000:]
+        searches = [r for r in fake.log if r["path"].endswith("/search")]
+        assert len(searches) == 1 and "id in (102)" in searches[0]["params"]["jql"]
+    with engine.connect() as conn:
+        status = dict(conn.execute(select(s.issue.c.key, s.issue.c.status_id)).all())
+    assert status["EX-2"] == "3"
