@@ -40,10 +40,7 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import socket
 import time
-import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -56,16 +53,31 @@ from github.GithubException import (
     RateLimitExceededException,
     UnknownObjectException,
 )
-from sqlalchemy import Engine, and_, desc, func, select
+from sqlalchemy import Engine
 from urllib3.exceptions import MaxRetryError
 
 from etl.github_transform import parse_time, pull_row, tag_row_from_graphql
+from etl.lease import Lease
 from etl.report import SourceReport
+from vger.config import Settings, mask_secrets
 from vger.errors import LockedError
-from vger.store import schema as s
 from vger.store.boards import Board, repos
-from vger.store.pulls import save_pull_requests, save_tags
-from vger.store.sync import acquire_lock, checkpoint, finish_run, release_lock, start_run
+from vger.store.pulls import (
+    count_pulls,
+    delete_tags,
+    save_pull_requests,
+    save_tags,
+    stored_pulls,
+    stored_tags,
+)
+from vger.store.sync import (
+    LOCK_STALE,
+    checkpoint,
+    finish_run,
+    previous_run,
+    scope_name,
+    start_run,
+)
 
 log = logging.getLogger("etl.github")
 
@@ -137,21 +149,18 @@ class GithubOptions:
     overlap: timedelta = timedelta(minutes=10)  # re-read before the watermark
     page_size: int = 100
     seconds_between_requests: float = 0.25
+    lock_stale: timedelta = LOCK_STALE  # a lock not renewed for this long is taken over
 
     @classmethod
-    def from_settings(cls, settings: Any) -> GithubOptions:
-        """Defaults, overridden by ``github_timeout`` / ``github_retries`` /
-        ``github_reserve`` when the settings object has them."""
-        values = {}
-        for name, attr in (
-            ("timeout", "github_timeout"),
-            ("retries", "github_retries"),
-            ("reserve", "github_reserve"),
-        ):
-            value = getattr(settings, attr, None)
-            if value is not None:
-                values[name] = type(getattr(cls, name))(value)
-        return cls(**values)
+    def from_settings(cls, settings: Settings) -> GithubOptions:
+        """Defaults, with ``VGER_GITHUB_TIMEOUT`` / ``VGER_GITHUB_RETRIES`` /
+        ``VGER_GITHUB_RESERVE`` / ``VGER_LOCK_STALE_SECONDS`` from the settings."""
+        return cls(
+            timeout=float(settings.github_timeout),
+            retries=int(settings.github_retries),
+            reserve=int(settings.github_reserve),
+            lock_stale=timedelta(seconds=settings.lock_stale_seconds),
+        )
 
 
 class SyncStop(Exception):
@@ -319,26 +328,17 @@ def _reason(exc: BaseException) -> str:
 
 
 def _scrub(text: str, token: str | None) -> str:
-    if token:
-        text = text.replace(token, "***")
-    return text
+    return mask_secrets(text, token)
 
 
 def _previous(engine: Engine, scope: str, board_id: int) -> tuple[datetime | None, dict | None]:
     """(newest committed watermark, cursor of an interrupted pass) of this board's repository."""
-    where = and_(s.sync.c.source == SOURCE, s.sync.c.scope == scope, s.sync.c.board_id == board_id)
     with engine.connect() as conn:
-        watermark = conn.execute(select(func.max(s.sync.c.watermark)).where(where)).scalar()
-        last = conn.execute(
-            select(s.sync.c.status, s.sync.c.cursor)
-            .where(where)
-            .order_by(desc(s.sync.c.id))
-            .limit(1)
-        ).first()
+        watermark, status, cursor = previous_run(conn, SOURCE, scope, board_id)
     pending = None
-    if last is not None and last.status != "ok" and last.cursor:
+    if status is not None and status != "ok" and cursor:
         try:
-            pending = json.loads(last.cursor)
+            pending = json.loads(cursor)
         except ValueError:
             pending = None
     if watermark is not None and watermark.tzinfo is None:
@@ -350,13 +350,7 @@ def _changed_pulls(conn, repo_id: int, rows: list[dict[str, Any]]) -> list[dict[
     """The rows that are new or differ from what the store holds."""
     if not rows:
         return []
-    pr = s.pull_request
-    stored = {
-        r.number: r
-        for r in conn.execute(
-            select(pr).where(pr.c.repo_id == repo_id, pr.c.number.in_([r["number"] for r in rows]))
-        )
-    }
+    stored = stored_pulls(conn, repo_id, [r["number"] for r in rows])
     out = []
     for row in rows:
         old = stored.get(row["number"])
@@ -388,10 +382,11 @@ class _RepoSync:
         self.opts = opts
         self.full = full
         self.progress = progress
-        self.scope = f"{SOURCE}:{full_name}"
+        self.scope = scope_name(SOURCE, full_name)  # of its runs and its lock
         self.report = SourceReport(source=SOURCE, scope=full_name)
         self.run_id: int | None = None
         self.tags_added = 0
+        self.tags_removed = 0
 
     def counts(self) -> dict[str, Any]:
         return {
@@ -400,6 +395,7 @@ class _RepoSync:
             "removed": 0,
             "requests": self.calls.made,
             "tags": self.tags_added,
+            "tags_removed": self.tags_removed,
         }
 
     def run(self) -> None:
@@ -407,15 +403,11 @@ class _RepoSync:
         if self.full:
             watermark, pending = None, None
         with self.engine.begin() as conn:
-            stored_pulls = conn.execute(
-                select(func.count())
-                .select_from(s.pull_request)
-                .where(s.pull_request.c.repo_id == self.repo_id)
-            ).scalar_one()
+            n_pulls = count_pulls(conn, self.repo_id)
             self.run_id = start_run(conn, SOURCE, self.scope, self.board.id)
             if pending:  # carried over, so a run that fails at once does not lose it
                 checkpoint(conn, self.run_id, cursor=json.dumps(pending))
-        self.stored_pulls = int(stored_pulls)
+        self.stored_pulls = n_pulls
         if pending:
             top = parse_time(pending.get("top"))
             try:
@@ -498,17 +490,13 @@ class _RepoSync:
 
     def tag_pass(self) -> None:
         """Tags newest commit first; an incremental run stops at a page of known,
-        unchanged tags once the upstream count matches what the store knows."""
+        unchanged tags once the upstream count equals what the store knows. A pass that
+        reads every page (a full run, or a count that differs: a tag was deleted) then
+        removes the stored tags GitHub no longer lists."""
         with self.engine.connect() as conn:
-            stored = {
-                r.name: (r.sha, r.at)
-                for r in conn.execute(
-                    select(s.tag.c.name, s.tag.c.sha, s.tag.c.at).where(
-                        s.tag.c.repo_id == self.repo_id
-                    )
-                )
-            }
+            stored = stored_tags(conn, self.repo_id)
         known = set(stored)
+        listed: set[str] = set()
         after, first = None, True
         while True:
             repository = self.calls.graphql(
@@ -530,13 +518,22 @@ class _RepoSync:
                     save_tags(conn, self.repo_id, changed)
                 self.tags_added += sum(1 for r in changed if r["name"] not in stored)
             known |= {r["name"] for r in rows}
+            listed |= {str(n.get("name")) for n in nodes}
             info = refs.get("pageInfo") or {}
             if not info.get("hasNextPage"):
+                self._remove_tags(set(stored) - listed)
                 break
             unchanged = len(rows) - len(changed)
-            if not self.full and unchanged and total <= len(known):
+            if not self.full and unchanged and total == len(known):
                 break
             after = info.get("endCursor")
+
+    def _remove_tags(self, gone: set[str]) -> None:
+        if not gone:
+            return
+        with self.engine.begin() as conn:
+            self.tags_removed += delete_tags(conn, self.repo_id, sorted(gone))
+        log.info("github %s: %d tags deleted upstream removed", self.full_name, len(gone))
 
 
 def sync_repo(
@@ -557,10 +554,9 @@ def sync_repo(
     calls = _Calls(gh, stats, full_name, opts.reserve)
     job = _RepoSync(engine, board, full_name, repo_id, calls, opts, full=full, progress=progress)
     report = job.report
-    owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    lease = Lease(engine, job.scope, opts.lock_stale)
     try:
-        with engine.begin() as conn:
-            acquire_lock(conn, job.scope, owner)
+        lease.__enter__()
     except LockedError as exc:
         report.ok, report.error = False, _scrub(str(exc), token)
         return report
@@ -576,8 +572,7 @@ def sync_repo(
             with engine.begin() as conn:
                 finish_run(conn, job.run_id, "failed", counts=job.counts(), error=report.error)
     finally:
-        with engine.begin() as conn:
-            release_lock(conn, job.scope, owner)
+        lease.__exit__(None, None, None)
         report.requests = calls.made
         report.seconds = time.monotonic() - started
         report.extra = {
@@ -587,6 +582,7 @@ def sync_repo(
             "tag_requests": calls.by_kind["tags"],
             "retries": stats["retries"],
             "tags": job.tags_added,
+            "tags_removed": job.tags_removed,
         }
     return report
 

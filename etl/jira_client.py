@@ -1,7 +1,10 @@
-"""Extract: the `jira` library's client with an explicit timeout, our own retries
-(backoff that honours ``Retry-After``), a request counter, and errors in words.
+"""Extract: the `jira` library's client with an explicit timeout, retries by a
+``urllib3.Retry`` mounted on its session (429 with ``Retry-After``, 5xx, connection errors
+and timeouts, exponential backoff), a request counter, and errors in words.
 
-Raw JSON through ``JIRA._get_json`` (no resource objects, no ``/field`` lookup):
+Raw JSON through ``JIRA._get_json`` (no resource objects, no ``/field`` lookup: the public
+``search_issues`` first asks ``/field`` and ``enhanced_search_issues`` is Cloud only, which
+would add a request to every run and break the two-request no-change budget):
 Cloud pages ``search/jql`` by ``nextPageToken``, Data Center pages ``search`` by
 ``startAt``; changelogs from the Cloud paged endpoint or the single-issue GET.
 The token never appears in a message: :class:`jira.JIRAError`'s ``str()`` prints
@@ -11,16 +14,14 @@ request headers (Authorization included), so errors are rebuilt from status and 
 from __future__ import annotations
 
 import logging
-import random
-import threading
-import time
-from collections.abc import Callable, Mapping
-from email.utils import parsedate_to_datetime
+from collections.abc import Mapping
 from typing import Any
 
 import requests
 from jira import JIRA, JIRAError
-from jira.resilientsession import ResilientSession, raise_on_error
+from requests.adapters import HTTPAdapter
+from urllib3.exceptions import MaxRetryError, ReadTimeoutError
+from urllib3.util.retry import Retry
 
 from vger.config import Settings
 from vger.errors import ConfigError, SourceError
@@ -33,89 +34,62 @@ CHANGELOG_PAGE = 100  # the Cloud changelog endpoint's maximum
 SWEEP_PAGE = 1000  # id-only pages of the deletion sweep
 
 
-class JiraSession(ResilientSession):
-    """One HTTP session: counts every attempt, retries 429/5xx/timeouts/connection errors
-    with exponential backoff (``Retry-After`` wins when present), then gives up."""
+class CountingRetry(Retry):
+    """``urllib3.Retry`` that counts the retries it grants (each is one more request) and
+    caps a server's ``Retry-After`` at ``MAX_DELAY`` seconds."""
 
-    def __init__(
-        self,
-        timeout: float,
-        retries: int,
-        backoff: float = 1.0,
-        sleep: Callable[[float], None] = time.sleep,
-    ):
-        super().__init__(timeout=timeout, max_retries=retries)
-        self.retries = retries
-        self.backoff = backoff
-        self.sleep = sleep
-        self.count = 0
-        self.retried = 0
-        self.waited = 0.0
-        self._lock = threading.Lock()
+    def __init__(self, *args: Any, stats: dict[str, int] | None = None, **kwargs: Any):
+        self.stats = stats if stats is not None else {"retries": 0}
+        super().__init__(*args, **kwargs)
 
-    def request(  # type: ignore[override]
-        self, method, url, _prepare_retry_class=None, **kwargs
-    ):
-        prepared = self._jira_prepare(**kwargs)
-        response = None
-        error: Exception | None = None
-        for attempt in range(self.retries + 1):
-            with self._lock:
-                self.count += 1
-            response, error = None, None
-            try:
-                response = requests.Session.request(
-                    self, method, url, timeout=self.timeout, **prepared
-                )
-            except (requests.ConnectionError, requests.Timeout) as exc:
-                error = exc
-            else:
-                if response.ok or response.status_code not in RETRY_STATUS:
-                    break
-            if attempt == self.retries:
-                break
-            delay = self._delay(response, attempt)
-            what = f"HTTP {response.status_code}" if response is not None else type(error).__name__
-            LOG.warning(
-                "jira: %s on %s %s; retry %d in %.1f s",
-                what,
-                method,
-                _path(url),
-                attempt + 1,
-                delay,
-            )
-            with self._lock:
-                self.retried += 1
-                self.waited += delay
-            self.sleep(delay)
-        if error is not None:
-            raise error
-        if response is not None and response.ok:
-            return response
-        raise_on_error(response, **prepared)
-        return response
+    def new(self, **kwargs: Any) -> CountingRetry:
+        kwargs["stats"] = self.stats
+        return super().new(**kwargs)  # type: ignore[return-value]
 
-    def _delay(self, response, attempt: int) -> float:
-        if response is not None:
-            after = retry_after(response.headers.get("Retry-After"))
-            if after is not None:
-                return min(after, MAX_DELAY)
-        base = self.backoff * 2**attempt
-        return min(base + random.uniform(0, base / 4), MAX_DELAY)
+    def increment(self, method=None, url=None, response=None, error=None, *args, **kwargs):
+        retry = super().increment(method, url, response, error, *args, **kwargs)
+        what = f"HTTP {response.status}" if response is not None else type(error).__name__
+        LOG.warning(
+            "jira: %s on %s %s; retry %d", what, method, _path(url or ""), self.stats["retries"] + 1
+        )
+        self.stats["retries"] += 1
+        return retry
+
+    def get_retry_after(self, response) -> float | None:
+        after = super().get_retry_after(response)
+        return None if after is None else min(after, MAX_DELAY)
 
 
-def retry_after(value: str | None) -> float | None:
-    """Seconds from a ``Retry-After`` header (delta-seconds or an HTTP date)."""
-    if not value:
-        return None
-    try:
-        return max(float(value), 0.0)
-    except ValueError:
-        pass
-    try:
-        return max(parsedate_to_datetime(value).timestamp() - time.time(), 0.0)
-    except (TypeError, ValueError):
-        return None
+class CountingAdapter(HTTPAdapter):
+    """Counts first attempts; with the retries of :class:`CountingRetry`, every request."""
+
+    def __init__(self, retry: CountingRetry):
+        super().__init__(max_retries=retry)
+        self.stats = retry.stats
+
+    def send(self, request, *args: Any, **kwargs: Any):
+        self.stats["sent"] = self.stats.get("sent", 0) + 1
+        return super().send(request, *args, **kwargs)
+
+
+def retry_policy(retries: int, backoff: float) -> CountingRetry:
+    """429 (``Retry-After`` honoured, capped), 5xx, connection errors and timeouts, on
+    every method (Jira's searches are POSTs too), exponential backoff from ``backoff``
+    seconds; the last error answer is returned, so Jira's own message reaches the report."""
+    return CountingRetry(
+        total=retries,
+        connect=retries,
+        read=retries,
+        status=retries,
+        other=0,
+        status_forcelist=sorted(RETRY_STATUS),
+        allowed_methods=None,
+        backoff_factor=backoff,
+        backoff_max=MAX_DELAY,
+        respect_retry_after_header=True,
+        raise_on_status=False,
+        stats={"retries": 0, "sent": 0},
+    )
 
 
 def _path(url) -> str:
@@ -142,23 +116,24 @@ class Jira:
             server=self.url,
             get_server_info=False,  # deployment comes from our cached serverInfo
             timeout=settings.jira_timeout,
-            max_retries=0,
+            max_retries=0,  # the library's own loop off: urllib3 retries (below)
             options={"check_update": False},
             **auth,
         )
-        old = self.client._session
-        session = JiraSession(settings.jira_timeout, max(settings.jira_retries, 0), backoff)
-        session.headers = old.headers
-        session.auth = old.auth
-        session.verify = old.verify
-        session.cookies = old.cookies
-        self.client._session = session
+        self.retry = retry_policy(max(settings.jira_retries, 0), backoff)
+        adapter = CountingAdapter(self.retry)
+        # The client's session is a requests.Session; a mounted adapter is requests' public
+        # way to give it a retry policy (the jira library offers no setting for one).
+        session = self.client._session
+        session.mount("https://", adapter)
+        session.mount("http://", adapter)
         self.session = session
         self.cloud: bool | None = None
 
     @property
     def requests(self) -> int:
-        return self.session.count
+        """HTTP requests sent, retries included."""
+        return self.retry.stats["sent"] + self.retry.stats["retries"]
 
     def close(self) -> None:
         try:
@@ -253,11 +228,17 @@ def describe(exc: BaseException, *, what: str = "") -> str:
         if code is None:
             return f"Jira error{where}: {text or 'no response'}"
         return f"Jira answered HTTP {code}{path}{where}{': ' + text[:300] if text else ''}"
-    if isinstance(exc, requests.Timeout):
+    if isinstance(exc, requests.Timeout) or _timed_out(exc):
         return f"Jira did not answer in time{where} ({type(exc).__name__}), retries exhausted"
     if isinstance(exc, requests.ConnectionError):
         return f"Jira is unreachable{where}: cannot connect ({type(exc).__name__})"
     return f"{type(exc).__name__}{where}: {exc}"
+
+
+def _timed_out(exc: BaseException) -> bool:
+    """requests wraps urllib3's exhausted read-timeout retries in a ConnectionError."""
+    reason = exc.args[0] if exc.args else None
+    return isinstance(reason, MaxRetryError) and isinstance(reason.reason, ReadTimeoutError)
 
 
 def source_error(exc: BaseException, *, what: str = "") -> SourceError:

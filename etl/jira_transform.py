@@ -59,7 +59,12 @@ def changelog_state(doc: Mapping[str, Any]) -> tuple[bool, int, int]:
         return False, 0, -1
     present = len(changelog.get("histories") or [])
     total = changelog.get("total")
-    if total is None:  # DC single-issue GET: every history it has, no total
+    if total is None:
+        # No total: a full page (``maxResults`` histories) may have been cut; a changelog
+        # without either (DC single-issue GET of old versions) is all we can know.
+        limit = changelog.get("maxResults")
+        if limit is not None and 0 < int(limit) <= present:
+            return False, present, -1
         return True, present, present
     return int(total) <= present, present, int(total)
 
@@ -166,8 +171,16 @@ def transform_issue(
         "resolution": _name(f.get("resolution")),
         "created": created,
         "updated": parse_time(f.get("updated")) or created,
+        "history_cut": False,
     }
     return IssueRows(row, transitions, statuses)
+
+
+def history_cut(doc: Mapping[str, Any]) -> bool:
+    """True when an issue GET's changelog says it holds fewer histories than exist
+    (``total`` above the count, or a full ``maxResults`` page without a total)."""
+    complete, _, _ = changelog_state(doc)
+    return "changelog" in doc and not complete
 
 
 def initial_status(rows: IssueRows) -> str | None:

@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 
 from etl.jira_sync import Shared, sync_board
 from etl.report import EtlReport, SourceReport
-from vger.config import Settings
+from vger.config import Settings, mask_secrets
 from vger.store import boards as store_boards
 from vger.store.boards import Board
 
@@ -141,7 +141,5 @@ def _not_configured(board: Board, source: str, what_to_set: str) -> SourceReport
 
 def _safe(exc: Exception, settings: Settings) -> str:
     text = str(exc).splitlines()[0] if str(exc) else ""
-    for secret in (settings.github_token, settings.jira_token):
-        if secret is not None and secret.get_secret_value():
-            text = text.replace(secret.get_secret_value(), "**********")
-    return text[:300]
+    secrets = (s.get_secret_value() for s in (settings.github_token, settings.jira_token) if s)
+    return mask_secrets(text, *secrets)[:300]

@@ -227,6 +227,36 @@ def _nothing():
     return contextlib.nullcontext()
 
 
+@cli.command()
+@click.option("--burst", is_flag=True, help="Run the queued jobs, then exit.")
+@pass_settings
+def worker(settings: Settings, burst: bool) -> None:
+    """Run the syncs queued by the admin's "Sync now" (RQ on VGER_QUEUE_URL)."""
+    from vger.config import mask_url
+
+    if not settings.queue_url:
+        raise click.ClickException(
+            "VGER_QUEUE_URL is not set: without a queue the admin syncs in its own process "
+            "and no worker is needed"
+        )
+    from redis import Redis
+    from redis.exceptions import RedisError
+    from rq import Queue, Worker
+
+    _engine(settings).dispose()  # the store exists and is migrated before any job runs
+    connection = Redis.from_url(settings.queue_url)
+    try:
+        connection.ping()
+    except RedisError as exc:
+        raise click.ClickException(
+            f"cannot reach the job queue at {mask_url(settings.queue_url)}: "
+            f"{type(exc).__name__} (check VGER_QUEUE_URL)"
+        ) from None
+    queue = Queue(settings.queue_name, connection=connection)
+    logging.getLogger("etl").setLevel(logging.INFO)
+    Worker([queue], connection=connection).work(burst=burst)
+
+
 from vger.cli_config import board, team  # noqa: E402  (command groups defined in their own module)
 
 cli.add_command(team)

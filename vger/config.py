@@ -26,6 +26,15 @@ class Settings(BaseSettings):
     jira_retries: int = 4
     github_token: SecretStr | None = None
     github_url: str = "https://api.github.com"
+    github_timeout: float = 30.0  # seconds per GitHub request
+    github_retries: int = 4  # per request: 5xx, secondary limits, connection errors
+    github_reserve: int = 50  # stop a run when fewer GitHub requests than this remain
+    queue_url: str | None = None  # redis://host:6379/0: "Sync now" runs in `vger worker`
+    queue_name: str = "vger"  # the RQ queue of sync jobs
+    jira_webhook_secret: SecretStr | None = None  # /hooks/jira: HMAC key, or DC URL token
+    github_webhook_secret: SecretStr | None = None  # /hooks/github: HMAC key
+    webhook_debounce_seconds: float = 1.0  # events within this are fetched in one batch
+    lock_stale_seconds: float = 900.0  # a sync lock not renewed for this long is abandoned
     admin_password: SecretStr | None = None
     secret_key: SecretStr | None = None
     require_login: bool = False
@@ -44,6 +53,18 @@ class Settings(BaseSettings):
             else:
                 out[name] = value
         return out
+
+
+MIN_SECRET = 8  # shorter "secrets" are not masked: replacing "t" would mangle every text
+
+
+def mask_secrets(text: str, *secrets: str | None) -> str:
+    """``text`` with every secret of a meaningful length (``MIN_SECRET`` characters or
+    more) replaced by ``***``; shorter values cannot be told from ordinary words."""
+    for secret in secrets:
+        if secret and len(secret) >= MIN_SECRET:
+            text = text.replace(secret, "***")
+    return text
 
 
 def mask_url(url: str) -> str:

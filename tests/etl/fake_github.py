@@ -236,9 +236,31 @@ class FakeGitHub:
             if "updated_at" not in changes:
                 pull["updated_at"] = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
+    def send_webhook(self, url: str, event: str, payload: dict[str, Any], secret: str) -> Any:
+        """POST a webhook as GitHub does: ``X-GitHub-Event``, a delivery id, and
+        ``X-Hub-Signature-256: sha256=<HMAC-SHA256 of the raw body>``."""
+        import hmac
+        import uuid
+
+        import requests
+
+        body = json.dumps(payload).encode()
+        digest = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+        headers = {
+            "Content-Type": "application/json",
+            "X-GitHub-Event": event,
+            "X-GitHub-Delivery": str(uuid.uuid4()),
+            "X-Hub-Signature-256": f"sha256={digest}",
+        }
+        return requests.post(url, data=body, headers=headers, timeout=10)
+
     def add_tag(self, full_name: str, tag: dict[str, Any]) -> None:
         with self._lock:
             self.repos[full_name.lower()].tags[tag["name"]] = dict(tag)
+
+    def delete_tag(self, full_name: str, name: str) -> None:
+        with self._lock:
+            del self.repos[full_name.lower()].tags[name]
 
     def blank(self, full_name: str, value: bool = True) -> None:
         with self._lock:

@@ -14,11 +14,12 @@ A real HTTP server (``ThreadingHTTPServer`` on port 0, in a thread) that the rea
   ``name`` (case-insensitive), paged; ``board_search = False`` answers 404, as a Jira
   without Jira Software does
 
-JQL: only what the ETL sends — ``(<board jql>) [AND updated >= "yyyy/MM/dd HH:mm"] [AND id in (…)]
-[ORDER BY <field> ASC|DESC]``, the date read in the user's zone; a board JQL containing
-``NOPE`` is invalid (400 with ``errorMessages``). Knobs: embedded changelog size,
-ignore ``expand``, 429 / 500 for the next N requests, slow answers, hanging searches,
-issue updates and deletions between runs, and a request log.
+JQL: only what the ETL sends — ``(<board jql>) [AND updated >= "yyyy/MM/dd HH:mm"]
+[AND updated < "…"] [AND id in (…)] [ORDER BY <field> ASC|DESC]``, the dates read in the
+user's zone; a board JQL containing ``NOPE`` is invalid (400 with ``errorMessages``).
+Knobs: embedded changelog size, ignore ``expand``, 429 / 500 for the next N requests, slow
+answers, hanging searches, issue updates and deletions between runs or between two search
+pages of one run (``before_search``), and a request log.
 """
 
 from __future__ import annotations
@@ -76,6 +77,12 @@ class FakeJira:
         self.slow = 0  # the next N requests sleep ``slow_seconds`` first
         self.slow_seconds = 1.0
         self.hang_after_search = None  # after this many search pages, searches hang
+        # search request number (1-based, counted over the fake's life) -> a change made in
+        # Jira just before that request is answered (e.g. an issue updated between two pages)
+        self.before_search: dict[int, Any] = {}
+        self.cut_changelog: int | None = None  # issue GET: serve only the newest N histories
+        self.cut_total = True  # ... with the real ``total`` (False: without a total)
+        self.dc_paged_changelog = False  # DC mode also serves issue/{key}/changelog
         self.release = threading.Event()
         self.issues: dict[str, dict[str, Any]] = {}  # key -> {"id","key","fields","histories"}
         self.statuses: dict[str, tuple[str, str]] = {}  # id -> (name, category key)
@@ -257,6 +264,36 @@ class FakeJira:
             "ranking": {"rankCustomFieldId": 10019},
         }
 
+    # --- webhooks ------------------------------------------------------------------------
+
+    def send_webhook(self, url: str, event: str, key: str, secret: str) -> Any:
+        """POST Jira's issue event for ``key`` to ``url`` as Jira does: Cloud admin
+        webhooks sign the raw body (``X-Hub-Signature: sha256=<hex>``); Data Center cannot
+        sign, so its ``url`` carries the token (``…/hooks/jira/<token>``). Answers the
+        ``requests`` response."""
+        import hashlib
+        import hmac
+
+        import requests
+
+        with self._lock:
+            doc = self.issues.get(key) or {"id": "0", "key": key, "fields": {}}
+            issue = {"id": doc["id"], "key": doc["key"], "fields": dict(doc["fields"])}
+        body = json.dumps(
+            {
+                "timestamp": int(time.time() * 1000),
+                "webhookEvent": event,
+                "issue_event_type_name": "issue_generic",
+                "user": {"displayName": "Ann"},
+                "issue": issue,
+            }
+        ).encode()
+        headers = {"Content-Type": "application/json"}
+        if self.mode == "cloud":
+            digest = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+            headers["X-Hub-Signature"] = f"sha256={digest}"
+        return requests.post(url, data=body, headers=headers, timeout=10)
+
     # --- introspection -----------------------------------------------------------------
 
     @property
@@ -314,13 +351,8 @@ class FakeJira:
             raise ValueError(
                 "Unbounded JQL queries are not allowed here. Please add a search restriction to your query."
             )
-        since = None
-        d = re.search(r'updated\s*>=\s*"(\d{4}/\d{2}/\d{2} \d{2}:\d{2})"', body)
-        if d:
-            local = datetime.strptime(d.group(1), "%Y/%m/%d %H:%M").replace(
-                tzinfo=ZoneInfo(self.tz)
-            )
-            since = local.astimezone(UTC)
+        since = self._jql_time(body, ">=")
+        before = self._jql_time(body, "<")
         project = re.search(r"project\s*=\s*(\w+)", body)
         with self._lock:
             docs = list(self.issues.values())
@@ -332,6 +364,8 @@ class FakeJira:
             docs = [x for x in docs if str(x["id"]) in wanted]
         if since:
             docs = [x for x in docs if parse_time(x["fields"]["updated"]) >= since]
+        if before:
+            docs = [x for x in docs if parse_time(x["fields"]["updated"]) < before]
         field = order.lower()
         if field in ("updated", "created"):
             docs.sort(
@@ -341,6 +375,13 @@ class FakeJira:
         else:
             docs.sort(key=lambda x: int(x["id"]), reverse=direction.upper() == "DESC")
         return docs
+
+    def _jql_time(self, body: str, op: str) -> datetime | None:
+        d = re.search(r"updated\s*" + op + r'\s*"(\d{4}/\d{2}/\d{2} \d{2}:\d{2})"', body)
+        if not d:
+            return None
+        local = datetime.strptime(d.group(1), "%Y/%m/%d %H:%M").replace(tzinfo=ZoneInfo(self.tz))
+        return local.astimezone(UTC)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -494,7 +535,7 @@ class _Handler(BaseHTTPRequestHandler):
                 return reply(400, {"errorMessages": [str(exc)], "errors": {}})
         c = re.match(r"^issue/([^/]+)/changelog$", rest)
         if c:
-            if fake.mode != "cloud":
+            if fake.mode != "cloud" and not fake.dc_paged_changelog:
                 return reply(404, "null for uri: " + path)
             doc = self._issue(c.group(1))
             if doc is None:
@@ -536,7 +577,10 @@ class _Handler(BaseHTTPRequestHandler):
                     },
                 )
             expand = "changelog" in params.get("expand", "")
-            return reply(200, fake.rendered(doc, params.get("fields"), expand, None, search=False))
+            out = fake.rendered(doc, params.get("fields"), expand, fake.cut_changelog, False)
+            if expand and fake.cut_changelog is not None and not fake.cut_total:
+                del out["changelog"]["total"]  # a cut that does not say so, but a full page
+            return reply(200, out)
         return reply(404, "null for uri: " + path)
 
     def _board_page(self, params: dict[str, str]) -> dict[str, Any]:
@@ -600,6 +644,9 @@ class _Handler(BaseHTTPRequestHandler):
         with fake._lock:
             fake.search_pages += 1
             hang = fake.hang_after_search is not None and fake.search_pages > fake.hang_after_search
+            change = fake.before_search.pop(fake.search_pages, None)
+        if change is not None:
+            change()
         if hang:
             fake.release.wait(60)
 

@@ -302,6 +302,30 @@ def test_github_new_tag_on_old_commit_is_found(sqlite_engine, fake, settings):
         assert "old-fix" in set(board_tags(conn, board)["name"])
 
 
+def test_github_tags_deleted_upstream_vanish(engine, fake, settings):
+    """A tag deleted on GitHub leaves the store (and so the overlays) on the next pass
+    that reads every tag page: an incremental run whose upstream count no longer matches,
+    and a full run."""
+    tags = [make_tag(f"v{k}", f"{k:040d}", f"2024-01-{k:02d}T00:00:00Z") for k in range(1, 21)]
+    fake.add_repo("o/r", synthetic(5), tags)
+    board = make_board(engine, "o/r")
+    opts = FAST.__class__(**{**FAST.__dict__, "page_size": 5})
+    assert sync(engine, board, settings, options=opts).ok
+    fake.delete_tag("o/r", "v3")  # an old tag: on the last page
+    report = sync(engine, board, settings, options=opts)
+    assert report.ok and report.extra["tags_removed"] == 1
+    with engine.connect() as conn:
+        names = set(board_tags(conn, board)["name"])
+    assert names == {f"v{k}" for k in range(1, 21)} - {"v3"}
+    fake.delete_tag("o/r", "v20")
+    fake.add_tag("o/r", make_tag("v21", "8" * 40, "2024-01-25T00:00:00Z"))  # count unchanged
+    report = sync(engine, board, settings, full=True, options=opts)
+    assert report.ok and report.extra["tags_removed"] == 1 and report.extra["tags"] == 1
+    with engine.connect() as conn:
+        names = set(board_tags(conn, board)["name"])
+    assert names == ({f"v{k}" for k in range(1, 22)} - {"v3", "v20"})
+
+
 # -- rate limits -----------------------------------------------------------------------------
 
 

@@ -123,7 +123,7 @@ def test_killed_run_resumes_after_the_last_committed_page(tmp_path):
             if proc.poll() is None:
                 proc.kill()
         with engine.connect() as conn:
-            wm = sync.last_watermark(conn, "jira", "example")
+            wm = sync.last_watermark(conn, "jira", "jira:example")
             assert len(conn.execute(select(s.issue.c.issue_id)).all()) == 200
             assert conn.execute(select(s.sync_lock.c.owner)).first() is not None  # left behind
         assert wm == pd.Timestamp(
@@ -141,6 +141,6 @@ def test_killed_run_resumes_after_the_last_committed_page(tmp_path):
         assert "150 added, 0 updated" in result.output
     with engine.connect() as conn:
         assert len(conn.execute(select(s.issue.c.issue_id)).all()) == 350
-        runs = sync.runs(conn, "jira", "example")
+        runs = sync.runs(conn, "jira", "jira:example")
         assert [r["status"] for r in runs[:2]] == ["ok", "failed"]
         assert conn.execute(select(s.sync_lock.c.owner)).first() is None

@@ -186,9 +186,10 @@ def test_updates_and_deletions(sqlite_engine, fake_jira):
     assert report.ok and report.removed == 1 and report.updated == 2
 
 
-def test_sweep_fetches_issues_the_store_missed(sqlite_engine, fake_jira):
-    """Offset paging on Data Center can skip an issue updated mid-run; the daily id-only
-    sweep notices it is missing and fetches it, without moving the watermark."""
+def test_sweep_fetches_an_issue_deleted_from_the_store(sqlite_engine, fake_jira):
+    """A row deleted from the store (not from Jira) is not read again by incremental runs
+    (its issue did not change); the daily id-only sweep notices it is missing and fetches
+    it, without moving the watermark. (An issue changing mid-run: test_jira_paging.py.)"""
     engine = sqlite_engine
     serve_example(fake_jira)
     board = make_board(engine)
@@ -199,7 +200,7 @@ def test_sweep_fetches_issues_the_store_missed(sqlite_engine, fake_jira):
             select(s.issue.c.issue_id).where(s.issue.c.key == "EX-2")
         ).scalar_one()
         delete_issues(conn, board.id, [skipped])
-        watermark = sync.last_watermark(conn, "jira", board.slug)
+        watermark = sync.last_watermark(conn, "jira", "jira:" + board.slug)
     report = sync_board(engine, board, settings)  # nothing changed: not fetched again
     assert report.ok and "EX-2" not in stored(engine, board)[0]
     later = BoardSync(engine, board, settings, now=lambda: datetime.now(UTC) + timedelta(days=2))
@@ -207,7 +208,7 @@ def test_sweep_fetches_issues_the_store_missed(sqlite_engine, fake_jira):
     assert report.ok and report.extra.get("fetched_missing") == 1
     assert "EX-2" in stored(engine, board)[0]
     with engine.connect() as conn:
-        assert sync.last_watermark(conn, "jira", board.slug) == watermark
+        assert sync.last_watermark(conn, "jira", "jira:" + board.slug) == watermark
 
 
 def test_a_persons_work_states_survive(sqlite_engine, fake_jira):
@@ -254,7 +255,7 @@ def test_5xx_retried_then_reported_and_nothing_lost(sqlite_engine, fake_dc):
     assert report.requests == 3  # myself: first try + 2 retries
     assert len(stored(sqlite_engine, board)[0]) == 4
     with sqlite_engine.connect() as conn:
-        last = sync.runs(conn, "jira", "ex", limit=1)[0]
+        last = sync.runs(conn, "jira", "jira:ex", limit=1)[0]
     assert last["status"] == "failed" and "HTTP 500" in last["error"]
 
 

@@ -11,6 +11,7 @@ from vger.metrics.quality import (
     backward_moves,
     before_created,
     completed_without_start,
+    cut_history,
     done_without_resolution,
     entered_late,
     long_lead_times,
@@ -329,7 +330,7 @@ def test_run_checks_counts_and_every_check_explained():
         ("U-1", "2024-01-01", None, [("To Do", ""), ("Blocked", "2024-01-03")]),
     )
     checks = {c.id: c for c in run_checks(issues, moves, WF, now=NOW, names=NAMES)}
-    assert len(checks) == 13
+    assert len(checks) == 14  # 13 over the history, 1 over what Jira answered (history_cut)
     assert {k: c.count for k, c in checks.items() if c.count} == {
         "completed_without_start": 1,
         "unmapped_now": 1,
@@ -346,3 +347,11 @@ def test_empty_board_and_natural_key_order():
     assert all(c.count == 0 for c in run_checks(empty, moves.iloc[0:0], WF, now=NOW))
     frame = pd.DataFrame({"key": ["EX-10", "EX-2", "AB-3"], "issue_id": ["1", "2", "3"]})
     assert list(sort_keys(frame)["key"]) == ["AB-3", "EX-2", "EX-10"]
+
+
+def test_history_cut_by_jira_is_listed():
+    issues, _ = board(CLEAN, ("Q-1", "2024-01-01", "Done", [("To Do", ""), ("Done", "2024-01-02")]))
+    assert cut_history(issues).empty  # no flag column (e.g. the demo): nothing listed
+    issues["history_cut"] = [False, True]
+    rows = cut_history(issues)
+    assert keys(rows) == ["Q-1"] and rows["detail"].iat[0] == "history cut by Jira"

@@ -102,6 +102,7 @@ def client(app):
 
 
 ALL = {
+    "history_cut": [],
     "completed_without_start": ["EX-2"],
     "unmapped_now": ["EX-5"],
     "unmapped_statuses": ["EX-5"],

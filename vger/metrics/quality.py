@@ -8,7 +8,7 @@ Inputs (as :mod:`vger.metrics.events`, plus what the store derived from it):
 
 - ``issues``: ``issue_id``, ``key``, ``created`` (UTC), ``status_id`` (current),
   ``resolution``, ``start``, ``done``, ``outcome``, ``lead_time`` (days per the board
-  option), ``lead_time_days`` (calendar days)
+  option), ``lead_time_days`` (calendar days), optionally ``history_cut`` (bool)
 - ``transitions``: ``issue_id``, ``seq`` (changelog order), ``at`` (UTC),
   ``from_status_id``, ``to_status_id``
 
@@ -206,6 +206,15 @@ def completed_without_start(issues: pd.DataFrame) -> pd.DataFrame:
     mask = (issues["outcome"] == "completed") & pd.to_datetime(issues["start"], utc=True).isna()
     picked = issues[mask]
     return _rows(picked, _text("done ", _days(picked["done"])))
+
+
+def cut_history(issues: pd.DataFrame) -> pd.DataFrame:
+    """Issues whose status history Jira answered only in part (``history_cut``): their
+    oldest moves are missing, so start, state times and lead time may be wrong."""
+    if "history_cut" not in issues:
+        return _empty()
+    picked = issues[issues["history_cut"].fillna(False).astype(bool).to_numpy()]
+    return _rows(picked, "history cut by Jira")
 
 
 def unmapped_now(
@@ -422,6 +431,8 @@ def stuck(
 # --------------------------------------------------------------------------- all checks
 
 WHY = {
+    "history_cut": "Jira answered only the newest part of their status history, so their "
+    "start, time per state and lead time may be wrong.",
     "completed_without_start": "They count in throughput but have no lead time, so lead-time "
     "percentiles are computed over fewer issues than throughput counts.",
     "unmapped_now": "Their current status belongs to no work state, so their time is attributed "
@@ -472,6 +483,7 @@ def run_checks(
     if not np.isnan(stuck_limit):
         stuck_title += f" (no move for over {stuck_limit:.1f} days)"
     found: list[tuple[str, str, pd.DataFrame]] = [
+        ("history_cut", "History cut by Jira", cut_history(issues)),
         ("completed_without_start", "Completed without start", completed_without_start(issues)),
         ("unmapped_now", "Now in an unmapped status", unmapped_now(issues, workflow, names)),
         ("unmapped_statuses", "Unmapped statuses in the history", unmapped_rows),

@@ -11,8 +11,8 @@ from collections.abc import Sequence
 
 from sqlalchemy import Connection, delete, func, select, update
 
-from vger.errors import ConfigError, NotFoundError
-from vger.store import boards
+from vger.errors import ConfigError, LockedError, NotFoundError
+from vger.store import boards, sync
 from vger.store import schema as s
 from vger.store.boards import REPO, validate_name, validate_slug  # noqa: F401 - re-exported for the admin forms
 from vger.store.issues import rederive_board
@@ -193,7 +193,9 @@ def delete_board(conn: Connection, slug: str) -> dict[str, int]:
     deleted child-first by board id (the schema's ON DELETE CASCADE says the same), so
     nothing of another board is touched even where foreign keys are not enforced."""
     board = boards.get_board(conn, slug)
+    _refuse_while_syncing(conn, [board])
     counts = board_counts(conn, board.id)
+    scopes = sync.board_scopes(conn, board.id, board.slug)
     repo_ids = [r for r in boards.repos(conn, board.id).values()]
     if repo_ids:
         conn.execute(delete(s.pull_request).where(s.pull_request.c.repo_id.in_(repo_ids)))
@@ -210,17 +212,29 @@ def delete_board(conn: Connection, slug: str) -> dict[str, int]:
         s.sync,
     ):
         conn.execute(delete(table).where(table.c.board_id == board.id))
-    conn.execute(delete(s.sync_lock).where(s.sync_lock.c.scope == f"jira:{slug}"))
+    conn.execute(delete(s.sync_lock).where(s.sync_lock.c.scope.in_(scopes)))
     conn.execute(delete(s.board).where(s.board.c.id == board.id))
     return counts
+
+
+def _refuse_while_syncing(conn: Connection, members: list, what: str | None = None) -> None:
+    """Raise :class:`LockedError` when a sync of one of these boards holds its lock."""
+    for board in members:
+        held = sync.held_locks(conn, sync.board_scopes(conn, board.id, board.slug))
+        if held:
+            raise LockedError(
+                f"{what or 'board ' + board.slug} cannot be deleted while board {board.slug} "
+                f"syncs ({', '.join(held)}): try again when the sync has ended"
+            )
 
 
 def delete_team(conn: Connection, slug: str) -> dict[str, int]:
     team = get_team(conn, slug)
     counts = team_counts(conn, team["id"])
-    for board in boards.list_boards(conn):
-        if board.team_id == team["id"]:
-            delete_board(conn, board.slug)
+    members = [b for b in boards.list_boards(conn) if b.team_id == team["id"]]
+    _refuse_while_syncing(conn, members, what=f"team {slug}")
+    for board in members:
+        delete_board(conn, board.slug)
     conn.execute(delete(s.team).where(s.team.c.id == team["id"]))
     return counts
 

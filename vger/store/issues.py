@@ -44,6 +44,7 @@ def save_issues(
     derived, state_rows = _derive(board, issues, transitions, workflow)
     rows = [
         {
+            "history_cut": False,  # set by the ETL when Jira answered part of the history
             **row,
             "board_id": board.id,
             "issue_id": str(row["issue_id"]),
@@ -230,3 +231,35 @@ def delete_issues(conn: Connection, board_id: int, issue_ids: Sequence[str]) -> 
             delete(s.issue).where(s.issue.c.board_id == board_id, s.issue.c.issue_id.in_(chunk))
         ).rowcount
     return removed
+
+
+def stored_updated(conn: Connection, board_id: int, issue_ids: Sequence[str]) -> dict[str, Any]:
+    """issue id -> stored ``updated`` (UTC) of those of ``issue_ids`` the board has."""
+    out: dict[str, Any] = {}
+    for chunk in _chunks([str(i) for i in issue_ids]):
+        out.update(
+            conn.execute(
+                select(s.issue.c.issue_id, s.issue.c.updated).where(
+                    s.issue.c.board_id == board_id, s.issue.c.issue_id.in_(chunk)
+                )
+            ).all()
+        )
+    return out
+
+
+def issue_ids(conn: Connection, board_id: int) -> set[str]:
+    """Every stored issue id of the board."""
+    return set(
+        conn.execute(select(s.issue.c.issue_id).where(s.issue.c.board_id == board_id)).scalars()
+    )
+
+
+def issue_types(conn: Connection, board_id: int) -> list[str]:
+    """Issue types seen on the board's issues, sorted."""
+    rows = conn.execute(
+        select(s.issue.c.issue_type)
+        .where(s.issue.c.board_id == board_id)
+        .distinct()
+        .order_by(s.issue.c.issue_type)
+    ).scalars()
+    return [t for t in rows if t]

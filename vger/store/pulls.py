@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, delete, func, select
 
 from vger.store import schema as s
 from vger.store.db import upsert
@@ -35,3 +35,45 @@ def save_pull_requests(
 def save_tags(conn: Connection, repo_id: int, rows: Sequence[dict[str, Any]]) -> int:
     """Upsert tags (name, at, sha)."""
     return upsert(conn, s.tag, [{**r, "repo_id": repo_id} for r in rows], ["repo_id", "name"])
+
+
+def delete_tags(conn: Connection, repo_id: int, names: Sequence[str]) -> int:
+    """Remove tags deleted upstream; returns how many rows went."""
+    removed = 0
+    names = list(names)
+    for k in range(0, len(names), 500):
+        chunk = names[k : k + 500]
+        removed += conn.execute(
+            delete(s.tag).where(s.tag.c.repo_id == repo_id, s.tag.c.name.in_(chunk))
+        ).rowcount
+    return removed
+
+
+def stored_pulls(conn: Connection, repo_id: int, numbers: Sequence[int]) -> dict[int, Any]:
+    """number -> stored ``pull_request`` row of those of ``numbers`` the repository has."""
+    out: dict[int, Any] = {}
+    numbers = [int(n) for n in numbers]
+    for k in range(0, len(numbers), 500):
+        chunk = numbers[k : k + 500]
+        pr = s.pull_request
+        for row in conn.execute(select(pr).where(pr.c.repo_id == repo_id, pr.c.number.in_(chunk))):
+            out[row.number] = row
+    return out
+
+
+def count_pulls(conn: Connection, repo_id: int) -> int:
+    return int(
+        conn.execute(
+            select(func.count())
+            .select_from(s.pull_request)
+            .where(s.pull_request.c.repo_id == repo_id)
+        ).scalar_one()
+    )
+
+
+def stored_tags(conn: Connection, repo_id: int) -> dict[str, tuple[str, Any]]:
+    """tag name -> (sha, at) of the repository's stored tags."""
+    rows = conn.execute(
+        select(s.tag.c.name, s.tag.c.sha, s.tag.c.at).where(s.tag.c.repo_id == repo_id)
+    )
+    return {r.name: (r.sha, r.at) for r in rows}

@@ -350,8 +350,8 @@ def quality_rows(
     conn: Connection, board: Board, types: Sequence[str] | None = None
 ) -> pd.DataFrame:
     """Issues as the data-quality checks read them: ids, key, summary, status,
-    resolution, created/start/done (UTC), outcome, lead time (board option) and calendar
-    lead time."""
+    resolution, created/start/done (UTC), outcome, lead time (board option), calendar
+    lead time and whether Jira cut the history."""
     i = s.issue
     lead = i.c.lead_time_working_days if board.working_days else i.c.lead_time_days
     stmt = select(
@@ -366,6 +366,7 @@ def quality_rows(
         i.c.outcome,
         lead.label("lead_time"),
         i.c.lead_time_days.label("lead_time_days"),
+        i.c.history_cut,
     ).where(i.c.board_id == board.id, type_filter(board, types))
     frame = _utc(read_frame(conn, stmt), "created", "start", "done")
     for column in ("lead_time", "lead_time_days"):

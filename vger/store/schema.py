@@ -24,6 +24,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 
 
@@ -151,6 +152,9 @@ issue = Table(
     Column("lead_time_days", Float, nullable=True),
     Column("lead_time_working_days", Float, nullable=True),
     Column("state_days", LargeBinary, nullable=True),  # vger.store.statepack: per-state days
+    # Jira answered only part of the status history and the rest could not be fetched
+    # (Data Center cuts very long changelogs): the derived start may be wrong.
+    Column("history_cut", Boolean, nullable=False, default=False, server_default=false()),
     Index("ix_issue_board_done", "board_id", "done"),
     Index("ix_issue_board_created", "board_id", "created"),
     Index("ix_issue_board_type", "board_id", "issue_type"),

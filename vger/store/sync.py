@@ -6,7 +6,7 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, delete, desc, insert, select, update
+from sqlalchemy import Connection, and_, delete, desc, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from vger.errors import LockedError
@@ -75,10 +75,18 @@ def last_watermark(conn: Connection, source: str, scope: str) -> datetime | None
 
 
 def runs(
-    conn: Connection, source: str | None = None, scope: str | None = None, limit: int = 20
+    conn: Connection,
+    source: str | None = None,
+    scope: str | None = None,
+    limit: int = 20,
+    *,
+    board_id: int | None = None,
 ) -> list[dict[str, Any]]:
-    """Recent runs, newest first, with counts decoded."""
+    """Recent runs (of one board when ``board_id`` is given), newest first, with counts
+    decoded."""
     stmt = select(s.sync).order_by(desc(s.sync.c.id)).limit(limit)
+    if board_id is not None:
+        stmt = stmt.where(s.sync.c.board_id == board_id)
     if source:
         stmt = stmt.where(s.sync.c.source == source)
     if scope:
@@ -89,6 +97,19 @@ def runs(
         item["counts"] = json.loads(item["counts"]) if item["counts"] else {}
         out.append(item)
     return out
+
+
+def previous_run(
+    conn: Connection, source: str, scope: str, board_id: int
+) -> tuple[datetime | None, str | None, str | None]:
+    """(newest committed watermark, status and cursor of the newest run) of a scope on a
+    board."""
+    where = and_(s.sync.c.source == source, s.sync.c.scope == scope, s.sync.c.board_id == board_id)
+    watermark = conn.execute(select(func.max(s.sync.c.watermark)).where(where)).scalar()
+    last = conn.execute(
+        select(s.sync.c.status, s.sync.c.cursor).where(where).order_by(desc(s.sync.c.id)).limit(1)
+    ).first()
+    return watermark, (last.status if last else None), (last.cursor if last else None)
 
 
 def last_success(conn: Connection, board_id: int) -> datetime | None:
@@ -102,10 +123,19 @@ def last_success(conn: Connection, board_id: int) -> datetime | None:
     return row[0] if row else None
 
 
+LOCK_STALE = timedelta(minutes=15)  # default staleness; holders renew every third of it
+
+
+def scope_name(source: str, name: str) -> str:
+    """The one name of a sync scope, used by its runs and its lock: ``jira:<board slug>``,
+    ``github:<owner/repo>``."""
+    return f"{source}:{name}"
+
+
 def acquire_lock(
-    conn: Connection, scope: str, owner: str, stale_after: timedelta = timedelta(hours=6)
+    conn: Connection, scope: str, owner: str, stale_after: timedelta = LOCK_STALE
 ) -> None:
-    """Take the lock of ``scope`` or raise :class:`LockedError`. A lock older than
+    """Take the lock of ``scope`` or raise :class:`LockedError`. A lock not renewed for
     ``stale_after`` (its holder died) is taken over. Commit right after."""
     now = utcnow()
     conn.execute(
@@ -124,6 +154,37 @@ def acquire_lock(
         raise LockedError(
             f"{scope}: another sync is running ({holder[0] if holder else 'unknown'}{since}); try again when it ends"
         ) from None
+
+
+def renew_lock(conn: Connection, scope: str, owner: str) -> bool:
+    """The holder's heartbeat: move the lock's time to now. False when ``owner`` no
+    longer holds it (it was taken over)."""
+    result = conn.execute(
+        update(s.sync_lock)
+        .where(s.sync_lock.c.scope == scope, s.sync_lock.c.owner == owner)
+        .values(acquired=utcnow())
+    )
+    return bool(result.rowcount)
+
+
+def held_locks(
+    conn: Connection, scopes: list[str], stale_after: timedelta = LOCK_STALE
+) -> list[str]:
+    """The scopes among ``scopes`` whose lock is held and renewed within ``stale_after``."""
+    if not scopes:
+        return []
+    rows = conn.execute(
+        select(s.sync_lock.c.scope).where(
+            s.sync_lock.c.scope.in_(scopes), s.sync_lock.c.acquired >= utcnow() - stale_after
+        )
+    ).scalars()
+    return sorted(rows)
+
+
+def board_scopes(conn: Connection, board_id: int, slug: str) -> list[str]:
+    """Every sync scope of a board: its Jira board and its repositories."""
+    names = conn.execute(select(s.repo.c.full_name).where(s.repo.c.board_id == board_id))
+    return [scope_name("jira", slug), *(scope_name("github", n) for n in names.scalars())]
 
 
 def release_lock(conn: Connection, scope: str, owner: str) -> None:

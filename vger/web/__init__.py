@@ -67,6 +67,9 @@ def create_app(settings: Settings | None = None, *, engine=None) -> Dash:
     from vger.web import admin  # the /admin blueprint, login and CSRF
 
     admin.init_app(server)
+    from vger.web import hooks  # POST /hooks/jira, /hooks/github
+
+    hooks.init_app(server, settings)
     _register_errors(server)
     for module, path, title in PAGES:
         dash.register_page(

@@ -30,12 +30,12 @@ from flask import (
     url_for,
 )
 
-from vger.errors import ConfigError, NotFoundError, VgerError
+from vger.errors import ConfigError, LockedError, NotFoundError, VgerError
 from vger.store import boards
 from vger.store import edits as ops
 from vger.store import sync as store_sync
 from vger.store.issues import rederive_board
-from vger.web import auth, state
+from vger.web import auth, jobs, state
 
 log = logging.getLogger(__name__)
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -76,8 +76,12 @@ def _sync_job(engine, settings, slug: str, run_etl) -> None:
 
 
 def start_sync(slug: str) -> bool:
-    """Start a background run of the board; False when one is already running here."""
+    """Start a run of the board: queued for ``vger worker`` when a queue is configured,
+    else in a thread of this process (the embedded fallback); False when one is already
+    queued or running."""
     engine, settings = state.engine(), state.settings()
+    if jobs.enabled(settings):
+        return jobs.enqueue(settings, slug)
     key = (id(engine), slug)
     with _SYNCS_LOCK:
         running = _SYNCS.get(key)
@@ -95,6 +99,10 @@ def start_sync(slug: str) -> bool:
 
 
 def sync_thread_alive(slug: str) -> bool:
+    """True while the board's sync runs here (thread) or waits/runs in the queue."""
+    settings = state.settings()
+    if jobs.enabled(settings):
+        return jobs.active(settings, slug)
     with _SYNCS_LOCK:
         thread = _SYNCS.get((id(state.engine()), slug))
     return thread is not None and thread.is_alive()
@@ -109,8 +117,7 @@ def wait_for_syncs(timeout: float = 60.0) -> None:
 
 
 def _board_runs(conn, board) -> list[dict]:
-    runs = [r for r in store_sync.runs(conn, limit=200) if r.get("board_id") == board.id]
-    return runs[:10]
+    return store_sync.runs(conn, limit=10, board_id=board.id)
 
 
 def sync_status(conn, board) -> dict[str, Any]:
@@ -253,8 +260,12 @@ def team_delete(slug: str):
         team = _team_or_404(conn, slug)
         counts = ops.team_counts(conn, team["id"])
     if request.method == "POST":
-        with state.engine().begin() as conn:
-            ops.delete_team(conn, slug)
+        try:
+            with state.engine().begin() as conn:
+                ops.delete_team(conn, slug)
+        except LockedError as exc:  # a board of the team syncs (in any process)
+            flash(str(exc), "danger")
+            return redirect(url_for("admin.index"))
         flash(f"Team {slug} and its {counts['boards']} board(s) deleted.", "success")
         return redirect(url_for("admin.index"))
     return render_template(
@@ -511,8 +522,12 @@ def board_delete(slug: str):
         if sync_thread_alive(slug):
             flash("A sync of this board is running: delete it when the sync has ended.", "danger")
             return redirect(url_for("admin.board", slug=slug))
-        with state.engine().begin() as conn:
-            ops.delete_board(conn, slug)
+        try:
+            with state.engine().begin() as conn:
+                ops.delete_board(conn, slug)
+        except LockedError as exc:  # a sync in another process holds the board's lock
+            flash(str(exc), "danger")
+            return redirect(url_for("admin.board", slug=slug))
         flash(f"Board {slug} deleted with {counts['issues']} issue(s).", "success")
         return redirect(url_for("admin.index"))
     return render_template(
@@ -682,7 +697,12 @@ def work_states(slug: str):
 def board_sync(slug: str):
     with state.engine().connect() as conn:
         _board_or_404(conn, slug)
-    if start_sync(slug):
+    try:
+        started = start_sync(slug)
+    except VgerError as exc:  # the job queue is unreachable
+        flash(str(exc), "danger")
+        return redirect(url_for("admin.board", slug=slug))
+    if started:
         flash("Sync started: this page refreshes until it ends.", "info")
     else:
         flash("A sync of this board is already running.", "warning")
@@ -732,7 +752,10 @@ def api_sync(slug: str):
             boards.get_board(conn, slug)
         except NotFoundError as exc:
             return jsonify({"error": str(exc)}), 404
-    started = start_sync(slug)
+    try:
+        started = start_sync(slug)
+    except VgerError as exc:  # the job queue is unreachable
+        return jsonify({"board": slug, "started": False, "error": str(exc)}), 503
     return jsonify({"board": slug, "started": started}), 202 if started else 409
 
 
