@@ -136,7 +136,18 @@ HEAVY = ("sqlalchemy", "pandas", "numpy", "dash", "flask", "plotly", "jira", "gi
 
 @pytest.mark.parametrize(
     "command",
-    ["", "demo", "serve", "etl", "db upgrade", "config show", "team add", "team list", "board add"],
+    [
+        "",
+        "demo",
+        "serve",
+        "etl",
+        "worker",
+        "db upgrade",
+        "config show",
+        "team add",
+        "team list",
+        "board add",
+    ],
 )
 def test_help_imports_nothing_heavy(command):
     """Help answers at once: no store, web or client library is imported for it (counted in
