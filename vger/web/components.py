@@ -19,6 +19,23 @@ PAGES = (
 )
 
 
+# The chart toolbar: download PNG and reset axes only (zoom on charts that use it). No
+# cloud sharing ("Share chart" / "Edit in Chart Studio" would upload issue keys and titles).
+GRAPH_CONFIG = {
+    "displaylogo": False,
+    "showSendToCloud": False,
+    "showEditInChartStudio": False,
+    "modeBarButtons": [["toImage", "resetScale2d"]],
+    "toImageButtonOptions": {"format": "png", "scale": 2},
+}
+
+
+def graph_config(zoom: bool = False, **extra) -> dict:
+    """``dcc.Graph`` config with the toolbar above (plus the zoom button when ``zoom``)."""
+    buttons = [["zoom2d", "toImage", "resetScale2d"]] if zoom else GRAPH_CONFIG["modeBarButtons"]
+    return {**GRAPH_CONFIG, "modeBarButtons": buttons, **extra}
+
+
 def navbar() -> dbc.Navbar:
     return dbc.Navbar(
         dbc.Container(
@@ -75,7 +92,7 @@ def chart_card(prefix: str, name: str, csv_name: str | None = None) -> dbc.Card:
     return dbc.Card(
         [
             dcc.Loading(
-                dcc.Graph(id=f"{prefix}-chart-{name}", config={"displaylogo": False}), type="circle"
+                dcc.Graph(id=f"{prefix}-chart-{name}", config=graph_config()), type="circle"
             ),
             dbc.CardFooter(footer),
         ],

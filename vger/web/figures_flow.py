@@ -27,7 +27,7 @@ from vger.metrics.throughput import weekly_counts
 from vger.store import boards, queries
 from vger.web import cache
 from vger.web.csv import defuse
-from vger.web.figures import BAR, FONT, LEVEL_COLOURS
+from vger.web.figures import BAR, FONT, level_line
 from vger.web.figures_periods import missing_data_message
 from vger.web.views import BoardChoice, local_today
 
@@ -299,7 +299,7 @@ def _markers(fig: go.Figure, positions: dict[int, object], label: dict[int, str]
             yaxis="y2",
             mode="lines",
             name=f"{level} %: {label[level]}",
-            line=dict(color=LEVEL_COLOURS[level], width=2, dash="dash"),
+            line=level_line(level),
             hovertemplate=f"{level} %: {escape(label[level])}<extra></extra>",
         )
     fig.update_layout(yaxis2=dict(overlaying="y", range=[0, 1], visible=False, fixedrange=True))

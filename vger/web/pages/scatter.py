@@ -15,6 +15,7 @@ from vger.web.components import (
     board_list,
     board_picker,
     date_input,
+    graph_config,
     item_filters,
     one_chart_failure,
     page_frame,
@@ -78,7 +79,7 @@ def layout(**query) -> html.Div:
             dcc.Loading(
                 dcc.Graph(
                     id=GRAPH,
-                    config={"displaylogo": False, "scrollZoom": True},
+                    config=graph_config(zoom=True, scrollZoom=True),
                     style={"height": "540px"},
                 ),
                 type="circle",
