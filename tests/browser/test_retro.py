@@ -50,3 +50,41 @@ def test_likelihood_values_are_written_at_the_line_ends(page, live_app):
         value = end.split("≥ ")[1]
         assert f"{level} %: at least {value}" in legend
     assert page.js_errors == []
+
+
+def _first_number(text: str, after: str) -> float:
+    import re
+
+    return float(re.search(re.escape(after) + r"\s*([\d.]+)", text).group(1))
+
+
+def test_headlines_are_the_stores_numbers(page, live_app):
+    import pandas as pd
+
+    from tests.browser.conftest import completed_issues, weekly_counts
+
+    page.goto(live_app["url"] + BOOKMARK)
+    wait_for_charts(page, QUAD)
+    page.wait_for_function("() => document.querySelector('#quad-story').textContent.length > 0")
+    done = completed_issues(live_app["engine"], "platform")
+    # complete weeks of the range (Berlin): 2026-06-01 .. 2026-11-09 (24); previous 24 weeks
+    now_weeks = weekly_counts(done["done"], "Europe/Berlin", "2026-06-01", "2026-11-09")
+    before = weekly_counts(done["done"], "Europe/Berlin", "2025-12-15", "2026-05-25")
+    assert len(now_weeks) == len(before) == 24
+    throughput = page.inner_text("#quad-chart-throughput-headline")
+    assert _first_number(throughput, "Throughput") == pytest.approx(
+        round(pd.Series(now_weeks).median(), 1)
+    )
+    assert _first_number(throughput, "previous 24 weeks:") == pytest.approx(
+        round(pd.Series(before).median(), 1)
+    )
+    local = done["done"].dt.tz_convert("Europe/Berlin").dt.tz_localize(None)
+    inside = done[(local >= "2026-06-01") & (local < "2026-11-16")]
+    lead = page.inner_text("#quad-chart-leadtime-headline")
+    assert _first_number(lead, "80 % within") == pytest.approx(
+        round(inside["days"].dropna().quantile(0.8), 1)
+    )
+    story = page.inner_text("#quad-story")
+    assert story.startswith("Compared with the previous 24 weeks:")
+    assert "backlog" in story
+    assert page.is_visible("#quad-chart-throughput-how summary")

@@ -75,8 +75,13 @@ def notices(messages: Sequence[str], id_: str = "notices") -> html.Div:
     )
 
 
-def chart_card(prefix: str, name: str, csv_name: str | None = None) -> dbc.Card:
-    """A chart, the one-line note of how it is computed, and its CSV link."""
+def chart_card(
+    prefix: str, name: str, csv_name: str | None = None, headline: bool = False
+) -> dbc.Card:
+    """A chart (opened by its headline when ``headline``), its "How to read this"
+    disclosure, the one-line note of how it is computed, and its CSV link."""
+    from vger.web.explain import how_to_read
+
     footer = [html.Small(id=f"{prefix}-chart-{name}-note", className="text-muted")]
     if csv_name:
         footer.append(
@@ -89,8 +94,21 @@ def chart_card(prefix: str, name: str, csv_name: str | None = None) -> dbc.Card:
                 rel="noopener",
             )
         )
+    top = []
+    if headline:
+        top.append(html.P(id=f"{prefix}-chart-{name}-headline", className="headline fw-semibold"))
+    explanation = how_to_read(f"{prefix}-{name}")
+    if explanation:
+        footer.append(
+            html.Details(
+                [html.Summary("How to read this"), html.P(explanation, className="small mb-0")],
+                id=f"{prefix}-chart-{name}-how",
+                className="small mt-1",
+            )
+        )
     return dbc.Card(
         [
+            *([dbc.CardHeader(top)] if top else []),
             dcc.Loading(
                 dcc.Graph(id=f"{prefix}-chart-{name}", config=graph_config()), type="circle"
             ),

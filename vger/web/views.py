@@ -15,6 +15,7 @@ from sqlalchemy import Connection
 
 from vger.errors import NotFoundError
 from vger.metrics.calendar import WeekGrid
+from vger.metrics.headlines import Headlines, quadrant_headlines
 from vger.metrics.pulls import tags_in_range, weekly_volume
 from vger.metrics.quadrant import (
     Quadrant,
@@ -90,6 +91,7 @@ class QuadrantData:
     by_state: pd.DataFrame  # jira only: per-work-state percentiles
     volume: pd.DataFrame  # github only: merged / rejected lines per week
     tags: pd.DataFrame
+    headlines: Headlines | None = None
 
     @property
     def source(self) -> str:
@@ -169,8 +171,27 @@ def _quadrant_data(conn: Connection, choice: BoardChoice, now: datetime) -> Quad
         tags = tags_in_range(
             queries.board_tags(conn, board), quadrant.grid.starts[0], quadrant.grid.ends[-1]
         )
+    github = params.source == "github"
+    headlines = quadrant_headlines(
+        items,
+        quadrant.grid,
+        board.tz,
+        pd.Timestamp(now),
+        noun="PRs" if github else "issues",
+        unit="working days" if board.working_days and not github else "days",
+    )
     return QuadrantData(
-        choice, first_day, last_day, window, quadrant, items, completed, by_state, volume, tags
+        choice,
+        first_day,
+        last_day,
+        window,
+        quadrant,
+        items,
+        completed,
+        by_state,
+        volume,
+        tags,
+        headlines,
     )
 
 

@@ -131,13 +131,17 @@ def layout(**query) -> html.Div:
         [
             dbc.Col(
                 [
-                    chart_card(P, "throughput", "throughput"),
-                    chart_card(P, "variation", "variation"),
+                    chart_card(P, "throughput", "throughput", headline=True),
+                    chart_card(P, "variation", "variation", headline=True),
                 ],
                 lg=6,
             ),
             dbc.Col(
-                [chart_card(P, "backlog", "backlog"), chart_card(P, "leadtime", "leadtime")], lg=6
+                [
+                    chart_card(P, "backlog", "backlog", headline=True),
+                    chart_card(P, "leadtime", "leadtime", headline=True),
+                ],
+                lg=6,
             ),
         ]
     )
@@ -150,6 +154,7 @@ def layout(**query) -> html.Div:
         controls,
         toggles,
         html.Div(id=f"{P}-status"),
+        html.P(id=f"{P}-story", className="lead story mb-3"),
         grid,
     )
 
@@ -187,7 +192,8 @@ def render(params: ViewParams) -> tuple:
 
 def _failed(message: str) -> tuple:
     blank = figures.empty_figure(message)
-    return (blank,) * 4 + ("",) * 4 + ("#",) * 4 + (dbc.Alert(message, color="danger"),)
+    alert = dbc.Alert(message, color="danger")
+    return (blank,) * 4 + ("",) * 4 + ("#",) * 4 + ("",) * 5 + (alert,)
 
 
 def _outputs(data: QuadrantData) -> tuple:
@@ -209,7 +215,8 @@ def _outputs(data: QuadrantData) -> tuple:
     message = data.empty_message
     if message:
         blank = figures.empty_figure(message)
-        return (blank,) * 4 + ("",) * 4 + ("#",) * 4 + (dbc.Alert(message, color="info"),)
+        alert = dbc.Alert(message, color="info")
+        return (blank,) * 4 + ("",) * 4 + ("#",) * 4 + ("",) * 5 + (alert,)
     q = data.quadrant
     title = "PR throughput" if github else "Throughput"
     fig_tp = figures.throughput_figure(q.throughput, title=title, noun=noun, lines=p.lines)
@@ -259,7 +266,16 @@ def _outputs(data: QuadrantData) -> tuple:
         className="text-muted small mb-2",
         id=f"{P}-summary",
     )
-    return (fig_tp, fig_var, fig_bl, fig_lt) + notes + links + (status,)
+    return (fig_tp, fig_var, fig_bl, fig_lt) + notes + links + _headlines(data) + (status,)
+
+
+def _headlines(data: QuadrantData) -> tuple:
+    """The four card headlines (chart order) and the story above the quadrant."""
+    h = data.headlines
+    cards = h.cards
+    backlog = "" if data.source == "github" else cards["backlog"].text  # PR volume card
+    texts = (cards["throughput"].text, cards["variation"].text, backlog, cards["leadtime"].text)
+    return texts + (h.story,)
 
 
 def register(app: Dash) -> None:
@@ -273,9 +289,9 @@ def register(app: Dash) -> None:
     outputs = [Output(f"{P}-chart-{c}", "figure") for c in CHARTS] + [
         Output(f"{P}-chart-{c}-note", "children") for c in CHARTS
     ]
-    outputs += [Output(f"{P}-chart-{c}-csv", "href") for c in CHARTS] + [
-        Output(f"{P}-status", "children")
-    ]
+    outputs += [Output(f"{P}-chart-{c}-csv", "href") for c in CHARTS]
+    outputs += [Output(f"{P}-chart-{c}-headline", "children") for c in CHARTS]
+    outputs += [Output(f"{P}-story", "children"), Output(f"{P}-status", "children")]
 
     @app.callback(*outputs, *controls)
     def update_charts(
