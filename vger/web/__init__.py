@@ -16,7 +16,7 @@ from werkzeug.exceptions import HTTPException
 
 from vger.config import Settings
 from vger.store.db import make_engine
-from vger.web import api, cache, components, routes, routes_flow, routes_periods
+from vger.web import api, cache, components, routes, routes_flow, routes_periods, speed
 from vger.web.pages import flow, forecast, home, quadrant, quality, quarterly, scatter
 from vger.web.params import parse
 from vger.web.safety import safe_layout
@@ -54,7 +54,10 @@ def create_app(settings: Settings | None = None, *, engine=None) -> Dash:
         suppress_callback_exceptions=True,
         update_title=None,
     )
+    # plotly.js from a fingerprinted URL, before the graphs ask for it (see vger.web.speed)
+    app.config.external_scripts.append(speed.plotly_script(app.config.requests_pathname_prefix))
     server = app.server
+    speed.init_speed(server)
     server.template_folder = str(TEMPLATES)
     server.extensions["vger"] = {"engine": engine, "settings": settings}
     cache.init_cache(server, settings)
