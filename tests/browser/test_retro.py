@@ -88,3 +88,54 @@ def test_headlines_are_the_stores_numbers(page, live_app):
     assert story.startswith("Compared with the previous 24 weeks:")
     assert "backlog" in story
     assert page.is_visible("#quad-chart-throughput-how summary")
+
+
+def test_tab_title_and_freshness_line(page, live_app):
+    page.goto(live_app["url"] + BOOKMARK)
+    wait_for_charts(page, QUAD)
+    page.wait_for_function("() => document.title.includes('Four quadrants')")
+    assert page.title() == "Platform kanban · Four quadrants — Vger" or (
+        page.title().endswith(" · Four quadrants — Vger") and "platform" in page.title().lower()
+    )
+    assert page.inner_text("#fresh-text").startswith("Data as of ")
+    page.goto(live_app["url"] + "/flow?board=platform")
+    page.wait_for_function("() => document.title.includes('Cumulative flow')")
+    assert page.title().endswith(" · Cumulative flow — Vger")
+
+
+def test_a_relative_range_survives_other_controls_and_moves_with_the_clock(page, live_app):
+    from tests.browser.conftest import NOW, bars, wait_for_search
+
+    page.goto(live_app["url"] + "/quadrant?board=platform&range=26w")
+    wait_for_charts(page, QUAD)
+    assert page.input_value("#quad-from") == "" and page.is_checked(
+        "#quad-preset input[value='26w']"
+    )
+    first_week = list(bars(page, "quad-chart-throughput"))[0]
+    page.check("#quad-lines input[value='straight']")
+    wait_for_search(page, "lines=straight")
+    assert "range=26w" in page.url and "from=" not in page.url and "to=" not in page.url
+    # a preset replaces typed dates; typing a date makes the range explicit
+    page.check("#quad-preset input[value='90d']")
+    wait_for_search(page, "range=90d")
+    page.fill("#quad-from", "2026-06-01")
+    page.press("#quad-from", "Enter")
+    wait_for_search(page, "from=2026-06-01")
+    assert "range=" not in page.url
+    assert page.is_checked("#quad-preset input[value='custom']")
+    # the same bookmark a week later starts a week later
+    app = live_app["app"]
+    try:
+        app.server.config["VGER_NOW"] = NOW + __import__("datetime").timedelta(days=7)
+        page.goto(live_app["url"] + "/quadrant?board=platform&range=26w")
+        wait_for_charts(page, QUAD)
+        later = list(bars(page, "quad-chart-throughput"))[0]
+    finally:
+        app.server.config["VGER_NOW"] = NOW
+    assert (pd_date(later) - pd_date(first_week)).days == 7
+
+
+def pd_date(text: str):
+    from datetime import date
+
+    return date.fromisoformat(text)

@@ -16,7 +16,7 @@ from werkzeug.exceptions import HTTPException
 
 from vger.config import Settings
 from vger.store.db import make_engine
-from vger.web import api, cache, components, routes, routes_flow, routes_periods, speed
+from vger.web import api, cache, components, freshness, routes, routes_flow, routes_periods, speed
 from vger.web.pages import flow, forecast, home, quadrant, quality, quarterly, scatter
 from vger.web.params import parse
 from vger.web.safety import safe_layout
@@ -28,13 +28,13 @@ TEMPLATES = files("vger.templates")
 log = logging.getLogger(__name__)
 
 PAGES = (
-    (home, "/", "Vger — teams and boards"),
-    (quadrant, "/quadrant", "Vger — four quadrants"),
-    (quarterly, "/quarterly", "Vger — quarterly"),
-    (scatter, "/scatter", "Vger — lead-time scatterplot"),
-    (forecast, "/forecast", "Vger — forecast"),
-    (flow, "/flow", "Vger — cumulative flow"),
-    (quality, "/quality", "Vger — data quality"),
+    (home, "/", "Teams and boards"),
+    (quadrant, "/quadrant", "Four quadrants"),
+    (quarterly, "/quarterly", "Quarterly"),
+    (scatter, "/scatter", "Lead-time scatterplot"),
+    (forecast, "/forecast", "Forecast"),
+    (flow, "/flow", "Cumulative flow"),
+    (quality, "/quality", "Data quality"),
 )
 
 
@@ -73,11 +73,22 @@ def create_app(settings: Settings | None = None, *, engine=None) -> Dash:
     _register_errors(server)
     for module, path, title in PAGES:
         dash.register_page(
-            module.__name__, path=path, title=title, name=title, layout=safe_layout(module.layout)
+            module.__name__,
+            path=path,
+            title=title if path == "/" else freshness.page_title(title),
+            name=title,
+            layout=safe_layout(module.layout),
         )
         if hasattr(module, "register"):
             module.register(app)
-    app.layout = html.Div([dcc.Location(id="app-url"), components.navbar(), dash.page_container])
+    app.layout = html.Div(
+        [
+            dcc.Location(id="app-url"),
+            components.navbar(),
+            html.Div(id="freshness", className="container-fluid"),
+            dash.page_container,
+        ]
+    )
     _register_nav(app)
     return app
 
@@ -90,11 +101,15 @@ def _random_key() -> str:
 
 def _register_nav(app: Dash) -> None:
     @app.callback(
-        Output("nav-links", "children"), Input("app-url", "pathname"), Input("app-url", "search")
+        Output("nav-links", "children"),
+        Output("freshness", "children"),
+        Input("app-url", "pathname"),
+        Input("app-url", "search"),
     )
     def nav_links(pathname, search):
         params = parse(_qs(search)).params
-        return components.page_links(params.shared_query(), pathname or "/")
+        fresh = "" if (pathname or "/") in ("/", "") else freshness.freshness_line(search)
+        return components.page_links(params.shared_query(), pathname or "/"), fresh
 
 
 def _qs(search: str | None) -> dict[str, list[str]]:

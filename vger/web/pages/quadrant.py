@@ -21,7 +21,8 @@ from vger.web.components import (
     radio,
     source_picker,
 )
-from vger.web.params import ViewParams, parse
+from vger.web.params import RANGE_PRESETS, ViewParams, parse
+from vger.web.ranges import picker_value, range_presets, register_range_sync
 from vger.web.safety import safe_render
 from vger.web.urlsync import register_url_sync
 from vger.web.views import QuadrantData, choose_board, quadrant_data
@@ -29,7 +30,9 @@ from vger.web.views import QuadrantData, choose_board, quadrant_data
 log = logging.getLogger(__name__)
 P = "quad"
 CHARTS = ("throughput", "variation", "backlog", "leadtime")
-CONTROL_IDS = ("from", "to", "types", "repos", "window", "lines", "leadtime", "backlog", "tags")
+CONTROL_IDS = (
+    "from", "to", "types", "repos", "window", "lines", "leadtime", "backlog", "tags", "preset",
+)  # fmt: skip
 
 
 def layout(**query) -> html.Div:
@@ -54,7 +57,8 @@ def layout(**query) -> html.Div:
                     dcc.Input(
                         id=f"{P}-from",
                         type="date",
-                        value=(p.start or start).isoformat(),
+                        value=picker_value(p, "from"),
+                        placeholder=start.isoformat(),
                         debounce=True,
                         className="form-control",
                     ),
@@ -67,7 +71,8 @@ def layout(**query) -> html.Div:
                     dcc.Input(
                         id=f"{P}-to",
                         type="date",
-                        value=(p.end or end).isoformat(),
+                        value=picker_value(p, "to"),
+                        placeholder=end.isoformat(),
                         debounce=True,
                         className="form-control",
                     ),
@@ -93,6 +98,7 @@ def layout(**query) -> html.Div:
         ],
         className="g-2 mb-2",
     )
+    presets = dbc.Row(range_presets(P, p), className="g-2 mb-2")
     toggles = dbc.Row(
         [
             dbc.Col(
@@ -152,6 +158,7 @@ def layout(**query) -> html.Div:
         f"{choice.board.team_name} · {choice.board.name}",
         parsed.notices + choice.notices,
         controls,
+        presets,
         toggles,
         html.Div(id=f"{P}-status"),
         html.P(id=f"{P}-story", className="lead story mb-3"),
@@ -166,7 +173,7 @@ def _today(tz: str):
 
 
 def params_from_controls(
-    board, source, start, end, types, repos, window, lines, leadtime, backlog, tags
+    board, source, start, end, types, repos, window, lines, leadtime, backlog, tags, relative=None
 ) -> ViewParams:
     """The view the controls show, validated exactly like a URL."""
     query = {
@@ -181,6 +188,7 @@ def params_from_controls(
         "leadtime": leadtime,
         "backlog": backlog,
         "tags": "1" if tags else None,
+        "range": relative if relative in RANGE_PRESETS else None,
     }
     return parse(query).params
 
@@ -285,6 +293,7 @@ def register(app: Dash) -> None:
     ]
 
     register_url_sync(app, P, "/quadrant", controls, params_from_controls)
+    register_range_sync(app, P)
 
     outputs = [Output(f"{P}-chart-{c}", "figure") for c in CHARTS] + [
         Output(f"{P}-chart-{c}-note", "children") for c in CHARTS
@@ -294,11 +303,5 @@ def register(app: Dash) -> None:
     outputs += [Output(f"{P}-story", "children"), Output(f"{P}-status", "children")]
 
     @app.callback(*outputs, *controls)
-    def update_charts(
-        board, source, start, end, types, repos, window, lines, leadtime, backlog, tags
-    ):
-        return render(
-            params_from_controls(
-                board, source, start, end, types, repos, window, lines, leadtime, backlog, tags
-            )
-        )
+    def update_charts(*values):
+        return render(params_from_controls(*values))
