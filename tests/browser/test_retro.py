@@ -139,3 +139,24 @@ def pd_date(text: str):
     from datetime import date
 
     return date.fromisoformat(text)
+
+
+def test_flow_bands_option_is_in_the_url(page, live_app):
+    from tests.browser.conftest import graph_data, wait_for_search
+
+    page.goto(live_app["url"] + "/flow?board=platform&range=90d")
+    wait_for_charts(page, ["flow-chart-states"])
+    names = [t["name"] for t in graph_data(page, "flow-chart-states")]
+    page.check("#flow-bands input[value='nodone']")
+    wait_for_search(page, "bands=nodone")
+    assert "range=90d" in page.url
+    page.wait_for_function(
+        "(n) => document.querySelector('#flow-chart-states .js-plotly-plot').data.length < n",
+        arg=len(names),
+    )
+    hidden = [t["name"] for t in graph_data(page, "flow-chart-states")]
+    assert hidden and set(hidden) < set(names)
+    page.goto(live_app["url"] + "/flow?board=platform&range=90d&bands=zero")
+    wait_for_charts(page, ["flow-chart-states"])
+    assert page.is_checked("#flow-bands input[value='zero']")
+    assert graph_data(page, "flow-chart-states")[0]["y"][0] == 0  # done starts at zero

@@ -199,9 +199,16 @@ def checklist(
     )
 
 
-def date_input(id_: str, value: str) -> dcc.Input:
+def date_input(id_: str, value: str | None, placeholder: str | None = None) -> dcc.Input:
     """A native date field (YYYY-MM-DD), applied when it loses focus or on Enter."""
-    return dcc.Input(id=id_, type="date", value=value, debounce=True, className="form-control")
+    return dcc.Input(
+        id=id_,
+        type="date",
+        value=value,
+        placeholder=placeholder,
+        debounce=True,
+        className="form-control",
+    )
 
 
 def board_picker(prefix: str, all_boards: Sequence[Board], value: str | None) -> dbc.Col:

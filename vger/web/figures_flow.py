@@ -20,7 +20,7 @@ from sqlalchemy import Connection
 
 from vger.metrics.calendar import WeekGrid, local_midnight_to_utc, monday_of, week_grid
 from vger.metrics.events import UNMAPPED, Workflow
-from vger.metrics.flow import cumulative_flow
+from vger.metrics.flow import cumulative_flow, flow_bands
 from vger.metrics.forecast import SEED, TRIALS, how_many, when_done
 from vger.metrics.percentiles import LEVELS
 from vger.metrics.throughput import weekly_counts
@@ -509,11 +509,14 @@ def flow_figure(data: FlowData) -> go.Figure:
     )
     days = [d.date().isoformat() for d in data.flow.index]
     colours = _state_colours(workflow)
+    bands = flow_bands(data.flow, workflow, data.choice.params.bands)
     for state in reversed(workflow.states):
+        if state.name not in bands:
+            continue
         name = escape(state.name)
         fig.add_scatter(
             x=days,
-            y=data.flow[state.name].to_numpy(),
+            y=bands[state.name].to_numpy(),
             name=name,
             mode="lines",
             stackgroup="flow",
@@ -543,6 +546,11 @@ def flow_note(data: FlowData) -> str:
         "every issue counts from its creation, whatever its outcome, so the top edge is the "
         "number of issues created so far"
     )
+    bands = data.choice.params.bands
+    if bands == "nodone":
+        text += " · done states hidden (the CSV has them)"
+    elif bands == "zero":
+        text += f" · done states counted from 0 on {data.first_day} (the CSV has the totals)"
     if UNMAPPED in data.flow:
         text += " · issues in statuses mapped to no work state drawn as a separate dotted line"
     return text

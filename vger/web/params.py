@@ -12,6 +12,8 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from urllib.parse import urlencode
 
+from vger.metrics.flow import BANDS  # flow: every band, done hidden, done from zero
+
 DEFAULT_DAYS = 90
 MAX_DAYS = 366 * 10
 SOURCES = ("jira", "github")
@@ -52,6 +54,7 @@ class ViewParams:
     by: date | None = None  # forecast: "how many by" date (None: 6 weeks ahead)
     items: int = DEFAULT_ITEMS  # forecast: "when will K items be done"
     relative: str | None = None  # ``range=``: 90d, 26w, 1y, qtd, ytd, all (wins over from/to)
+    bands: str = "all"  # flow: ``bands=nodone`` hides done states, ``zero`` starts them at 0
 
     def to_query(self) -> str:
         """The query string (without ``?``) that restores this view; defaults are left out."""
@@ -88,6 +91,8 @@ class ViewParams:
             pairs.append(("items", str(self.items)))
         if self.relative:
             pairs.append(("range", self.relative))
+        if self.bands != "all":
+            pairs.append(("bands", self.bands))
         return urlencode(pairs, safe=",/")
 
     def shared_query(self) -> str:
@@ -244,6 +249,7 @@ def parse(query: Mapping[str, str | Sequence[str] | None]) -> Parsed:
         by=by,
         items=items,
         relative=relative,
+        bands=_choice(_one(query.get("bands")), BANDS, "bands", "all", notices),
     )
     return Parsed(params, notices)
 
