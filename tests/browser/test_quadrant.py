@@ -215,8 +215,7 @@ def test_source_and_board_controls_navigate(page, live_app):
     wait_for_charts(page, CHARTS)
     page.wait_for_selector("#quad-chart-backlog >> text=Backlog growth")
     # the board dropdown
-    page.click("#quad-board")
-    page.get_by_text("Mobile · Mobile board").last.click()
+    page.select_option("#quad-board", label="Mobile · Mobile board")
     wait_for_search(page, "board=mobile")
     wait_for_charts(page, CHARTS)
     page.wait_for_selector("#quad-title >> text=Mobile board")

@@ -160,3 +160,34 @@ def test_flow_bands_option_is_in_the_url(page, live_app):
     wait_for_charts(page, ["flow-chart-states"])
     assert page.is_checked("#flow-bands input[value='zero']")
     assert graph_data(page, "flow-chart-states")[0]["y"][0] == 0  # done starts at zero
+
+
+def test_unticking_every_type_says_all_types(page, live_app):
+    from tests.browser.conftest import wait_for_search
+
+    page.goto(live_app["url"] + BOOKMARK + "&types=Feature")
+    wait_for_charts(page, QUAD)
+    assert page.inner_text("#quad-types-hint") == ""
+    page.uncheck("#quad-types input[value='Feature']")
+    wait_for_search(page, "board=platform")
+    page.wait_for_function(
+        "() => document.querySelector('#quad-types-hint').textContent === 'None ticked: all types.'"
+    )
+
+
+def test_an_empty_range_names_the_last_completion_and_links_to_data(page, live_app):
+    page.goto(live_app["url"] + "/quadrant?board=platform&from=2020-01-06&to=2020-01-26")
+    page.wait_for_selector("#quad-empty")
+    text = page.inner_text("#quad-empty")
+    assert text.count("No issue was completed") == 1 and "The last completion" in text
+    page.click("#quad-data-link")
+    wait_for_charts(page, QUAD)
+    page.wait_for_function("() => location.search.includes('from=')")
+    assert sum(bars_of(page)) > 0
+    assert page.js_errors == []
+
+
+def bars_of(page) -> list:
+    from tests.browser.conftest import bars
+
+    return list(bars(page, "quad-chart-throughput").values())

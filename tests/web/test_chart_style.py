@@ -118,3 +118,15 @@ def test_level_palette_is_calm_and_contrasted():
         r, g, b = (int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5))
         hue = colorsys.rgb_to_hsv(r, g, b)[0] * 360
         assert 100 <= hue <= 280, (level, colour, hue)  # greens, blues, violets: no red/amber
+
+
+def test_an_empty_type_filter_says_all_types(example_app):
+    from vger.web.pages import quadrant as quad_page
+
+    with example_app.server.test_request_context():
+        none = quad_page.layout(board="example")
+        some = quad_page.layout(board="example", types="Defect")
+    hint = {str(t.id): t for t in _walk(none) if getattr(t, "id", None) == "quad-types-hint"}
+    assert hint["quad-types-hint"].children == "None ticked: all types."
+    picked = next(t for t in _walk(some) if getattr(t, "id", None) == "quad-types-hint")
+    assert picked.children == ""

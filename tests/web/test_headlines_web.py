@@ -75,3 +75,20 @@ def test_every_chart_card_has_how_to_read(example_app):
     for chart in ("throughput", "variation", "backlog", "leadtime"):
         assert f"quad-chart-{chart}-how" in text and f"quad-chart-{chart}-headline" in text
     assert "How to read this" in text and "coefficient of variation" in text
+
+
+def test_an_empty_range_says_it_once_and_links_to_the_data(example_app):
+    with example_app.server.test_request_context():
+        params = quadrant.params_from_controls(
+            "example", "jira", "2023-01-02", "2023-01-08", [], [], 12, "rolling", "overall",
+            "absolute", [],
+        )  # fmt: skip
+        out = quadrant.render(params)
+    figures, status = out[:4], out[-1]
+    assert all(not f.layout.annotations or not f.layout.annotations[0].text for f in figures)
+    text = str(status.children)
+    assert text.count("No issue was completed between 2023-01-02 and 2023-01-08") == 1
+    # EX-4 was the last completed, on 2024-01-11; the link shows the 90 days up to it
+    assert "was on 2024-01-11" in text
+    link = status.children[-2]
+    assert link.href == "/quadrant?board=example&from=2023-10-14&to=2024-01-11&window=12"

@@ -10,7 +10,7 @@ from importlib.resources import files
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import Dash, Input, Output, dcc, html
+from dash import Dash, Input, Output, State, dcc, html
 from flask import render_template
 from werkzeug.exceptions import HTTPException
 
@@ -85,11 +85,20 @@ def create_app(settings: Settings | None = None, *, engine=None) -> Dash:
         [
             dcc.Location(id="app-url"),
             components.navbar(),
-            html.Div(id="freshness", className="container-fluid"),
-            dash.page_container,
+            html.Main(
+                [html.Div(id="freshness", className="container-fluid"), dash.page_container],
+                id="main",
+            ),
         ]
     )
+    app.index_string = app.index_string.replace("<html>", '<html lang="en">', 1)
     _register_nav(app)
+    app.clientside_callback(
+        "(n, open) => n ? !open : open",
+        Output("nav-collapse", "is_open"),
+        Input("nav-toggler", "n_clicks"),
+        State("nav-collapse", "is_open"),
+    )
     return app
 
 

@@ -6,7 +6,7 @@ into the other."""
 from __future__ import annotations
 
 import dash_bootstrap_components as dbc
-from dash import Dash, Input, Output, dcc, no_update
+from dash import Dash, Input, Output, no_update
 
 from vger.web.params import RANGE_PRESETS, ViewParams
 
@@ -34,14 +34,14 @@ def range_presets(prefix: str, p: ViewParams) -> dbc.Col:
     options = [{"label": f" {LABELS[v]}", "value": v} for v in (*RANGE_PRESETS, "custom")]
     return dbc.Col(
         [
-            dbc.Label("Range", html_for=f"{prefix}-preset"),
-            dcc.RadioItems(
+            dbc.Label("Range"),
+            dbc.RadioItems(
                 id=f"{prefix}-preset",
                 options=options,
                 value=preset_value(p),
                 inline=True,
-                inputClassName="me-1",
-                labelClassName="me-3",
+                input_class_name="me-1",
+                label_class_name="me-3",
             ),
         ],
         md=12,

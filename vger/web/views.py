@@ -102,6 +102,16 @@ class QuadrantData:
         return self.quadrant.grid
 
     @property
+    def last_completion(self) -> date | None:
+        """Local date (team zone) of the board's last completed item with these filters."""
+        done = pd.to_datetime(
+            self.items.loc[self.items["outcome"] == "completed", "done"], utc=True
+        ).dropna()
+        if done.empty:
+            return None
+        return done.max().tz_convert(self.choice.board.tz).date()
+
+    @property
     def empty_message(self) -> str | None:
         """A sentence saying what is missing, or None when there is something to draw."""
         board = self.choice.board.name

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
+from datetime import timedelta
 
 import dash_bootstrap_components as dbc
 from dash import Dash, Input, Output, dcc, get_relative_path, html
@@ -53,7 +55,7 @@ def layout(**query) -> html.Div:
             source_picker(P, p.source),
             dbc.Col(
                 [
-                    dbc.Label("From"),
+                    dbc.Label("From", html_for=f"{P}-from"),
                     dcc.Input(
                         id=f"{P}-from",
                         type="date",
@@ -67,7 +69,7 @@ def layout(**query) -> html.Div:
             ),
             dbc.Col(
                 [
-                    dbc.Label("To"),
+                    dbc.Label("To", html_for=f"{P}-to"),
                     dcc.Input(
                         id=f"{P}-to",
                         type="date",
@@ -81,7 +83,7 @@ def layout(**query) -> html.Div:
             ),
             dbc.Col(
                 [
-                    dbc.Label("Rolling weeks"),
+                    dbc.Label("Rolling weeks", html_for=f"{P}-window"),
                     dcc.Input(
                         id=f"{P}-window",
                         type="number",
@@ -157,9 +159,7 @@ def layout(**query) -> html.Div:
         p.shared_query(),
         f"{choice.board.team_name} · {choice.board.name}",
         parsed.notices + choice.notices,
-        controls,
-        presets,
-        toggles,
+        html.Div([controls, presets, toggles], className="page-controls"),
         html.Div(id=f"{P}-status"),
         html.P(id=f"{P}-story", className="lead story mb-3"),
         grid,
@@ -221,9 +221,9 @@ def _outputs(data: QuadrantData) -> tuple:
         for name in ("throughput", "variation", "backlog", "volume", "leadtime")
     }
     message = data.empty_message
-    if message:
-        blank = figures.empty_figure(message)
-        alert = dbc.Alert(message, color="info")
+    if message:  # said once, with where the data is; the charts stay blank
+        blank = figures.empty_figure("")
+        alert = dbc.Alert([message, *_where_data_is(data)], color="info", id=f"{P}-empty")
         return (blank,) * 4 + ("",) * 4 + ("#",) * 4 + ("",) * 5 + (alert,)
     q = data.quadrant
     title = "PR throughput" if github else "Throughput"
@@ -277,6 +277,25 @@ def _outputs(data: QuadrantData) -> tuple:
     return (fig_tp, fig_var, fig_bl, fig_lt) + notes + links + _headlines(data) + (status,)
 
 
+def _where_data_is(data: QuadrantData) -> list:
+    """ " The last completion on this board was on D: show the 90 days up to it." (a link)."""
+    last = data.last_completion
+    if last is None:
+        return []
+    p = data.choice.params
+    start = last - timedelta(days=89)
+    query = replace(p, start=start, end=last, relative=None).to_query()
+    return [
+        f" The last completion on board {data.choice.board.name} was on {last}: ",
+        dcc.Link(
+            f"show {start} to {last}",
+            href=get_relative_path("/quadrant") + f"?{query}",
+            id=f"{P}-data-link",
+        ),
+        ".",
+    ]
+
+
 def _headlines(data: QuadrantData) -> tuple:
     """The four card headlines (chart order) and the story above the quadrant."""
     h = data.headlines
@@ -292,7 +311,7 @@ def register(app: Dash) -> None:
         Input(f"{P}-{c}", "value") for c in CONTROL_IDS
     ]
 
-    register_url_sync(app, P, "/quadrant", controls, params_from_controls)
+    register_url_sync(app, P, "/quadrant", controls, params_from_controls, types_hint=True)
     register_range_sync(app, P)
 
     outputs = [Output(f"{P}-chart-{c}", "figure") for c in CHARTS] + [

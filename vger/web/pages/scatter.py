@@ -61,8 +61,16 @@ def layout(**query) -> html.Div:
         [
             board_picker(P, all_boards, p.board),
             source_picker(P, p.source),
-            dbc.Col([dbc.Label("From"), date_input(f"{P}-from", start.isoformat())], md=2),
-            dbc.Col([dbc.Label("To"), date_input(f"{P}-to", end.isoformat())], md=2),
+            dbc.Col(
+                [
+                    dbc.Label("From", html_for=f"{P}-from"),
+                    date_input(f"{P}-from", start.isoformat()),
+                ],
+                md=2,
+            ),
+            dbc.Col(
+                [dbc.Label("To", html_for=f"{P}-to"), date_input(f"{P}-to", end.isoformat())], md=2
+            ),
         ],
         className="g-2 mb-2",
     )
@@ -158,7 +166,7 @@ def register(app: Dash) -> None:
         Input(f"{P}-repos", "value"),
     ]
 
-    register_url_sync(app, P, PATH, controls, params_from_controls)
+    register_url_sync(app, P, PATH, controls, params_from_controls, types_hint=True)
 
     @app.callback(
         Output(GRAPH, "figure"),
