@@ -424,3 +424,14 @@ def test_flow_controls_keep_a_relative_range_and_the_bands(ff_app):
     with ff_app.server.app_context():
         p = flow.params_from_controls("example", "jira", None, None, [], [], "26w", "zero")
     assert p.to_query() == "board=example&range=26w&bands=zero"
+
+
+def test_when_chart_with_every_trial_in_one_week_reads_in_days(ff_app):
+    # steady board: 3 per week, 30 items → every trial needs 10 weeks (Sunday 2024-04-14),
+    # so one bar; the axis spans a week either side and shows days, not clock times
+    with ff_app.server.app_context():
+        out = forecast.render(parse({"board": "steady"}).params)
+    when = next(f for f in out if hasattr(f, "layout") and "When will" in str(f.layout.title.text))
+    assert list(when.data[0].x) == ["2024-04-14"]
+    assert list(when.layout.xaxis.range) == ["2024-04-07", "2024-04-21"]
+    assert when.layout.xaxis.tickformat == "%Y-%m-%d"

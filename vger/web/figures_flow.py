@@ -343,7 +343,13 @@ def when_figure(data: ForecastData) -> go.Figure:
         {level: day.isoformat() for level, day in data.when_dates.items() if day is not None},
         texts,
     )
-    fig.update_xaxes(type="date")
+    # a readable date axis even when every trial finished in one week: days, never
+    # clock times, and a week of room on each side of the bars
+    fig.update_xaxes(type="date", tickformat="%Y-%m-%d", hoverformat="%Y-%m-%d")
+    if weeks.size:
+        first = data.week_end(int(weeks[0])) - timedelta(days=7)
+        last = data.week_end(int(weeks[-1])) + timedelta(days=7)
+        fig.update_xaxes(range=[first.isoformat(), last.isoformat()], dtick=7 * 86_400_000)
     return fig
 
 
