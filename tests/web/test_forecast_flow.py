@@ -377,3 +377,61 @@ def test_pages_are_in_the_nav_and_registered(ff_client):
 def test_ceil_rule_for_when_done():
     assert when_done([PER_WEEK] * 12, 31) == {50: 11, 80: 11, 90: 11}
     assert math.ceil(31 / PER_WEEK) == 11
+
+
+# ------------------------------------------- flow bands (issue 13 item 7): bands= in the URL
+# Example 5 from 2024-01-05: done states hidden, or counted from 0; the CSV keeps every count.
+
+FLOW_RANGE = {"board": "example", "from": "2024-01-05", "to": "2024-01-12"}
+
+
+def test_bands_in_the_url():
+    assert parse({"bands": "nodone"}).params.to_query() == "bands=nodone"
+    assert parse({"bands": "all"}).params.to_query() == ""
+    bad = parse({"bands": "sideways"})
+    assert bad.params.bands == "all" and "Ignored bands='sideways'" in bad.notices[0]
+
+
+def test_hide_done(ff_app):
+    figure, note, link, _ = _render(ff_app, flow, FLOW_RANGE | {"bands": "nodone"})
+    assert [t.name for t in figure.data] == ["Review", "Doing", "Ready", "Backlog"]
+    assert "done states hidden" in note
+    assert link.endswith("bands=nodone")
+
+
+def test_done_from_zero_at_the_start(ff_app):
+    figure, note, _, _ = _render(ff_app, flow, FLOW_RANGE | {"bands": "zero"})
+    done = figure.data[0]
+    assert done.name == "Done"
+    # Done from Jan 5: 3 3 3 3 4 3 4 4 → minus 3 on the first day
+    assert list(done.y) == [0, 0, 0, 0, 1, 0, 1, 1]
+    others = {t.name: list(t.y) for t in figure.data[1:]}
+    rows = [r for r in EXAMPLE_FLOW if r[0] >= "2024-01-05"]
+    assert others["Doing"] == [r[3] for r in rows]  # the other bands are as they were
+    assert "counted from 0 on 2024-01-05" in note
+
+
+def test_csv_keeps_every_count(ff_client):
+    query = "board=example&from=2024-01-05&to=2024-01-12"
+    plain = ff_client.get(f"/download/flow.csv?{query}").data
+    for bands in ("nodone", "zero"):
+        assert ff_client.get(f"/download/flow.csv?{query}&bands={bands}").data == plain
+    frame = pd.read_csv(io.StringIO(plain.decode()))
+    assert frame["Done"].tolist() == [3, 3, 3, 3, 4, 3, 4, 4]
+
+
+def test_flow_controls_keep_a_relative_range_and_the_bands(ff_app):
+    with ff_app.server.app_context():
+        p = flow.params_from_controls("example", "jira", None, None, [], [], "26w", "zero")
+    assert p.to_query() == "board=example&range=26w&bands=zero"
+
+
+def test_when_chart_with_every_trial_in_one_week_reads_in_days(ff_app):
+    # steady board: 3 per week, 30 items → every trial needs 10 weeks (Sunday 2024-04-14),
+    # so one bar; the axis spans a week either side and shows days, not clock times
+    with ff_app.server.app_context():
+        out = forecast.render(parse({"board": "steady"}).params)
+    when = next(f for f in out if hasattr(f, "layout") and "When will" in str(f.layout.title.text))
+    assert list(when.data[0].x) == ["2024-04-14"]
+    assert list(when.layout.xaxis.range) == ["2024-04-07", "2024-04-21"]
+    assert when.layout.xaxis.tickformat == "%Y-%m-%d"

@@ -12,6 +12,7 @@ from sqlalchemy import event
 
 from tests.factories import example_board, issue, moves
 from vger.config import Settings
+from vger.metrics.headlines import quadrant_headlines
 from vger.metrics.quadrant import QuadrantOptions, issue_quadrant
 from vger.store import boards, queries
 from vger.store.db import make_engine, upgrade
@@ -91,7 +92,9 @@ def _from_whole_history(engine, data) -> tuple:
         rolling=p.lines == "rolling",
         relative_backlog=p.backlog == "relative",
     )
-    return issue_quadrant(items.drop(columns="state_days"), states, opts)
+    quadrant, by_state = issue_quadrant(items.drop(columns="state_days"), states, opts)
+    headlines = quadrant_headlines(items, quadrant.grid, board.tz, pd.Timestamp(NOW), noun="issues")
+    return quadrant, by_state, headlines
 
 
 @pytest.mark.parametrize(
@@ -109,7 +112,10 @@ def _from_whole_history(engine, data) -> tuple:
 def test_range_read_gives_the_numbers_of_the_whole_history(big, query):
     app, engine, _ = big
     data = _view(app, engine, query)
-    expected, by_state = _from_whole_history(engine, data)
+    expected, by_state, headlines = _from_whole_history(engine, data)
+    if query["from"] == "2024-09-16":  # data began long before the previous period
+        assert data.headlines.previous is not None
+    assert data.headlines == headlines  # the comparison period is read too
     q = data.quadrant
     assert q.throughput["count"].sum() > 0
     pd.testing.assert_index_equal(q.grid.labels, expected.grid.labels)
@@ -137,8 +143,12 @@ def test_a_13_week_view_reads_a_bounded_number_of_rows(big):
         data = _view(app, engine, {"board": "example", "from": "2024-09-16", "to": "2024-12-18"})
     finally:
         event.remove(engine, "before_cursor_execute", seen)
-    # The history grid starts window - 1 = 11 weeks before the range's first Monday.
-    since = datetime(2024, 9, 16, tzinfo=UTC) - timedelta(weeks=data.window - 1)
+    # The read reaches back over the rolling window (11 weeks before the range's first
+    # Monday) and over the previous period of the range's 14 weeks, which the headlines
+    # compare with: the longer of the two.
+    weeks = len(data.quadrant.grid)
+    assert weeks == 14
+    since = datetime(2024, 9, 16, tzinfo=UTC) - timedelta(weeks=max(data.window - 1, weeks))
     needed = sum(1 for c, d in spans if c >= since or (d is not None and d >= since))
     stored = len(spans) + 4  # and the example's four issues, all from January 2024
     assert len(data.items) == needed  # exactly the issues the range and its window need

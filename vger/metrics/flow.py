@@ -66,3 +66,21 @@ def cumulative_flow(
             gone, ends, side="left"
         )
     return out
+
+
+BANDS = ("all", "nodone", "zero")
+
+
+def flow_bands(flow: pd.DataFrame, workflow: Workflow, bands: str) -> pd.DataFrame:
+    """The bands the flow diagram draws from ``flow`` (issues per state per day):
+    ``all`` as they are; ``nodone`` without the done states (after the lead-time
+    interval); ``zero`` with each done state counted from 0 on the first day, so only
+    the issues that reached it during the range stack at the bottom."""
+    done = [s.name for s in workflow.states[workflow.interval_end + 1 :] if s.name in flow]
+    if bands == "nodone":
+        return flow.drop(columns=done)
+    if bands == "zero" and len(flow):
+        out = flow.copy()
+        out[done] = out[done] - out[done].iloc[0]
+        return out
+    return flow

@@ -10,13 +10,13 @@ from importlib.resources import files
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import Dash, Input, Output, dcc, html
+from dash import Dash, Input, Output, State, dcc, html
 from flask import render_template
 from werkzeug.exceptions import HTTPException
 
 from vger.config import Settings
 from vger.store.db import make_engine
-from vger.web import api, cache, components, routes, routes_flow, routes_periods
+from vger.web import api, cache, components, freshness, routes, routes_flow, routes_periods, speed
 from vger.web.pages import flow, forecast, home, quadrant, quality, quarterly, scatter
 from vger.web.params import parse
 from vger.web.safety import safe_layout
@@ -28,13 +28,13 @@ TEMPLATES = files("vger.templates")
 log = logging.getLogger(__name__)
 
 PAGES = (
-    (home, "/", "Vger — teams and boards"),
-    (quadrant, "/quadrant", "Vger — four quadrants"),
-    (quarterly, "/quarterly", "Vger — quarterly"),
-    (scatter, "/scatter", "Vger — lead-time scatterplot"),
-    (forecast, "/forecast", "Vger — forecast"),
-    (flow, "/flow", "Vger — cumulative flow"),
-    (quality, "/quality", "Vger — data quality"),
+    (home, "/", "Teams and boards"),
+    (quadrant, "/quadrant", "Four quadrants"),
+    (quarterly, "/quarterly", "Quarterly"),
+    (scatter, "/scatter", "Lead-time scatterplot"),
+    (forecast, "/forecast", "Forecast"),
+    (flow, "/flow", "Cumulative flow"),
+    (quality, "/quality", "Data quality"),
 )
 
 
@@ -54,7 +54,10 @@ def create_app(settings: Settings | None = None, *, engine=None) -> Dash:
         suppress_callback_exceptions=True,
         update_title=None,
     )
+    # plotly.js from a fingerprinted URL, before the graphs ask for it (see vger.web.speed)
+    app.config.external_scripts.append(speed.plotly_script(app.config.requests_pathname_prefix))
     server = app.server
+    speed.init_speed(server)
     server.template_folder = str(TEMPLATES)
     server.extensions["vger"] = {"engine": engine, "settings": settings}
     cache.init_cache(server, settings)
@@ -73,12 +76,32 @@ def create_app(settings: Settings | None = None, *, engine=None) -> Dash:
     _register_errors(server)
     for module, path, title in PAGES:
         dash.register_page(
-            module.__name__, path=path, title=title, name=title, layout=safe_layout(module.layout)
+            module.__name__,
+            path=path,
+            title=title if path == "/" else freshness.page_title(title),
+            name=title,
+            layout=safe_layout(module.layout),
         )
         if hasattr(module, "register"):
             module.register(app)
-    app.layout = html.Div([dcc.Location(id="app-url"), components.navbar(), dash.page_container])
+    app.layout = html.Div(
+        [
+            dcc.Location(id="app-url"),
+            components.navbar(),
+            html.Main(
+                [html.Div(id="freshness", className="container-fluid"), dash.page_container],
+                id="main",
+            ),
+        ]
+    )
+    app.index_string = app.index_string.replace("<html>", '<html lang="en">', 1)
     _register_nav(app)
+    app.clientside_callback(
+        "(n, open) => n ? !open : open",
+        Output("nav-collapse", "is_open"),
+        Input("nav-toggler", "n_clicks"),
+        State("nav-collapse", "is_open"),
+    )
     return app
 
 
@@ -90,11 +113,15 @@ def _random_key() -> str:
 
 def _register_nav(app: Dash) -> None:
     @app.callback(
-        Output("nav-links", "children"), Input("app-url", "pathname"), Input("app-url", "search")
+        Output("nav-links", "children"),
+        Output("freshness", "children"),
+        Input("app-url", "pathname"),
+        Input("app-url", "search"),
     )
     def nav_links(pathname, search):
         params = parse(_qs(search)).params
-        return components.page_links(params.shared_query(), pathname or "/")
+        fresh = "" if (pathname or "/") in ("/", "") else freshness.freshness_line(search)
+        return components.page_links(params.shared_query(), pathname or "/"), fresh
 
 
 def _qs(search: str | None) -> dict[str, list[str]]:

@@ -19,21 +19,60 @@ PAGES = (
 )
 
 
+# The chart toolbar: download PNG and reset axes only (zoom on charts that use it). No
+# cloud sharing ("Share chart" / "Edit in Chart Studio" would upload issue keys and titles).
+GRAPH_CONFIG = {
+    "displaylogo": False,
+    "showSendToCloud": False,
+    "showEditInChartStudio": False,
+    "modeBarButtons": [["toImage", "resetScale2d"]],
+    "toImageButtonOptions": {"format": "png", "scale": 2},
+}
+
+
+def graph_config(zoom: bool = False, **extra) -> dict:
+    """``dcc.Graph`` config with the toolbar above (plus the zoom button when ``zoom``)."""
+    buttons = [["zoom2d", "toImage", "resetScale2d"]] if zoom else GRAPH_CONFIG["modeBarButtons"]
+    return {**GRAPH_CONFIG, "modeBarButtons": buttons, **extra}
+
+
 def navbar() -> dbc.Navbar:
+    """The one navigation: brand, page links (collapsed behind a toggler on narrow
+    screens), Admin."""
     return dbc.Navbar(
         dbc.Container(
             [
                 html.A(
                     html.Span("Vger", className="navbar-brand fw-bold"), href=get_relative_path("/")
                 ),
-                html.Div(id="nav-links", className="navbar-nav me-auto"),
-                html.A("Admin", href=get_relative_path("/admin/"), className="nav-link text-light"),
+                html.Button(
+                    html.Span(className="navbar-toggler-icon"),
+                    id="nav-toggler",
+                    className="navbar-toggler",
+                    type="button",
+                    n_clicks=0,
+                    **{"aria-label": "Pages", "aria-controls": "nav-collapse"},
+                ),
+                dbc.Collapse(
+                    [
+                        html.Div(id="nav-links", className="navbar-nav me-auto"),
+                        html.A(
+                            "Admin",
+                            href=get_relative_path("/admin/"),
+                            className="nav-link text-light",
+                        ),
+                    ],
+                    id="nav-collapse",
+                    navbar=True,
+                    is_open=False,
+                ),
             ],
             fluid=True,
         ),
         color="dark",
         dark=True,
-        className="mb-3",
+        expand="md",
+        className="mb-2",
     )
 
 
@@ -58,8 +97,13 @@ def notices(messages: Sequence[str], id_: str = "notices") -> html.Div:
     )
 
 
-def chart_card(prefix: str, name: str, csv_name: str | None = None) -> dbc.Card:
-    """A chart, the one-line note of how it is computed, and its CSV link."""
+def chart_card(
+    prefix: str, name: str, csv_name: str | None = None, headline: bool = False
+) -> dbc.Card:
+    """A chart (opened by its headline when ``headline``), its "How to read this"
+    disclosure, the one-line note of how it is computed, and its CSV link."""
+    from vger.web.explain import how_to_read
+
     footer = [html.Small(id=f"{prefix}-chart-{name}-note", className="text-muted")]
     if csv_name:
         footer.append(
@@ -72,10 +116,23 @@ def chart_card(prefix: str, name: str, csv_name: str | None = None) -> dbc.Card:
                 rel="noopener",
             )
         )
+    top = []
+    if headline:
+        top.append(html.P(id=f"{prefix}-chart-{name}-headline", className="headline fw-semibold"))
+    explanation = how_to_read(f"{prefix}-{name}")
+    if explanation:
+        footer.append(
+            html.Details(
+                [html.Summary("How to read this"), html.P(explanation, className="small mb-0")],
+                id=f"{prefix}-chart-{name}-how",
+                className="small mt-1",
+            )
+        )
     return dbc.Card(
         [
+            *([dbc.CardHeader(top)] if top else []),
             dcc.Loading(
-                dcc.Graph(id=f"{prefix}-chart-{name}", config={"displaylogo": False}), type="circle"
+                dcc.Graph(id=f"{prefix}-chart-{name}", config=graph_config()), type="circle"
             ),
             dbc.CardFooter(footer),
         ],
@@ -110,7 +167,7 @@ def board_list(
                 ]
             )
         )
-    body = [html.H3(heading)]
+    body = [html.H1(heading, className="h3")]
     if message:
         body.append(dbc.Alert(message, color="info" if not all_boards else "warning"))
     if not all_boards:
@@ -135,47 +192,55 @@ def labelled(label: str, control, md: int = 2) -> dbc.Col:
 
 def radio(
     id_: str, options: Sequence[tuple[str, object]], value, disabled: Sequence[object] = ()
-) -> dcc.RadioItems:
-    """Inline radio buttons from (label, value) pairs."""
-    return dcc.RadioItems(
+) -> dbc.RadioItems:
+    """Inline radio buttons from (label, value) pairs (native inputs, each labelled)."""
+    return dbc.RadioItems(
         id=id_,
         options=[
             {"label": f" {label}", "value": v, "disabled": v in disabled} for label, v in options
         ],
         value=value,
         inline=True,
-        inputClassName="me-1",
-        labelClassName="me-3",
+        input_class_name="me-1",
+        label_class_name="me-3",
     )
 
 
 def checklist(
-    id_: str, options: Sequence[str], value: Sequence[str], shown: bool = True
-) -> dcc.Checklist:
-    """Inline checkboxes; hidden (but present, so callbacks keep their inputs) unless ``shown``."""
-    return dcc.Checklist(
+    id_: str, options: Sequence, value: Sequence[str], shown: bool = True
+) -> dbc.Checklist:
+    """Inline checkboxes (native inputs, each labelled); hidden (but present, so
+    callbacks keep their inputs) unless ``shown``."""
+    return dbc.Checklist(
         id=id_,
-        options=list(options),
+        options=[o if isinstance(o, dict) else {"label": o, "value": o} for o in options],
         value=list(value),
         inline=True,
-        inputClassName="me-1",
-        labelClassName="me-3",
+        input_class_name="me-1",
+        label_class_name="me-3",
         style={"display": "block" if shown else "none"},
     )
 
 
-def date_input(id_: str, value: str) -> dcc.Input:
+def date_input(id_: str, value: str | None, placeholder: str | None = None) -> dcc.Input:
     """A native date field (YYYY-MM-DD), applied when it loses focus or on Enter."""
-    return dcc.Input(id=id_, type="date", value=value, debounce=True, className="form-control")
+    return dcc.Input(
+        id=id_,
+        type="date",
+        value=value,
+        placeholder=placeholder,
+        debounce=True,
+        className="form-control",
+    )
 
 
 def board_picker(prefix: str, all_boards: Sequence[Board], value: str | None) -> dbc.Col:
-    """The board dropdown every data page starts with (a change navigates)."""
+    """The board choice every data page starts with (a native select; a change navigates)."""
     options = [{"label": f"{b.team_name} · {b.name}", "value": b.slug} for b in all_boards]
     return dbc.Col(
         [
-            dbc.Label("Board"),
-            dcc.Dropdown(id=f"{prefix}-board", options=options, value=value, clearable=False),
+            dbc.Label("Board", html_for=f"{prefix}-board"),
+            dbc.Select(id=f"{prefix}-board", options=options, value=value),
         ],
         md=3,
     )
@@ -211,13 +276,15 @@ def page_frame(
             dcc.Location(id=f"{prefix}-nav", refresh="callback-nav"),
             *stores,
             html.Div(
-                page_links(shared_query, path), className="nav nav-pills mb-2", id=f"{prefix}-pages"
+                page_links(shared_query, path),
+                className="nav nav-pills mb-2 d-none d-md-flex",  # the navbar's, on phones
+                id=f"{prefix}-pages",
             ),
-            html.H2(title, id=f"{prefix}-title", className="h4"),
+            html.H1(title, id=f"{prefix}-title", className="h4"),
             notices(messages, f"{prefix}-notices"),
             *body,
         ],
-        className="container-fluid",
+        className="container-fluid page-frame",
     )
 
 
@@ -243,4 +310,16 @@ def item_filters(
         dbc.Label("Repositories" if github else "Work types"),
         checklist(f"{prefix}-types", list(work_types), list(types_value), not github),
         checklist(f"{prefix}-repos", list(repos), list(repos_value), github),
+        html.Small(
+            types_hint(list(repos_value) if github else list(types_value), github),
+            id=f"{prefix}-types-hint",
+            className="text-muted d-block",
+        ),
     ]
+
+
+def types_hint(ticked: Sequence[str], github: bool = False) -> str:
+    """What an empty filter means, said next to it."""
+    if ticked:
+        return ""
+    return "None ticked: all repositories." if github else "None ticked: all types."

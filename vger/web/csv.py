@@ -99,3 +99,30 @@ def iso_utc(values: pd.Series) -> np.ndarray:
     """Instants as ``YYYY-MM-DDTHH:MM:SSZ`` in UTC ("" when missing), a column at a time."""
     t = pd.to_datetime(pd.Series(values), utc=True)
     return t.dt.strftime("%Y-%m-%dT%H:%M:%SZ").fillna("").to_numpy(dtype=object)
+
+
+def headlines_csv(data: QuadrantData) -> pd.DataFrame:
+    """One row per quadrant headline (throughput, leadtime, backlog, variation) and one
+    for the story: the number now and for the previous period of equal length, the
+    direction, the two periods (local dates) and the sentence shown."""
+    h = data.headlines
+    current = h.current or (None, None)
+    previous = h.previous or (None, None)
+    rows = [
+        {
+            "headline": card.chart,
+            "now": card.now,
+            "previous": card.previous,
+            "direction": card.direction,
+            "verdict": card.verdict,
+            "weeks": h.weeks,
+            "from": current[0],
+            "to": current[1],
+            "previous_from": previous[0],
+            "previous_to": previous[1],
+            "text": card.text,
+        }
+        for card in h.cards.values()
+    ]
+    rows.append({"headline": "story", "weeks": h.weeks, "text": h.story})
+    return defuse(pd.DataFrame(rows, columns=list(rows[0])), ["text"])

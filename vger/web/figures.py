@@ -13,7 +13,13 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-LEVEL_COLOURS = {50: "#2a9d8f", 80: "#e9c46a", 90: "#e76f51"}
+# Likelihood levels: Okabe-Ito blue and bluish green and Paul Tol's indigo, colour-blind
+# safe, none red or amber (90 % is the safest commitment, not an alarm); each also has its
+# own dash pattern and width, the widest drawn first, so two coinciding lines both show.
+LEVEL_COLOURS = {50: "#0072B2", 80: "#007A5A", 90: "#332288"}
+LEVEL_DASH = {50: "solid", 80: "dash", 90: "dot"}
+LEVEL_WIDTH = {50: 1.5, 80: 3.0, 90: 5.0}
+LEVEL_PATTERN = {50: "", 80: "/", 90: "."}  # bars: fill patterns instead of dashes
 BAR = "#457b9d"
 IN_PROGRESS = "#b8c4ce"
 FONT = dict(family="system-ui, -apple-system, Segoe UI, Roboto, sans-serif", size=12)
@@ -44,6 +50,54 @@ def _base(title: str, y_title: str) -> go.Figure:
     return fig
 
 
+def level_line(level: int, **extra) -> dict:
+    """Line style of a likelihood level: its colour, dash pattern and width."""
+    return dict(
+        color=LEVEL_COLOURS[level], dash=LEVEL_DASH[level], width=LEVEL_WIDTH[level], **extra
+    )
+
+
+def last_value(values) -> float | None:
+    """The last finite value of a series (None when there is none)."""
+    array = np.asarray(values, dtype=float)
+    finite = array[np.isfinite(array)]
+    return float(finite[-1]) if finite.size else None
+
+
+def label_line_ends(
+    fig: go.Figure, x: list[str], ends: Mapping[int, float | None], fmt: str
+) -> None:
+    """Write each level's value at the right end of its line (``fmt`` with ``{level}`` and
+    ``{value}``); labels of equal values are stacked instead of overprinted."""
+    if not x:
+        return
+    fig.update_layout(margin=dict(r=110))
+    span = max((last_value([np.nanmax(np.asarray(t.y, dtype=float))]) or 0.0) for t in fig.data)
+    shown: list[float] = []
+    for level, value in ends.items():
+        if value is None:
+            continue
+        # closer than 6 % of the axis height (about one line of text): stack below
+        close = sum(1 for v in shown if abs(v - value) < 0.06 * max(span, 1.0))
+        shown.append(value)
+        fig.add_annotation(
+            x=x[-1],
+            y=value,
+            text=escape(fmt.format(level=level, value=value)),
+            showarrow=False,
+            xanchor="left",
+            xshift=6,
+            yshift=-14 * close,
+            font=dict(size=11, color=LEVEL_COLOURS[level]),
+            name=f"end-{level}",
+        )
+
+
+def _likelihood_order(levels) -> list[int]:
+    """Levels widest line first, so the thinner lines are drawn on top of it."""
+    return sorted(levels, key=lambda level: -LEVEL_WIDTH[level])
+
+
 def _weeks(index: pd.Index) -> list[str]:
     return [pd.Timestamp(x).date().isoformat() for x in index]
 
@@ -61,24 +115,26 @@ def throughput_figure(throughput: pd.DataFrame, *, title: str, noun: str, lines:
         customdata=np.where(complete, "", " (week in progress)"),
         hovertemplate="%{y} completed%{customdata}<extra></extra>",
     )
-    for level, colour in LEVEL_COLOURS.items():
-        if level in throughput:
-            fig.add_scatter(
-                x=weeks,
-                y=throughput[level],
-                name=f"{level} %: at least",
-                mode="lines+markers",
-                marker=dict(size=4),
-                line=dict(
-                    color=colour,
-                    width=2,
-                    shape="hv" if lines == "rolling" else "linear",
-                    dash="solid" if lines == "rolling" else "dash",
-                ),
-                hovertemplate=f"{level} % of weeks: at least %{{y:.1f}}<extra></extra>",
-                connectgaps=False,
-            )
+    levels = [level for level in LEVEL_COLOURS if level in throughput]
+    ends = {level: last_value(throughput[level]) for level in levels}
+    for level in _likelihood_order(levels):
+        fig.add_scatter(
+            x=weeks,
+            y=throughput[level],
+            name=_legend(f"{level} %: at least", ends[level]),
+            legendrank=level,
+            mode="lines",
+            line=level_line(level, shape="hv" if lines == "rolling" else "linear"),
+            hovertemplate=f"{level} % of weeks: at least %{{y:.1f}}<extra></extra>",
+            connectgaps=False,
+        )
+    label_line_ends(fig, weeks, ends, "{level} %: ≥ {value:.1f}")
     return fig
+
+
+def _legend(name: str, value: float | None) -> str:
+    """A legend entry with the line's latest value ("50 %: at least 7.0")."""
+    return name if value is None else f"{name} {value:.1f}"
 
 
 def variation_figure(variation: pd.Series, *, title: str) -> go.Figure:
@@ -150,18 +206,20 @@ def lead_time_figure(lead_time: pd.DataFrame, *, title: str, unit: str, lines: s
     """50/80/90 % lead-time lines per week: "L % finished within T days"."""
     fig = _base(title, unit)
     weeks = _weeks(lead_time.index)
-    for level, colour in LEVEL_COLOURS.items():
-        if level in lead_time:
-            fig.add_scatter(
-                x=weeks,
-                y=lead_time[level],
-                name=f"{level} % within",
-                mode="lines+markers",
-                marker=dict(size=4),
-                line=dict(color=colour, width=2, dash="solid" if lines == "rolling" else "dash"),
-                hovertemplate=f"{level} % within %{{y:.1f}} {unit}<extra></extra>",
-                connectgaps=False,
-            )
+    levels = [level for level in LEVEL_COLOURS if level in lead_time]
+    ends = {level: last_value(lead_time[level]) for level in levels}
+    for level in _likelihood_order(levels):
+        fig.add_scatter(
+            x=weeks,
+            y=lead_time[level],
+            name=_legend(f"{level} % within", ends[level]),
+            legendrank=level,
+            mode="lines",
+            line=level_line(level),
+            hovertemplate=f"{level} % within %{{y:.1f}} {unit}<extra></extra>",
+            connectgaps=False,
+        )
+    label_line_ends(fig, weeks, ends, "{level} %: ≤ {value:.1f}")
     return fig
 
 
@@ -181,7 +239,7 @@ def lead_time_states_figure(
             x=[escape(s) for s in states],
             y=values,
             name=f"{level} %",
-            marker_color=colour,
+            marker=dict(color=colour, pattern=dict(shape=LEVEL_PATTERN[level])),
             hovertemplate=f"%{{x}}: {level} % within %{{y:.1f}} {unit}<extra></extra>",
         )
     return fig

@@ -20,14 +20,14 @@ from sqlalchemy import Connection
 
 from vger.metrics.calendar import WeekGrid, local_midnight_to_utc, monday_of, week_grid
 from vger.metrics.events import UNMAPPED, Workflow
-from vger.metrics.flow import cumulative_flow
+from vger.metrics.flow import cumulative_flow, flow_bands
 from vger.metrics.forecast import SEED, TRIALS, how_many, when_done
 from vger.metrics.percentiles import LEVELS
 from vger.metrics.throughput import weekly_counts
 from vger.store import boards, queries
 from vger.web import cache
 from vger.web.csv import defuse
-from vger.web.figures import BAR, FONT, LEVEL_COLOURS
+from vger.web.figures import BAR, FONT, level_line
 from vger.web.figures_periods import missing_data_message
 from vger.web.views import BoardChoice, local_today
 
@@ -299,7 +299,7 @@ def _markers(fig: go.Figure, positions: dict[int, object], label: dict[int, str]
             yaxis="y2",
             mode="lines",
             name=f"{level} %: {label[level]}",
-            line=dict(color=LEVEL_COLOURS[level], width=2, dash="dash"),
+            line=level_line(level),
             hovertemplate=f"{level} %: {escape(label[level])}<extra></extra>",
         )
     fig.update_layout(yaxis2=dict(overlaying="y", range=[0, 1], visible=False, fixedrange=True))
@@ -343,7 +343,13 @@ def when_figure(data: ForecastData) -> go.Figure:
         {level: day.isoformat() for level, day in data.when_dates.items() if day is not None},
         texts,
     )
-    fig.update_xaxes(type="date")
+    # a readable date axis even when every trial finished in one week: days, never
+    # clock times, and a week of room on each side of the bars
+    fig.update_xaxes(type="date", tickformat="%Y-%m-%d", hoverformat="%Y-%m-%d")
+    if weeks.size:
+        first = data.week_end(int(weeks[0])) - timedelta(days=7)
+        last = data.week_end(int(weeks[-1])) + timedelta(days=7)
+        fig.update_xaxes(range=[first.isoformat(), last.isoformat()], dtick=7 * 86_400_000)
     return fig
 
 
@@ -509,11 +515,14 @@ def flow_figure(data: FlowData) -> go.Figure:
     )
     days = [d.date().isoformat() for d in data.flow.index]
     colours = _state_colours(workflow)
+    bands = flow_bands(data.flow, workflow, data.choice.params.bands)
     for state in reversed(workflow.states):
+        if state.name not in bands:
+            continue
         name = escape(state.name)
         fig.add_scatter(
             x=days,
-            y=data.flow[state.name].to_numpy(),
+            y=bands[state.name].to_numpy(),
             name=name,
             mode="lines",
             stackgroup="flow",
@@ -543,6 +552,11 @@ def flow_note(data: FlowData) -> str:
         "every issue counts from its creation, whatever its outcome, so the top edge is the "
         "number of issues created so far"
     )
+    bands = data.choice.params.bands
+    if bands == "nodone":
+        text += " · done states hidden (the CSV has them)"
+    elif bands == "zero":
+        text += f" · done states counted from 0 on {data.first_day} (the CSV has the totals)"
     if UNMAPPED in data.flow:
         text += " · issues in statuses mapped to no work state drawn as a separate dotted line"
     return text

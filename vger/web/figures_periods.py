@@ -24,7 +24,7 @@ from vger.metrics.quarterly import quarterly_lead_time, quarterly_throughput
 from vger.store import queries
 from vger.web import cache
 from vger.web.csv import defuse
-from vger.web.figures import BAR, FONT, IN_PROGRESS, LEVEL_COLOURS
+from vger.web.figures import BAR, FONT, IN_PROGRESS, LEVEL_COLOURS, level_line
 from vger.web.views import BoardChoice, local_today, view_key
 
 MONTHS = (
@@ -360,7 +360,7 @@ def quarterly_throughput_figure(data: QuarterlyData) -> go.Figure:
             y=[value] * len(labels),
             name=f"{level} %: at least",
             mode="lines",
-            line=dict(color=LEVEL_COLOURS[level], width=2, dash="dash"),
+            line=level_line(level),
             hovertemplate=f"{level} % of quarters: at least %{{y:.1f}}<extra></extra>",
         )
     _mark_in_progress(fig, labels, complete)
@@ -387,7 +387,7 @@ def quarterly_lead_time_figure(data: QuarterlyData) -> go.Figure:
             name=f"{level} % within",
             mode="lines+markers",
             marker=dict(size=7),
-            line=dict(color=LEVEL_COLOURS[level], width=2),
+            line=level_line(level),
             customdata=frame["n"],
             hovertemplate=f"{level} % within %{{y:.1f}} {u} (%{{customdata}} items)<extra></extra>",
             connectgaps=False,

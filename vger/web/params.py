@@ -12,6 +12,8 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from urllib.parse import urlencode
 
+from vger.metrics.flow import BANDS  # flow: every band, done hidden, done from zero
+
 DEFAULT_DAYS = 90
 MAX_DAYS = 366 * 10
 SOURCES = ("jira", "github")
@@ -26,6 +28,10 @@ DEFAULT_ITEMS = 30
 _DIGITS = re.compile(r"^[0-9]{1,3}$")
 _NUMBER = re.compile(r"^[0-9]{1,6}$")
 _SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+# Relative ranges (``range=``): N days, weeks or years up to today, quarter or year to
+# date (calendar), or all (the 10-year cap); they move with the clock.
+_RELATIVE = re.compile(r"^(?:([0-9]{1,4})([dwy])|qtd|ytd|all)$")
+RANGE_PRESETS = ("90d", "26w", "1y", "qtd", "ytd", "all")
 
 
 @dataclass(frozen=True)
@@ -47,6 +53,8 @@ class ViewParams:
     sample: int = DEFAULT_SAMPLE  # forecast: weeks of throughput resampled
     by: date | None = None  # forecast: "how many by" date (None: 6 weeks ahead)
     items: int = DEFAULT_ITEMS  # forecast: "when will K items be done"
+    relative: str | None = None  # ``range=``: 90d, 26w, 1y, qtd, ytd, all (wins over from/to)
+    bands: str = "all"  # flow: ``bands=nodone`` hides done states, ``zero`` starts them at 0
 
     def to_query(self) -> str:
         """The query string (without ``?``) that restores this view; defaults are left out."""
@@ -81,6 +89,10 @@ class ViewParams:
             pairs.append(("by", self.by.isoformat()))
         if self.items != DEFAULT_ITEMS:
             pairs.append(("items", str(self.items)))
+        if self.relative:
+            pairs.append(("range", self.relative))
+        if self.bands != "all":
+            pairs.append(("bands", self.bands))
         return urlencode(pairs, safe=",/")
 
     def shared_query(self) -> str:
@@ -92,10 +104,14 @@ class ViewParams:
             end=self.end,
             types=self.types,
             repos=self.repos,
+            relative=self.relative,
         ).to_query()
 
     def dates(self, today: date) -> tuple[date, date]:
-        """The range to show: explicit dates, else the last 90 days up to ``today``."""
+        """The range to show: a relative range up to ``today``, else explicit dates, else
+        the last 90 days up to ``today``."""
+        if self.relative:
+            return relative_dates(self.relative, today)
         end = self.end or today
         start = self.start or end - timedelta(days=DEFAULT_DAYS - 1)
         return start, end
@@ -212,6 +228,10 @@ def parse(query: Mapping[str, str | Sequence[str] | None]) -> Parsed:
     raw_tags = _one(query.get("tags"))
     if raw_tags not in (None, "", "0", "1"):
         notices.append(f"Ignored tags={_show(raw_tags)}: use 1 to show git tags, 0 to hide them.")
+    relative = _relative(_one(query.get("range")), notices)
+    if relative and (start or end):
+        notices.append(f"Showing range={relative} (it moves with today); from and to were ignored.")
+        start = end = None
     params = ViewParams(
         board=board,
         source=_choice(_one(query.get("source")), SOURCES, "source", "jira", notices),
@@ -228,15 +248,57 @@ def parse(query: Mapping[str, str | Sequence[str] | None]) -> Parsed:
         sample=sample,
         by=by,
         items=items,
+        relative=relative,
+        bands=_choice(_one(query.get("bands")), BANDS, "bands", "all", notices),
     )
     return Parsed(params, notices)
+
+
+def relative_dates(relative: str, today: date) -> tuple[date, date]:
+    """First and last day of a relative range ending ``today`` (see ``_RELATIVE``);
+    never longer than MAX_DAYS."""
+    match = _RELATIVE.match(relative)
+    if not match:
+        raise ValueError(f"not a relative range: {relative!r}")
+    if relative == "qtd":
+        start = date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
+    elif relative == "ytd":
+        start = date(today.year, 1, 1)
+    elif relative == "all":
+        start = today - timedelta(days=MAX_DAYS)
+    else:
+        n, unit = int(match.group(1)), match.group(2)
+        if unit == "y":
+            n = min(n, MAX_DAYS // 365 + 1)  # longer is cut to MAX_DAYS below
+            year = today.year - n
+            start = (
+                date(year, today.month, 28)
+                if (today.month, today.day) == (2, 29)
+                else today.replace(year=year)
+            ) + timedelta(days=1)
+        else:
+            start = today - timedelta(days=n * (7 if unit == "w" else 1) - 1)
+    return max(start, today - timedelta(days=MAX_DAYS)), today
+
+
+def _relative(raw: str | None, notices: list[str]) -> str | None:
+    if raw in (None, ""):
+        return None
+    match = _RELATIVE.match(raw)
+    if match and (match.group(1) is None or int(match.group(1)) >= 1):
+        return raw
+    notices.append(
+        f"Ignored range={_show(raw)}: use a number of days, weeks or years (90d, 26w, 1y),"
+        " qtd, ytd or all."
+    )
+    return None
 
 
 def with_changes(params: ViewParams, **changes: object) -> ViewParams:
     return replace(params, **changes)
 
 
-def from_shared_controls(board, source, start, end, types, repos) -> ViewParams:
+def from_shared_controls(board, source, start, end, types, repos, relative=None) -> ViewParams:
     """The view of the controls every data page shares (board, source, dates, work
     types, repositories), validated exactly like a URL."""
     query = {
@@ -246,5 +308,6 @@ def from_shared_controls(board, source, start, end, types, repos) -> ViewParams:
         "to": end,
         "types": types or [],
         "repos": repos or [],
+        "range": relative if relative in RANGE_PRESETS else None,
     }
     return parse(query).params

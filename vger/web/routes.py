@@ -30,7 +30,7 @@ from vger.web.views import (
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 bp = Blueprint("vger", __name__)
-QUADRANT_CSVS = ("throughput", "variation", "backlog", "volume", "leadtime")
+QUADRANT_CSVS = ("throughput", "variation", "backlog", "volume", "leadtime", "headlines")
 
 
 def request_view(
@@ -155,9 +155,30 @@ def api_quadrant():
                 for i, d in enumerate(q.lead_time.index)
             ],
         },
+        "headlines": _headlines_json(data),
         "empty": data.empty_message,
     }
     return Response(json.dumps(body, allow_nan=False), mimetype="application/json")
+
+
+def _headlines_json(data) -> dict:
+    """The quadrant's headlines and story, as in /download/headlines.csv."""
+    frame = csv.headlines_csv(data)
+    cards = frame[frame["headline"] != "story"]
+    return {
+        "weeks": data.headlines.weeks,
+        "story": data.headlines.story,
+        "cards": {
+            row["headline"]: {k: _jsonable(row[k]) for k in cards.columns if k != "headline"}
+            for row in cards.to_dict(orient="records")
+        },
+    }
+
+
+def _jsonable(value):
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    return value.isoformat() if hasattr(value, "isoformat") else value
 
 
 def _num(value) -> float | None:

@@ -32,11 +32,25 @@ def register_url_sync(
     controls: Sequence[Input | State],
     to_params: Callable[..., ViewParams],
     navigators: Sequence[str] = ("board", "source"),
+    types_hint: bool = False,
 ) -> None:
     """Register both callbacks for a page. ``controls`` are passed, in order, to
     ``to_params``; the controls named in ``navigators`` (``<prefix>-board`` ...)
     navigate instead of writing the URL."""
     nav_ids = [f"{prefix}-{name}" for name in navigators]
+    if types_hint:  # the item filter's "None ticked: all types" (in the browser, no round trip)
+        app.clientside_callback(
+            """(types, repos, source) => {
+                const ticked = source === 'github' ? repos : types;
+                if (ticked && ticked.length) { return ''; }
+                return source === 'github' ? 'None ticked: all repositories.'
+                    : 'None ticked: all types.';
+            }""",
+            Output(f"{prefix}-types-hint", "children"),
+            Input(f"{prefix}-types", "value"),
+            Input(f"{prefix}-repos", "value"),
+            Input(f"{prefix}-source", "value"),
+        )
 
     @app.callback(
         Output(f"{prefix}-url", "search"),

@@ -15,7 +15,8 @@ from sqlalchemy import Connection
 
 from vger.errors import NotFoundError
 from vger.metrics.backlog import Baseline
-from vger.metrics.calendar import WeekGrid
+from vger.metrics.calendar import WeekGrid, week_grid
+from vger.metrics.headlines import Headlines, quadrant_headlines
 from vger.metrics.pulls import tags_in_range, weekly_volume
 from vger.metrics.quadrant import (
     Quadrant,
@@ -93,6 +94,7 @@ class QuadrantData:
     volume: pd.DataFrame  # github only: merged / rejected lines per week
     tags: pd.DataFrame
     stored: int | None = None  # items stored (after the filters); None: len(items)
+    headlines: Headlines | None = None
 
     @property
     def source(self) -> str:
@@ -101,6 +103,16 @@ class QuadrantData:
     @property
     def grid(self) -> WeekGrid:
         return self.quadrant.grid
+
+    @property
+    def last_completion(self) -> date | None:
+        """Local date (team zone) of the board's last completed item with these filters."""
+        done = pd.to_datetime(
+            self.items.loc[self.items["outcome"] == "completed", "done"], utc=True
+        ).dropna()
+        if done.empty:
+            return None
+        return done.max().tz_convert(self.choice.board.tz).date()
 
     @property
     def empty_message(self) -> str | None:
@@ -179,6 +191,16 @@ def _quadrant_data(conn: Connection, choice: BoardChoice, now: datetime) -> Quad
         tags = tags_in_range(
             queries.board_tags(conn, board), quadrant.grid.starts[0], quadrant.grid.ends[-1]
         )
+    github = params.source == "github"
+    headlines = quadrant_headlines(
+        items,
+        quadrant.grid,
+        board.tz,
+        pd.Timestamp(now),
+        data_first=opts.data_first,
+        noun="PRs" if github else "issues",
+        unit="working days" if board.working_days and not github else "days",
+    )
     return QuadrantData(
         choice,
         first_day,
@@ -191,6 +213,7 @@ def _quadrant_data(conn: Connection, choice: BoardChoice, now: datetime) -> Quad
         volume,
         tags,
         stored,
+        headlines,
     )
 
 
@@ -203,10 +226,14 @@ def _range_issues(
     that week. One aggregate and one range read, whatever the board's age (a second
     aggregate when the data starts inside the window)."""
     types = params.types or None
-    # The window's first week when the data is older than it (the usual case).
-    old = _utc_start(history_grid_from(OLDEST, opts), opts)
+    # The read reaches back over the rolling window and over the previous period of the
+    # range's length, which the headlines compare with (vger.metrics.headlines).
+    weeks = len(week_grid(opts.first_day, opts.last_day, opts.tz, opts.now))
+    reach = replace(opts, window=max(opts.window, weeks + 1))
+    # The reach's first week when the data is older than it (the usual case).
+    old = _utc_start(history_grid_from(OLDEST, reach), reach)
     counts = queries.issue_counts(conn, board, old, types)
-    since = _utc_start(history_grid_from(counts.first, opts), opts) if counts.first else None
+    since = _utc_start(history_grid_from(counts.first, reach), reach) if counts.first else None
     if since is not None and since != counts.since:
         counts = queries.issue_counts(conn, board, since, types)
     since = counts.since

@@ -4,6 +4,7 @@ end of each day of the range (team time zone)."""
 from __future__ import annotations
 
 import logging
+from urllib.parse import parse_qs
 
 import dash_bootstrap_components as dbc
 from dash import Dash, Input, Output, get_relative_path, html
@@ -17,12 +18,15 @@ from vger.web.components import (
     chart_card,
     checklist,
     date_input,
+    labelled,
     one_chart_failure,
     page_frame,
+    radio,
     source_picker,
 )
 from vger.web.figures_flow import FlowData, flow_data, flow_figure, flow_note
 from vger.web.params import ViewParams, from_shared_controls, parse
+from vger.web.ranges import picker_value, range_presets, register_range_sync
 from vger.web.safety import safe_render
 from vger.web.urlsync import register_url_sync
 from vger.web.views import choose_board, local_today
@@ -48,8 +52,34 @@ def layout(**query) -> html.Div:
         [
             board_picker(P, all_boards, p.board),
             source_picker(P, p.source),
-            dbc.Col([dbc.Label("From"), date_input(f"{P}-from", start.isoformat())], md=2),
-            dbc.Col([dbc.Label("To"), date_input(f"{P}-to", end.isoformat())], md=2),
+            dbc.Col(
+                [
+                    dbc.Label("From", html_for=f"{P}-from"),
+                    date_input(f"{P}-from", picker_value(p, "from"), start.isoformat()),
+                ],
+                md=2,
+            ),
+            dbc.Col(
+                [
+                    dbc.Label("To", html_for=f"{P}-to"),
+                    date_input(f"{P}-to", picker_value(p, "to"), end.isoformat()),
+                ],
+                md=2,
+            ),
+            range_presets(P, p),
+            labelled(
+                "Bands",
+                radio(
+                    f"{P}-bands",
+                    [
+                        ("all states", "all"),
+                        ("hide done", "nodone"),
+                        ("done from zero at the start", "zero"),
+                    ],
+                    p.bands,
+                ),
+                md=12,
+            ),
         ],
         className="g-2 mb-2",
     )
@@ -76,7 +106,11 @@ def layout(**query) -> html.Div:
     )
 
 
-params_from_controls = from_shared_controls
+def params_from_controls(board, source, start, end, types, repos, relative=None, bands=None):
+    """The view the controls show, validated exactly like a URL."""
+    shared = from_shared_controls(board, source, start, end, types, repos, relative)
+    query = parse_qs(shared.to_query()) | ({"bands": [bands]} if bands else {})
+    return parse(query).params
 
 
 def render(params: ViewParams) -> tuple:
@@ -113,9 +147,12 @@ def register(app: Dash) -> None:
         Input(f"{P}-to", "value"),
         Input(f"{P}-types", "value"),
         Input(f"{P}-repos", "value"),
+        Input(f"{P}-preset", "value"),
+        Input(f"{P}-bands", "value"),
     ]
 
     register_url_sync(app, P, PATH, controls, params_from_controls)
+    register_range_sync(app, P)
 
     @app.callback(
         Output(GRAPH, "figure"),
@@ -124,5 +161,5 @@ def register(app: Dash) -> None:
         Output(f"{P}-status", "children"),
         *controls,
     )
-    def update_chart(board, source, start, end, types, repos):
-        return render(params_from_controls(board, source, start, end, types, repos))
+    def update_chart(*values):
+        return render(params_from_controls(*values))

@@ -75,21 +75,21 @@ def layout(**query) -> html.Div:
             source_picker(P, p.source),
             dbc.Col(
                 [
-                    dbc.Label("Sample (complete weeks)"),
+                    dbc.Label("Sample (complete weeks)", html_for=f"{P}-sample"),
                     _number_input(f"{P}-sample", p.sample, *SAMPLE_WEEKS),
                 ],
                 md=2,
             ),
             dbc.Col(
                 [
-                    dbc.Label("How many by"),
+                    dbc.Label("How many by", html_for=f"{P}-by"),
                     date_input(f"{P}-by", (p.by or today + DEFAULT_AHEAD).isoformat()),
                 ],
                 md=2,
             ),
             dbc.Col(
                 [
-                    dbc.Label("When will … items be done"),
+                    dbc.Label("When will … items be done", html_for=f"{P}-items"),
                     _number_input(f"{P}-items", p.items, 1, MAX_ITEMS),
                 ],
                 md=2,
@@ -275,7 +275,9 @@ def register(app: Dash) -> None:
             board, source, sample, _default_by(base, by), items, types, repos, shared
         )
 
-    register_url_sync(app, P, PATH, [*controls, State(f"{P}-range", "data")], current)
+    register_url_sync(
+        app, P, PATH, [*controls, State(f"{P}-range", "data")], current, types_hint=True
+    )
 
     outputs = (
         [Output(f"{P}-chart-{c}", "figure") for c in CHARTS]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
+from datetime import timedelta
 
 import dash_bootstrap_components as dbc
 from dash import Dash, Input, Output, dcc, get_relative_path, html
@@ -21,7 +23,8 @@ from vger.web.components import (
     radio,
     source_picker,
 )
-from vger.web.params import ViewParams, parse
+from vger.web.params import RANGE_PRESETS, ViewParams, parse
+from vger.web.ranges import picker_value, range_presets, register_range_sync
 from vger.web.safety import safe_render
 from vger.web.urlsync import register_url_sync
 from vger.web.views import QuadrantData, choose_board, quadrant_data
@@ -29,7 +32,9 @@ from vger.web.views import QuadrantData, choose_board, quadrant_data
 log = logging.getLogger(__name__)
 P = "quad"
 CHARTS = ("throughput", "variation", "backlog", "leadtime")
-CONTROL_IDS = ("from", "to", "types", "repos", "window", "lines", "leadtime", "backlog", "tags")
+CONTROL_IDS = (
+    "from", "to", "types", "repos", "window", "lines", "leadtime", "backlog", "tags", "preset",
+)  # fmt: skip
 
 
 def layout(**query) -> html.Div:
@@ -50,11 +55,12 @@ def layout(**query) -> html.Div:
             source_picker(P, p.source),
             dbc.Col(
                 [
-                    dbc.Label("From"),
+                    dbc.Label("From", html_for=f"{P}-from"),
                     dcc.Input(
                         id=f"{P}-from",
                         type="date",
-                        value=(p.start or start).isoformat(),
+                        value=picker_value(p, "from"),
+                        placeholder=start.isoformat(),
                         debounce=True,
                         className="form-control",
                     ),
@@ -63,11 +69,12 @@ def layout(**query) -> html.Div:
             ),
             dbc.Col(
                 [
-                    dbc.Label("To"),
+                    dbc.Label("To", html_for=f"{P}-to"),
                     dcc.Input(
                         id=f"{P}-to",
                         type="date",
-                        value=(p.end or end).isoformat(),
+                        value=picker_value(p, "to"),
+                        placeholder=end.isoformat(),
                         debounce=True,
                         className="form-control",
                     ),
@@ -76,7 +83,7 @@ def layout(**query) -> html.Div:
             ),
             dbc.Col(
                 [
-                    dbc.Label("Rolling weeks"),
+                    dbc.Label("Rolling weeks", html_for=f"{P}-window"),
                     dcc.Input(
                         id=f"{P}-window",
                         type="number",
@@ -93,6 +100,7 @@ def layout(**query) -> html.Div:
         ],
         className="g-2 mb-2",
     )
+    presets = dbc.Row(range_presets(P, p), className="g-2 mb-2")
     toggles = dbc.Row(
         [
             dbc.Col(
@@ -131,13 +139,17 @@ def layout(**query) -> html.Div:
         [
             dbc.Col(
                 [
-                    chart_card(P, "throughput", "throughput"),
-                    chart_card(P, "variation", "variation"),
+                    chart_card(P, "throughput", "throughput", headline=True),
+                    chart_card(P, "variation", "variation", headline=True),
                 ],
                 lg=6,
             ),
             dbc.Col(
-                [chart_card(P, "backlog", "backlog"), chart_card(P, "leadtime", "leadtime")], lg=6
+                [
+                    chart_card(P, "backlog", "backlog", headline=True),
+                    chart_card(P, "leadtime", "leadtime", headline=True),
+                ],
+                lg=6,
             ),
         ]
     )
@@ -147,9 +159,9 @@ def layout(**query) -> html.Div:
         p.shared_query(),
         f"{choice.board.team_name} · {choice.board.name}",
         parsed.notices + choice.notices,
-        controls,
-        toggles,
+        html.Div([controls, presets, toggles], className="page-controls"),
         html.Div(id=f"{P}-status"),
+        html.P(id=f"{P}-story", className="lead story mb-3"),
         grid,
     )
 
@@ -161,7 +173,7 @@ def _today(tz: str):
 
 
 def params_from_controls(
-    board, source, start, end, types, repos, window, lines, leadtime, backlog, tags
+    board, source, start, end, types, repos, window, lines, leadtime, backlog, tags, relative=None
 ) -> ViewParams:
     """The view the controls show, validated exactly like a URL."""
     query = {
@@ -176,6 +188,7 @@ def params_from_controls(
         "leadtime": leadtime,
         "backlog": backlog,
         "tags": "1" if tags else None,
+        "range": relative if relative in RANGE_PRESETS else None,
     }
     return parse(query).params
 
@@ -187,7 +200,8 @@ def render(params: ViewParams) -> tuple:
 
 def _failed(message: str) -> tuple:
     blank = figures.empty_figure(message)
-    return (blank,) * 4 + ("",) * 4 + ("#",) * 4 + (dbc.Alert(message, color="danger"),)
+    alert = dbc.Alert(message, color="danger")
+    return (blank,) * 4 + ("",) * 4 + ("#",) * 4 + ("",) * 5 + (alert,)
 
 
 def _outputs(data: QuadrantData) -> tuple:
@@ -207,9 +221,10 @@ def _outputs(data: QuadrantData) -> tuple:
         for name in ("throughput", "variation", "backlog", "volume", "leadtime")
     }
     message = data.empty_message
-    if message:
-        blank = figures.empty_figure(message)
-        return (blank,) * 4 + ("",) * 4 + ("#",) * 4 + (dbc.Alert(message, color="info"),)
+    if message:  # said once, with where the data is; the charts stay blank
+        blank = figures.empty_figure("")
+        alert = dbc.Alert([message, *_where_data_is(data)], color="info", id=f"{P}-empty")
+        return (blank,) * 4 + ("",) * 4 + ("#",) * 4 + ("",) * 5 + (alert,)
     q = data.quadrant
     title = "PR throughput" if github else "Throughput"
     fig_tp = figures.throughput_figure(q.throughput, title=title, noun=noun, lines=p.lines)
@@ -259,7 +274,35 @@ def _outputs(data: QuadrantData) -> tuple:
         className="text-muted small mb-2",
         id=f"{P}-summary",
     )
-    return (fig_tp, fig_var, fig_bl, fig_lt) + notes + links + (status,)
+    return (fig_tp, fig_var, fig_bl, fig_lt) + notes + links + _headlines(data) + (status,)
+
+
+def _where_data_is(data: QuadrantData) -> list:
+    """ " The last completion on this board was on D: show the 90 days up to it." (a link)."""
+    last = data.last_completion
+    if last is None:
+        return []
+    p = data.choice.params
+    start = last - timedelta(days=89)
+    query = replace(p, start=start, end=last, relative=None).to_query()
+    return [
+        f" The last completion on board {data.choice.board.name} was on {last}: ",
+        dcc.Link(
+            f"show {start} to {last}",
+            href=get_relative_path("/quadrant") + f"?{query}",
+            id=f"{P}-data-link",
+        ),
+        ".",
+    ]
+
+
+def _headlines(data: QuadrantData) -> tuple:
+    """The four card headlines (chart order) and the story above the quadrant."""
+    h = data.headlines
+    cards = h.cards
+    backlog = "" if data.source == "github" else cards["backlog"].text  # PR volume card
+    texts = (cards["throughput"].text, cards["variation"].text, backlog, cards["leadtime"].text)
+    return texts + (h.story,)
 
 
 def register(app: Dash) -> None:
@@ -268,21 +311,16 @@ def register(app: Dash) -> None:
         Input(f"{P}-{c}", "value") for c in CONTROL_IDS
     ]
 
-    register_url_sync(app, P, "/quadrant", controls, params_from_controls)
+    register_url_sync(app, P, "/quadrant", controls, params_from_controls, types_hint=True)
+    register_range_sync(app, P)
 
     outputs = [Output(f"{P}-chart-{c}", "figure") for c in CHARTS] + [
         Output(f"{P}-chart-{c}-note", "children") for c in CHARTS
     ]
-    outputs += [Output(f"{P}-chart-{c}-csv", "href") for c in CHARTS] + [
-        Output(f"{P}-status", "children")
-    ]
+    outputs += [Output(f"{P}-chart-{c}-csv", "href") for c in CHARTS]
+    outputs += [Output(f"{P}-chart-{c}-headline", "children") for c in CHARTS]
+    outputs += [Output(f"{P}-story", "children"), Output(f"{P}-status", "children")]
 
     @app.callback(*outputs, *controls)
-    def update_charts(
-        board, source, start, end, types, repos, window, lines, leadtime, backlog, tags
-    ):
-        return render(
-            params_from_controls(
-                board, source, start, end, types, repos, window, lines, leadtime, backlog, tags
-            )
-        )
+    def update_charts(*values):
+        return render(params_from_controls(*values))

@@ -56,7 +56,7 @@ def layout(**query) -> html.Div:
             source_picker(P, p.source),
             dbc.Col(
                 [
-                    dbc.Label("Up to (quarter containing)"),
+                    dbc.Label("Up to (quarter containing)", html_for=f"{P}-to"),
                     dcc.Input(
                         id=f"{P}-to",
                         type="date",
@@ -172,7 +172,9 @@ def register(app: Dash) -> None:
         Input(f"{P}-repos", "value"),
     ]
 
-    register_url_sync(app, P, PATH, [*controls, State(f"{P}-from", "data")], params_from_controls)
+    register_url_sync(
+        app, P, PATH, [*controls, State(f"{P}-from", "data")], params_from_controls, types_hint=True
+    )
 
     outputs = (
         [Output(f"{P}-chart-{c}", "figure") for c in CHARTS]

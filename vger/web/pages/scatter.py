@@ -15,6 +15,7 @@ from vger.web.components import (
     board_list,
     board_picker,
     date_input,
+    graph_config,
     item_filters,
     one_chart_failure,
     page_frame,
@@ -84,8 +85,16 @@ def layout(**query) -> html.Div:
         [
             board_picker(P, all_boards, p.board),
             source_picker(P, p.source),
-            dbc.Col([dbc.Label("From"), date_input(f"{P}-from", start.isoformat())], md=2),
-            dbc.Col([dbc.Label("To"), date_input(f"{P}-to", end.isoformat())], md=2),
+            dbc.Col(
+                [
+                    dbc.Label("From", html_for=f"{P}-from"),
+                    date_input(f"{P}-from", start.isoformat()),
+                ],
+                md=2,
+            ),
+            dbc.Col(
+                [dbc.Label("To", html_for=f"{P}-to"), date_input(f"{P}-to", end.isoformat())], md=2
+            ),
         ],
         className="g-2 mb-2",
     )
@@ -102,7 +111,7 @@ def layout(**query) -> html.Div:
             dcc.Loading(
                 dcc.Graph(
                     id=GRAPH,
-                    config={"displaylogo": False, "scrollZoom": True},
+                    config=graph_config(zoom=True, scrollZoom=True),
                     style={"height": "540px"},
                 ),
                 type="circle",
@@ -198,7 +207,7 @@ def register(app: Dash) -> None:
         Input(f"{P}-repos", "value"),
     ]
 
-    register_url_sync(app, P, PATH, controls, params_from_controls)
+    register_url_sync(app, P, PATH, controls, params_from_controls, types_hint=True)
 
     @app.callback(
         Output(GRAPH, "figure"),

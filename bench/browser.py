@@ -1,0 +1,163 @@
+"""Page weight and drawing time in headless Chromium: ``python -m bench.browser``.
+
+Serves the demo (built for a fixed clock) on loopback and opens every data page of the
+Platform board in Debian's Chromium (``VGER_CHROMIUM``, default /usr/bin/chromium). Per
+page it prints: bytes transferred on a first visit (empty cache) and on a second visit
+(same browser cache), the time until every chart is drawn, the DOM element count, the
+number of callback round trips, and the time to draw the same figures from a static
+HTML page (Plotly offline, the same plotly.js bundle) with the ratio page / static.
+
+Budgets (issue 13): first visit ≤ 1.5 MB, second ≤ 200 KB, ratio ≤ 1.5, ≤ 3,000 elements.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import tempfile
+import threading
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from werkzeug.serving import make_server
+
+from vger.config import Settings
+from vger.store.db import make_engine, upgrade
+
+CHROMIUM = os.environ.get("VGER_CHROMIUM", "/usr/bin/chromium")
+NOW = datetime(2026, 11, 18, 15, 0, tzinfo=UTC)
+PAGES = ("quadrant", "quarterly", "scatter", "forecast", "flow", "quality")
+BUDGET = {"first": 1_500_000, "second": 200_000, "ratio": 1.5, "elements": 3000}
+
+DRAWN = """() => {
+  const graphs = [...document.querySelectorAll('.dash-graph')];
+  return document.querySelector('#_pages_content > *') && graphs.every(g => g.querySelector('.main-svg'))
+    && !document.querySelector('[data-dash-is-loading="true"]');
+}"""
+TRANSFERRED = """() => {
+  const nav = performance.getEntriesByType('navigation').map(e => e.transferSize);
+  const res = performance.getEntriesByType('resource').map(e => e.transferSize);
+  return [...nav, ...res].reduce((a, b) => a + b, 0);
+}"""
+FIGURES = """() => [...document.querySelectorAll('.js-plotly-plot')].map(
+  g => ({data: g.data, layout: g.layout}))"""
+
+
+def serve(tmp: Path) -> tuple[str, object]:
+    from vger.demo import build_demo
+    from vger.web import create_app
+
+    settings = Settings(database_url=f"sqlite:///{tmp / 'demo.db'}", secret_key="bench")
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    build_demo(engine, seed=7, now=NOW)
+    app = create_app(settings, engine=engine)
+    app.server.config["VGER_NOW"] = NOW
+    server = make_server("127.0.0.1", 0, app.server, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return f"http://127.0.0.1:{server.server_port}", server
+
+
+def visit(page, url: str, callbacks: list) -> dict:
+    """Open ``url`` and wait until every chart is drawn; the figures of that visit."""
+    callbacks.clear()
+    start = time.perf_counter()
+    page.goto(url)
+    page.wait_for_function(DRAWN, timeout=120_000, polling=50)
+    seconds = time.perf_counter() - start
+    page.wait_for_timeout(300)  # late resources (fonts, maps) count too
+    return {
+        "seconds": seconds,
+        "bytes": page.evaluate(TRANSFERRED),
+        "elements": page.evaluate("() => document.getElementsByTagName('*').length"),
+        "callbacks": len(callbacks),
+        "figures": page.evaluate(FIGURES),
+    }
+
+
+def static_time(page, base: str, plotly_src: str, figures: list) -> float:
+    """Seconds to draw ``figures`` from a static page with the same plotly.js (cached)."""
+    divs = "".join(f'<div id="g{i}"></div>' for i in range(len(figures)))
+    calls = ";".join(
+        f"Plotly.newPlot('g{i}', F[{i}].data, F[{i}].layout)" for i in range(len(figures))
+    )
+    html = (
+        f'<!DOCTYPE html><html><head><script src="{base}{plotly_src}"></script></head>'
+        f"<body>{divs}<script>const F = {json.dumps(figures)}; {calls}</script></body></html>"
+    )
+    # served on the dashboard's origin (intercepted), so plotly.js comes from the same cache
+    url = f"{base}/__bench_static.html"
+    page.route(url, lambda route: route.fulfill(body=html, content_type="text/html"))
+    start = time.perf_counter()
+    page.goto(url)
+    page.wait_for_function(
+        "(n) => [...document.querySelectorAll('.js-plotly-plot .main-svg')].length >= n",
+        arg=len(figures),
+        timeout=120_000,
+        polling=50,
+    )
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--board", default="platform")
+    args = parser.parse_args()
+    from playwright.sync_api import sync_playwright
+
+    rows = []
+    with tempfile.TemporaryDirectory() as name, sync_playwright() as pw:
+        tmp = Path(name)
+        base, server = serve(tmp)
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
+        )
+        for path in PAGES:
+            context = browser.new_context(viewport={"width": 1400, "height": 1000})
+            page = context.new_page()
+            callbacks: list = []
+            page.on(
+                "request",
+                lambda r, c=callbacks: c.append(r.url) if "_dash-update-component" in r.url else 0,
+            )
+            url = f"{base}/{path}?board={args.board}"
+            print(f"… {path}", flush=True)
+            first = visit(page, url, callbacks)
+            second = visit(page, url, callbacks)
+            plotly_src = page.evaluate(
+                "() => [...document.scripts].map(s => s.getAttribute('src') || '')"
+                ".find(s => s.includes('/plotly.v')) || ''"
+            )
+            static = static_time(page, base, plotly_src, first["figures"])
+            rows.append((path, first, second, static))
+            context.close()
+        browser.close()
+        server.shutdown()
+    print(
+        f"{'page':<10} {'1st visit':>10} {'2nd visit':>10} {'charts s':>9} {'static s':>9}"
+        f" {'ratio':>6} {'elements':>8} {'callbacks':>9}  within budget"
+    )
+    for path, first, second, static in rows:
+        ratio = second["seconds"] / static if static else float("nan")
+        ok = (
+            first["bytes"] <= BUDGET["first"]
+            and second["bytes"] <= BUDGET["second"]
+            and ratio <= BUDGET["ratio"]
+            and first["elements"] <= BUDGET["elements"]
+        )
+        print(
+            f"{path:<10} {first['bytes'] / 1e6:>8.2f}MB {second['bytes'] / 1e3:>8.1f}KB"
+            f" {first['seconds']:>9.2f} {static:>9.2f} {ratio:>6.2f} {first['elements']:>8}"
+            f" {first['callbacks']:>9}  {'yes' if ok else 'NO'}"
+        )
+    print(
+        "charts s: first visit, until every chart is drawn; static s: the same figures from a"
+        " static page on the same origin (plotly.js cached); ratio: second visit (cached, like"
+        " the static page) / static."
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,58 @@
+"""Item 1 of issue 13: responses compressed, every script and asset under a fingerprinted
+URL cached for a year, plotly.js among them."""
+
+from __future__ import annotations
+
+import gzip
+import re
+
+import brotli
+
+
+def _scripts(client) -> list[str]:
+    html = client.get("/quadrant?board=example").data.decode()
+    return re.findall(r'<script src="([^"]+)"', html)
+
+
+def test_page_and_callbacks_are_compressed(client):
+    plain = client.get("/quadrant?board=example")
+    assert "Content-Encoding" not in plain.headers  # no Accept-Encoding: as it was
+    for encoding, decode in (
+        ("br", brotli.decompress),
+        ("gzip", gzip.decompress),
+    ):
+        packed = client.get("/quadrant?board=example", headers={"Accept-Encoding": encoding})
+        assert packed.headers["Content-Encoding"] == encoding
+        body = decode(packed.data)
+        assert body.startswith(b"<!DOCTYPE html>") and body.rstrip().endswith(b"</html>")
+        assert abs(len(body) - len(plain.data)) < 100  # the same page (but for request ids)
+        assert len(packed.data) < len(plain.data) / 2
+    api = client.get("/api/v1/quadrant?board=example", headers={"Accept-Encoding": "br"})
+    assert api.headers["Content-Encoding"] == "br"
+    assert b'"board": "example"' in brotli.decompress(api.data)
+
+
+def test_scripts_are_fingerprinted_and_cached_for_a_year(client):
+    scripts = _scripts(client)
+    plotly = [s for s in scripts if "/plotly/package_data/plotly.v" in s]
+    assert len(plotly) == 1  # loaded by the page, so dcc.Graph never fetches the bare URL
+    for src in scripts:
+        response = client.get(src, headers={"Accept-Encoding": "br"})
+        assert response.status_code == 200, src
+        cache = response.cache_control
+        assert cache.max_age == 31_536_000 and cache.public and not cache.no_cache, src
+    body = brotli.decompress(client.get(plotly[0], headers={"Accept-Encoding": "br"}).data)
+    assert body.startswith(b"/**") and len(body) > 1_000_000  # the whole of plotly.js
+
+
+def test_dynamic_responses_are_never_served_from_the_compression_cache(client):
+    first = client.get(
+        "/api/v1/quadrant?board=example&from=2024-01-01&to=2024-01-07",
+        headers={"Accept-Encoding": "br"},
+    )
+    second = client.get(
+        "/api/v1/quadrant?board=example&from=2024-01-08&to=2024-01-14",
+        headers={"Accept-Encoding": "br"},
+    )
+    one, two = brotli.decompress(first.data), brotli.decompress(second.data)
+    assert b'"from": "2024-01-01"' in one and b'"from": "2024-01-08"' in two

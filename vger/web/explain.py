@@ -1,0 +1,58 @@
+"""The "How to read this" text of every chart (by ``<page prefix>-<chart>``), in the
+words of docs/metrics.md."""
+
+from __future__ import annotations
+
+HOW_TO_READ = {
+    "quad-throughput": (
+        "Bars: items finished each week (Monday to Sunday, team time zone; the week in "
+        "progress pale and not counted). Lines: in 50 %, 80 % and 90 % of weeks at least "
+        "this many were finished, over the rolling window (or the whole range when "
+        "straight). Plan on the 80 % or 90 % line: it is the safer commitment."
+    ),
+    "quad-variation": (
+        "Variation = standard deviation ÷ mean of the weekly counts over the rolling window "
+        "(coefficient of variation). Below 0.4: steady, 0.4 to 0.8: uneven, 0.8 and above: "
+        "erratic. Lower means more predictable."
+    ),
+    "quad-backlog": (
+        "Cumulative items created, completed and abandoned at the end of each week; open is "
+        "created − completed − abandoned. Absolute counts from the beginning of the data, "
+        "relative from the start of the range. Created rising faster than completed means "
+        "the backlog grows."
+    ),
+    "quad-leadtime": (
+        "Lead time = done − start of work. The lines say: 50 %, 80 % and 90 % of items "
+        "finished within this many days. Lower is faster; the gap between 50 % and 90 % "
+        "shows how predictable a single item is."
+    ),
+    "qtr-throughput": (
+        "Items finished per fiscal quarter; the lines: in 50 %, 80 % and 90 % of complete "
+        "quarters at least this many were finished."
+    ),
+    "qtr-leadtime": (
+        "For items finished in each fiscal quarter: 50 %, 80 % and 90 % finished within "
+        "this many days."
+    ),
+    "fc-howmany": (
+        "Monte Carlo: each trial replays randomly drawn past weeks until the date. Bars: how "
+        "many trials finished each total; the 50/80/90 % lines: at least this many were "
+        "finished in that share of trials."
+    ),
+    "fc-when": (
+        "Monte Carlo: each trial replays randomly drawn past weeks until the items are done. "
+        "Bars: trials finishing on each date; by the 50/80/90 % date that share of trials "
+        "had finished."
+    ),
+    "fc-sample": "The past weeks the simulation draws from, with the items finished in each.",
+    "flow-states": (
+        "Cumulative flow: for each day, how many items had reached each work state or a "
+        "later one. The vertical distance between two bands is the work in that state; "
+        "the horizontal distance approximates the time spent there."
+    ),
+}
+
+
+def how_to_read(key: str) -> str | None:
+    """The explanation of chart ``key`` (``<prefix>-<chart>``), or None."""
+    return HOW_TO_READ.get(key)
