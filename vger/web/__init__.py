@@ -16,7 +16,7 @@ from werkzeug.exceptions import HTTPException
 
 from vger.config import Settings
 from vger.store.db import make_engine
-from vger.web import api, cache, components, routes, routes_flow, routes_periods
+from vger.web import api, cache, components, guard, routes, routes_flow, routes_periods
 from vger.web.pages import flow, forecast, home, quadrant, quality, quarterly, scatter
 from vger.web.params import parse
 from vger.web.safety import safe_layout
@@ -50,6 +50,7 @@ def create_app(settings: Settings | None = None, *, engine=None) -> Dash:
         title="Vger",
         suppress_callback_exceptions=True,
         update_title=None,
+        on_error=_callback_failed,
     )
     server = app.server
     server.template_folder = str(ROOT / "templates")
@@ -65,6 +66,7 @@ def create_app(settings: Settings | None = None, *, engine=None) -> Dash:
 
     admin.init_app(server)
     _register_errors(server)
+    guard.init_app(server, app.callback_map)
     for module, path, title in PAGES:
         dash.register_page(
             module.__name__, path=path, title=title, name=title, layout=safe_layout(module.layout)
@@ -74,6 +76,12 @@ def create_app(settings: Settings | None = None, *, engine=None) -> Dash:
     app.layout = html.Div([dcc.Location(id="app-url"), components.navbar(), dash.page_container])
     _register_nav(app)
     return app
+
+
+def _callback_failed(exc: Exception) -> None:
+    """A callback that raised (a bug: pages catch what they expect) is logged and leaves
+    the page as it was, instead of answering 500."""
+    log.error("callback failed", exc_info=exc)
 
 
 def _random_key() -> str:

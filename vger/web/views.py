@@ -25,8 +25,8 @@ from vger.metrics.quadrant import (
 )
 from vger.store import boards, queries
 from vger.store.boards import Board
-from vger.web import cache
-from vger.web.params import ViewParams
+from vger.web import cache, state
+from vger.web.params import ViewParams, clamp_range
 
 
 @dataclass
@@ -40,9 +40,11 @@ class BoardChoice:
     notices: list[str] = field(default_factory=list)
 
 
-def choose_board(conn: Connection, params: ViewParams) -> BoardChoice:
-    """Resolve the board (the first one when none is named) and drop unknown work
-    types and repositories with a notice. Raises NotFoundError for an unknown board."""
+def choose_board(conn: Connection, params: ViewParams, now: datetime | None = None) -> BoardChoice:
+    """Resolve the board (the first one when none is named), drop unknown work types and
+    repositories with a notice, and cut the range to ``MAX_DAYS`` before its effective
+    end in the board's zone (``now``: the app's clock by default). Raises NotFoundError
+    for an unknown board."""
     all_boards = boards.list_boards(conn)
     if not all_boards:
         raise NotFoundError(
@@ -69,6 +71,8 @@ def choose_board(conn: Connection, params: ViewParams) -> BoardChoice:
     params = ViewParams(
         **{**params.__dict__, "board": board.slug, "types": types, "repos": chosen_repos}
     )
+    params, cut = clamp_range(params, local_today(board.tz, now or state.now()))
+    notices.extend(cut)
     return BoardChoice(board, params, work_types, repos, notices)
 
 
@@ -177,7 +181,7 @@ def _quadrant_data(conn: Connection, choice: BoardChoice, now: datetime) -> Quad
 def completed_with_details(conn: Connection, data: QuadrantData) -> pd.DataFrame:
     """The range's completed items with summary and start (issues only; the charts do not
     need them, so they are read only for the lead-time CSV)."""
-    if data.source == "github" or data.completed.empty:
+    if data.source == "github":
         return data.completed
     details = queries.issue_details(conn, data.choice.board, data.completed["issue_id"].tolist())
     return data.completed.merge(details, on="issue_id", how="left")
