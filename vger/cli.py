@@ -11,7 +11,7 @@ import click
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from vger import __version__
-from vger.config import Settings, mask_url
+from vger.config import Settings, mask_text, mask_url
 from vger.errors import VgerError
 
 log = logging.getLogger("vger")
@@ -27,7 +27,7 @@ class VgerGroup(click.Group):
             raise click.ClickException(str(exc)) from None
         except (OperationalError, InterfaceError) as exc:
             url = ctx.obj.database_url if isinstance(ctx.obj, Settings) else "the store"
-            reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
+            reason = mask_text(str(getattr(exc, "orig", exc)).strip().splitlines()[0])
             raise click.ClickException(
                 f"cannot use the store {mask_url(url)}: {reason} (check VGER_DATABASE_URL)"
             ) from None
@@ -107,7 +107,7 @@ def serve(settings: Settings, host: str, port: int, debug: bool) -> None:
 def _serve(settings: Settings, host: str, port: int, debug: bool) -> None:
     from vger.web import create_app
 
-    app = create_app(settings)
+    app = create_app(settings, single_process=True)  # the development server: one process
     click.echo(f"Vger dashboard on http://{host}:{port}/  (Ctrl+C to stop)")
     app.run(host=host, port=port, debug=debug)
 
