@@ -39,7 +39,10 @@ def test_unreachable_store_is_one_line_not_a_traceback(monkeypatch, tmp_path):
 HOSTILE_URLS = [
     ("postgresql+psycopg://vger:pa/ss:w@127.0.0.1:1/vger", "pa/ss:w"),
     ("postgresql+psycopg://vger:p%2Fq%40r@127.0.0.1:1/vger", "p%2Fq%40r"),
-    ("postgresql+psycopg://vger@127.0.0.1:1/vger?password=qs/secret&connect_timeout=1", "qs/secret"),
+    (
+        "postgresql+psycopg://vger@127.0.0.1:1/vger?password=qs/secret&connect_timeout=1",
+        "qs/secret",
+    ),
     ("redis://:red/is@cache.local:6379/0", "red/is"),
 ]
 

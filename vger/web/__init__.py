@@ -15,8 +15,9 @@ from flask import render_template
 from werkzeug.exceptions import HTTPException
 
 from vger.config import Settings
+from vger.errors import ConfigError
 from vger.store.db import make_engine
-from vger.web import api, cache, components, guard, routes, routes_flow, routes_periods
+from vger.web import api, cache, components, guard, routes, routes_flow, routes_periods, security
 from vger.web.pages import flow, forecast, home, quadrant, quality, quarterly, scatter
 from vger.web.params import parse
 from vger.web.safety import safe_layout
@@ -35,9 +36,17 @@ PAGES = (
 )
 
 
-def create_app(settings: Settings | None = None, *, engine=None) -> Dash:
-    """Build the dashboard for ``settings`` (default: from the environment)."""
+def create_app(
+    settings: Settings | None = None, *, engine=None, single_process: bool = False
+) -> Dash:
+    """Build the dashboard for ``settings`` (default: from the environment).
+
+    ``single_process``: only the development server (``vger serve``) runs this app, so a
+    random secret key is enough; anywhere else (gunicorn workers, Lambda containers) a
+    login needs ``VGER_SECRET_KEY`` shared by every process, and the app refuses to start
+    without it."""
     settings = settings or Settings()
+    check_secret_key(settings, single_process)
     engine = engine or make_engine(settings.database_url)
     app = Dash(
         __name__,
@@ -75,7 +84,23 @@ def create_app(settings: Settings | None = None, *, engine=None) -> Dash:
             module.register(app)
     app.layout = html.Div([dcc.Location(id="app-url"), components.navbar(), dash.page_container])
     _register_nav(app)
+    security.init_app(app, settings)
     return app
+
+
+def check_secret_key(settings: Settings, single_process: bool) -> None:
+    """Refuse (ConfigError) a password login without ``VGER_SECRET_KEY`` when more than
+    one process may serve it: each would sign sessions and CSRF tokens with its own
+    random key, and every other login or form would fail."""
+    password = settings.admin_password and settings.admin_password.get_secret_value()
+    key = settings.secret_key and settings.secret_key.get_secret_value()
+    if password and not key and not single_process:
+        raise ConfigError(
+            "VGER_ADMIN_PASSWORD is set but VGER_SECRET_KEY is not: every worker would sign "
+            "logins with its own random key and reject the others' logins. Set "
+            "VGER_SECRET_KEY to a long random value shared by every worker, e.g. the output "
+            "of: python -c 'import secrets; print(secrets.token_hex(32))'"
+        )
 
 
 def _callback_failed(exc: Exception) -> None:
@@ -108,6 +133,8 @@ def _qs(search: str | None) -> dict[str, list[str]]:
 def _register_errors(server) -> None:
     @server.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
+        if exc.response is not None:  # an answer made for it (the login limit's page)
+            return exc.response
         return render_template(
             "error.html", code=exc.code, title=exc.name, message=exc.description
         ), exc.code
