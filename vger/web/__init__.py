@@ -11,7 +11,8 @@ from pathlib import Path
 import dash
 import dash_bootstrap_components as dbc
 from dash import Dash, Input, Output, dcc, html
-from flask import render_template
+from flask import Response, jsonify, render_template, request
+from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from vger.config import Settings
@@ -130,6 +131,12 @@ def _qs(search: str | None) -> dict[str, list[str]]:
     return parse_qs((search or "").lstrip("?"), keep_blank_values=True)
 
 
+STORE_DOWN = (
+    "The store cannot be reached right now, so there is nothing to show. "
+    "Try again in a minute; /health says whether the store answers."
+)
+
+
 def _register_errors(server) -> None:
     @server.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
@@ -138,6 +145,19 @@ def _register_errors(server) -> None:
         return render_template(
             "error.html", code=exc.code, title=exc.name, message=exc.description
         ), exc.code
+
+    @server.errorhandler(OperationalError)
+    @server.errorhandler(InterfaceError)
+    def store_unreachable(exc: Exception):
+        log.warning("store unreachable for %s: %s", request.path, type(exc).__name__)
+        message = STORE_DOWN
+        if request.path.startswith("/api/"):
+            return jsonify({"error": message}), 503
+        if request.path.startswith("/download/"):
+            return Response(message + "\n", 503, mimetype="text/plain")
+        return render_template(
+            "error.html", code=503, title="The store cannot be reached", message=message
+        ), 503
 
     @server.errorhandler(Exception)
     def unexpected(exc: Exception):
