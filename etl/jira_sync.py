@@ -338,6 +338,9 @@ class BoardSync:
                 page_no += 1
                 self.step = f"search page {page_no}"
                 docs, nxt, page_total = self._search(jql, cursor, fields=FIELD_LIST)
+                if self.watermark is None and (page_total or total) is not None:
+                    # a first sync: how many issues it will load, for the pages' notice
+                    self.meta["expected"] = int(page_total or total)
                 if page_total is not None and bar is not None and bar.total != page_total:
                     bar.total = page_total
                     bar.refresh()

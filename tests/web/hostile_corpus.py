@@ -66,15 +66,15 @@ PARAMS = (
 )
 
 
-def queries() -> list[str]:
-    """Hostile query strings (without ``?``)."""
-    out = [f"board=example&{p}={d}" for d in DATES for p in ("from", "to", "by")]
+def queries(board: str = "example") -> list[str]:
+    """Hostile query strings (without ``?``) about ``board``."""
+    out = [f"board={board}&{p}={d}" for d in DATES for p in ("from", "to", "by")]
     out += ["from=0001-01-01&to=9999-12-31", "from=9999-12-31&to=0001-01-01", "from=0001-01-01"]
-    out += [f"board=example&{p}={v}" for v in (MANY, SAME, LONG) for p in ("types", "repos")]
-    out += ["board=example&" + "&".join(["types=a"] * 5_000)]
-    out += ["board=example&" + "&".join(f"types=t{i}" for i in range(5_000))]
+    out += [f"board={board}&{p}={v}" for v in (MANY, SAME, LONG) for p in ("types", "repos")]
+    out += [f"board={board}&" + "&".join(["types=a"] * 5_000)]
+    out += [f"board={board}&" + "&".join(f"types=t{i}" for i in range(5_000))]
     out += ["&".join(f"{p}={raw}" for p in PARAMS) for raw in RAW_VALUES]
-    out += ["%00=%00", "board=example&&&==&%", "board[]=x&board=example&source[]="]
+    out += ["%00=%00", f"board={board}&&&==&%", f"board[]=x&board={board}&source[]="]
     return out
 
 
@@ -119,18 +119,21 @@ def _callback(label: str, body: object) -> Hostile:
     return Hostile(label, "POST", "/_dash-update-component", body=data)
 
 
-def _with_values(body: dict, values: dict[int, object]) -> dict:
+def _with_values(body: dict, values: dict[int, object], board: str = "example") -> dict:
     out = copy.deepcopy(body)
+    for item in out["inputs"]:  # recorded on the example board
+        if item.get("value") == "example":
+            item["value"] = board
     for index, value in values.items():
         out["inputs"][index]["value"] = value
     return out
 
 
-def callback_requests() -> Iterator[Hostile]:
+def callback_requests(board: str = "example") -> Iterator[Hostile]:
     """Every recorded body with wrong values in its inputs, then broken bodies."""
     pages_body = next(b["body"] for b in BODIES if "_pages_content" in b["body"]["output"])
     for path in PAGES:
-        for query in queries():
+        for query in queries(board):
             body = copy.deepcopy(pages_body)
             body["inputs"][0]["value"] = path
             body["inputs"][1]["value"] = "?" + query
@@ -138,18 +141,18 @@ def callback_requests() -> Iterator[Hostile]:
     for recorded in BODIES:
         body = recorded["body"]
         n = len(body["inputs"])
-        yield _callback(f"recorded {body['output'][:60]}", body)
+        yield _callback(f"recorded {body['output'][:60]}", _with_values(body, {}, board))
         for value in WRONG:
             shown = repr(value)[:40]
             yield _callback(
                 f"{body['output'][:60]} all inputs {shown}",
-                _with_values(body, dict.fromkeys(range(n), value)),
+                _with_values(body, dict.fromkeys(range(n), value), board),
             )
         for index in range(n):
             for value in ({}, WRONG[-1], True):
                 yield _callback(
                     f"{body['output'][:60]} input {index} {repr(value)[:40]}",
-                    _with_values(body, {index: value}),
+                    _with_values(body, {index: value}, board),
                 )
     first = BODIES[-1]["body"]
     broken: dict[str, object] = {
@@ -177,17 +180,17 @@ def callback_requests() -> Iterator[Hostile]:
     yield _callback("oversized body", b'{"x": "' + b"a" * OVERSIZED + b'"}')
 
 
-def route_requests() -> Iterator[Hostile]:
+def route_requests(board: str = "example") -> Iterator[Hostile]:
     """Every public route with every hostile query string."""
     for path in (*PAGES, *JSON_ROUTES, *CSV_ROUTES, *OTHER_ROUTES):
-        for query in queries():
+        for query in queries(board):
             yield Hostile(f"GET {path}?{query[:80]}", "GET", path, query)
     for path in ("/admin/login", "/api/v1/quadrant", "/download/flow.csv"):
         yield Hostile(f"POST {path} oversized", "POST", path, body=b"a" * OVERSIZED)
 
 
-def corpus() -> list[Hostile]:
-    return [*route_requests(), *callback_requests()]
+def corpus(board: str = "example") -> list[Hostile]:
+    return [*route_requests(board), *callback_requests(board)]
 
 
 def measure(client, request: Hostile):

@@ -51,3 +51,30 @@ def test_an_unreachable_store_is_a_503_in_words(tmp_path):
         assert response.mimetype == "text/plain"
         assert "store cannot be reached" in response.get_data(as_text=True)
     assert client.get("/health").status_code == 503
+
+
+def test_an_unfinished_first_sync_is_said_on_the_pages_and_in_the_api(tmp_path):
+    import sqlalchemy as sa
+
+    from vger.store import boards, sync
+    from vger.store import schema as s
+    from vger.web.pages import quadrant
+
+    app, engine = make_app(tmp_path, example=True)
+    client = app.server.test_client()
+    with engine.begin() as conn:
+        board = boards.get_board(conn, "example")
+        loaded = conn.execute(
+            sa.select(sa.func.count()).select_from(s.issue).where(s.issue.c.board_id == board.id)
+        ).scalar_one()
+        run = sync.start_run(conn, "jira", "example", board.id)
+        sync.checkpoint(conn, run, counts={"added": loaded, "expected": 250})
+    sentence = f"First sync not finished: {loaded} of 250 issues loaded."
+    assert sentence in client.get("/api/v1/quadrant?board=example").get_json()["notices"]
+    assert sentence in client.get("/api/v1/scatter?board=example").get_json()["notices"]
+    with app.server.test_request_context("/quadrant?board=example"):
+        assert sentence in str(quadrant.layout(board="example"))
+    with engine.begin() as conn:
+        sync.finish_run(conn, run, "ok")
+    notices = client.get("/api/v1/quadrant?board=example").get_json()["notices"]
+    assert not [n for n in notices if n.startswith("First sync")]

@@ -23,7 +23,7 @@ from vger.metrics.quadrant import (
     issue_quadrant,
     weekly_quadrant,
 )
-from vger.store import boards, queries
+from vger.store import boards, queries, sync
 from vger.store.boards import Board
 from vger.web import cache, state
 from vger.web.params import ViewParams, clamp_range
@@ -73,6 +73,14 @@ def choose_board(conn: Connection, params: ViewParams, now: datetime | None = No
     )
     params, cut = clamp_range(params, local_today(board.tz, now or state.now()))
     notices.extend(cut)
+    progress = sync.first_sync_progress(conn, board.id) if params.source == "jira" else None
+    if progress is not None:
+        loaded, expected = progress
+        notices.append(
+            f"First sync not finished: {loaded} of {expected} issues loaded."
+            if expected is not None
+            else f"First sync not finished: {loaded} issues loaded so far."
+        )
     return BoardChoice(board, params, work_types, repos, notices)
 
 
