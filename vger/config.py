@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     session_minutes: int = 30  # a login ends after this long without a request (sliding)
     session_max_hours: int = 12  # and this long after it began, however busy
     proxy_hops: int = 0  # reverse proxies in front of the app whose X-Forwarded-* to trust
+    busy_slots: int = 2  # data requests (API, CSV, callbacks) computed at once per process
+    busy_wait_seconds: float = 10.0  # how long another waits for a slot before a 503
 
     def safe_dict(self) -> dict[str, object]:
         """Settings with secrets masked, for `vger config show` and logs."""

@@ -103,3 +103,34 @@ def test_wrongly_typed_values_parse_to_defaults():
     assert parsed.params.board is None and parsed.params.end is None
     assert parsed.params.types == ("5",) and parsed.params.repos == ()
     assert any("from='123'" in n for n in parsed.notices)
+
+
+def test_data_requests_beyond_the_slots_wait_then_get_a_503_in_words(tmp_path):
+    """While the process's data-request slots are taken, another data request gets a
+    503 with Retry-After after the wait, and /health still answers at once."""
+    import threading
+
+    app, _ = make_app(tmp_path, example=True, busy_slots=1, busy_wait_seconds=0.2)
+    release = threading.Event()
+    entered = threading.Event()
+
+    def hold():  # a data request that takes as long as the test wants
+        entered.set()
+        release.wait(10)
+        return "done"
+
+    app.server.add_url_rule("/api/v1/test-hold", "test_hold", hold)
+    holder = threading.Thread(target=lambda: app.server.test_client().get("/api/v1/test-hold"))
+    holder.start()
+    try:
+        assert entered.wait(10)
+        client = app.server.test_client()
+        busy = client.get("/api/v1/quadrant?board=example")
+        assert busy.status_code == 503 and busy.headers["Retry-After"] == "5"
+        assert "busy" in busy.get_json()["error"]
+        assert client.get("/download/throughput.csv?board=example").status_code == 503
+        assert client.get("/health").status_code == 200
+    finally:
+        release.set()
+        holder.join()
+    assert app.server.test_client().get("/api/v1/quadrant?board=example").status_code == 200

@@ -76,7 +76,9 @@ def create_app(
 
     admin.init_app(server)
     _register_errors(server)
-    guard.init_app(server, app.callback_map)
+    guard.init_app(
+        server, app.callback_map, slots=settings.busy_slots, wait=settings.busy_wait_seconds
+    )
     for module, path, title in PAGES:
         dash.register_page(
             module.__name__, path=path, title=title, name=title, layout=safe_layout(module.layout)

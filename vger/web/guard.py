@@ -10,9 +10,10 @@ parsing (:mod:`vger.web.params`) accepts any of them and falls back with a notic
 from __future__ import annotations
 
 import logging
+import threading
 from typing import Any
 
-from flask import Flask, jsonify, request
+from flask import Flask, Response, g, jsonify, request
 from werkzeug.exceptions import BadRequest
 
 log = logging.getLogger(__name__)
@@ -23,10 +24,43 @@ MAX_BODY = 256 * 1024
 CALLBACK_PATH = "/_dash-update-component"
 
 
-def init_app(server: Flask, callback_map: dict[str, Any]) -> None:
-    """Cap request bodies and check Dash callback bodies on ``server``."""
+#: Paths whose answers are computed from the store (the rest are static or tiny).
+DATA_PREFIXES = ("/api/", "/download/", "/_dash-update-component")
+BUSY = "The dashboard is busy; try again in a few seconds."
+
+
+def init_app(
+    server: Flask, callback_map: dict[str, Any], *, slots: int = 2, wait: float = 10.0
+) -> None:
+    """Cap request bodies, check Dash callback bodies, and let at most ``slots`` data
+    requests compute at once in this process: others wait up to ``wait`` seconds, then
+    get a 503 in words. With gunicorn's threaded workers the other threads stay free for
+    /health, pages and assets, however many costly requests arrive."""
     server.config["MAX_CONTENT_LENGTH"] = MAX_BODY
     server.config["MAX_FORM_MEMORY_SIZE"] = MAX_BODY
+    gate = threading.BoundedSemaphore(max(1, slots))
+
+    @server.before_request
+    def _enter_gate():
+        if not request.path.startswith(DATA_PREFIXES):
+            return None
+        if not gate.acquire(timeout=wait):
+            log.warning("busy: refused %s after %.0f s", request.path, wait)
+            if request.path.startswith("/download/"):
+                answer = Response(BUSY + "\n", 503, mimetype="text/plain")
+            else:
+                answer = jsonify({"error": BUSY})
+                answer.status_code = 503
+            answer.headers["Retry-After"] = "5"
+            return answer
+        g.vger_gate = gate
+        return None
+
+    @server.teardown_request
+    def _leave_gate(_exc):
+        held = g.pop("vger_gate", None)
+        if held is not None:
+            held.release()
 
     @server.before_request
     def _check_callback_body():
