@@ -134,3 +134,17 @@ def test_data_requests_beyond_the_slots_wait_then_get_a_503_in_words(tmp_path):
         release.set()
         holder.join()
     assert app.server.test_client().get("/api/v1/quadrant?board=example").status_code == 200
+
+
+def test_a_large_board_gets_a_shorter_range_with_a_notice():
+    from datetime import date, timedelta
+
+    from vger.web.params import MAX_DAYS, MIN_DAYS, clamp_range, max_days, parse
+
+    today = date(2024, 2, 1)
+    params = parse({"from": "2020-01-01"}).params
+    assert max_days(100) == MAX_DAYS and max_days(10_000_000) == MIN_DAYS
+    cut, notices = clamp_range(params, today, 20_000)
+    assert cut.start == today - timedelta(days=max_days(20_000)) and cut.start > params.start
+    assert "20,000 issues" in notices[0]
+    assert clamp_range(params, today, 100) == (params, [])  # 4 years of a small board

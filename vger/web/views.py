@@ -26,7 +26,7 @@ from vger.metrics.quadrant import (
 from vger.store import boards, queries, sync
 from vger.store.boards import Board
 from vger.web import cache, state
-from vger.web.params import ViewParams, clamp_range
+from vger.web.params import MIN_DAYS, ViewParams, clamp_range
 
 
 @dataclass
@@ -71,7 +71,11 @@ def choose_board(conn: Connection, params: ViewParams, now: datetime | None = No
     params = ViewParams(
         **{**params.__dict__, "board": board.slug, "types": types, "repos": chosen_repos}
     )
-    params, cut = clamp_range(params, local_today(board.tz, now or state.now()))
+    today = local_today(board.tz, now or state.now())
+    start, end = params.dates(today)
+    # the board's size matters only for ranges longer than a quarter (see max_days)
+    issues = boards.issue_count(conn, board.id) if (end - start).days > MIN_DAYS else 0
+    params, cut = clamp_range(params, today, issues)
     notices.extend(cut)
     progress = sync.first_sync_progress(conn, board.id) if params.source == "jira" else None
     if progress is not None:
