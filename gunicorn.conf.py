@@ -14,9 +14,12 @@ bind = os.environ.get("VGER_BIND", "127.0.0.1:8050")
 # Each worker holds its own SimpleCache of computed series unless VGER_CACHE_URL points
 # at Redis. The default is 2 × CPUs + 1, at most 8 (a quadrant request is CPU-bound).
 workers = int(os.environ.get("VGER_WORKERS", min(2 * multiprocessing.cpu_count() + 1, 8)))
-# Threads per worker (gthread when > 1): pandas releases the GIL only in parts, so
-# processes scale better than threads; 1–4 threads help while a request waits on the store.
-threads = int(os.environ.get("VGER_THREADS", "1"))
+# Threads per worker (gthread when > 1). Only VGER_BUSY_SLOTS (2) of them compute data
+# requests (API, CSV, Dash callbacks) at once; the rest wait for a slot or serve /health,
+# pages and assets, so a flood of costly requests cannot stop /health from answering
+# (python -m bench.hostile). pandas releases the GIL only in parts: processes, not
+# threads, add computing capacity.
+threads = int(os.environ.get("VGER_THREADS", "8"))
 worker_class = "gthread" if threads > 1 else "sync"
 
 # Seconds a worker may take for one request before it is killed and restarted; a cold

@@ -365,6 +365,9 @@ class BoardSync:
                 )
                 if page_no == 1:
                     first_total = page_total if page_total is not None else total
+                    if self.watermark is None and first_total is not None:
+                        # a first sync: how many issues it will load, for the pages' notice
+                        self.meta["expected"] = int(first_total)
                 if page_no == 1 and page_total is not None and bar is not None:
                     bar.total = page_total
                     bar.refresh()

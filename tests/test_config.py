@@ -34,3 +34,33 @@ def test_unreachable_store_is_one_line_not_a_traceback(monkeypatch, tmp_path):
     assert result.exit_code == 1
     assert "cannot use the store" in result.output and "VGER_DATABASE_URL" in result.output
     assert "Traceback" not in result.output
+
+
+HOSTILE_URLS = [
+    ("postgresql+psycopg://vger:pa/ss:w@127.0.0.1:1/vger", "pa/ss:w"),
+    ("postgresql+psycopg://vger:p%2Fq%40r@127.0.0.1:1/vger", "p%2Fq%40r"),
+    (
+        "postgresql+psycopg://vger@127.0.0.1:1/vger?password=qs/secret&connect_timeout=1",
+        "qs/secret",
+    ),
+    ("redis://:red/is@cache.local:6379/0", "red/is"),
+]
+
+
+def test_mask_url_hides_passwords_with_slashes_and_in_the_query():
+    for url, secret in HOSTILE_URLS:
+        masked = mask_url(url)
+        assert secret not in masked and "***" in masked, masked
+        assert "127.0.0.1" in masked or "cache.local" in masked
+    assert mask_url("postgresql://u@h/db?sslmode=require") == "postgresql://u@h/db?sslmode=require"
+
+
+def test_config_show_and_store_errors_never_print_such_passwords(monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    for url, secret in HOSTILE_URLS[:3]:
+        monkeypatch.setenv("VGER_DATABASE_URL", url)
+        shown = CliRunner().invoke(cli, ["config", "show"])
+        assert shown.exit_code == 0 and secret not in shown.output, shown.output
+        failed = CliRunner().invoke(cli, ["board", "list"])
+        assert failed.exit_code == 1 and "cannot use the store" in failed.output
+        assert secret not in failed.output, failed.output

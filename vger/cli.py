@@ -36,10 +36,10 @@ class VgerGroup(click.Group):
 
             if not isinstance(exc, OperationalError | InterfaceError):
                 raise
-            from vger.config import mask_url
+            from vger.config import mask_text, mask_url
 
             url = getattr(ctx.obj, "database_url", None) or "the store"
-            reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
+            reason = mask_text(str(getattr(exc, "orig", exc)).strip().splitlines()[0])
             raise click.ClickException(
                 f"cannot use the store {mask_url(url)}: {reason} (check VGER_DATABASE_URL)"
             ) from None
@@ -128,7 +128,7 @@ def _port_is_free(host: str, port: int) -> None:
 def _serve(settings: Settings, host: str, port: int, debug: bool) -> None:
     from vger.web import create_app
 
-    app = create_app(settings)
+    app = create_app(settings, single_process=True)  # the development server: one process
     click.echo(f"Vger dashboard on http://{host}:{port}/  (Ctrl+C to stop)")
     app.run(host=host, port=port, debug=debug)
 

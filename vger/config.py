@@ -41,6 +41,12 @@ class Settings(BaseSettings):
     trusted_user_header: str | None = None
     cache_seconds: int = 3600
     cache_url: str | None = None  # redis://host:6379/0 shares the cache; default per process
+    redis_prefix: str = "vger:"  # keys of sessions and login counts in that Redis
+    session_minutes: int = 30  # a login ends after this long without a request (sliding)
+    session_max_hours: int = 12  # and this long after it began, however busy
+    proxy_hops: int = 0  # reverse proxies in front of the app whose X-Forwarded-* to trust
+    busy_slots: int = 2  # data requests (API, CSV, callbacks) computed at once per process
+    busy_wait_seconds: float = 10.0  # how long another waits for a slot before a 503
 
     def safe_dict(self) -> dict[str, object]:
         """Settings with secrets masked, for `vger config show` and logs."""
@@ -67,12 +73,46 @@ def mask_secrets(text: str, *secrets: str | None) -> str:
     return text
 
 
+#: Query parameters whose values are secrets (``?password=`` of libpq and Redis URLs).
+SECRET_PARAMS = ("password", "pass", "passwd", "pwd", "secret", "token", "sslpassword")
+
+
 def mask_url(url: str) -> str:
-    """The URL with any password replaced by ``***`` (database and cache URLs)."""
-    scheme, sep, rest = url.partition("://")
-    netloc, slash, path = rest.partition("/")
-    if not sep or "@" not in netloc:
+    """The URL with any password replaced by ``***`` (database and cache URLs):
+    SQLAlchemy's own rendering hides the userinfo password (also one with ``/``, ``@``
+    or ``:`` in it), and secret query parameters are masked too. Text that is not a URL
+    comes back with every ``:…@`` password masked."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        parsed = make_url(_mask_userinfo(url))
+    except (ArgumentError, ValueError):
+        return mask_text(url)
+    secret = {k: "VGERMASKED" for k in parsed.query if k.lower() in SECRET_PARAMS}
+    if parsed.password is None and not secret:
         return url
-    userinfo, _, host = netloc.rpartition("@")
-    user, colon, _ = userinfo.partition(":")
-    return f"{scheme}://{user}{':***' if colon else ''}@{host}{slash}{path}"
+    shown = parsed.update_query_dict(secret).render_as_string(hide_password=True)
+    return shown.replace("VGERMASKED", "***")
+
+
+def _mask_userinfo(url: str) -> str:
+    """``scheme://user:***@host…``: the password runs to the last ``@`` before the query
+    (an unescaped ``@`` or ``/`` in it would make a URL parser show part of it)."""
+    scheme, sep, rest = url.partition("://")
+    head, q, query = rest.partition("?")
+    userinfo, at, host = head.rpartition("@")
+    if not sep or not at or ":" not in userinfo:
+        return url
+    user = userinfo.split(":", 1)[0]
+    return f"{scheme}://{user}:***@{host}{q}{query}"
+
+
+def mask_text(text: str) -> str:
+    """``text`` (an error message) with URL passwords and secret parameters masked."""
+    import re
+
+    text = re.sub(r"(://[^:/@\s]*:)[^@\s]*@", r"\1***@", text)
+    return re.sub(
+        r"((?:{})=)[^&\s]*".format("|".join(SECRET_PARAMS)), r"\1***", text, flags=re.IGNORECASE
+    )

@@ -369,3 +369,17 @@ def test_shared_timezone_is_fetched_once(fake_cloud):
     api = Jira(settings_for(fake_cloud))
     assert shared.timezone(api) == "Europe/Berlin" == shared.timezone(api)
     assert fake_cloud.count == 1
+
+
+def test_a_first_sync_records_how_many_issues_it_expects(engine, fake_jira):
+    """The pages' "first sync not finished: N of M" notice reads M from the run."""
+    serve_example(fake_jira)
+    board = make_board(engine)
+    assert run_etl(engine, settings_for(fake_jira)).ok
+    with engine.connect() as conn:
+        counts = sync.runs(conn, "jira", "ex")[0]["counts"]
+        assert sync.first_sync_progress(conn, board.id) is None  # it finished
+    if fake_jira.mode == "cloud":  # /search/jql does not say how many there are
+        assert counts.get("expected") in (None, 4)
+    else:
+        assert counts["expected"] == 4

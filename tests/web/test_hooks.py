@@ -252,3 +252,27 @@ def test_github_ping_and_pull_request_event(tmp_path, github_fake):
         assert forged.status_code == 401
     finally:
         served.close()
+
+
+def test_hooks_stay_open_when_dashboards_need_a_login(tmp_path, fake_dc):
+    """Under VGER_REQUIRE_LOGIN a signed (here: token) webhook still gets in, while the
+    dashboards ask for a login."""
+    served, engine, _ = jira_app(
+        tmp_path,
+        fake_dc,
+        require_login=True,
+        admin_password="a-long-admin-password",
+        secret_key="a-long-secret-key-for-sessions",
+    )
+    try:
+        closed = requests.get(f"{served.url}/api/v1/quadrant?board=example", timeout=10)
+        assert closed.status_code == 401
+        fake_dc.move("EX-2", REOPEN, "3")
+        answer = fake_dc.send_webhook(
+            hook_url(served, fake_dc), "jira:issue_updated", "EX-2", SECRET
+        )
+        assert answer.status_code == 202, answer.text
+        served.wait()
+        assert dict((k, st) for k, st, _ in stored(engine))["EX-2"] == "3"
+    finally:
+        served.close()

@@ -243,3 +243,24 @@ sync_lock = Table(
     Column("owner", String(200), nullable=False),
     Column("acquired", UTCDateTime, nullable=False),
 )
+
+# --- web state shared by every worker (when no Redis is configured) ----------------------
+
+web_session = Table(
+    "web_session",
+    metadata,
+    Column("id", String(64), primary_key=True),  # sha256 of the cookie's session token
+    Column("user_name", String(200), nullable=False),
+    Column("password_tag", String(64), nullable=False),  # which admin password it logged in with
+    Column("created", UTCDateTime, nullable=False),
+    Column("last_seen", UTCDateTime, nullable=False),
+    Index("ix_web_session_last_seen", "last_seen"),
+)
+
+rate_limit = Table(
+    "rate_limit",
+    metadata,
+    Column("key", String(250), primary_key=True),
+    Column("count", Integer, nullable=False),
+    Column("expires", Float, nullable=False),  # Unix seconds
+)

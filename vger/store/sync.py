@@ -216,3 +216,28 @@ def abandon_running(conn: Connection, source: str, scope: str, error: str) -> in
         .values(status="failed", finished=utcnow(), error=error)
     )
     return int(result.rowcount or 0)
+
+
+def first_sync_progress(
+    conn: Connection, board_id: int, source: str = "jira"
+) -> tuple[int, int | None] | None:
+    """While a board's first sync has not finished (runs exist, none succeeded): (issues
+    stored, issues the run expects or None when Jira did not say). Else None."""
+    rows = conn.execute(
+        select(s.sync.c.status, s.sync.c.counts)
+        .where(s.sync.c.board_id == board_id, s.sync.c.source == source)
+        .order_by(desc(s.sync.c.id))
+        .limit(20)
+    ).all()
+    if not rows or any(status == "ok" for status, _ in rows):
+        return None
+    expected = None
+    for _, counts in rows:
+        value = json.loads(counts).get("expected") if counts else None
+        if isinstance(value, int):
+            expected = value
+            break
+    loaded = conn.execute(
+        select(func.count()).select_from(s.issue).where(s.issue.c.board_id == board_id)
+    ).scalar_one()
+    return int(loaded), expected

@@ -11,12 +11,25 @@ from importlib.resources import files
 import dash
 import dash_bootstrap_components as dbc
 from dash import Dash, Input, Output, State, dcc, html
-from flask import render_template
+from flask import Response, jsonify, render_template, request
+from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from vger.config import Settings
+from vger.errors import ConfigError
 from vger.store.db import make_engine
-from vger.web import api, cache, components, freshness, routes, routes_flow, routes_periods, speed
+from vger.web import (
+    api,
+    cache,
+    components,
+    freshness,
+    guard,
+    routes,
+    routes_flow,
+    routes_periods,
+    security,
+    speed,
+)
 from vger.web.pages import flow, forecast, home, quadrant, quality, quarterly, scatter
 from vger.web.params import parse
 from vger.web.safety import safe_layout
@@ -38,9 +51,17 @@ PAGES = (
 )
 
 
-def create_app(settings: Settings | None = None, *, engine=None) -> Dash:
-    """Build the dashboard for ``settings`` (default: from the environment)."""
+def create_app(
+    settings: Settings | None = None, *, engine=None, single_process: bool = False
+) -> Dash:
+    """Build the dashboard for ``settings`` (default: from the environment).
+
+    ``single_process``: only the development server (``vger serve``) runs this app, so a
+    random secret key is enough; anywhere else (gunicorn workers, Lambda containers) a
+    login needs ``VGER_SECRET_KEY`` shared by every process, and the app refuses to start
+    without it."""
     settings = settings or Settings()
+    check_secret_key(settings, single_process)
     engine = engine or make_engine(settings.database_url)
     app = Dash(
         __name__,
@@ -53,6 +74,7 @@ def create_app(settings: Settings | None = None, *, engine=None) -> Dash:
         title="Vger",
         suppress_callback_exceptions=True,
         update_title=None,
+        on_error=_callback_failed,
     )
     # plotly.js from a fingerprinted URL, before the graphs ask for it (see vger.web.speed)
     app.config.external_scripts.append(speed.plotly_script(app.config.requests_pathname_prefix))
@@ -74,6 +96,9 @@ def create_app(settings: Settings | None = None, *, engine=None) -> Dash:
 
     hooks.init_app(server, settings)
     _register_errors(server)
+    guard.init_app(
+        server, app.callback_map, slots=settings.busy_slots, wait=settings.busy_wait_seconds
+    )
     for module, path, title in PAGES:
         dash.register_page(
             module.__name__,
@@ -102,7 +127,29 @@ def create_app(settings: Settings | None = None, *, engine=None) -> Dash:
         Input("nav-toggler", "n_clicks"),
         State("nav-collapse", "is_open"),
     )
+    security.init_app(app, settings)
     return app
+
+
+def check_secret_key(settings: Settings, single_process: bool) -> None:
+    """Refuse (ConfigError) a password login without ``VGER_SECRET_KEY`` when more than
+    one process may serve it: each would sign sessions and CSRF tokens with its own
+    random key, and every other login or form would fail."""
+    password = settings.admin_password and settings.admin_password.get_secret_value()
+    key = settings.secret_key and settings.secret_key.get_secret_value()
+    if password and not key and not single_process:
+        raise ConfigError(
+            "VGER_ADMIN_PASSWORD is set but VGER_SECRET_KEY is not: every worker would sign "
+            "logins with its own random key and reject the others' logins. Set "
+            "VGER_SECRET_KEY to a long random value shared by every worker, e.g. the output "
+            "of: python -c 'import secrets; print(secrets.token_hex(32))'"
+        )
+
+
+def _callback_failed(exc: Exception) -> None:
+    """A callback that raised (a bug: pages catch what they expect) is logged and leaves
+    the page as it was, instead of answering 500."""
+    log.error("callback failed", exc_info=exc)
 
 
 def _random_key() -> str:
@@ -130,12 +177,33 @@ def _qs(search: str | None) -> dict[str, list[str]]:
     return parse_qs((search or "").lstrip("?"), keep_blank_values=True)
 
 
+STORE_DOWN = (
+    "The store cannot be reached right now, so there is nothing to show. "
+    "Try again in a minute; /health says whether the store answers."
+)
+
+
 def _register_errors(server) -> None:
     @server.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
+        if exc.response is not None:  # an answer made for it (the login limit's page)
+            return exc.response
         return render_template(
             "error.html", code=exc.code, title=exc.name, message=exc.description
         ), exc.code
+
+    @server.errorhandler(OperationalError)
+    @server.errorhandler(InterfaceError)
+    def store_unreachable(exc: Exception):
+        log.warning("store unreachable for %s: %s", request.path, type(exc).__name__)
+        message = STORE_DOWN
+        if request.path.startswith("/api/"):
+            return jsonify({"error": message}), 503
+        if request.path.startswith("/download/"):
+            return Response(message + "\n", 503, mimetype="text/plain")
+        return render_template(
+            "error.html", code=503, title="The store cannot be reached", message=message
+        ), 503
 
     @server.errorhandler(Exception)
     def unexpected(exc: Exception):

@@ -2,11 +2,12 @@
 tokens, login rate limiting and the session cookie's flags.
 
 - Who is logged in: the ``VGER_TRUSTED_USER_HEADER`` a trusted proxy sets (when
-  configured), else the signed session cookie after a login with
+  configured), else a server-side session (:mod:`vger.web.sessions`: revoked on logout
+  and when the password changes, sliding lifetime) after a login with
   ``VGER_ADMIN_PASSWORD`` (compared with :func:`hmac.compare_digest`).
 - Neither configured: ``/admin`` is closed, with a page saying how to open it.
-- Login attempts: at most ``MAX_FAILURES`` failures per ``WINDOW`` seconds per client
-  address, then 429 (per process: each gunicorn worker counts on its own).
+- Login attempts: at most 5 failures per 5 minutes per client address, then 429,
+  counted by every worker together (:mod:`vger.web.login_limit`).
 - CSRF: a random token per session (``secrets.token_urlsafe``), a hidden field
   ``csrf_token`` in every form or an ``X-CSRF-Token`` header, checked with
   :func:`hmac.compare_digest` on every state-changing request under ``/admin``.
@@ -19,16 +20,12 @@ from __future__ import annotations
 
 import hmac
 import secrets
-import threading
-import time
-from collections import deque
 from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
     Flask,
     abort,
-    current_app,
     jsonify,
     redirect,
     render_template,
@@ -38,12 +35,13 @@ from flask import (
 )
 from flask.sessions import SecureCookieSessionInterface
 
-from vger.web import state
+from vger.web import login_limit, sessions, state
 
-MAX_FAILURES = 5
-WINDOW = 300.0  # seconds
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
-OPEN_PREFIXES = ("/assets/", "/health", "/admin/login", "/_favicon.ico", "/favicon.ico")
+#: Paths open without a login under VGER_REQUIRE_LOGIN: exact paths, and prefixes that
+#: end with a slash (so /healthz or /administrator are not /health or /admin).
+OPEN_PATHS = ("/health", "/admin/login", "/_favicon.ico", "/favicon.ico")
+OPEN_PREFIXES = ("/assets/", "/hooks/")  # webhooks prove themselves by signature or token
 
 bp = Blueprint("auth", __name__)
 
@@ -57,43 +55,6 @@ class _SessionInterface(SecureCookieSessionInterface):
         except RuntimeError:  # outside a request
             secure_request = False
         return bool(app.config.get("SESSION_COOKIE_SECURE")) or secure_request
-
-
-class RateLimiter:
-    """Failed attempts per key in a sliding window (thread-safe, in memory)."""
-
-    def __init__(self, limit: int = MAX_FAILURES, window: float = WINDOW, clock=time.monotonic):
-        self.limit = limit
-        self.window = window
-        self.clock = clock
-        self._failures: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
-
-    def _recent(self, key: str) -> deque[float]:
-        now = self.clock()
-        times = self._failures.setdefault(key, deque())
-        while times and now - times[0] >= self.window:
-            times.popleft()
-        return times
-
-    def blocked(self, key: str) -> float:
-        """Seconds until ``key`` may try again (0 when it may now)."""
-        with self._lock:
-            times = self._recent(key)
-            if len(times) < self.limit:
-                return 0.0
-            return max(self.window - (self.clock() - times[0]), 1.0)
-
-    def fail(self, key: str) -> None:
-        with self._lock:
-            self._recent(key).append(self.clock())
-            if len(self._failures) > 10_000:  # bound memory under a spray of addresses
-                for k in [k for k, v in self._failures.items() if not v][:5000]:
-                    del self._failures[k]
-
-    def reset(self, key: str) -> None:
-        with self._lock:
-            self._failures.pop(key, None)
 
 
 # --- who is logged in ----------------------------------------------------------------
@@ -120,9 +81,7 @@ def current_user() -> str | None:
         if user:
             return user[:200]
     if password_enabled():
-        user = session.get("user")
-        if isinstance(user, str) and user:
-            return user
+        return sessions.user()
     return None
 
 
@@ -203,11 +162,19 @@ def _require_login_everywhere():
     if not state.settings().require_login:
         return None
     path = request.path
-    if path.startswith("/admin") or any(path.startswith(p) for p in OPEN_PREFIXES):
+    if is_open_path(path):
         return None  # /admin guards itself; assets and health stay open
     if current_user() is None:
         return refuse_anonymous()
     return None
+
+
+def is_open_path(path: str) -> bool:
+    """Paths VGER_REQUIRE_LOGIN leaves to their own checks: /admin (it guards itself),
+    health and assets. Exact paths, or prefixes ending with a slash."""
+    if path == "/admin" or path.startswith("/admin/"):
+        return True
+    return path in OPEN_PATHS or any(path.startswith(p) for p in OPEN_PREFIXES)
 
 
 def init_app(server: Flask) -> None:
@@ -215,19 +182,16 @@ def init_app(server: Flask) -> None:
     server.config["SESSION_COOKIE_HTTPONLY"] = True
     server.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     server.session_interface = _SessionInterface()
-    server.extensions["vger_login_limiter"] = RateLimiter()
+    settings, engine = state.settings_of(server), state.engine_of(server)
+    sessions.init_app(server, settings, engine)
+    limiter = login_limit.init_app(server, settings, engine)
     server.jinja_env.globals["csrf_token"] = csrf_token
     server.jinja_env.globals["current_user"] = current_user
     server.register_blueprint(bp)
+    server.view_functions["auth.login"] = limiter.limit(
+        login_limit.login_limit(), methods=["POST"], deduct_when=login_limit.failed
+    )(server.view_functions["auth.login"])
     server.before_request(_require_login_everywhere)
-
-
-def limiter() -> RateLimiter:
-    return current_app.extensions["vger_login_limiter"]
-
-
-def client_key() -> str:
-    return request.remote_addr or "unknown"
 
 
 # --- routes -----------------------------------------------------------------------------
@@ -247,23 +211,10 @@ def login():
     status = 200
     if request.method == "POST":
         check_csrf()
-        key = client_key()
-        wait = limiter().blocked(key)
-        if wait:
-            minutes = max(1, round(wait / 60))
-            return render_template(
-                "admin/login.html",
-                error=f"Too many failed logins from your address. Try again in about {minutes} minute{'s' if minutes > 1 else ''}.",
-                header_only=False,
-                next=target,
-            ), 429
         if check_password(request.form.get("password", "")):
-            limiter().reset(key)
-            session.clear()  # a fresh session: no fixation
-            session["user"] = "admin"
+            sessions.start("admin")  # a fresh session and token: no fixation
             csrf_token()
             return redirect(target)
-        limiter().fail(key)
         error = "Wrong password."
         status = 401
     return render_template("admin/login.html", error=error, header_only=False, next=target), status
@@ -272,5 +223,5 @@ def login():
 @bp.route("/admin/logout", methods=["POST"])
 def logout():
     check_csrf()
-    session.clear()
+    sessions.end()
     return redirect(url_for("auth.login"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import current_app
+from flask import Flask, current_app
 from sqlalchemy import Engine
 
 from vger.config import Settings
@@ -22,3 +22,12 @@ def now() -> datetime:
     """The current UTC time, or the frozen time tests set in ``app.config["VGER_NOW"]``."""
     frozen = current_app.config.get("VGER_NOW")
     return frozen if frozen is not None else datetime.now(UTC)
+
+
+def settings_of(server: Flask) -> Settings:
+    """The settings of ``server`` (outside a request, while the app is being built)."""
+    return server.extensions["vger"]["settings"]
+
+
+def engine_of(server: Flask) -> Engine:
+    return server.extensions["vger"]["engine"]

@@ -26,10 +26,10 @@ from vger.metrics.quadrant import (
     issue_quadrant,
     weekly_quadrant,
 )
-from vger.store import boards, queries
+from vger.store import boards, queries, sync
 from vger.store.boards import Board
-from vger.web import cache
-from vger.web.params import ViewParams
+from vger.web import cache, state
+from vger.web.params import MIN_DAYS, ViewParams, clamp_range
 
 
 @dataclass
@@ -43,9 +43,11 @@ class BoardChoice:
     notices: list[str] = field(default_factory=list)
 
 
-def choose_board(conn: Connection, params: ViewParams) -> BoardChoice:
-    """Resolve the board (the first one when none is named) and drop unknown work
-    types and repositories with a notice. Raises NotFoundError for an unknown board."""
+def choose_board(conn: Connection, params: ViewParams, now: datetime | None = None) -> BoardChoice:
+    """Resolve the board (the first one when none is named), drop unknown work types and
+    repositories with a notice, and cut the range to ``MAX_DAYS`` before its effective
+    end in the board's zone (``now``: the app's clock by default). Raises NotFoundError
+    for an unknown board."""
     all_boards = boards.list_boards(conn)
     if not all_boards:
         raise NotFoundError(
@@ -72,6 +74,20 @@ def choose_board(conn: Connection, params: ViewParams) -> BoardChoice:
     params = ViewParams(
         **{**params.__dict__, "board": board.slug, "types": types, "repos": chosen_repos}
     )
+    today = local_today(board.tz, now or state.now())
+    start, end = params.dates(today)
+    # the board's size matters only for ranges longer than a quarter (see max_days)
+    issues = boards.issue_count(conn, board.id) if (end - start).days > MIN_DAYS else 0
+    params, cut = clamp_range(params, today, issues)
+    notices.extend(cut)
+    progress = sync.first_sync_progress(conn, board.id) if params.source == "jira" else None
+    if progress is not None:
+        loaded, expected = progress
+        notices.append(
+            f"First sync not finished: {loaded} of {expected} issues loaded."
+            if expected is not None
+            else f"First sync not finished: {loaded} issues loaded so far."
+        )
     return BoardChoice(board, params, work_types, repos, notices)
 
 
