@@ -41,8 +41,18 @@ def _open(page, live_app, path: str, chart: str | None) -> None:
         page.wait_for_load_state("networkidle")
 
 
+@pytest.fixture
+def axe_page(browser):
+    """A page whose context lets the test inject axe-core as an inline script: the app's
+    Content-Security-Policy (rightly) refuses inline scripts it did not hash."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, bypass_csp=True)
+    yield context.new_page()
+    context.close()
+
+
 @pytest.mark.parametrize("path", list(PAGES))
-def test_no_serious_or_critical_axe_violations(page, live_app, path):
+def test_no_serious_or_critical_axe_violations(axe_page, live_app, path):
+    page = axe_page
     source = _axe_source()
     _open(page, live_app, path, PAGES[path])
     page.add_script_tag(content=source)

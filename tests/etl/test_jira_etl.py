@@ -377,7 +377,7 @@ def test_a_first_sync_records_how_many_issues_it_expects(engine, fake_jira):
     board = make_board(engine)
     assert run_etl(engine, settings_for(fake_jira)).ok
     with engine.connect() as conn:
-        counts = sync.runs(conn, "jira", "ex")[0]["counts"]
+        counts = sync.runs(conn, "jira", "jira:ex")[0]["counts"]
         assert sync.first_sync_progress(conn, board.id) is None  # it finished
     if fake_jira.mode == "cloud":  # /search/jql does not say how many there are
         assert counts.get("expected") in (None, 4)

@@ -120,3 +120,10 @@ def test_default_range_is_last_90_days():
 def test_repeated_and_comma_lists_merge():
     parsed = parse({"types": ["Feature,Defect", "Task", "Defect"]})
     assert parsed.params.types == ("Feature", "Defect", "Task")
+
+
+def test_lone_surrogates_from_a_callback_body_become_question_marks():
+    """JSON may carry "\\ud800"; UTF-8 cannot, and the URL is written in UTF-8."""
+    params = parse({"board": "ex\ud800", "types": ["A\ud800B"]}).params
+    assert params.types == ("A?B",)
+    assert "\ud800" not in params.to_query()

@@ -78,3 +78,21 @@ def test_an_unfinished_first_sync_is_said_on_the_pages_and_in_the_api(tmp_path):
         sync.finish_run(conn, run, "ok")
     notices = client.get("/api/v1/quadrant?board=example").get_json()["notices"]
     assert not [n for n in notices if n.startswith("First sync")]
+
+
+def test_an_unreachable_redis_is_a_503_in_words_never_a_500(tmp_path):
+    """Sessions and the login limit live in Redis when VGER_CACHE_URL names one; when it
+    does not answer, a login and an admin page say so with a 503."""
+    from tests.servers import free_port
+    from tests.web.test_admin import csrf
+
+    closed = f"redis://127.0.0.1:{free_port()}/0"  # nothing listens there
+    app, _ = make_app(tmp_path, example=True, cache_url=closed)
+    client = app.server.test_client()
+    answer = client.post("/admin/login", data={"password": "x", "csrf_token": csrf(client)})
+    assert answer.status_code == 503
+    assert "Redis" in answer.get_data(as_text=True)
+    api = client.get("/api/v1/quadrant?board=example")
+    assert api.status_code in (200, 503)
+    if api.status_code == 503:
+        assert "Redis" in api.get_json()["error"]

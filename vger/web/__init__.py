@@ -12,6 +12,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Dash, Input, Output, State, dcc, html
 from flask import Response, jsonify, render_template, request
+from redis.exceptions import RedisError
 from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
@@ -183,6 +184,12 @@ STORE_DOWN = (
 )
 
 
+REDIS_DOWN = (
+    "The shared session and limit store (Redis, VGER_CACHE_URL) cannot be reached right now. "
+    "Try again in a minute."
+)
+
+
 def _register_errors(server) -> None:
     @server.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
@@ -194,9 +201,10 @@ def _register_errors(server) -> None:
 
     @server.errorhandler(OperationalError)
     @server.errorhandler(InterfaceError)
+    @server.errorhandler(RedisError)
     def store_unreachable(exc: Exception):
         log.warning("store unreachable for %s: %s", request.path, type(exc).__name__)
-        message = STORE_DOWN
+        message = REDIS_DOWN if isinstance(exc, RedisError) else STORE_DOWN
         if request.path.startswith("/api/"):
             return jsonify({"error": message}), 503
         if request.path.startswith("/download/"):

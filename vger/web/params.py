@@ -166,10 +166,11 @@ class Parsed:
 
 
 def _text(value: object) -> str | None:
-    """A scalar as text: strings as they are, numbers written out, anything else (dicts,
-    booleans, None from a hostile callback body) None."""
+    """A scalar as text: strings as they are (lone surrogates, which JSON can carry but
+    UTF-8 cannot, become ``?``), numbers written out, anything else (dicts, booleans, None
+    from a hostile callback body) None."""
     if isinstance(value, str):
-        return value
+        return value.encode("utf-8", "replace").decode("utf-8")
     if isinstance(value, int | float) and not isinstance(value, bool):
         return str(value)
     return None

@@ -286,8 +286,14 @@ def completed_with_details(conn: Connection, data: QuadrantData) -> pd.DataFrame
     """The range's completed items with summary, start and the packed per-state days
     (``state_days``; issues only: the charts do not need them, so they are read only for
     the lead-time CSV, in one read of the range)."""
-    if data.source == "github" or data.completed.empty or not len(data.grid):
+    if data.source == "github":
         return data.completed
+    if data.completed.empty or not len(data.grid):  # nothing to read; the same columns
+        return data.completed.assign(
+            summary=pd.Series(dtype=object),
+            start=pd.Series(dtype="datetime64[ns, UTC]"),
+            state_days=pd.Series(dtype=object),
+        )
     details = queries.completed_details(
         conn,
         data.choice.board,
