@@ -14,6 +14,14 @@ issue updated just before the previous run may be indexed a little later) and cl
 skew; 5 minutes covers all three while re-reading only the issues touched in those
 minutes. Re-read issues whose ``updated`` equals the stored one are skipped (no
 changelog request, no write), so the overlap is nearly free.
+
+Changelogs. An issue whose embedded changelog is cut needs the rest: on Cloud one
+``changelog/bulkfetch`` request (paged by ``nextPageToken``) covers every cut issue of a
+page; where bulkfetch answers 404/403 (older sites), which is learnt once per run, and on
+Data Center, the per-issue requests of a page run in a bounded pool
+(``VGER_JIRA_CONCURRENCY``; a 429 pauses the whole pool, see ``etl.jira_client.Gate``).
+Only fetching is parallel: the page is transformed and written by this thread, in one
+transaction, pages in order, so resume and the watermark rules are those of a serial run.
 """
 
 from __future__ import annotations
@@ -21,7 +29,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -31,7 +40,7 @@ from jira import JIRAError
 from sqlalchemy import Engine
 
 from etl import progress
-from etl.jira_client import PAGE, SWEEP_PAGE, Jira, describe
+from etl.jira_client import BULK_ISSUES, PAGE, SWEEP_PAGE, Jira, describe
 from etl.jira_transform import (
     FIELDS,
     changelog_state,
@@ -111,6 +120,8 @@ class BoardSync:
         self.user_tz: str | None = None
         self.scope = store_sync.scope_name("jira", board.slug)  # of its runs and its lock
         self.stale_after = timedelta(seconds=settings.lock_stale_seconds)
+        self.bulk: bool | None = None  # changelog/bulkfetch served? learnt once per run
+        self._lock = threading.Lock()  # report counters touched by the pool's threads
 
     # --- entry ---------------------------------------------------------------------------
 
@@ -458,13 +469,15 @@ class BoardSync:
         transition_rows: list[dict] = []
         statuses: dict[str, dict] = {}
         watermark = None
+        changed: list[dict] = []
         for doc in docs:
             updated = parse_time((doc.get("fields") or {}).get("updated"))
             if updated is not None and (watermark is None or updated > watermark):
                 watermark = updated
             if not self.full and updated is not None and stored.get(str(doc["id"])) == updated:
                 continue  # unchanged since it was stored with its whole history
-            rows = self._complete(doc)
+            changed.append(doc)
+        for rows in self._complete_page(changed):
             issue_rows.append(rows.issue)
             transition_rows.extend(rows.transitions)
             for sid, st in rows.statuses.items():
@@ -492,6 +505,78 @@ class BoardSync:
                 cursor=None if cursor is None else str(cursor),
                 counts=self._counts(),
             )
+
+    def _complete_page(self, docs: list[dict]) -> list:
+        """Rows of a page's issues, in order, each with its whole status history: cut
+        changelogs completed by bulkfetch (Cloud) or by per-issue requests in the pool."""
+        cut = [d for d in docs if not changelog_state(d)[0]]
+        bulk = self._bulk_histories(cut) if cut and self.api.cloud else {}
+        slow = [d for d in cut if str(d["id"]) not in bulk]
+        done = self._pooled(self._complete, slow)
+        fetched = dict(zip((str(d["id"]) for d in slow), done, strict=True))
+        out = []
+        for doc in docs:
+            key = str(doc["id"])
+            if key in fetched:
+                out.append(fetched[key])
+            elif key in bulk:
+                embedded = (doc.get("changelog") or {}).get("histories") or []
+                out.append(transform_issue(doc, merge_histories(embedded, bulk[key])))
+            else:
+                out.append(transform_issue(doc))
+        return out
+
+    def _pooled(self, fn: Callable[[dict], Any], docs: Sequence[dict]) -> list:
+        """``fn`` over ``docs`` by at most ``VGER_JIRA_CONCURRENCY`` threads; answers in
+        order; the first error is raised once running calls end (queued ones are dropped)."""
+        workers = min(self.api.concurrency, len(docs))
+        if workers <= 1:
+            return [fn(d) for d in docs]
+        pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="jira-changelog")
+        try:
+            return list(pool.map(fn, docs))
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+    def _bulk_histories(self, docs: list[dict]) -> dict[str, list[dict]]:
+        """Cloud: status histories of ``docs`` by issue id from ``changelog/bulkfetch``
+        (up to ``BULK_ISSUES`` issues a request, pages by ``nextPageToken``, oldest first).
+        Empty when the site does not serve it (404/403): that is remembered for the run and
+        the per-issue endpoint is used instead."""
+        if self.bulk is False:
+            return {}
+        out: dict[str, list[dict]] = {}
+        for k in range(0, len(docs), BULK_ISSUES):
+            ids = [str(d["id"]) for d in docs[k : k + BULK_ISSUES]]
+            token = None
+            page = 0
+            while True:
+                page += 1
+                self.step = f"changelog bulkfetch of {len(ids)} issues, page {page}"
+                try:
+                    data = self.api.bulk_changelogs(ids, token)
+                except JIRAError as exc:
+                    if exc.status_code not in (403, 404) or self.bulk:
+                        raise
+                    LOG.info(
+                        "jira %s: changelog/bulkfetch unavailable (HTTP %s); per-issue changelogs",
+                        self.board.slug,
+                        exc.status_code,
+                    )
+                    self.bulk = False
+                    self.report.extra["changelogs"] = "per issue (no bulkfetch)"
+                    return {}
+                self.bulk = True
+                for entry in data.get("issueChangeLogs") or []:
+                    out.setdefault(str(entry.get("issueId")), []).extend(
+                        entry.get("changeHistories") or []
+                    )
+                nxt = data.get("nextPageToken")
+                if not nxt or nxt == token:
+                    break
+                token = nxt
+        # Every asked issue is answered: one without status changes has no entry.
+        return {str(d["id"]): out.get(str(d["id"]), []) for d in docs}
 
     def _complete(self, doc: dict):
         """Rows of one issue with its whole status history (fetching what is missing)."""
@@ -525,7 +610,8 @@ class BoardSync:
                 if exc.status_code != 404:
                     raise
                 LOG.warning("jira %s: the history of %s is cut by Jira", self.board.slug, key)
-                self.report.extra["history cut"] = self.report.extra.get("history cut", 0) + 1
+                with self._lock:
+                    self.report.extra["history cut"] = self.report.extra.get("history cut", 0) + 1
         rows = transform_issue(
             {**doc, "fields": full.get("fields") or doc.get("fields")},
             merge_histories(embedded, got),
