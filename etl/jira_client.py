@@ -105,18 +105,21 @@ class CountingRetry(Retry):
 
 
 class CountingAdapter(HTTPAdapter):
-    """Counts first attempts; with the retries of :class:`CountingRetry`, every request."""
+    """Counts first attempts (with the retries of :class:`CountingRetry`, every request) and
+    bounds the requests in flight over every thread to ``connections``."""
 
     def __init__(self, retry: CountingRetry, connections: int = 10):
         super().__init__(max_retries=retry, pool_maxsize=max(connections, 1))
         self.stats = retry.stats
         self.gate = retry.gate
+        self.slots = threading.BoundedSemaphore(max(connections, 1))
 
     def send(self, request, *args: Any, **kwargs: Any):
-        self.gate.wait()  # another thread's 429: wait out its Retry-After first
-        with _STATS:
-            self.stats["sent"] = self.stats.get("sent", 0) + 1
-        return super().send(request, *args, **kwargs)
+        with self.slots:  # never more than ``connections`` requests in flight, all threads
+            self.gate.wait()  # another thread's 429: wait out its Retry-After first
+            with _STATS:
+                self.stats["sent"] = self.stats.get("sent", 0) + 1
+            return super().send(request, *args, **kwargs)
 
 
 def retry_policy(retries: int, backoff: float) -> CountingRetry:

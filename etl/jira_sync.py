@@ -20,8 +20,10 @@ Changelogs. An issue whose embedded changelog is cut needs the rest: on Cloud on
 page; where bulkfetch answers 404/403 (older sites), which is learnt once per run, and on
 Data Center, the per-issue requests of a page run in a bounded pool
 (``VGER_JIRA_CONCURRENCY``; a 429 pauses the whole pool, see ``etl.jira_client.Gate``).
-Only fetching is parallel: the page is transformed and written by this thread, in one
-transaction, pages in order, so resume and the watermark rules are those of a serial run.
+The search for page N+1 overlaps the completion and write of page N (its keyset is known
+from page N's rows); writes go through one writer thread, one transaction a page, pages in
+order, at most one page pending, so resume and the watermark rules are those of a serial
+run. Every request of the board, searches included, counts against the pool size.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -122,6 +124,8 @@ class BoardSync:
         self.stale_after = timedelta(seconds=settings.lock_stale_seconds)
         self.bulk: bool | None = None  # changelog/bulkfetch served? learnt once per run
         self._lock = threading.Lock()  # report counters touched by the pool's threads
+        self._writer: ThreadPoolExecutor | None = None  # one thread: pages written in order
+        self._pending: Future | None = None  # the page being completed and written
 
     # --- entry ---------------------------------------------------------------------------
 
@@ -383,7 +387,7 @@ class BoardSync:
                 if key is not None and nxt is not None and not new:
                     key = self._dense_minute(key, seen)  # a full page of already-read rows
                     continue
-                self._store_page(new, None)
+                self._write(new)
                 for d in new:
                     seen[str(d["id"])] = _updated(d)
                     if _updated(d) is not None and (key is None or _updated(d) > key):
@@ -405,11 +409,36 @@ class BoardSync:
                     )
                 if nxt is None or not docs or key is None:
                     break
+            self._drain()
         finally:
+            self._drain(quiet=True)
             progress.done(f"jira {board.slug}")
             if bar is not None:
                 bar.close()
         return set(seen)
+
+    def _write(self, docs: list[dict]) -> None:
+        """Complete and store a page in the writer thread once the previous page is
+        stored (its error, if any, is raised here); the caller goes on to the next search."""
+        self._drain()
+        if not docs:
+            return
+        if self._writer is None:
+            self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="jira-writer")
+        self._pending = self._writer.submit(self._store_page, docs, None)
+
+    def _drain(self, *, quiet: bool = False) -> None:
+        """Wait for the page being written; raise its error unless ``quiet`` (cleanup
+        after another error)."""
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            if quiet:
+                pending.exception()
+            else:
+                pending.result()
+        if quiet and self._writer is not None:
+            self._writer.shutdown(wait=True)
+            self._writer = None
 
     def _page_size(self, key: datetime | None, seen: dict[str, datetime | None]) -> int:
         """A page of new rows: Data Center also returns the rows already read in the
@@ -449,7 +478,7 @@ class BoardSync:
             self.step = f"fetch {len(batch)} issues of the minute {start:%Y-%m-%d %H:%M} UTC"
             docs, _, _ = self._by_ids(batch)
             new = [d for d in docs if seen.get(str(d["id"]), 0) != _updated(d)]
-            self._store_page(new, None)
+            self._write(new)
             for d in new:
                 seen[str(d["id"])] = _updated(d)
         return end
