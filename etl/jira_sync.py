@@ -42,7 +42,7 @@ from jira import JIRAError
 from sqlalchemy import Engine
 
 from etl import progress
-from etl.jira_client import BULK_ISSUES, PAGE, SWEEP_PAGE, Jira, describe
+from etl.jira_client import BULK_ISSUES, BULK_PAGE, PAGE, SWEEP_PAGE, Jira, describe
 from etl.jira_transform import (
     FIELDS,
     changelog_state,
@@ -555,7 +555,7 @@ class BoardSync:
                 out.append(transform_issue(doc))
         return out
 
-    def _pooled(self, fn: Callable[[dict], Any], docs: Sequence[dict]) -> list:
+    def _pooled(self, fn: Callable[[Any], Any], docs: Sequence[Any]) -> list:
         """``fn`` over ``docs`` by at most ``VGER_JIRA_CONCURRENCY`` threads; answers in
         order; the first error is raised once running calls end (queued ones are dropped)."""
         workers = min(self.api.concurrency, len(docs))
@@ -568,44 +568,60 @@ class BoardSync:
             pool.shutdown(wait=True, cancel_futures=True)
 
     def _bulk_histories(self, docs: list[dict]) -> dict[str, list[dict]]:
-        """Cloud: status histories of ``docs`` by issue id from ``changelog/bulkfetch``
-        (up to ``BULK_ISSUES`` issues a request, pages by ``nextPageToken``, oldest first).
-        Empty when the site does not serve it (404/403): that is remembered for the run and
-        the per-issue endpoint is used instead."""
-        if self.bulk is False:
+        """Cloud: status histories of ``docs`` by issue id from ``changelog/bulkfetch``,
+        oldest first. The issues are grouped so that a group's histories fit one page
+        (``BULK_PAGE``, by each embedded changelog's ``total``; at most ``BULK_ISSUES``
+        issues) and the groups are fetched in the pool, each chain paged by
+        ``nextPageToken``. Empty when the site does not serve it (404/403): the first
+        request of the run finds out, and the per-issue endpoint is used instead."""
+        if self.bulk is False or not docs:
             return {}
+        groups = _bulk_groups(docs)
+        if self.bulk is None:  # the run's first bulkfetch: is it served here?
+            first = self._bulk_chain(groups[0])
+            if first is None:
+                return {}
+            chains = [first, *self._pooled(self._bulk_chain, groups[1:])]
+        else:
+            chains = self._pooled(self._bulk_chain, groups)
         out: dict[str, list[dict]] = {}
-        for k in range(0, len(docs), BULK_ISSUES):
-            ids = [str(d["id"]) for d in docs[k : k + BULK_ISSUES]]
-            token = None
-            page = 0
-            while True:
-                page += 1
-                self.step = f"changelog bulkfetch of {len(ids)} issues, page {page}"
-                try:
-                    data = self.api.bulk_changelogs(ids, token)
-                except JIRAError as exc:
-                    if exc.status_code not in (403, 404) or self.bulk:
-                        raise
-                    LOG.info(
-                        "jira %s: changelog/bulkfetch unavailable (HTTP %s); per-issue changelogs",
-                        self.board.slug,
-                        exc.status_code,
-                    )
-                    self.bulk = False
-                    self.report.extra["changelogs"] = "per issue (no bulkfetch)"
-                    return {}
-                self.bulk = True
-                for entry in data.get("issueChangeLogs") or []:
-                    out.setdefault(str(entry.get("issueId")), []).extend(
-                        entry.get("changeHistories") or []
-                    )
-                nxt = data.get("nextPageToken")
-                if not nxt or nxt == token:
-                    break
-                token = nxt
+        for chain in chains:
+            for issue_id, histories in (chain or {}).items():
+                out.setdefault(issue_id, []).extend(histories)
         # Every asked issue is answered: one without status changes has no entry.
         return {str(d["id"]): out.get(str(d["id"]), []) for d in docs}
+
+    def _bulk_chain(self, ids: list[str]) -> dict[str, list[dict]] | None:
+        """Every page of one bulkfetch for ``ids``; None when bulkfetch is unavailable
+        (404/403 on the run's first use, remembered)."""
+        out: dict[str, list[dict]] = {}
+        token = None
+        page = 0
+        while True:
+            page += 1
+            self.step = f"changelog bulkfetch of {len(ids)} issues, page {page}"
+            try:
+                data = self.api.bulk_changelogs(ids, token)
+            except JIRAError as exc:
+                if exc.status_code not in (403, 404) or self.bulk:
+                    raise
+                LOG.info(
+                    "jira %s: changelog/bulkfetch unavailable (HTTP %s); per-issue changelogs",
+                    self.board.slug,
+                    exc.status_code,
+                )
+                self.bulk = False
+                self.report.extra["changelogs"] = "per issue (no bulkfetch)"
+                return None
+            self.bulk = True
+            for entry in data.get("issueChangeLogs") or []:
+                out.setdefault(str(entry.get("issueId")), []).extend(
+                    entry.get("changeHistories") or []
+                )
+            nxt = data.get("nextPageToken")
+            if not nxt or nxt == token:
+                return out
+            token = nxt
 
     def _complete(self, doc: dict):
         """Rows of one issue with its whole status history (fetching what is missing)."""
@@ -712,6 +728,26 @@ class BoardSync:
                 self.report.extra["warning"] = f"the {listing} listed no issues; nothing removed"
                 return
             self.report.removed += delete_issues(conn, self.board.id, gone)
+
+
+def _bulk_groups(docs: list[dict]) -> list[list[str]]:
+    """Issue ids in groups whose histories (the embedded changelog's ``total``) fit one
+    bulkfetch page, at most ``BULK_ISSUES`` a group; issues of unknown size (no embedded
+    changelog) share groups of their own, paged by token."""
+    groups: list[list[str]] = []
+    unknown: list[str] = []
+    size = 0
+    for doc in docs:
+        total = changelog_state(doc)[2]
+        if total < 0:
+            unknown.append(str(doc["id"]))
+            continue
+        if not groups or size + total > BULK_PAGE or len(groups[-1]) >= BULK_ISSUES:
+            groups.append([])
+            size = 0
+        groups[-1].append(str(doc["id"]))
+        size += total
+    return groups + [unknown[k : k + BULK_ISSUES] for k in range(0, len(unknown), BULK_ISSUES)]
 
 
 def _updated(doc: dict) -> datetime | None:

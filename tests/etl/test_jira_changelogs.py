@@ -74,6 +74,22 @@ def test_bulkfetch_pages_by_token(sqlite_engine, fake_cloud):
     assert stored(sqlite_engine, board)[1] == 5 * 2 + 3 * 150
 
 
+def test_bulkfetch_groups_a_page_into_requests_fetched_in_parallel(sqlite_engine, fake_cloud):
+    """Eight issues with 300 moves (2,400 histories): grouped to fit a 1,000-history page
+    (three issues a group), the groups fetched at once, each asked for once."""
+    add_long(fake_cloud, 8, 300, key="EX")
+    fake_cloud.latency = 0.1
+    board = make_board(sqlite_engine, jql="project = EX", jira_board_id=None)
+    report = sync_board(sqlite_engine, board, settings_for(fake_cloud, jira_concurrency=4))
+    assert report.ok, report.error
+    bulk = [r["body"]["issueIdsOrKeys"] for r in fake_cloud.log if r["path"] == BULK]
+    assert sorted(len(ids) for ids in bulk) == [2, 3, 3]
+    assert sorted(i for ids in bulk for i in ids) == [str(9000 + k) for k in range(8)]
+    assert 2 <= fake_cloud.max_in_flight <= 4
+    moves = transitions_of(sqlite_engine, board)
+    assert len(moves) == 8 and all(len(v) == 300 for v in moves.values())
+
+
 @pytest.mark.parametrize("refusal", [404, 403])
 def test_bulkfetch_unavailable_falls_back_once_per_run(sqlite_engine, fake_cloud, refusal):
     """A site without bulkfetch (404) or refusing it (403): asked once in the run, then
