@@ -414,16 +414,25 @@ class _Handler(BaseHTTPRequestHandler):
         with fake._lock:
             fake.in_flight += 1
             fake.max_in_flight = max(fake.max_in_flight, fake.in_flight)
+        self._counted = True
         try:
             self._serve(method)
         except Exception as exc:  # noqa: BLE001 - a bug in the fake shows as HTTP 599
             self._send(599, {"errorMessages": [f"fake Jira bug: {type(exc).__name__}: {exc}"]})
         finally:
-            with fake._lock:
-                fake.in_flight -= 1
+            self._answered()
+
+    def _answered(self) -> None:
+        """The request stops being in flight just before its answer is written (after it,
+        the client may already have sent its next request)."""
+        if getattr(self, "_counted", False):
+            self._counted = False
+            with self.server_fake._lock:
+                self.server_fake.in_flight -= 1
 
     def _send(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
         data = (body if isinstance(body, str) else json.dumps(body)).encode()
+        self._answered()
         try:
             self.send_response(status)
             self.send_header(
