@@ -6,7 +6,12 @@ Raw JSON through ``JIRA._get_json`` (no resource objects, no ``/field`` lookup: 
 ``search_issues`` first asks ``/field`` and ``enhanced_search_issues`` is Cloud only, which
 would add a request to every run and break the two-request no-change budget):
 Cloud pages ``search/jql`` by ``nextPageToken``, Data Center pages ``search`` by
-``startAt``; changelogs from the Cloud paged endpoint or the single-issue GET.
+``startAt``; changelogs from Cloud's ``changelog/bulkfetch`` (many issues per request), the
+Cloud paged endpoint or the single-issue GET.
+Several threads may call one :class:`Jira` at once (a bounded pool fetches a page's
+changelogs): the adapter's connection pool holds that many connections, and a 429 on any
+of them closes a shared :class:`Gate` for its ``Retry-After``, so the whole pool pauses
+rather than hammering a rate-limited server.
 The token never appears in a message: :class:`jira.JIRAError`'s ``str()`` prints
 request headers (Authorization included), so errors are rebuilt from status and text.
 """
@@ -14,6 +19,8 @@ request headers (Authorization included), so errors are rebuilt from status and 
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -32,18 +39,51 @@ MAX_DELAY = 60.0
 PAGE = 100  # issues per search page (Cloud caps full-field pages at 100)
 CHANGELOG_PAGE = 100  # the Cloud changelog endpoint's maximum
 SWEEP_PAGE = 1000  # id-only pages of the deletion sweep
+BULK_ISSUES = 1000  # changelog/bulkfetch: issues per request (documented maximum)
+BULK_PAGE = 1000  # changelog/bulkfetch: histories per page asked for
+V3_BASE = "{server}/rest/api/3/{path}"  # changelog/bulkfetch exists in v3 only
+_STATS = threading.Lock()
+
+
+class Gate:
+    """A pause shared by every thread using one client: a 429 closes it for the server's
+    ``Retry-After`` (seconds), and no request starts before it opens again."""
+
+    def __init__(self) -> None:
+        self._until = 0.0
+        self._lock = threading.Lock()
+
+    def hold(self, seconds: float) -> None:
+        with self._lock:
+            self._until = max(self._until, time.monotonic() + max(seconds, 0.0))
+
+    def wait(self) -> None:
+        while True:
+            with self._lock:
+                left = self._until - time.monotonic()
+            if left <= 0:
+                return
+            time.sleep(left)
 
 
 class CountingRetry(Retry):
     """``urllib3.Retry`` that counts the retries it grants (each is one more request) and
     caps a server's ``Retry-After`` at ``MAX_DELAY`` seconds."""
 
-    def __init__(self, *args: Any, stats: dict[str, int] | None = None, **kwargs: Any):
+    def __init__(
+        self,
+        *args: Any,
+        stats: dict[str, int] | None = None,
+        gate: Gate | None = None,
+        **kwargs: Any,
+    ):
         self.stats = stats if stats is not None else {"retries": 0}
+        self.gate = gate if gate is not None else Gate()
         super().__init__(*args, **kwargs)
 
     def new(self, **kwargs: Any) -> CountingRetry:
         kwargs["stats"] = self.stats
+        kwargs["gate"] = self.gate
         return super().new(**kwargs)  # type: ignore[return-value]
 
     def increment(self, method=None, url=None, response=None, error=None, *args, **kwargs):
@@ -52,7 +92,11 @@ class CountingRetry(Retry):
         LOG.warning(
             "jira: %s on %s %s; retry %d", what, method, _path(url or ""), self.stats["retries"] + 1
         )
-        self.stats["retries"] += 1
+        with _STATS:
+            self.stats["retries"] += 1
+        if response is not None and response.status == 429:
+            after = retry.get_retry_after(response)
+            self.gate.hold(after if after is not None else retry.get_backoff_time())
         return retry
 
     def get_retry_after(self, response) -> float | None:
@@ -61,15 +105,21 @@ class CountingRetry(Retry):
 
 
 class CountingAdapter(HTTPAdapter):
-    """Counts first attempts; with the retries of :class:`CountingRetry`, every request."""
+    """Counts first attempts (with the retries of :class:`CountingRetry`, every request) and
+    bounds the requests in flight over every thread to ``connections``."""
 
-    def __init__(self, retry: CountingRetry):
-        super().__init__(max_retries=retry)
+    def __init__(self, retry: CountingRetry, connections: int = 10):
+        super().__init__(max_retries=retry, pool_maxsize=max(connections, 1))
         self.stats = retry.stats
+        self.gate = retry.gate
+        self.slots = threading.BoundedSemaphore(max(connections, 1))
 
     def send(self, request, *args: Any, **kwargs: Any):
-        self.stats["sent"] = self.stats.get("sent", 0) + 1
-        return super().send(request, *args, **kwargs)
+        with self.slots:  # never more than ``connections`` requests in flight, all threads
+            self.gate.wait()  # another thread's 429: wait out its Retry-After first
+            with _STATS:
+                self.stats["sent"] = self.stats.get("sent", 0) + 1
+            return super().send(request, *args, **kwargs)
 
 
 def retry_policy(retries: int, backoff: float) -> CountingRetry:
@@ -121,7 +171,8 @@ class Jira:
             **auth,
         )
         self.retry = retry_policy(max(settings.jira_retries, 0), backoff)
-        adapter = CountingAdapter(self.retry)
+        self.concurrency = max(int(settings.jira_concurrency), 1)
+        adapter = CountingAdapter(self.retry, self.concurrency)
         # The client's session is a requests.Session; a mounted adapter is requests' public
         # way to give it a retry policy (the jira library offers no setting for one).
         session = self.client._session
@@ -145,8 +196,8 @@ class Jira:
         base = JIRA.AGILE_BASE_URL if agile else JIRA.JIRA_BASE_URL
         return self.client._get_json(path, dict(params or {}), base=base)
 
-    def post(self, path: str, body: Mapping[str, Any]):
-        return self.client._get_json(path, dict(body), use_post=True)
+    def post(self, path: str, body: Mapping[str, Any], *, base: str = JIRA.JIRA_BASE_URL):
+        return self.client._get_json(path, dict(body), base=base, use_post=True)
 
     # --- calls ---------------------------------------------------------------------
 
@@ -201,6 +252,19 @@ class Jira:
     def changelog_page(self, key: str, start: int) -> dict[str, Any]:
         """Cloud: ``issue/{key}/changelog`` (oldest first, 100 per page)."""
         return self.get(f"issue/{key}/changelog", {"startAt": start, "maxResults": CHANGELOG_PAGE})
+
+    def bulk_changelogs(self, ids: list[str], token: str | None = None) -> dict[str, Any]:
+        """Cloud: one page of ``POST /rest/api/3/changelog/bulkfetch`` for up to
+        ``BULK_ISSUES`` issues, status changes only (all the metrics read), oldest first:
+        ``{"issueChangeLogs": [{"issueId", "changeHistories"}], "nextPageToken"}``."""
+        body: dict[str, Any] = {
+            "issueIdsOrKeys": list(ids),
+            "fieldIds": ["status"],
+            "maxResults": BULK_PAGE,
+        }
+        if token:
+            body["nextPageToken"] = token
+        return self.post("changelog/bulkfetch", body, base=V3_BASE)
 
     def issue_with_changelog(self, key: str, fields: str) -> dict[str, Any]:
         """Data Center: the single-issue GET with ``expand=changelog``."""

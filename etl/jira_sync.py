@@ -14,6 +14,16 @@ issue updated just before the previous run may be indexed a little later) and cl
 skew; 5 minutes covers all three while re-reading only the issues touched in those
 minutes. Re-read issues whose ``updated`` equals the stored one are skipped (no
 changelog request, no write), so the overlap is nearly free.
+
+Changelogs. An issue whose embedded changelog is cut needs the rest: on Cloud one
+``changelog/bulkfetch`` request (paged by ``nextPageToken``) covers every cut issue of a
+page; where bulkfetch answers 404/403 (older sites), which is learnt once per run, and on
+Data Center, the per-issue requests of a page run in a bounded pool
+(``VGER_JIRA_CONCURRENCY``; a 429 pauses the whole pool, see ``etl.jira_client.Gate``).
+The search for page N+1 overlaps the completion and write of page N (its keyset is known
+from page N's rows); writes go through one writer thread, one transaction a page, pages in
+order, at most one page pending, so resume and the watermark rules are those of a serial
+run. Every request of the board, searches included, counts against the pool size.
 """
 
 from __future__ import annotations
@@ -21,7 +31,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -31,7 +42,7 @@ from jira import JIRAError
 from sqlalchemy import Engine
 
 from etl import progress
-from etl.jira_client import PAGE, SWEEP_PAGE, Jira, describe
+from etl.jira_client import BULK_ISSUES, BULK_PAGE, PAGE, SWEEP_PAGE, Jira, describe
 from etl.jira_transform import (
     FIELDS,
     changelog_state,
@@ -111,6 +122,10 @@ class BoardSync:
         self.user_tz: str | None = None
         self.scope = store_sync.scope_name("jira", board.slug)  # of its runs and its lock
         self.stale_after = timedelta(seconds=settings.lock_stale_seconds)
+        self.bulk: bool | None = None  # changelog/bulkfetch served? learnt once per run
+        self._lock = threading.Lock()  # report counters touched by the pool's threads
+        self._writer: ThreadPoolExecutor | None = None  # one thread: pages written in order
+        self._pending: Future | None = None  # the page being completed and written
 
     # --- entry ---------------------------------------------------------------------------
 
@@ -375,7 +390,7 @@ class BoardSync:
                 if key is not None and nxt is not None and not new:
                     key = self._dense_minute(key, seen)  # a full page of already-read rows
                     continue
-                self._store_page(new, None)
+                self._write(new)
                 for d in new:
                     seen[str(d["id"])] = _updated(d)
                     if _updated(d) is not None and (key is None or _updated(d) > key):
@@ -397,11 +412,36 @@ class BoardSync:
                     )
                 if nxt is None or not docs or key is None:
                     break
+            self._drain()
         finally:
+            self._drain(quiet=True)
             progress.done(f"jira {board.slug}")
             if bar is not None:
                 bar.close()
         return set(seen)
+
+    def _write(self, docs: list[dict]) -> None:
+        """Complete and store a page in the writer thread once the previous page is
+        stored (its error, if any, is raised here); the caller goes on to the next search."""
+        self._drain()
+        if not docs:
+            return
+        if self._writer is None:
+            self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="jira-writer")
+        self._pending = self._writer.submit(self._store_page, docs, None)
+
+    def _drain(self, *, quiet: bool = False) -> None:
+        """Wait for the page being written; raise its error unless ``quiet`` (cleanup
+        after another error)."""
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            if quiet:
+                pending.exception()
+            else:
+                pending.result()
+        if quiet and self._writer is not None:
+            self._writer.shutdown(wait=True)
+            self._writer = None
 
     def _page_size(self, key: datetime | None, seen: dict[str, datetime | None]) -> int:
         """A page of new rows: Data Center also returns the rows already read in the
@@ -441,7 +481,7 @@ class BoardSync:
             self.step = f"fetch {len(batch)} issues of the minute {start:%Y-%m-%d %H:%M} UTC"
             docs, _, _ = self._by_ids(batch)
             new = [d for d in docs if seen.get(str(d["id"]), 0) != _updated(d)]
-            self._store_page(new, None)
+            self._write(new)
             for d in new:
                 seen[str(d["id"])] = _updated(d)
         return end
@@ -461,13 +501,15 @@ class BoardSync:
         transition_rows: list[dict] = []
         statuses: dict[str, dict] = {}
         watermark = None
+        changed: list[dict] = []
         for doc in docs:
             updated = parse_time((doc.get("fields") or {}).get("updated"))
             if updated is not None and (watermark is None or updated > watermark):
                 watermark = updated
             if not self.full and updated is not None and stored.get(str(doc["id"])) == updated:
                 continue  # unchanged since it was stored with its whole history
-            rows = self._complete(doc)
+            changed.append(doc)
+        for rows in self._complete_page(changed):
             issue_rows.append(rows.issue)
             transition_rows.extend(rows.transitions)
             for sid, st in rows.statuses.items():
@@ -495,6 +537,94 @@ class BoardSync:
                 cursor=None if cursor is None else str(cursor),
                 counts=self._counts(),
             )
+
+    def _complete_page(self, docs: list[dict]) -> list:
+        """Rows of a page's issues, in order, each with its whole status history: cut
+        changelogs completed by bulkfetch (Cloud) or by per-issue requests in the pool."""
+        cut = [d for d in docs if not changelog_state(d)[0]]
+        bulk = self._bulk_histories(cut) if cut and self.api.cloud else {}
+        slow = [d for d in cut if str(d["id"]) not in bulk]
+        done = self._pooled(self._complete, slow)
+        fetched = dict(zip((str(d["id"]) for d in slow), done, strict=True))
+        out = []
+        for doc in docs:
+            key = str(doc["id"])
+            if key in fetched:
+                out.append(fetched[key])
+            elif key in bulk:
+                embedded = (doc.get("changelog") or {}).get("histories") or []
+                out.append(transform_issue(doc, merge_histories(embedded, bulk[key])))
+            else:
+                out.append(transform_issue(doc))
+        return out
+
+    def _pooled(self, fn: Callable[[Any], Any], docs: Sequence[Any]) -> list:
+        """``fn`` over ``docs`` by at most ``VGER_JIRA_CONCURRENCY`` threads; answers in
+        order; the first error is raised once running calls end (queued ones are dropped)."""
+        workers = min(self.api.concurrency, len(docs))
+        if workers <= 1:
+            return [fn(d) for d in docs]
+        pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="jira-changelog")
+        try:
+            return list(pool.map(fn, docs))
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+    def _bulk_histories(self, docs: list[dict]) -> dict[str, list[dict]]:
+        """Cloud: status histories of ``docs`` by issue id from ``changelog/bulkfetch``,
+        oldest first. The issues are grouped so that a group's histories fit one page
+        (``BULK_PAGE``, by each embedded changelog's ``total``; at most ``BULK_ISSUES``
+        issues) and the groups are fetched in the pool, each chain paged by
+        ``nextPageToken``. Empty when the site does not serve it (404/403): the first
+        request of the run finds out, and the per-issue endpoint is used instead."""
+        if self.bulk is False or not docs:
+            return {}
+        groups = _bulk_groups(docs)
+        if self.bulk is None:  # the run's first bulkfetch: is it served here?
+            first = self._bulk_chain(groups[0])
+            if first is None:
+                return {}
+            chains = [first, *self._pooled(self._bulk_chain, groups[1:])]
+        else:
+            chains = self._pooled(self._bulk_chain, groups)
+        out: dict[str, list[dict]] = {}
+        for chain in chains:
+            for issue_id, histories in (chain or {}).items():
+                out.setdefault(issue_id, []).extend(histories)
+        # Every asked issue is answered: one without status changes has no entry.
+        return {str(d["id"]): out.get(str(d["id"]), []) for d in docs}
+
+    def _bulk_chain(self, ids: list[str]) -> dict[str, list[dict]] | None:
+        """Every page of one bulkfetch for ``ids``; None when bulkfetch is unavailable
+        (404/403 on the run's first use, remembered)."""
+        out: dict[str, list[dict]] = {}
+        token = None
+        page = 0
+        while True:
+            page += 1
+            self.step = f"changelog bulkfetch of {len(ids)} issues, page {page}"
+            try:
+                data = self.api.bulk_changelogs(ids, token)
+            except JIRAError as exc:
+                if exc.status_code not in (403, 404) or self.bulk:
+                    raise
+                LOG.info(
+                    "jira %s: changelog/bulkfetch unavailable (HTTP %s); per-issue changelogs",
+                    self.board.slug,
+                    exc.status_code,
+                )
+                self.bulk = False
+                self.report.extra["changelogs"] = "per issue (no bulkfetch)"
+                return None
+            self.bulk = True
+            for entry in data.get("issueChangeLogs") or []:
+                out.setdefault(str(entry.get("issueId")), []).extend(
+                    entry.get("changeHistories") or []
+                )
+            nxt = data.get("nextPageToken")
+            if not nxt or nxt == token:
+                return out
+            token = nxt
 
     def _complete(self, doc: dict):
         """Rows of one issue with its whole status history (fetching what is missing)."""
@@ -528,7 +658,8 @@ class BoardSync:
                 if exc.status_code != 404:
                     raise
                 LOG.warning("jira %s: the history of %s is cut by Jira", self.board.slug, key)
-                self.report.extra["history cut"] = self.report.extra.get("history cut", 0) + 1
+                with self._lock:
+                    self.report.extra["history cut"] = self.report.extra.get("history cut", 0) + 1
         rows = transform_issue(
             {**doc, "fields": full.get("fields") or doc.get("fields")},
             merge_histories(embedded, got),
@@ -600,6 +731,26 @@ class BoardSync:
                 self.report.extra["warning"] = f"the {listing} listed no issues; nothing removed"
                 return
             self.report.removed += delete_issues(conn, self.board.id, gone)
+
+
+def _bulk_groups(docs: list[dict]) -> list[list[str]]:
+    """Issue ids in groups whose histories (the embedded changelog's ``total``) fit one
+    bulkfetch page, at most ``BULK_ISSUES`` a group; issues of unknown size (no embedded
+    changelog) share groups of their own, paged by token."""
+    groups: list[list[str]] = []
+    unknown: list[str] = []
+    size = 0
+    for doc in docs:
+        total = changelog_state(doc)[2]
+        if total < 0:
+            unknown.append(str(doc["id"]))
+            continue
+        if not groups or size + total > BULK_PAGE or len(groups[-1]) >= BULK_ISSUES:
+            groups.append([])
+            size = 0
+        groups[-1].append(str(doc["id"]))
+        size += total
+    return groups + [unknown[k : k + BULK_ISSUES] for k in range(0, len(unknown), BULK_ISSUES)]
 
 
 def _updated(doc: dict) -> datetime | None:

@@ -9,6 +9,9 @@ A real HTTP server (``ThreadingHTTPServer`` on port 0, in a thread) that the rea
 - ``POST /rest/api/{2,3}/search/approximate-count`` — Cloud only
 - ``/rest/api/{2,3}/issue/{key}`` (``expand=changelog``)
 - ``/rest/api/{2,3}/issue/{key}/changelog`` (paged, oldest first) — 404 in DC mode
+- ``POST /rest/api/3/changelog/bulkfetch`` (≤1000 issues, ``fieldIds`` ≤10, paged by
+  ``nextPageToken``, oldest first) — Cloud only; ``bulkfetch = False`` answers 404 as an
+  older site would (``bulkfetch_refusal``: another status)
 - ``/rest/agile/1.0/board/{id}/configuration`` — 404 for unknown ids
 - ``/rest/agile/1.0/board?name=&startAt=&maxResults=`` — boards whose name contains
   ``name`` (case-insensitive), paged; ``board_search = False`` answers 404, as a Jira
@@ -17,8 +20,10 @@ A real HTTP server (``ThreadingHTTPServer`` on port 0, in a thread) that the rea
 JQL: only what the ETL sends — ``(<board jql>) [AND updated >= "yyyy/MM/dd HH:mm"]
 [AND updated < "…"] [AND id in (…)] [ORDER BY <field> ASC|DESC]``, the dates read in the
 user's zone; a board JQL containing ``NOPE`` is invalid (400 with ``errorMessages``).
-Knobs: embedded changelog size, ignore ``expand``, 429 / 500 for the next N requests, slow
-answers, hanging searches, issue updates and deletions between runs or between two search
+Requests are served concurrently (one thread each); ``in_flight`` / ``max_in_flight``
+count them. Knobs: embedded changelog size, ignore ``expand``, 429 / 500 for the next N
+requests (429s only on paths matching ``fail_429_path``, if set), a delay on every answer
+(``latency``), slow answers, hanging searches, issue updates and deletions between runs or between two search
 pages of one run (``before_search``), and a request log.
 """
 
@@ -73,6 +78,13 @@ class FakeJira:
         self.ignore_expand = False
         self.fail_429 = 0
         self.retry_after = "1"
+        self.fail_429_path: str | None = None  # regex: only matching requests get the 429s
+        self.latency = 0.0  # seconds every answer waits (requests overlap meanwhile)
+        self.bulkfetch = True  # Cloud serves POST /rest/api/3/changelog/bulkfetch
+        self.bulkfetch_refusal = 404  # ... else answers this (404 older site, 403 refused)
+        self.bulk_page = 1000  # histories per bulkfetch page at most
+        self.in_flight = 0
+        self.max_in_flight = 0
         self.fail_500 = 0
         self.slow = 0  # the next N requests sleep ``slow_seconds`` first
         self.slow_seconds = 1.0
@@ -398,13 +410,29 @@ class _Handler(BaseHTTPRequestHandler):
         self._safe("POST")
 
     def _safe(self, method: str) -> None:
+        fake = self.server_fake
+        with fake._lock:
+            fake.in_flight += 1
+            fake.max_in_flight = max(fake.max_in_flight, fake.in_flight)
+        self._counted = True
         try:
             self._serve(method)
         except Exception as exc:  # noqa: BLE001 - a bug in the fake shows as HTTP 599
             self._send(599, {"errorMessages": [f"fake Jira bug: {type(exc).__name__}: {exc}"]})
+        finally:
+            self._answered()
+
+    def _answered(self) -> None:
+        """The request stops being in flight just before its answer is written (after it,
+        the client may already have sent its next request)."""
+        if getattr(self, "_counted", False):
+            self._counted = False
+            with self.server_fake._lock:
+                self.server_fake.in_flight -= 1
 
     def _send(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
         data = (body if isinstance(body, str) else json.dumps(body)).encode()
+        self._answered()
         try:
             self.send_response(status)
             self.send_header(
@@ -442,12 +470,21 @@ class _Handler(BaseHTTPRequestHandler):
                 body = json.loads(self.rfile.read(length) or b"{}")
             except ValueError:
                 body = {}
-        entry = {"method": method, "path": path, "params": params, "body": body, "status": None}
+        entry = {
+            "method": method,
+            "path": path,
+            "params": params,
+            "body": body,
+            "status": None,
+            "at": time.monotonic(),
+        }
         with fake._lock:
             fake.log.append(entry)
             slow = fake.slow > 0
             fake.slow -= 1 if slow else 0
-            f429 = fake.fail_429 > 0
+            f429 = fake.fail_429 > 0 and (
+                fake.fail_429_path is None or re.search(fake.fail_429_path, path) is not None
+            )
             fake.fail_429 -= 1 if f429 else 0
             f500 = fake.fail_500 > 0 and not f429
             fake.fail_500 -= 1 if f500 else 0
@@ -456,6 +493,8 @@ class _Handler(BaseHTTPRequestHandler):
             entry["status"] = status
             self._send(status, payload, headers)
 
+        if fake.latency:
+            time.sleep(fake.latency)
         if slow:
             time.sleep(fake.slow_seconds)
         if f429:
@@ -533,6 +572,15 @@ class _Handler(BaseHTTPRequestHandler):
                 return reply(200, {"count": len(fake.select(body.get("jql", "")))})
             except ValueError as exc:
                 return reply(400, {"errorMessages": [str(exc)], "errors": {}})
+        if rest == "changelog/bulkfetch" and method == "POST":
+            if fake.mode != "cloud" or m.group(1) != "3":
+                return reply(404, "null for uri: " + path)
+            if not fake.bulkfetch:
+                return reply(
+                    fake.bulkfetch_refusal,
+                    {"errorMessages": ["changelog/bulkfetch is not available"], "errors": {}},
+                )
+            return self._bulkfetch(reply, body)
         c = re.match(r"^issue/([^/]+)/changelog$", rest)
         if c:
             if fake.mode != "cloud" and not fake.dc_paged_changelog:
@@ -582,6 +630,44 @@ class _Handler(BaseHTTPRequestHandler):
                 del out["changelog"]["total"]  # a cut that does not say so, but a full page
             return reply(200, out)
         return reply(404, "null for uri: " + path)
+
+    def _bulkfetch(self, reply, body: dict[str, Any]) -> None:
+        """Histories of the asked issues, oldest first (then by issue id), each keeping only
+        the items of ``fieldIds``; pages of at most ``maxResults`` histories."""
+        fake = self.server_fake
+        wanted = body.get("issueIdsOrKeys") or []
+        fields = body.get("fieldIds") or []
+        if not wanted or len(wanted) > 1000 or len(fields) > 10:
+            return reply(
+                400,
+                {
+                    "errorMessages": ["issueIdsOrKeys: 1 to 1000 issues; fieldIds: up to 10"],
+                    "errors": {},
+                },
+            )
+        rows = []
+        for ref in wanted:
+            doc = self._issue(str(ref))
+            if doc is None:
+                continue
+            for h in doc["histories"]:
+                items = [i for i in h["items"] if not fields or i.get("fieldId") in fields]
+                if items:
+                    rows.append((parse_time(h["created"]), int(doc["id"]), {**h, "items": items}))
+        rows.sort(key=lambda r: (r[0], r[1]))
+        token = body.get("nextPageToken")
+        start = int(base64.urlsafe_b64decode(token.encode()).decode()) if token else 0
+        size = min(int(body.get("maxResults") or 1000), fake.bulk_page)
+        page = rows[start : start + size]
+        logs: list[dict[str, Any]] = []
+        for _, issue_id, h in page:
+            if not logs or logs[-1]["issueId"] != str(issue_id):
+                logs.append({"issueId": str(issue_id), "changeHistories": []})
+            logs[-1]["changeHistories"].append(h)
+        out: dict[str, Any] = {"issueChangeLogs": logs}
+        if start + size < len(rows):
+            out["nextPageToken"] = base64.urlsafe_b64encode(str(start + size).encode()).decode()
+        return reply(200, out)
 
     def _board_page(self, params: dict[str, str]) -> dict[str, Any]:
         """Boards whose name contains ``name`` (case-insensitive), by id, in the

@@ -124,8 +124,11 @@ def test_paging_and_truncated_changelogs(sqlite_engine, fake_jira):
     paths = fake_jira.paths()
     assert len(search_requests(fake_jira)) == 3  # 100 + 100 + 31
     if fake_jira.mode == "cloud":
-        # 40 embedded, 110 missing → 2 pages of the changelog endpoint
-        assert paths.count("/rest/api/2/issue/EX-999/changelog") == 2
+        # 40 embedded, 110 missing → one changelog/bulkfetch request (status changes only)
+        bulk = [r for r in fake_jira.log if r["path"] == "/rest/api/3/changelog/bulkfetch"]
+        assert [r["body"]["issueIdsOrKeys"] for r in bulk] == [["9000"]]
+        assert bulk[0]["body"]["fieldIds"] == ["status"]
+        assert "/rest/api/2/issue/EX-999/changelog" not in paths
     else:
         assert paths.count("/rest/api/2/issue/EX-999") == 1
     with engine.connect() as conn:
@@ -147,12 +150,11 @@ def test_server_ignoring_expand(sqlite_engine, fake_jira):
     assert report.ok, report.error
     issues, moves = stored(sqlite_engine, board)
     assert len(issues) == 4 and moves == 13
-    single = (
-        "/rest/api/2/issue/EX-{}/changelog"
-        if fake_jira.mode == "cloud"
-        else "/rest/api/2/issue/EX-{}"
-    )
-    assert all(single.format(k) in fake_jira.paths() for k in range(1, 5))
+    if fake_jira.mode == "cloud":  # the page's four issues in one bulkfetch request
+        bulk = [r for r in fake_jira.log if r["path"] == "/rest/api/3/changelog/bulkfetch"]
+        assert len(bulk) == 1 and len(bulk[0]["body"]["issueIdsOrKeys"]) == 4
+    else:
+        assert all(f"/rest/api/2/issue/EX-{k}" in fake_jira.paths() for k in range(1, 5))
 
 
 def test_updates_and_deletions(sqlite_engine, fake_jira):
