@@ -514,3 +514,39 @@ def test_forecast_callback_counts_to_the_typed_date(ff_app):
     answers = out[7]
     assert _by_id(answers, "fc-howmany-90").children == "4 or more"
     assert _by_id(answers, "fc-when-50").children == "by 2024-02-21 (Wed)"
+
+
+# ------------------------------------- words next to the forecast's fields (issue 13 item 5)
+
+
+@pytest.mark.parametrize(
+    ("sample", "by", "items", "slot", "words"),
+    [
+        (200, "2024-03-14", 30, 0, "Ignored sample='200': use a number of weeks from 4 to 52."),
+        (2.5, "2024-03-14", 30, 0, "Ignored sample='2.5': use a number of weeks from 4 to 52."),
+        (12, "2024-03-14", 0, 2, "Ignored items='0': use a number of items from 1 to 10000."),
+        (12, "soon", 30, 1, "Ignored by='soon': dates are written YYYY-MM-DD."),
+        (12, "2024-01-01", 30, 1, "Ignored by=2024-01-01: forecasts start with next week"),
+        (12, "2036-01-01", 30, 1, "Ignored by=2036-01-01: forecasts reach at most 520 weeks"),
+    ],
+)
+def test_refused_values_are_said_next_to_their_field(ff_app, sample, by, items, slot, words):
+    with ff_app.server.app_context():
+        out = forecast.update("steady", "jira", sample, by, items, [], [])
+    messages = out[-3:]
+    assert words in messages[slot]
+    assert [m for i, m in enumerate(messages) if i != slot] == ["", ""]
+    assert len(out) == 12 and out[0].data  # the charts are drawn from the defaults
+
+
+def test_valid_or_empty_fields_have_no_message(ff_app):
+    with ff_app.server.app_context():
+        assert forecast.update("steady", "jira", 8, "2024-03-14", 7, [], [])[-3:] == ("", "", "")
+        assert forecast.update("steady", "jira", None, "", None, [], [])[-3:] == ("", "", "")
+
+
+def test_number_fields_let_the_server_judge():
+    # no min/max/step: the browser would send an out-of-range value as empty, silently
+    field = forecast._number_input("x", 12)
+    assert field.step == "any"
+    assert getattr(field, "min", None) is None and getattr(field, "max", None) is None
