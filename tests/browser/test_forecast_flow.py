@@ -182,3 +182,35 @@ def test_nav_links_to_the_new_pages(page, live_app, path):
     page.wait_for_url(f"**{path}?board=platform&types=Feature**")
     page.wait_for_selector(".main-svg")
     assert page.js_errors == []
+
+
+def test_refused_values_are_said_under_their_field(page, live_app):
+    # issue 13 item 5: 0 items and a 200-week sample reach the server (no min/max in the
+    # browser to empty them silently) and are refused in words under their field
+    page.goto(live_app["url"] + FC_BOOKMARK)
+    wait_for_charts(page, FC)
+    page.fill("#fc-items", "0")
+    page.press("#fc-items", "Enter")
+    wait_until(
+        page,
+        lambda: (
+            "Ignored items='0': use a number of items from 1 to 10000"
+            in page.inner_text("#fc-items-msg")
+        ),
+        message="the items message",
+    )
+    page.fill("#fc-sample", "200")
+    page.press("#fc-sample", "Enter")
+    wait_until(
+        page,
+        lambda: (
+            "Ignored sample='200': use a number of weeks from 4 to 52"
+            in page.inner_text("#fc-sample-msg")
+        ),
+        message="the sample message",
+    )
+    assert page.inner_text("#fc-by-msg") == ""
+    page.fill("#fc-items", "40")
+    page.press("#fc-items", "Enter")
+    wait_until(page, lambda: page.inner_text("#fc-items-msg") == "", message="items accepted")
+    assert page.js_errors == []
