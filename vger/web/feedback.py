@@ -15,7 +15,7 @@ from dash import html
 
 from vger.web.params import parse
 
-_NAMED = re.compile(r"^Ignored ([a-z]+)=")
+_NAMED = re.compile(r"^(?:Ignored|Showing) ([a-z]+)=")  # "Showing from=…: dates run …"
 _CUT = "The range was cut"  # a From too far before To
 
 
