@@ -20,7 +20,7 @@ from tests.browser.conftest import (
     weekly_counts,
 )
 from vger.metrics.flow import cumulative_flow
-from vger.metrics.forecast import how_many, when_done
+from vger.metrics.forecast import how_many_by_day, when_done_day
 from vger.store import boards, queries
 
 pytestmark = pytest.mark.browser  # `-m "not browser"` runs none of these
@@ -28,10 +28,10 @@ pytestmark = pytest.mark.browser  # `-m "not browser"` runs none of these
 FC = ["fc-chart-sample", "fc-chart-howmany", "fc-chart-when"]
 FC_BOOKMARK = "/forecast?board=platform&types=Feature,Defect&sample=10&by=2026-12-31&items=40"
 # NOW is Wednesday 2026-11-18 (Berlin): the 10 complete weeks are 2026-09-07 .. 2026-11-09,
-# forecasts start Monday 2026-11-23; 2026-12-31 lies in the week of Monday 2026-12-28.
+# forecasts start Monday 2026-11-23 (day 1); 2026-12-31 is day 8 + 31 = 39.
 SAMPLE = ("2026-09-07", "2026-11-09")
 START = date(2026, 11, 23)
-WEEKS = 6
+DAYS = 39
 FLOW = ["flow-chart-states"]
 FLOW_BOOKMARK = "/flow?board=platform&from=2026-10-01&to=2026-11-18&types=Feature,Defect"
 
@@ -39,6 +39,12 @@ FLOW_BOOKMARK = "/flow?board=platform&from=2026-10-01&to=2026-11-18&types=Featur
 def _sample(live_app, issue_types=("Story", "Bug")) -> list[int]:
     items = completed_issues(live_app["engine"], "platform", list(issue_types))
     return weekly_counts(items["done"], "Europe/Berlin", *SAMPLE)
+
+
+def _by(day: int) -> str:
+    """The when answer for day ``day`` (day 1 = START), e.g. "by 2027-01-13 (Wed)"."""
+    when = START + timedelta(days=day - 1)
+    return f"by {when.isoformat()} ({when.strftime('%a')})"
 
 
 def _answers(page) -> dict[str, list[str]]:
@@ -57,17 +63,14 @@ def test_forecast_bookmark_shows_the_monte_carlo_answers(page, live_app):
     drawn = graph_data(page, "fc-chart-sample")[0]
     assert [int(y) for y in drawn["y"]] == weekly
     assert drawn["x"][0] == SAMPLE[0] and drawn["x"][-1] == SAMPLE[1]
-    how = how_many(weekly, WEEKS)
-    when = when_done(weekly, 40)
+    how = how_many_by_day(weekly, DAYS)
+    when = when_done_day(weekly, 40)
     shown = _answers(page)
     assert shown["howmany"] == [f"{how[level]} or more" for level in (50, 80, 90)]
-    assert shown["when"] == [
-        f"by {START + timedelta(weeks=when[level], days=-1)} ({when[level]} weeks)"
-        for level in (50, 80, 90)
-    ]
+    assert shown["when"] == [_by(when[level]) for level in (50, 80, 90)]
     assert "same answer every time for the same data" in page.inner_text("#fc-answer-table")
     note = page.inner_text("#fc-chart-howmany-note")
-    assert "6 whole weeks from Monday 2026-11-23 to Sunday 2027-01-03" in note
+    assert "39 days from Monday 2026-11-23 to the end of 2026-12-31 (Thu)" in note
     # the markers of the histograms stand at the answers
     markers = {t["name"]: t["x"][0] for t in graph_data(page, "fc-chart-howmany")[1:]}
     assert markers[f"50 %: {how[50]} or more"] == how[50]
@@ -88,13 +91,10 @@ def test_forecast_controls_rewrite_the_url(page, live_app):
     page.press("#fc-items", "Enter")
     wait_for_search(page, "items=60")
     assert "sample=10" in page.url and "by=2026-12-31" in page.url
-    expected = when_done(_sample(live_app), 60)[50]
+    expected = when_done_day(_sample(live_app), 60)[50]
     wait_until(
         page,
-        lambda: (
-            page.inner_text("#fc-when-50")
-            == f"by {START + timedelta(weeks=expected, days=-1)} ({expected} weeks)"
-        ),
+        lambda: page.inner_text("#fc-when-50") == _by(expected),
         message="the when answer for 60 items",
     )
     page.uncheck("#fc-types input[value='Defect']")
@@ -105,7 +105,7 @@ def test_forecast_controls_rewrite_the_url(page, live_app):
         lambda: [int(y) for y in graph_data(page, "fc-chart-sample")[0]["y"]] == weekly,
         message="the sample without defects",
     )
-    assert page.inner_text("#fc-howmany-80") == f"{how_many(weekly, WEEKS)[80]} or more"
+    assert page.inner_text("#fc-howmany-80") == f"{how_many_by_day(weekly, DAYS)[80]} or more"
     # the nav keeps the shared parameters only
     assert "items=" not in page.get_attribute("#nav-flow", "href")
     assert page.js_errors == []
@@ -181,4 +181,36 @@ def test_nav_links_to_the_new_pages(page, live_app, path):
     page.click(f"#nav-{path.strip('/')}")
     page.wait_for_url(f"**{path}?board=platform&types=Feature**")
     page.wait_for_selector(".main-svg")
+    assert page.js_errors == []
+
+
+def test_refused_values_are_said_under_their_field(page, live_app):
+    # issue 13 item 5: 0 items and a 200-week sample reach the server (no min/max in the
+    # browser to empty them silently) and are refused in words under their field
+    page.goto(live_app["url"] + FC_BOOKMARK)
+    wait_for_charts(page, FC)
+    page.fill("#fc-items", "0")
+    page.press("#fc-items", "Enter")
+    wait_until(
+        page,
+        lambda: (
+            "Ignored items='0': use a number of items from 1 to 10000"
+            in page.inner_text("#fc-items-msg")
+        ),
+        message="the items message",
+    )
+    page.fill("#fc-sample", "200")
+    page.press("#fc-sample", "Enter")
+    wait_until(
+        page,
+        lambda: (
+            "Ignored sample='200': use a number of weeks from 4 to 52"
+            in page.inner_text("#fc-sample-msg")
+        ),
+        message="the sample message",
+    )
+    assert page.inner_text("#fc-by-msg") == ""
+    page.fill("#fc-items", "40")
+    page.press("#fc-items", "Enter")
+    wait_until(page, lambda: page.inner_text("#fc-items-msg") == "", message="items accepted")
     assert page.js_errors == []

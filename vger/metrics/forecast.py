@@ -1,6 +1,11 @@
-"""Monte Carlo forecasts from weekly throughput (docs/metrics.md, "Forecasts").
+"""Monte Carlo forecasts from weekly throughput, answered by day (docs/metrics.md,
+"Monte Carlo").
 
-Resample the weekly throughput of the last N complete weeks with replacement.
+Each trial resamples the weekly throughput of the last N complete weeks with
+replacement, one draw per future week. Within a week the drawn items finish evenly
+over its 7 days (linear interpolation), so a week that draws ``w`` items has finished
+``floor(w·d/7)`` of them by the end of its day ``d`` (1..7). Day 1 is the first
+forecast day (the caller's Monday); every answer here is a day number from it.
 """
 
 from __future__ import annotations
@@ -13,6 +18,110 @@ from vger.metrics.percentiles import LEVELS
 
 TRIALS = 10_000
 SEED = 20240101
+MAX_WEEKS = 520
+DAYS = 7  # days in a week
+
+
+def _draws(sample: np.ndarray, weeks: int, trials: int, seed: int) -> np.ndarray:
+    """The one place that draws: ``trials × weeks`` weekly throughputs (items)."""
+    rng = np.random.default_rng(seed)
+    return rng.choice(sample, size=(trials, weeks), replace=True)
+
+
+def trial_totals(
+    weekly: Sequence[float], days: int, *, trials: int = TRIALS, seed: int = SEED
+) -> np.ndarray:
+    """Items finished in each trial by the end of day ``days`` (day 1 = first forecast
+    day): the whole weeks before it plus ``floor(w·d/7)`` of the week it falls in."""
+    sample = np.asarray(weekly, dtype=float)
+    if sample.size == 0 or days <= 0:
+        return np.zeros(trials, dtype=np.int64)
+    full, rest = divmod(days, DAYS)
+    draws = _draws(sample, full + (1 if rest else 0), trials, seed)
+    totals = draws[:, :full].sum(axis=1)
+    if rest:
+        totals = totals + np.floor(draws[:, full] * rest / DAYS)
+    return totals.astype(np.int64)
+
+
+def trial_finish_days(
+    weekly: Sequence[float],
+    items: int,
+    *,
+    trials: int = TRIALS,
+    seed: int = SEED,
+    max_weeks: int = MAX_WEEKS,
+) -> np.ndarray:
+    """The day on which each trial finished ``items`` (``7·max_weeks + 1`` when never):
+    the first day whose running total (interpolated as in :func:`trial_totals`)
+    reaches ``items``, i.e. in the week that reaches it, day
+    ``ceil(7·(items − finished before that week) / w)``."""
+    sample = np.asarray(weekly, dtype=float)
+    never = DAYS * max_weeks + 1
+    if items <= 0:
+        return np.zeros(trials, dtype=np.int64)
+    if sample.size == 0 or sample.max() <= 0:
+        return np.full(trials, never, dtype=np.int64)
+    draws = _draws(sample, max_weeks, trials, seed)
+    cumulative = draws.cumsum(axis=1)
+    reached = cumulative >= items
+    done = reached.any(axis=1)
+    week = reached.argmax(axis=1)
+    rows = np.arange(trials)
+    drawn = draws[rows, week]
+    before = cumulative[rows, week] - drawn
+    with np.errstate(divide="ignore", invalid="ignore"):
+        day = np.ceil(DAYS * (items - before) / np.where(drawn > 0, drawn, 1))
+    return np.where(done, DAYS * week + day, never).astype(np.int64)
+
+
+def count_levels(totals: np.ndarray, levels: Sequence[int] = LEVELS) -> dict[int, int]:
+    """For each L, the largest count reached in at least L % of ``totals``."""
+    ordered = np.sort(totals)
+    n = ordered.size
+    return {level: int(ordered[n - int(np.ceil(n * level / 100.0))]) for level in levels}
+
+
+def day_levels(
+    finish_days: np.ndarray, levels: Sequence[int] = LEVELS, *, max_weeks: int = MAX_WEEKS
+) -> dict[int, int | None]:
+    """For each L, the smallest day by which at least L % of trials finished (None when
+    beyond ``max_weeks`` weeks)."""
+    ordered = np.sort(finish_days)
+    n = ordered.size
+    out: dict[int, int | None] = {}
+    for level in levels:
+        value = int(ordered[min(n - 1, int(np.ceil(n * level / 100.0)) - 1)])
+        out[level] = None if value > DAYS * max_weeks else value
+    return out
+
+
+def how_many_by_day(
+    weekly: Sequence[float],
+    days: int,
+    *,
+    levels: Sequence[int] = LEVELS,
+    trials: int = TRIALS,
+    seed: int = SEED,
+) -> dict[int, int]:
+    """Items finished by the end of day ``days``: for each L, the count reached in at
+    least L % of trials."""
+    return count_levels(trial_totals(weekly, days, trials=trials, seed=seed), levels)
+
+
+def when_done_day(
+    weekly: Sequence[float],
+    items: int,
+    *,
+    levels: Sequence[int] = LEVELS,
+    trials: int = TRIALS,
+    seed: int = SEED,
+    max_weeks: int = MAX_WEEKS,
+) -> dict[int, int | None]:
+    """Days needed to finish ``items``: for each L, the day by which L % of trials had
+    finished (0 when ``items ≤ 0``; None when not within ``max_weeks`` weeks)."""
+    finish = trial_finish_days(weekly, items, trials=trials, seed=seed, max_weeks=max_weeks)
+    return day_levels(finish, levels, max_weeks=max_weeks)
 
 
 def how_many(
@@ -23,16 +132,9 @@ def how_many(
     trials: int = TRIALS,
     seed: int = SEED,
 ) -> dict[int, int]:
-    """Items finished in the next ``weeks`` whole weeks: for each L, the count reached
-    in at least L % of trials."""
-    sample = np.asarray(weekly, dtype=float)
-    if sample.size == 0 or weeks <= 0:
-        return {level: 0 for level in levels}
-    rng = np.random.default_rng(seed)
-    totals = rng.choice(sample, size=(trials, weeks), replace=True).sum(axis=1)
-    totals.sort()
-    # The largest count c such that at least L % of trials reached c.
-    return {level: int(totals[trials - int(np.ceil(trials * level / 100.0))]) for level in levels}
+    """Items finished in the next ``weeks`` whole weeks: :func:`how_many_by_day` at the
+    end of the last week."""
+    return how_many_by_day(weekly, DAYS * weeks, levels=levels, trials=trials, seed=seed)
 
 
 def when_done(
@@ -42,22 +144,10 @@ def when_done(
     levels: Sequence[int] = LEVELS,
     trials: int = TRIALS,
     seed: int = SEED,
-    max_weeks: int = 520,
+    max_weeks: int = MAX_WEEKS,
 ) -> dict[int, int | None]:
-    """Weeks needed to finish ``items``: for each L, the number of weeks within which
-    L % of trials finished (None when not reached within ``max_weeks``)."""
-    sample = np.asarray(weekly, dtype=float)
-    if items <= 0:
-        return {level: 0 for level in levels}
-    if sample.size == 0 or sample.max() <= 0:
-        return {level: None for level in levels}
-    rng = np.random.default_rng(seed)
-    cumulative = rng.choice(sample, size=(trials, max_weeks), replace=True).cumsum(axis=1)
-    reached = cumulative >= items
-    weeks = np.where(reached.any(axis=1), reached.argmax(axis=1) + 1, max_weeks + 1)
-    weeks.sort()
-    out: dict[int, int | None] = {}
-    for level in levels:
-        value = int(weeks[min(trials - 1, int(np.ceil(trials * level / 100.0)) - 1)])
-        out[level] = None if value > max_weeks else value
-    return out
+    """Weeks needed to finish ``items``: the week holding :func:`when_done_day`'s day."""
+    days = when_done_day(
+        weekly, items, levels=levels, trials=trials, seed=seed, max_weeks=max_weeks
+    )
+    return {level: None if d is None else -(-d // DAYS) for level, d in days.items()}

@@ -35,13 +35,16 @@ HOW_TO_READ = {
         "this many days."
     ),
     "fc-howmany": (
-        "Monte Carlo: each trial replays randomly drawn past weeks until the date. Bars: how "
-        "many trials finished each total; the 50/80/90 % lines: at least this many were "
+        "Monte Carlo: each trial replays randomly drawn past weeks until the date, a drawn "
+        "week's items finishing evenly over its 7 days, so it counts to that day exactly. "
+        "Bars: how many trials finished each total; the 50/80/90 % lines: at least this many were "
         "finished in that share of trials."
     ),
     "fc-when": (
         "Monte Carlo: each trial replays randomly drawn past weeks until the items are done. "
-        "Bars: trials finishing on each date; by the 50/80/90 % date that share of trials "
+        "A drawn week's items finish evenly over its 7 days, so trials finish on a day. "
+        "Bars: trials finishing on each day (or week, when they spread widely); by the "
+        "50/80/90 % date that share of trials "
         "had finished."
     ),
     "fc-sample": "The past weeks the simulation draws from, with the items finished in each.",

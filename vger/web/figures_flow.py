@@ -21,7 +21,15 @@ from sqlalchemy import Connection
 from vger.metrics.calendar import WeekGrid, local_midnight_to_utc, monday_of, week_grid
 from vger.metrics.events import UNMAPPED, Workflow
 from vger.metrics.flow import cumulative_flow, flow_bands
-from vger.metrics.forecast import SEED, TRIALS, how_many, when_done
+from vger.metrics.forecast import (
+    MAX_WEEKS,
+    SEED,
+    TRIALS,
+    count_levels,
+    day_levels,
+    trial_finish_days,
+    trial_totals,
+)
 from vger.metrics.percentiles import LEVELS
 from vger.metrics.throughput import weekly_counts
 from vger.store import boards, queries
@@ -31,8 +39,7 @@ from vger.web.figures import BAR, FONT, level_line
 from vger.web.figures_periods import missing_data_message
 from vger.web.views import BoardChoice, local_today
 
-#: ``when_done`` looks this many weeks ahead (its default); so does ``by``.
-MAX_WEEKS = 520
+#: ``MAX_WEEKS``: the trials look this many weeks ahead; so may ``by``.
 DEFAULT_AHEAD = timedelta(weeks=6)
 STATE_COLOURS = ("#2a9d8f", "#457b9d", "#e9c46a", "#f4a261", "#e76f51", "#6d597a", "#8ab17d")
 BACKLOG_COLOUR = "#ced4da"
@@ -54,13 +61,25 @@ def _key(conn: Connection, choice: BoardChoice, now: datetime) -> tuple:
 # --------------------------------------------------------------------------- forecast
 
 
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+#: When-chart bins, in days: the first that draws the trials in at most MAX_BINS bars.
+BIN_DAYS = (1, 7, 28, 91, 364)
+MAX_BINS = 62
+DAY_MS = 86_400_000
+
+
+def day_label(day: date) -> str:
+    """``2024-04-14 (Sun)``: a date with its weekday (English, whatever the locale)."""
+    return f"{day.isoformat()} ({WEEKDAYS[day.weekday()]})"
+
+
 @dataclass
 class ForecastData:
     """Everything the forecast page and its CSV show.
 
-    ``start`` is the Monday after today (team zone): forecasts run in whole weeks from
-    there. ``weeks`` whole weeks reach the end of the week containing ``by``
-    (``horizon_end``, a Sunday).
+    ``start`` is the Monday after today (team zone): day 1 of every trial. ``days``
+    days reach the end of ``by`` (``by`` = ``start + days − 1``); the trials count to
+    that day exactly (docs/metrics.md, "Monte Carlo").
     """
 
     choice: BoardChoice
@@ -69,12 +88,12 @@ class ForecastData:
     weekly: pd.Series  # completed items per sample week
     start: date
     by: date
-    weeks: int
+    days: int
     items: int
     how_many: dict[int, int]
-    when_weeks: dict[int, int | None]
-    totals: np.ndarray  # items finished in each trial by ``horizon_end``
-    finish_weeks: np.ndarray  # weeks each trial needed for ``items`` (MAX_WEEKS + 1: never)
+    when_days: dict[int, int | None]
+    totals: np.ndarray  # items finished in each trial by the end of ``by``
+    finish_days: np.ndarray  # day each trial finished ``items`` (7·MAX_WEEKS + 1: never)
     stored: int
     first_created: pd.Timestamp | None
     notices: list[str] = field(default_factory=list)
@@ -84,16 +103,17 @@ class ForecastData:
         return self.choice.params.source == "github"
 
     @property
-    def horizon_end(self) -> date:
-        return self.start + timedelta(days=7 * self.weeks - 1)
+    def weeks(self) -> int:
+        """The weeks (from ``start``) that ``by`` reaches into: the weekly draws used."""
+        return -(-self.days // 7)
 
-    def week_end(self, weeks: int | None) -> date | None:
-        """The Sunday that ends the ``weeks``-th whole week from ``start``."""
-        return None if weeks is None else self.start + timedelta(days=7 * weeks - 1)
+    def day(self, n: int | None) -> date | None:
+        """The date of day ``n`` (day 1 = ``start``)."""
+        return None if n is None else self.start + timedelta(days=n - 1)
 
     @property
     def when_dates(self) -> dict[int, date | None]:
-        return {level: self.week_end(w) for level, w in self.when_weeks.items()}
+        return {level: self.day(n) for level, n in self.when_days.items()}
 
     @property
     def sample_span(self) -> str:
@@ -119,33 +139,6 @@ def _forecast_items(conn: Connection, choice: BoardChoice) -> pd.DataFrame:
     if params.source == "github":
         return queries.pull_items(conn, board, params.repos or None)
     return queries.issue_items(conn, board, params.types or None, lean=True)
-
-
-def trial_totals(weekly, weeks: int, *, trials: int = TRIALS, seed: int = SEED) -> np.ndarray:
-    """Items finished in ``weeks`` weeks in each trial: the same draws as
-    :func:`vger.metrics.forecast.how_many` (same seed, same order)."""
-    sample = np.asarray(weekly, dtype=float)
-    if sample.size == 0 or weeks <= 0:
-        return np.zeros(trials, dtype=np.int64)
-    rng = np.random.default_rng(seed)
-    draws = rng.choice(sample, size=(trials, weeks), replace=True)
-    return draws.sum(axis=1).astype(np.int64)
-
-
-def trial_finish_weeks(
-    weekly, items: int, *, trials: int = TRIALS, seed: int = SEED, max_weeks: int = MAX_WEEKS
-) -> np.ndarray:
-    """Weeks each trial needed to finish ``items`` (``max_weeks + 1`` when never): the
-    same draws as :func:`vger.metrics.forecast.when_done`."""
-    sample = np.asarray(weekly, dtype=float)
-    if items <= 0:
-        return np.zeros(trials, dtype=np.int64)
-    if sample.size == 0 or sample.max() <= 0:
-        return np.full(trials, max_weeks + 1, dtype=np.int64)
-    rng = np.random.default_rng(seed)
-    cumulative = rng.choice(sample, size=(trials, max_weeks), replace=True).cumsum(axis=1)
-    reached = cumulative >= items
-    return np.where(reached.any(axis=1), reached.argmax(axis=1) + 1, max_weeks + 1)
 
 
 def forecast_data(conn: Connection, choice: BoardChoice, now: datetime) -> ForecastData:
@@ -174,20 +167,22 @@ def _forecast_data(conn: Connection, choice: BoardChoice, now: datetime) -> Fore
     notices: list[str] = []
     default_by = today + DEFAULT_AHEAD
     by = params.by or default_by
-    weeks = (monday_of(pd.Timestamp(by)).date() - start).days // 7 + 1
-    if weeks < 1:
+    days = (by - start).days + 1
+    if days < 1:
         notices.append(
             f"Ignored by={by}: forecasts start with next week, choose a date from {start} on. "
             f"Showing {default_by}."
         )
         by = default_by
-    elif weeks > MAX_WEEKS:
+    elif days > 7 * MAX_WEEKS:
         notices.append(
             f"Ignored by={by}: forecasts reach at most {MAX_WEEKS} weeks ahead. Showing {default_by}."
         )
         by = default_by
-    weeks = (monday_of(pd.Timestamp(by)).date() - start).days // 7 + 1
+    days = (by - start).days + 1
     sample = weekly.to_numpy(dtype=float)
+    totals = trial_totals(sample, days)
+    finish_days = trial_finish_days(sample, params.items)
     created = pd.to_datetime(items["created"], utc=True)
     return ForecastData(
         choice=choice,
@@ -196,12 +191,12 @@ def _forecast_data(conn: Connection, choice: BoardChoice, now: datetime) -> Fore
         weekly=weekly,
         start=start,
         by=by,
-        weeks=weeks,
+        days=days,
         items=params.items,
-        how_many=how_many(sample, weeks),
-        when_weeks=when_done(sample, params.items),
-        totals=trial_totals(sample, weeks),
-        finish_weeks=trial_finish_weeks(sample, params.items),
+        how_many=count_levels(totals),
+        when_days=day_levels(finish_days),
+        totals=totals,
+        finish_days=finish_days,
         stored=int(len(items)),
         first_created=created.min() if len(created) else None,
         notices=notices,
@@ -224,28 +219,25 @@ def forecast_notes(data: ForecastData) -> tuple[str, str, str]:
         f"{TRIALS:,} trials resampling those weeks with replacement, fixed seed {SEED}: "
         "same answer every time for the same data"
     )
+    spread = "each drawn week's items finish evenly over its 7 days"
     how = (
-        f"{data.weeks} whole week{'s' if data.weeks != 1 else ''} from Monday {data.start} to "
-        f"Sunday {data.horizon_end} (the end of the week containing {data.by}) · L % of trials "
-        f"finished at least the count marked · {same}"
+        f"{data.days} day{'s' if data.days != 1 else ''} from Monday {data.start} to the end "
+        f"of {day_label(data.by)} · {spread} · L % of trials finished at least the count "
+        f"marked · {same}"
     )
     when = (
-        f"weeks counted from Monday {data.start} · a date is the Sunday ending the week in "
-        f"which L % of trials had finished {data.items} items · {same}"
+        f"days counted from Monday {data.start} · {spread} · a date is the day by which L % "
+        f"of trials had finished {data.items} items · {same}"
     )
     return sample, how, when
 
 
 def answer_text(data: ForecastData) -> dict[str, dict[int, str]]:
     """The answers in words, per question and level."""
-    when = {}
-    for level, day in data.when_dates.items():
-        weeks = data.when_weeks[level]
-        when[level] = (
-            f"by {day} ({weeks} week{'s' if weeks != 1 else ''})"
-            if day is not None
-            else f"not within {MAX_WEEKS} weeks"
-        )
+    when = {
+        level: f"by {day_label(day)}" if day is not None else f"not within {MAX_WEEKS} weeks"
+        for level, day in data.when_dates.items()
+    }
     return {
         "howmany": {level: f"{n} or more" for level, n in data.how_many.items()},
         "when": when,
@@ -306,7 +298,7 @@ def _markers(fig: go.Figure, positions: dict[int, object], label: dict[int, str]
 
 
 def how_many_figure(data: ForecastData) -> go.Figure:
-    """Histogram of the trials' totals by ``horizon_end`` with the 50/80/90 % answers."""
+    """Histogram of the trials' totals by the end of ``by`` with the 50/80/90 % answers."""
     noun = "PRs merged" if data.github else "items completed"
     fig = _bar_layout(f"How many by {data.by}?", noun, "trials")
     counts = np.bincount(data.totals)
@@ -323,38 +315,70 @@ def how_many_figure(data: ForecastData) -> go.Figure:
     return fig
 
 
+def when_bins(finish_days: np.ndarray) -> tuple[int, np.ndarray, np.ndarray]:
+    """The when-chart's bins: their width in days (the first of ``BIN_DAYS`` that needs
+    at most ``MAX_BINS`` bars), the first day of each non-empty bin (day 1 = ``start``)
+    and its number of trials. Trials that never finished are left out."""
+    finished = finish_days[(finish_days >= 1) & (finish_days <= 7 * MAX_WEEKS)]
+    if not finished.size:
+        return 1, np.array([], dtype=np.int64), np.array([], dtype=np.int64)
+    span = int(finished.max() - finished.min()) + 1
+    width = next((w for w in BIN_DAYS if -(-span // w) <= MAX_BINS - 1), BIN_DAYS[-1])
+    counts = np.bincount((finished - 1) // width)
+    index = np.flatnonzero(counts)
+    return width, index * width + 1, counts[index]
+
+
+def _tick_days(range_days: int) -> int:
+    """A tick every 1, 2, 7, 14, 28, 91, 182 or 364 days: at most about 10 ticks."""
+    return next((k for k in (1, 2, 7, 14, 28, 91, 182) if range_days / k <= 10), 364)
+
+
 def when_figure(data: ForecastData) -> go.Figure:
-    """Histogram of the week in which each trial finished ``items`` (x = its Sunday)."""
-    fig = _bar_layout(f"When will {data.items} items be done?", "done by (Sunday)", "trials")
-    finished = data.finish_weeks[data.finish_weeks <= MAX_WEEKS]
-    counts = np.bincount(finished, minlength=1) if finished.size else np.array([], dtype=int)
-    weeks = np.flatnonzero(counts)
+    """Histogram of the day on which each trial finished ``items``, in bins of 1, 7, 28…
+    days, with the 50/80/90 % dates marked at the middle of their day."""
+    fig = _bar_layout(f"When will {data.items} items be done?", "done by (day)", "trials")
+    width, firsts, counts = when_bins(data.finish_days)
+    lasts = [data.day(int(f) + width - 1) for f in firsts]
+    spans = [
+        day_label(data.day(int(f)))
+        if width == 1
+        else f"{data.day(int(f)).isoformat()} to {last.isoformat()}"
+        for f, last in zip(firsts, lasts, strict=True)
+    ]
     fig.add_bar(
-        x=[data.week_end(int(w)).isoformat() for w in weeks],
-        y=counts[weeks],
-        customdata=weeks,
-        name="Trials",
+        x=[data.day(int(f)).isoformat() for f in firsts],
+        y=counts,
+        width=[width * DAY_MS] * len(counts),
+        offset=0,
+        customdata=spans,
+        name=f"Trials per {'day' if width == 1 else f'{width} days'}",
         marker_color="#a8c5da",
-        hovertemplate="%{y} trials finished by %{x} (%{customdata} weeks)<extra></extra>",
+        hovertemplate="%{y} trials finished on %{customdata}<extra></extra>",
     )
     texts = answer_text(data)["when"]
     _markers(
         fig,
-        {level: day.isoformat() for level, day in data.when_dates.items() if day is not None},
+        {level: f"{day.isoformat()}T12:00" for level, day in data.when_dates.items() if day},
         texts,
     )
-    # a readable date axis even when every trial finished in one week: days, never
-    # clock times, and a week of room on each side of the bars
+    # a readable date axis: whole days, never clock times, one bin of room each side
     fig.update_xaxes(type="date", tickformat="%Y-%m-%d", hoverformat="%Y-%m-%d")
-    if weeks.size:
-        first = data.week_end(int(weeks[0])) - timedelta(days=7)
-        last = data.week_end(int(weeks[-1])) + timedelta(days=7)
-        fig.update_xaxes(range=[first.isoformat(), last.isoformat()], dtick=7 * 86_400_000)
+    if firsts.size:
+        first = data.day(int(firsts[0])) - timedelta(days=width)
+        last = data.day(int(firsts[-1])) + timedelta(days=2 * width)
+        step = _tick_days((last - first).days)
+        fig.update_xaxes(
+            range=[first.isoformat(), last.isoformat()],
+            tick0=data.start.isoformat(),
+            dtick=step * DAY_MS,
+        )
     return fig
 
 
 def forecast_csv(data: ForecastData) -> pd.DataFrame:
-    """One row per question and level: the answer, its weeks, and what it came from."""
+    """One row per question and level: the answer, its days and weeks from ``start``,
+    and what it came from."""
     rows = []
     sample = " ".join(str(int(n)) for n in data.weekly.to_numpy())
     common = {
@@ -372,17 +396,19 @@ def forecast_csv(data: ForecastData) -> pd.DataFrame:
                 "level": level,
                 "answer": data.how_many[level],
                 "weeks": data.weeks,
+                "days": data.days,
                 **common,
             }
         )
     for level in LEVELS:
-        day = data.when_dates[level]
+        day, n = data.when_dates[level], data.when_days[level]
         rows.append(
             {
                 "question": f"when will {data.items} items be done",
                 "level": level,
                 "answer": day.isoformat() if day else f"not within {MAX_WEEKS} weeks",
-                "weeks": data.when_weeks[level] if data.when_weeks[level] is not None else "",
+                "weeks": -(-n // 7) if n is not None else "",
+                "days": n if n is not None else "",
                 **common,
             }
         )

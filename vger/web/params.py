@@ -367,7 +367,12 @@ def with_changes(params: ViewParams, **changes: object) -> ViewParams:
 def from_shared_controls(board, source, start, end, types, repos, relative=None) -> ViewParams:
     """The view of the controls every data page shares (board, source, dates, work
     types, repositories), validated exactly like a URL."""
-    query = {
+    return parse(shared_controls_query(board, source, start, end, types, repos, relative)).params
+
+
+def shared_controls_query(board, source, start, end, types, repos, relative=None) -> dict:
+    """The query the shared controls stand for (what :func:`from_shared_controls` parses)."""
+    return {
         "board": board,
         "source": source,
         "from": start,
@@ -376,4 +381,3 @@ def from_shared_controls(board, source, start, end, types, repos, relative=None)
         "repos": repos or [],
         "range": relative if relative in RANGE_PRESETS else None,
     }
-    return parse(query).params

@@ -5,6 +5,8 @@ into the other."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import dash_bootstrap_components as dbc
 from dash import Dash, Input, Output, no_update
 
@@ -54,23 +56,25 @@ def picker_value(p: ViewParams, which: str) -> str | None:
     return value.isoformat() if value and not p.relative else None
 
 
-def register_range_sync(app: Dash, prefix: str) -> None:
-    """A preset empties the pickers; a date typed selects "the dates"."""
+def register_range_sync(app: Dash, prefix: str, pickers: Sequence[str] = ("from", "to")) -> None:
+    """A preset empties the pickers (``<prefix>-from``, ``<prefix>-to``: the page's date
+    fields); a date typed selects "the dates"."""
+    if not pickers:
+        return
 
     @app.callback(
-        Output(f"{prefix}-from", "value", allow_duplicate=True),
-        Output(f"{prefix}-to", "value", allow_duplicate=True),
+        *[Output(f"{prefix}-{name}", "value", allow_duplicate=True) for name in pickers],
         Input(f"{prefix}-preset", "value"),
         prevent_initial_call=True,
     )
     def preset_empties_dates(relative):
-        return (None, None) if relative in RANGE_PRESETS else (no_update, no_update)
+        empty = None if relative in RANGE_PRESETS else no_update
+        return empty if len(pickers) == 1 else [empty] * len(pickers)
 
     @app.callback(
         Output(f"{prefix}-preset", "value", allow_duplicate=True),
-        Input(f"{prefix}-from", "value"),
-        Input(f"{prefix}-to", "value"),
+        *[Input(f"{prefix}-{name}", "value") for name in pickers],
         prevent_initial_call=True,
     )
-    def dates_are_custom(start, end):
-        return "custom" if (start or end) else no_update
+    def dates_are_custom(*dates):
+        return "custom" if any(dates) else no_update

@@ -14,7 +14,7 @@ bp = Blueprint("vger_flow", __name__)
 
 @bp.route("/download/forecast.csv")
 def forecast() -> Response:
-    """The forecast's answers: question, level, answer, weeks, the sample, trials, seed."""
+    """The forecast's answers: question, level, answer, weeks, days, the sample, trials, seed."""
     with state.engine().connect() as conn:
         choice = request_choice(conn)
         data = forecast_data(conn, choice, state.now())

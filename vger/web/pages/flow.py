@@ -24,8 +24,9 @@ from vger.web.components import (
     radio,
     source_picker,
 )
+from vger.web.feedback import message_slot, slot_id, typed_messages
 from vger.web.figures_flow import FlowData, flow_data, flow_figure, flow_note
-from vger.web.params import ViewParams, from_shared_controls, parse
+from vger.web.params import ViewParams, from_shared_controls, parse, shared_controls_query
 from vger.web.ranges import picker_value, range_presets, register_range_sync
 from vger.web.safety import safe_render
 from vger.web.urlsync import register_url_sync
@@ -56,6 +57,7 @@ def layout(**query) -> html.Div:
                 [
                     dbc.Label("From", html_for=f"{P}-from"),
                     date_input(f"{P}-from", picker_value(p, "from"), start.isoformat()),
+                    message_slot(P, "from"),
                 ],
                 md=2,
             ),
@@ -63,6 +65,7 @@ def layout(**query) -> html.Div:
                 [
                     dbc.Label("To", html_for=f"{P}-to"),
                     date_input(f"{P}-to", picker_value(p, "to"), end.isoformat()),
+                    message_slot(P, "to"),
                 ],
                 md=2,
             ),
@@ -113,6 +116,14 @@ def params_from_controls(board, source, start, end, types, repos, relative=None,
     return parse(query).params
 
 
+def update(board, source, start, end, types, repos, relative=None, bands=None) -> tuple:
+    """Every output of the chart callback: :func:`render`'s, then the messages under the
+    From and To fields."""
+    params = params_from_controls(board, source, start, end, types, repos, relative, bands)
+    query = shared_controls_query(board, source, start, end, types, repos, relative)
+    return render(params) + typed_messages(query, ("from", "to"))
+
+
 def render(params: ViewParams) -> tuple:
     """Figure, note, CSV link and status for ``params``; never raises."""
     return safe_render(params, flow_data, _outputs, lambda message: _failed(message, "danger"))
@@ -159,7 +170,9 @@ def register(app: Dash) -> None:
         Output(f"{GRAPH}-note", "children"),
         Output(f"{GRAPH}-csv", "href"),
         Output(f"{P}-status", "children"),
+        Output(slot_id(P, "from"), "children"),
+        Output(slot_id(P, "to"), "children"),
         *controls,
     )
     def update_chart(*values):
-        return render(params_from_controls(*values))
+        return update(*values)

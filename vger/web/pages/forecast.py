@@ -22,6 +22,7 @@ from vger.web.components import (
     page_frame,
     source_picker,
 )
+from vger.web.feedback import control_messages, message_slot, slot_id, typed_messages
 from vger.web.figures import empty_figure
 from vger.web.figures_flow import (
     DEFAULT_AHEAD,
@@ -33,7 +34,8 @@ from vger.web.figures_flow import (
     sample_figure,
     when_figure,
 )
-from vger.web.params import MAX_ITEMS, SAMPLE_WEEKS, ViewParams, parse
+from vger.web.params import RANGE_PRESETS, ViewParams, parse
+from vger.web.ranges import range_presets
 from vger.web.safety import safe_render
 from vger.web.urlsync import register_url_sync
 from vger.web.views import choose_board, local_today
@@ -43,18 +45,14 @@ P = "fc"
 PATH = "/forecast"
 CHARTS = ("sample", "howmany", "when")
 QUESTIONS = (("howmany", "How many by the date"), ("when", "When will the items be done"))
+TYPED = ("sample", "by", "items")  # controls whose typed value can be refused
 
 
-def _number_input(id_: str, value: int, low: int, high: int) -> dcc.Input:
+def _number_input(id_: str, value: int) -> dcc.Input:
+    """A number field without min/max/step: the browser would turn a value outside them
+    into an empty one, silently; the server says in words what it accepts."""
     return dcc.Input(
-        id=id_,
-        type="number",
-        value=value,
-        min=low,
-        max=high,
-        step=1,
-        debounce=True,
-        className="form-control",
+        id=id_, type="number", value=value, step="any", debounce=True, className="form-control"
     )
 
 
@@ -76,7 +74,8 @@ def layout(**query) -> html.Div:
             dbc.Col(
                 [
                     dbc.Label("Sample (complete weeks)", html_for=f"{P}-sample"),
-                    _number_input(f"{P}-sample", p.sample, *SAMPLE_WEEKS),
+                    _number_input(f"{P}-sample", p.sample),
+                    message_slot(P, "sample"),
                 ],
                 md=2,
             ),
@@ -84,16 +83,19 @@ def layout(**query) -> html.Div:
                 [
                     dbc.Label("How many by", html_for=f"{P}-by"),
                     date_input(f"{P}-by", (p.by or today + DEFAULT_AHEAD).isoformat()),
+                    message_slot(P, "by"),
                 ],
                 md=2,
             ),
             dbc.Col(
                 [
                     dbc.Label("When will … items be done", html_for=f"{P}-items"),
-                    _number_input(f"{P}-items", p.items, 1, MAX_ITEMS),
+                    _number_input(f"{P}-items", p.items),
+                    message_slot(P, "items"),
                 ],
                 md=2,
             ),
+            range_presets(P, p),  # the range the other pages show, kept moving in the URL
         ],
         className="g-2 mb-2",
     )
@@ -134,11 +136,26 @@ def layout(**query) -> html.Div:
     )
 
 
-def params_from_controls(board, source, sample, by, items, types, repos, shared=None) -> ViewParams:
+def params_from_controls(
+    board, source, sample, by, items, types, repos, relative=None, shared=None
+) -> ViewParams:
     """The view the controls show, validated exactly like a URL (the shared dates are
     kept as they came, for the other pages)."""
+    return parse(_query(board, source, sample, by, items, types, repos, relative, shared)).params
+
+
+def control_feedback(sample, by, items, by_notices: tuple[str, ...] = ()) -> tuple[str, ...]:
+    """The messages under the sample, by and items fields: what the URL contract refuses,
+    and ``by`` outside the forecast's days (``by_notices``, from the forecast)."""
+    typed = typed_messages({"sample": _text(sample), "by": by, "items": _text(items)}, TYPED)
+    by_words = " ".join(filter(None, (typed[1], *control_messages(by_notices, ("by",)))))
+    return typed[0], by_words, typed[2]
+
+
+def _query(board, source, sample, by, items, types, repos, relative=None, shared=None) -> dict:
     start, end = (shared or [None, None])[:2]
     query = {
+        "range": relative if relative in RANGE_PRESETS else None,
         "board": board,
         "source": source,
         "from": start,
@@ -149,7 +166,7 @@ def params_from_controls(board, source, sample, by, items, types, repos, shared=
         "types": types or [],
         "repos": repos or [],
     }
-    return parse(query).params
+    return query
 
 
 def _text(value) -> str | None:
@@ -162,7 +179,25 @@ def _text(value) -> str | None:
 
 def render(params: ViewParams) -> tuple:
     """Figures, notes, CSV link, answers and status for ``params``; never raises."""
-    return safe_render(params, forecast_data, _outputs, lambda message: _failed(message, "danger"))
+    return _render(params)[:-1]
+
+
+def _render(params: ViewParams) -> tuple:
+    """:func:`render`'s outputs and, last, the forecast's notices."""
+    return safe_render(
+        params,
+        forecast_data,
+        lambda data: (*_outputs(data), tuple(data.notices)),
+        lambda message: (*_failed(message, "danger"), ()),
+    )
+
+
+def update(board, source, sample, by, items, types, repos, relative=None, shared=None) -> tuple:
+    """Every output of the page's chart callback: :func:`render`'s, then the messages
+    under the sample, by and items fields."""
+    params = params_from_controls(board, source, sample, by, items, types, repos, relative, shared)
+    *outputs, notices = _render(params)
+    return (*outputs, *control_feedback(sample, by, items, notices))
 
 
 def _failed(message: str, colour: str, extra: list | None = None) -> tuple:
@@ -267,12 +302,15 @@ def register(app: Dash) -> None:
         Input(f"{P}-items", "value"),
         Input(f"{P}-types", "value"),
         Input(f"{P}-repos", "value"),
+        Input(f"{P}-preset", "value"),
     ]
 
-    def current(board, source, sample, by, items, types, repos, shared) -> ViewParams:
-        base = params_from_controls(board, source, sample, None, items, types, repos, shared)
+    def current(board, source, sample, by, items, types, repos, relative, shared) -> ViewParams:
+        base = params_from_controls(
+            board, source, sample, None, items, types, repos, relative, shared
+        )
         return params_from_controls(
-            board, source, sample, _default_by(base, by), items, types, repos, shared
+            board, source, sample, _default_by(base, by), items, types, repos, relative, shared
         )
 
     register_url_sync(
@@ -284,8 +322,9 @@ def register(app: Dash) -> None:
         + [Output(f"{P}-chart-{c}-note", "children") for c in CHARTS]
         + [Output(f"{P}-chart-sample-csv", "href")]
         + [Output(f"{P}-answers", "children"), Output(f"{P}-status", "children")]
+        + [Output(slot_id(P, name), "children") for name in TYPED]
     )
 
     @app.callback(*outputs, *controls, State(f"{P}-range", "data"))
-    def update_charts(board, source, sample, by, items, types, repos, shared):
-        return render(params_from_controls(board, source, sample, by, items, types, repos, shared))
+    def update_charts(board, source, sample, by, items, types, repos, relative, shared):
+        return update(board, source, sample, by, items, types, repos, relative, shared)

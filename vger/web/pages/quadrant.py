@@ -23,6 +23,7 @@ from vger.web.components import (
     radio,
     source_picker,
 )
+from vger.web.feedback import message_slot, slot_id, typed_messages, typed_text
 from vger.web.params import RANGE_PRESETS, ViewParams, parse
 from vger.web.ranges import picker_value, range_presets, register_range_sync
 from vger.web.safety import safe_render
@@ -32,6 +33,7 @@ from vger.web.views import QuadrantData, choose_board, quadrant_data
 log = logging.getLogger(__name__)
 P = "quad"
 CHARTS = ("throughput", "variation", "backlog", "leadtime")
+TYPED = ("from", "to", "window")  # controls whose typed value can be refused
 CONTROL_IDS = (
     "from", "to", "types", "repos", "window", "lines", "leadtime", "backlog", "tags", "preset",
 )  # fmt: skip
@@ -64,6 +66,7 @@ def layout(**query) -> html.Div:
                         debounce=True,
                         className="form-control",
                     ),
+                    message_slot(P, "from"),
                 ],
                 md=2,
             ),
@@ -78,6 +81,7 @@ def layout(**query) -> html.Div:
                         debounce=True,
                         className="form-control",
                     ),
+                    message_slot(P, "to"),
                 ],
                 md=2,
             ),
@@ -87,13 +91,12 @@ def layout(**query) -> html.Div:
                     dcc.Input(
                         id=f"{P}-window",
                         type="number",
-                        min=1,
-                        max=52,
-                        step=1,
+                        step="any",  # no min/max: the server says what it accepts
                         value=p.window or choice.board.rolling_weeks,
                         debounce=True,
                         className="form-control",
                     ),
+                    message_slot(P, "window"),
                 ],
                 md=2,
             ),
@@ -176,21 +179,47 @@ def params_from_controls(
     board, source, start, end, types, repos, window, lines, leadtime, backlog, tags, relative=None
 ) -> ViewParams:
     """The view the controls show, validated exactly like a URL."""
-    query = {
+    return parse(
+        _query(
+            board,
+            source,
+            start,
+            end,
+            types,
+            repos,
+            window,
+            lines,
+            leadtime,
+            backlog,
+            tags,
+            relative,
+        )
+    ).params
+
+
+def _query(
+    board, source, start, end, types, repos, window, lines, leadtime, backlog, tags, relative=None
+) -> dict:
+    return {
         "board": board,
         "source": source,
         "from": start,
         "to": end,
         "types": types or [],
         "repos": repos or [],
-        "window": str(window) if window else None,
+        "window": typed_text(window),
         "lines": lines,
         "leadtime": leadtime,
         "backlog": backlog,
         "tags": "1" if tags else None,
         "range": relative if relative in RANGE_PRESETS else None,
     }
-    return parse(query).params
+
+
+def update(*values) -> tuple:
+    """Every output of the chart callback (values in ``register``'s order): :func:`render`'s,
+    then the messages under the From, To and Rolling weeks fields."""
+    return render(params_from_controls(*values)) + typed_messages(_query(*values), TYPED)
 
 
 def render(params: ViewParams) -> tuple:
@@ -320,7 +349,8 @@ def register(app: Dash) -> None:
     outputs += [Output(f"{P}-chart-{c}-csv", "href") for c in CHARTS]
     outputs += [Output(f"{P}-chart-{c}-headline", "children") for c in CHARTS]
     outputs += [Output(f"{P}-story", "children"), Output(f"{P}-status", "children")]
+    outputs += [Output(slot_id(P, name), "children") for name in TYPED]
 
     @app.callback(*outputs, *controls)
     def update_charts(*values):
-        return render(params_from_controls(*values))
+        return update(*values)

@@ -15,11 +15,13 @@ from vger.web.components import (
     board_list,
     board_picker,
     chart_card,
+    date_input,
     item_filters,
     page_frame,
     radio,
     source_picker,
 )
+from vger.web.feedback import message_slot, slot_id, typed_messages
 from vger.web.figures import empty_figure
 from vger.web.figures_periods import (
     QuarterlyData,
@@ -28,7 +30,8 @@ from vger.web.figures_periods import (
     quarterly_notes,
     quarterly_throughput_figure,
 )
-from vger.web.params import QUARTERS, ViewParams, parse
+from vger.web.params import QUARTERS, RANGE_PRESETS, ViewParams, parse
+from vger.web.ranges import picker_value, range_presets, register_range_sync
 from vger.web.safety import safe_render
 from vger.web.urlsync import register_url_sync
 from vger.web.views import choose_board, local_today
@@ -57,13 +60,9 @@ def layout(**query) -> html.Div:
             dbc.Col(
                 [
                     dbc.Label("Up to (quarter containing)", html_for=f"{P}-to"),
-                    dcc.Input(
-                        id=f"{P}-to",
-                        type="date",
-                        value=(p.end or today).isoformat(),
-                        debounce=True,
-                        className="form-control",
-                    ),
+                    # an explicit date only: empty (today, moving) under a relative range
+                    date_input(f"{P}-to", picker_value(p, "to"), today.isoformat()),
+                    message_slot(P, "to"),
                 ],
                 md=2,
             ),
@@ -74,6 +73,7 @@ def layout(**query) -> html.Div:
                 ],
                 md=2,
             ),
+            range_presets(P, p),
         ],
         className="g-2 mb-2",
     )
@@ -104,20 +104,35 @@ def layout(**query) -> html.Div:
     )
 
 
-def params_from_controls(board, source, end, quarters, types, repos, start=None) -> ViewParams:
+def params_from_controls(
+    board, source, end, quarters, types, repos, relative=None, start=None
+) -> ViewParams:
     """The view the controls show, validated exactly like a URL (``from`` is kept as
-    it came, for the other pages, unless it is after ``to``)."""
+    it came, for the other pages, unless it is after ``to``; a relative range wins)."""
+    return parse(_query(board, source, end, quarters, types, repos, relative, start)).params
+
+
+def _query(board, source, end, quarters, types, repos, relative=None, start=None) -> dict:
+    relative = relative if relative in RANGE_PRESETS else None
     query = {
         "board": board,
         "source": source,
-        "to": end,
+        "to": end,  # a relative range wins in parse (a typed "to" then selects "the dates")
         "types": types or [],
         "repos": repos or [],
         "quarters": str(quarters) if quarters else None,
+        "range": relative,
     }
-    if start and (not end or start <= end):
+    if start and not relative and (not end or start <= end):
         query["from"] = start
-    return parse(query).params
+    return query
+
+
+def update(board, source, end, quarters, types, repos, relative=None, start=None) -> tuple:
+    """Every output of the chart callback: :func:`render`'s, then the message under the
+    "Up to" field."""
+    query = _query(board, source, end, quarters, types, repos, relative, start)
+    return render(parse(query).params) + typed_messages(query, ("to",))
 
 
 def render(params: ViewParams) -> tuple:
@@ -170,19 +185,21 @@ def register(app: Dash) -> None:
         Input(f"{P}-quarters", "value"),
         Input(f"{P}-types", "value"),
         Input(f"{P}-repos", "value"),
+        Input(f"{P}-preset", "value"),
     ]
 
     register_url_sync(
         app, P, PATH, [*controls, State(f"{P}-from", "data")], params_from_controls, types_hint=True
     )
+    register_range_sync(app, P, ("to",))
 
     outputs = (
         [Output(f"{P}-chart-{c}", "figure") for c in CHARTS]
         + [Output(f"{P}-chart-{c}-note", "children") for c in CHARTS]
         + [Output(f"{P}-chart-{c}-csv", "href") for c in CHARTS]
-        + [Output(f"{P}-status", "children")]
+        + [Output(f"{P}-status", "children"), Output(slot_id(P, "to"), "children")]
     )
 
     @app.callback(*outputs, *controls, State(f"{P}-from", "data"))
-    def update_charts(board, source, end, quarters, types, repos, start):
-        return render(params_from_controls(board, source, end, quarters, types, repos, start))
+    def update_charts(*values):
+        return update(*values)

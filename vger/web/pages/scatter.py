@@ -21,6 +21,7 @@ from vger.web.components import (
     page_frame,
     source_picker,
 )
+from vger.web.feedback import message_slot, slot_id, typed_messages
 from vger.web.figures_periods import (
     ScatterData,
     scatter_data,
@@ -28,7 +29,8 @@ from vger.web.figures_periods import (
     scatter_note,
     scatter_point_url,
 )
-from vger.web.params import ViewParams, from_shared_controls, parse
+from vger.web.params import ViewParams, from_shared_controls, parse, shared_controls_query
+from vger.web.ranges import picker_value, range_presets, register_range_sync
 from vger.web.safety import safe_render
 from vger.web.urlsync import register_url_sync
 from vger.web.views import choose_board, local_today
@@ -85,16 +87,23 @@ def layout(**query) -> html.Div:
         [
             board_picker(P, all_boards, p.board),
             source_picker(P, p.source),
-            dbc.Col(
+            dbc.Col(  # the pickers hold explicit dates only; a relative range shows as hints
                 [
                     dbc.Label("From", html_for=f"{P}-from"),
-                    date_input(f"{P}-from", start.isoformat()),
+                    date_input(f"{P}-from", picker_value(p, "from"), start.isoformat()),
+                    message_slot(P, "from"),
                 ],
                 md=2,
             ),
             dbc.Col(
-                [dbc.Label("To", html_for=f"{P}-to"), date_input(f"{P}-to", end.isoformat())], md=2
+                [
+                    dbc.Label("To", html_for=f"{P}-to"),
+                    date_input(f"{P}-to", picker_value(p, "to"), end.isoformat()),
+                    message_slot(P, "to"),
+                ],
+                md=2,
             ),
+            range_presets(P, p),
         ],
         className="g-2 mb-2",
     )
@@ -158,6 +167,15 @@ def layout(**query) -> html.Div:
 params_from_controls = from_shared_controls
 
 
+def update(board, source, start, end, types, repos, relative=None) -> tuple:
+    """Every output of the chart callback: :func:`render`'s, then the messages under the
+    From and To fields."""
+    query = shared_controls_query(board, source, start, end, types, repos, relative)
+    return render(params_from_controls(board, source, start, end, types, repos, relative)) + (
+        typed_messages(query, ("from", "to"))
+    )
+
+
 def render(params: ViewParams) -> tuple:
     """Figure, note, CSV link and status for ``params``; never raises."""
     return safe_render(params, scatter_data, _outputs, lambda message: _failed(message, "danger"))
@@ -205,19 +223,23 @@ def register(app: Dash) -> None:
         Input(f"{P}-to", "value"),
         Input(f"{P}-types", "value"),
         Input(f"{P}-repos", "value"),
+        Input(f"{P}-preset", "value"),
     ]
 
     register_url_sync(app, P, PATH, controls, params_from_controls, types_hint=True)
+    register_range_sync(app, P)
 
     @app.callback(
         Output(GRAPH, "figure"),
         Output(f"{GRAPH}-note", "children"),
         Output(f"{GRAPH}-csv", "href"),
         Output(f"{P}-status", "children"),
+        Output(slot_id(P, "from"), "children"),
+        Output(slot_id(P, "to"), "children"),
         *controls,
     )
-    def update_chart(board, source, start, end, types, repos):
-        return render(params_from_controls(board, source, start, end, types, repos))
+    def update_chart(*values):
+        return update(*values)
 
     @app.callback(
         Output(f"{P}-open", "data"),
@@ -225,8 +247,8 @@ def register(app: Dash) -> None:
         *[State(c.component_id, c.component_property) for c in controls],
         prevent_initial_call=True,
     )
-    def resolve_click(pick, board, source, start, end, types, repos):
-        return clicked_url(params_from_controls(board, source, start, end, types, repos), pick)
+    def resolve_click(pick, *values):
+        return clicked_url(params_from_controls(*values), pick)
 
     app.clientside_callback(
         OPEN_RESOLVED,
