@@ -239,17 +239,6 @@ def delete_team(conn: Connection, slug: str) -> dict[str, int]:
     return counts
 
 
-def issue_types(conn: Connection, board_id: int) -> list[str]:
-    """Issue types seen on the board's issues."""
-    rows = conn.execute(
-        select(s.issue.c.issue_type)
-        .where(s.issue.c.board_id == board_id)
-        .distinct()
-        .order_by(s.issue.c.issue_type)
-    ).scalars()
-    return [t for t in rows if t]
-
-
 def recent_issues(conn: Connection, board_id: int, limit: int = 10) -> list[dict]:
     rows = conn.execute(
         select(s.issue.c.key, s.issue.c.summary, s.issue.c.issue_type, s.issue.c.status_name)

@@ -6,6 +6,7 @@ into the other."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 
 import dash_bootstrap_components as dbc
 from dash import Dash, Input, Output, no_update
@@ -48,6 +49,25 @@ def range_presets(prefix: str, p: ViewParams) -> dbc.Col:
         ],
         md=12,
     )
+
+
+def range_fields(prefix: str, p: ViewParams, start: date, end: date) -> list[dbc.Col]:
+    """From and To (explicit dates only; the range's dates as hints), each with its
+    message slot, and the presets: the date controls every ranged page shares."""
+    from vger.web.components import date_input
+    from vger.web.feedback import message_slot
+
+    def field(name: str, label: str, hint: date) -> dbc.Col:
+        return dbc.Col(
+            [
+                dbc.Label(label, html_for=f"{prefix}-{name}"),
+                date_input(f"{prefix}-{name}", picker_value(p, name), hint.isoformat()),
+                message_slot(prefix, name),
+            ],
+            md=2,
+        )
+
+    return [field("from", "From", start), field("to", "To", end), range_presets(prefix, p)]
 
 
 def picker_value(p: ViewParams, which: str) -> str | None:

@@ -34,7 +34,7 @@ from vger.errors import ConfigError, LockedError, NotFoundError, VgerError
 from vger.store import boards
 from vger.store import edits as ops
 from vger.store import sync as store_sync
-from vger.store.issues import rederive_board
+from vger.store.issues import issue_types, rederive_board
 from vger.web import auth, jobs, state
 
 log = logging.getLogger(__name__)
@@ -549,7 +549,7 @@ def work_types(slug: str):
     with state.engine().connect() as conn:
         b = _board_or_404(conn, slug)
         groups = boards.work_types(conn, b.id)
-        seen = ops.issue_types(conn, b.id)
+        seen = issue_types(conn, b.id)
     group_of = {t: name for name, types in groups.items() for t in types}
     all_types = sorted(set(seen) | set(group_of))
     error = None

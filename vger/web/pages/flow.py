@@ -17,17 +17,16 @@ from vger.web.components import (
     board_picker,
     chart_card,
     checklist,
-    date_input,
     labelled,
     one_chart_failure,
     page_frame,
     radio,
     source_picker,
 )
-from vger.web.feedback import message_slot, slot_id, typed_messages
+from vger.web.feedback import slot_id, typed_messages
 from vger.web.figures_flow import FlowData, flow_data, flow_figure, flow_note
 from vger.web.params import ViewParams, from_shared_controls, parse, shared_controls_query
-from vger.web.ranges import picker_value, range_presets, register_range_sync
+from vger.web.ranges import range_fields, register_range_sync
 from vger.web.safety import safe_render
 from vger.web.urlsync import register_url_sync
 from vger.web.views import choose_board, local_today
@@ -53,23 +52,7 @@ def layout(**query) -> html.Div:
         [
             board_picker(P, all_boards, p.board),
             source_picker(P, p.source),
-            dbc.Col(
-                [
-                    dbc.Label("From", html_for=f"{P}-from"),
-                    date_input(f"{P}-from", picker_value(p, "from"), start.isoformat()),
-                    message_slot(P, "from"),
-                ],
-                md=2,
-            ),
-            dbc.Col(
-                [
-                    dbc.Label("To", html_for=f"{P}-to"),
-                    date_input(f"{P}-to", picker_value(p, "to"), end.isoformat()),
-                    message_slot(P, "to"),
-                ],
-                md=2,
-            ),
-            range_presets(P, p),
+            *range_fields(P, p, start, end),  # explicit dates only; the range as hints
             labelled(
                 "Bands",
                 radio(
