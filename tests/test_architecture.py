@@ -107,9 +107,12 @@ def test_every_imported_module_is_declared(folder):
 def test_not_browser_runs_no_browser_test():
     """Every browser test carries the ``browser`` marker, so ``-m "not browser"`` runs none."""
     result = _run(
-        sys.executable, "-m", "pytest", "--collect-only", "-q", "-m", "not browser", "tests/browser"
+        sys.executable,
+        *("-m", "pytest", "-n", "0", "--collect-only", "-q", "-m", "not browser", "tests/browser"),
     )
     collected = [line for line in result.stdout.splitlines() if "::" in line]
     assert collected == [], collected
-    everything = _run(sys.executable, "-m", "pytest", "--collect-only", "-q", "tests/browser")
+    everything = _run(
+        sys.executable, "-m", "pytest", "-n", "0", "--collect-only", "-q", "tests/browser"
+    )
     assert sum("::" in line for line in everything.stdout.splitlines()) > 20
