@@ -39,6 +39,29 @@ def queue_name():
         connection.delete(key)
 
 
+def run_worker(database_url: str, fake, queue_name: str) -> None:
+    """``vger worker --burst`` in its own process: it runs the queued jobs, then exits."""
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "VGER_DATABASE_URL": database_url,
+        "VGER_JIRA_URL": fake.url,
+        "VGER_JIRA_TOKEN": fake.token,
+        "VGER_QUEUE_URL": REDIS,
+        "VGER_QUEUE_NAME": queue_name,
+    }
+    env.pop("VGER_JIRA_USER", None)
+    worker = subprocess.run(
+        [sys.executable, "-m", "vger", "worker", "--burst"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert worker.returncode == 0, worker.stderr[-2000:]
+
+
 def _status(client) -> dict:
     return json.loads(client.get("/admin/api/boards/example/status").data)
 
@@ -60,25 +83,7 @@ def test_sync_now_runs_in_a_worker_process_and_its_result_shows(tmp_path, queue_
         again = post(client, "/admin/api/boards/example/sync")
         assert again.status_code == 409  # one job per board while it waits
         settings = app.server.extensions["vger"]["settings"]
-        env = {
-            **os.environ,
-            "PYTHONPATH": str(ROOT),
-            "VGER_DATABASE_URL": settings.database_url,
-            "VGER_JIRA_URL": fake.url,
-            "VGER_JIRA_TOKEN": fake.token,
-            "VGER_QUEUE_URL": REDIS,
-            "VGER_QUEUE_NAME": queue_name,
-        }
-        env.pop("VGER_JIRA_USER", None)
-        worker = subprocess.run(
-            [sys.executable, "-m", "vger", "worker", "--burst"],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        assert worker.returncode == 0, worker.stderr[-2000:]
+        run_worker(settings.database_url, fake, queue_name)
         assert fake.count >= 4  # the worker talked to Jira
     status = _status(client)
     assert status["running"] is False
@@ -163,25 +168,7 @@ def test_a_webhook_batch_is_a_job_for_the_worker(tmp_path, queue_name):
         with app.server.app_context():
             debouncer().wait()
         assert fake.count == 0  # queued, not fetched here
-        env = {
-            **os.environ,
-            "PYTHONPATH": str(ROOT),
-            "VGER_DATABASE_URL": db,
-            "VGER_JIRA_URL": fake.url,
-            "VGER_JIRA_TOKEN": fake.token,
-            "VGER_QUEUE_URL": REDIS,
-            "VGER_QUEUE_NAME": queue_name,
-        }
-        env.pop("VGER_JIRA_USER", None)
-        worker = subprocess.run(
-            [sys.executable, "-m", "vger", "worker", "--burst"],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        assert worker.returncode == 0, worker.stderr[-2000:]
+        run_worker(db, fake, queue_name)
         searches = [r for r in fake.log if r["path"].endswith("/search")]
         assert len(searches) == 1 and "id in (102)" in searches[0]["params"]["jql"]
     with engine.connect() as conn:

@@ -115,21 +115,44 @@ def throughput_figure(throughput: pd.DataFrame, *, title: str, noun: str, lines:
         customdata=np.where(complete, "", " (week in progress)"),
         hovertemplate="%{y} completed%{customdata}<extra></extra>",
     )
-    levels = [level for level in LEVEL_COLOURS if level in throughput]
-    ends = {level: last_value(throughput[level]) for level in levels}
+    _level_lines(
+        fig,
+        weeks,
+        throughput,
+        legend="{level} %: at least",
+        hover="{level} % of weeks: at least %{{y:.1f}}",
+        end="{level} %: ≥ {value:.1f}",
+        shape="hv" if lines == "rolling" else "linear",
+    )
+    return fig
+
+
+def _level_lines(
+    fig: go.Figure,
+    weeks: list[str],
+    frame: pd.DataFrame,
+    *,
+    legend: str,
+    hover: str,
+    end: str,
+    shape: str | None = None,
+) -> None:
+    """The 50/80/90 % lines of ``frame`` (widest first, so coinciding lines all show),
+    their latest values in the legend and labelled at their ends."""
+    levels = [level for level in LEVEL_COLOURS if level in frame]
+    ends = {level: last_value(frame[level]) for level in levels}
     for level in _likelihood_order(levels):
         fig.add_scatter(
             x=weeks,
-            y=throughput[level],
-            name=_legend(f"{level} %: at least", ends[level]),
+            y=frame[level],
+            name=_legend(legend.format(level=level), ends[level]),
             legendrank=level,
             mode="lines",
-            line=level_line(level, shape="hv" if lines == "rolling" else "linear"),
-            hovertemplate=f"{level} % of weeks: at least %{{y:.1f}}<extra></extra>",
+            line=level_line(level, shape=shape) if shape else level_line(level),
+            hovertemplate=hover.format(level=level) + "<extra></extra>",
             connectgaps=False,
         )
-    label_line_ends(fig, weeks, ends, "{level} %: ≥ {value:.1f}")
-    return fig
+    label_line_ends(fig, weeks, ends, end)
 
 
 def _legend(name: str, value: float | None) -> str:
@@ -206,20 +229,14 @@ def lead_time_figure(lead_time: pd.DataFrame, *, title: str, unit: str, lines: s
     """50/80/90 % lead-time lines per week: "L % finished within T days"."""
     fig = _base(title, unit)
     weeks = _weeks(lead_time.index)
-    levels = [level for level in LEVEL_COLOURS if level in lead_time]
-    ends = {level: last_value(lead_time[level]) for level in levels}
-    for level in _likelihood_order(levels):
-        fig.add_scatter(
-            x=weeks,
-            y=lead_time[level],
-            name=_legend(f"{level} % within", ends[level]),
-            legendrank=level,
-            mode="lines",
-            line=level_line(level),
-            hovertemplate=f"{level} % within %{{y:.1f}} {unit}<extra></extra>",
-            connectgaps=False,
-        )
-    label_line_ends(fig, weeks, ends, "{level} %: ≤ {value:.1f}")
+    _level_lines(
+        fig,
+        weeks,
+        lead_time,
+        legend="{level} % within",
+        hover="{level} % within %{{y:.1f}} " + unit.replace("{", "{{").replace("}", "}}"),
+        end="{level} %: ≤ {value:.1f}",
+    )
     return fig
 
 
