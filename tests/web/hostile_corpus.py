@@ -63,6 +63,11 @@ PARAMS = (
     "sample",
     "by",
     "items",
+    "range",
+    "bands",
+    "page",
+    "limit",
+    "check",
 )
 
 
