@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sys
 import time
@@ -211,7 +212,9 @@ def etl(
     if not show:
         logging.getLogger("etl").setLevel(logging.INFO)  # plain log lines instead of bars
     with (
-        Heartbeat(every, write=lambda text: click.echo(text, err=True)) if not show else _nothing()
+        Heartbeat(every, write=lambda text: click.echo(text, err=True))
+        if not show
+        else contextlib.nullcontext()
     ):
         report = run_etl(
             engine, settings, board_slug=board_slug, full=full, workers=workers, progress=show
@@ -219,12 +222,6 @@ def etl(
     click.echo(report.summary())
     if not report.ok:
         sys.exit(1)
-
-
-def _nothing():
-    import contextlib
-
-    return contextlib.nullcontext()
 
 
 @cli.command()
