@@ -118,6 +118,12 @@ def test_a_relative_range_survives_other_controls_and_moves_with_the_clock(page,
     # a preset replaces typed dates; typing a date makes the range explicit
     page.check("#quad-preset input[value='90d']")
     wait_for_search(page, "range=90d")
+    # the preset's own callback empties the date fields: type only once it has answered,
+    # or its late answer wipes the typed date (a race, not a slow page)
+    page.wait_for_function(
+        "() => !document.querySelector('[data-dash-is-loading=\"true\"]')"
+        " && document.querySelector('#quad-from').value === ''"
+    )
     page.fill("#quad-from", "2026-06-01")
     page.press("#quad-from", "Enter")
     wait_for_search(page, "from=2026-06-01")
