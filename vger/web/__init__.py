@@ -28,10 +28,22 @@ from vger.web import (
     routes,
     routes_flow,
     routes_periods,
+    routes_wip,
     security,
     speed,
 )
-from vger.web.pages import flow, forecast, home, quadrant, quality, quarterly, scatter
+from vger.web.pages import (
+    aging,
+    distributions,
+    flow,
+    forecast,
+    home,
+    quadrant,
+    quality,
+    quarterly,
+    scatter,
+    wip,
+)
 from vger.web.params import parse
 from vger.web.safety import safe_layout
 
@@ -48,6 +60,9 @@ PAGES = (
     (scatter, "/scatter", "Lead-time scatterplot"),
     (forecast, "/forecast", "Forecast"),
     (flow, "/flow", "Cumulative flow"),
+    (aging, "/aging", "Aging work in progress"),
+    (distributions, "/distributions", "Distributions"),
+    (wip, "/wip", "WIP and net flow"),
     (quality, "/quality", "Data quality"),
 )
 
@@ -89,6 +104,7 @@ def create_app(
     server.register_blueprint(routes.bp)
     server.register_blueprint(routes_periods.bp)
     server.register_blueprint(routes_flow.bp)
+    server.register_blueprint(routes_wip.bp)
     server.register_blueprint(api.bp)
     from vger.web import admin  # the /admin blueprint, login and CSRF
 

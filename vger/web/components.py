@@ -15,6 +15,9 @@ PAGES = (
     ("Scatterplot", "/scatter"),
     ("Forecast", "/forecast"),
     ("Flow", "/flow"),
+    ("Aging", "/aging"),
+    ("Distributions", "/distributions"),
+    ("WIP", "/wip"),
     ("Data quality", "/quality"),
 )
 

@@ -1,0 +1,154 @@
+"""``/wip``: the daily work-in-progress run chart (items between start and done at
+the end of each day, team time zone) and the weekly net flow (arrivals minus
+departures), for Jira issues or pull requests."""
+
+from __future__ import annotations
+
+import dash_bootstrap_components as dbc
+from dash import Dash, Input, Output, get_relative_path, html
+
+from vger.errors import NotFoundError
+from vger.store import boards
+from vger.web import state
+from vger.web.components import (
+    board_list,
+    board_picker,
+    chart_card,
+    item_filters,
+    page_frame,
+    source_picker,
+)
+from vger.web.feedback import slot_id, typed_messages
+from vger.web.figures import empty_figure
+from vger.web.figures_wip import (
+    WipData,
+    netflow_figure,
+    wip_data,
+    wip_figure,
+    wip_notes,
+)
+from vger.web.params import ViewParams, from_shared_controls, parse, shared_controls_query
+from vger.web.ranges import range_fields, register_range_sync
+from vger.web.safety import safe_render
+from vger.web.urlsync import register_url_sync
+from vger.web.views import choose_board, local_today
+
+P = "wip"
+PATH = "/wip"
+CHARTS = (("wip", "wip"), ("netflow", "netflow"))
+
+
+def layout(**query) -> html.Div:
+    parsed = parse(query)
+    with state.engine().connect() as conn:
+        all_boards = boards.list_boards(conn)
+        try:
+            choice = choose_board(conn, parsed.params)
+        except NotFoundError as exc:
+            return board_list(all_boards, "Boards", str(exc), page=PATH)
+    p = choice.params
+    github = p.source == "github"
+    start, end = p.dates(local_today(choice.board.tz, state.now()))
+    controls = dbc.Row(
+        [
+            board_picker(P, all_boards, p.board),
+            source_picker(P, p.source),
+            *range_fields(P, p, start, end),
+        ],
+        className="g-2 mb-2",
+    )
+    filters = dbc.Row(
+        dbc.Col(item_filters(P, choice.work_types, choice.repos, p.types, p.repos, github)),
+        className="g-2 mb-3",
+    )
+    return page_frame(
+        P,
+        PATH,
+        p.shared_query(),
+        f"{choice.board.team_name} · {choice.board.name} · work in progress and net flow",
+        parsed.notices + choice.notices,
+        controls,
+        filters,
+        html.Div(id=f"{P}-status"),
+        dbc.Row([dbc.Col(chart_card(P, name, csv), lg=6) for name, csv in CHARTS]),
+    )
+
+
+params_from_controls = from_shared_controls
+
+
+def update(board, source, start, end, types, repos, relative=None) -> tuple:
+    """Every output of the chart callback: :func:`render`'s, then the messages under the
+    From and To fields."""
+    query = shared_controls_query(board, source, start, end, types, repos, relative)
+    return render(params_from_controls(board, source, start, end, types, repos, relative)) + (
+        typed_messages(query, ("from", "to"))
+    )
+
+
+def render(params: ViewParams) -> tuple:
+    """Both figures, notes and CSV links, then the status; never raises."""
+    return safe_render(params, wip_data, _outputs, lambda m: _failed(m, "danger"))
+
+
+def _failed(message: str, colour: str) -> tuple:
+    figure = empty_figure(message)
+    return (figure, "", "#", figure, "", "#", dbc.Alert(message, color=colour))
+
+
+def _outputs(data: WipData) -> tuple:
+    message = data.empty_message
+    if message:
+        return _failed(message, "info")
+    query = data.choice.params.to_query()
+    links = [get_relative_path(f"/download/{csv}.csv") + f"?{query}" for _, csv in CHARTS]
+    wip_note, flow_note = wip_notes(data)
+    status = html.Div(
+        [
+            html.Span(
+                f"{int(data.wip.iloc[-1])} {data.noun} in progress at the end of {data.last_day} · "
+            ),
+            html.Span(f"{data.first_day} to {data.last_day}", id=f"{P}-range"),
+        ],
+        className="text-muted small mb-2",
+        id=f"{P}-summary",
+    )
+    return (
+        wip_figure(data),
+        wip_note,
+        links[0],
+        netflow_figure(data),
+        flow_note,
+        links[1],
+        status,
+    )
+
+
+def register(app: Dash) -> None:
+    """Controls → URL and page links, controls → both charts."""
+    controls = [
+        Input(f"{P}-board", "value"),
+        Input(f"{P}-source", "value"),
+        Input(f"{P}-from", "value"),
+        Input(f"{P}-to", "value"),
+        Input(f"{P}-types", "value"),
+        Input(f"{P}-repos", "value"),
+        Input(f"{P}-preset", "value"),
+    ]
+    register_url_sync(app, P, PATH, controls, params_from_controls, types_hint=True)
+    register_range_sync(app, P)
+    outputs = [
+        Output(f"{P}-chart-{name}{part}", prop)
+        for name, _ in CHARTS
+        for part, prop in (("", "figure"), ("-note", "children"), ("-csv", "href"))
+    ]
+
+    @app.callback(
+        *outputs,
+        Output(f"{P}-status", "children"),
+        Output(slot_id(P, "from"), "children"),
+        Output(slot_id(P, "to"), "children"),
+        *controls,
+    )
+    def update_charts(*values):
+        return update(*values)
