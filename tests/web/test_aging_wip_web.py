@@ -1,0 +1,203 @@
+"""/aging, /distributions and /wip through the Flask test client and their page
+functions, on docs/metrics.md example 5 plus the open items E and F of the aging worked
+example: CSVs and JSON twins checked against the hand-computed values of the docs."""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, datetime
+
+import pandas as pd
+import pytest
+
+from tests.factories import example_board, issue, moves
+from vger.config import Settings
+from vger.store import boards
+from vger.store.db import make_engine, upgrade
+from vger.store.issues import save_issues
+from vger.store.wip_reads import aging_rows, wip_rows
+from vger.web.pages import aging, distributions, wip
+from vger.web.params import parse
+
+NOW = datetime(2024, 1, 15, 9, 0, tzinfo=UTC)  # Monday: weeks 01-01 and 01-08 complete
+RANGE = "from=2024-01-01&to=2024-01-14"
+HOSTILE = "<img src=x onerror=alert(1)>"
+
+
+def _open_items(engine) -> None:
+    """E (Story) and F (Bug) of the aging worked example, F with a hostile summary."""
+    with engine.begin() as conn:
+        board = boards.get_board(conn, "example")
+        rows = [
+            issue("105", "EX-5", "Story", "2024-01-08 09:00", "In Progress", None),
+            issue("106", "EX-6", "Bug", "2024-01-02 09:00", "In Review", None, summary=HOSTILE),
+        ]
+        history = moves(
+            "105",
+            ("To Do", "Selected", "2024-01-09 09:00"),
+            ("Selected", "In Progress", "2024-01-10 09:00"),
+        ) + moves(
+            "106",
+            ("To Do", "Selected", "2024-01-03 09:00"),
+            ("Selected", "In Progress", "2024-01-03 15:00"),
+            ("In Progress", "In Review", "2024-01-04 09:00"),
+        )
+        save_issues(conn, board, rows, history)
+
+
+@pytest.fixture
+def engine(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'aging.db'}")
+    upgrade(engine)
+    example_board(engine)
+    _open_items(engine)
+    return engine
+
+
+@pytest.fixture
+def app(engine):
+    from vger.web import create_app
+
+    settings = Settings(database_url=str(engine.url), secret_key="test-key")
+    app = create_app(settings, engine=engine)
+    app.server.config["VGER_NOW"] = NOW
+    app.server.config["TESTING"] = True
+    return app
+
+
+@pytest.fixture
+def client(app):
+    return app.server.test_client()
+
+
+def _csv(client, url: str) -> pd.DataFrame:
+    response = client.get(url)
+    assert response.status_code == 200, response.data[:300]
+    assert response.mimetype == "text/csv"
+    assert "attachment" in response.headers["Content-Disposition"]
+    return pd.read_csv(io.StringIO(response.data.decode()), keep_default_na=False, dtype=str)
+
+
+def test_aging_csv_is_the_worked_example_a_few_days_later(client):
+    # At Mon 01-15 09:00: E started 01-09 09:00 (age 6.0), in Doing since 01-10 09:00
+    # (5.0); F started 01-03 09:00 (12.0), in Review since 01-04 09:00 (11.0). Bands from
+    # A and D: Doing 50 % = 7.5 (E within), Review 95 % = 8.9 (F past it).
+    frame = _csv(client, f"/download/aging.csv?{RANGE}").set_index("key")
+    assert sorted(frame.index) == ["EX-5", "EX-6"]
+    assert frame.loc["EX-5", ["state", "age_days", "days_in_state", "passed_percentile"]].tolist() == [
+        "Doing", "6.0", "5.0", "0",
+    ]  # fmt: skip
+    assert frame.loc["EX-6", ["state", "age_days", "days_in_state", "passed_percentile"]].tolist() == [
+        "Review", "12.0", "11.0", "95",
+    ]  # fmt: skip
+    assert frame.loc["EX-6", "state_since"] == "2024-01-04T09:00:00Z"
+    assert frame.loc["EX-6", "url"] == "https://jira.example.com/browse/EX-6"
+    assert frame.loc["EX-6", "work_type"] == "Defect"
+
+
+def test_aging_json_twin_has_the_rows_and_the_bands(client):
+    body = client.get(f"/api/v1/aging?{RANGE}").get_json()
+    assert body["empty"] is None and body["unit"] == "days"
+    bands = {b["state"]: b for b in body["bands"]}
+    assert [bands["Review"][f"p{k}"] for k in (50, 70, 85, 95)] == pytest.approx([8, 8.4, 8.7, 8.9])
+    assert bands["Doing"]["items"] == 2
+    rows = {r["key"]: r for r in body["rows"]}
+    assert rows["EX-6"]["passed_percentile"] == 95 and rows["EX-5"]["age_days"] == 6.0
+
+
+def test_aging_work_type_filter(client):
+    frame = _csv(client, f"/download/aging.csv?{RANGE}&types=Defect")
+    assert frame["key"].tolist() == ["EX-6"]
+    # only Defects completed: none in the range (B has no start), so no band is passed
+    assert frame["passed_percentile"].tolist() == ["0"]
+
+
+def test_aging_page_points_open_jira_and_escape_the_summary(app):
+    with app.server.app_context():
+        figure, note, link, _ = aging.render(
+            parse({"from": ["2024-01-01"], "to": ["2024-01-14"]}).params
+        )
+    points = [t for t in figure.data if t.type == "scatter"]
+    custom = [c for t in points for c in t.customdata]
+    assert sorted(c[0] for c in custom) == [
+        "https://jira.example.com/browse/EX-5",
+        "https://jira.example.com/browse/EX-6",
+    ]
+    assert HOSTILE not in str(figure.to_plotly_json())
+    assert "&lt;img src=x onerror=alert(1)&gt;" in [c[2] for c in custom]
+    ticks = list(figure.layout.xaxis.ticktext)
+    assert ticks == ["Ready", "Doing", "Review"]
+    assert "2 items started and not done" in note and "the 2 items completed" in note
+    assert link.startswith("/download/aging.csv?")
+
+
+def test_aging_of_pull_requests_says_so(app):
+    with app.server.app_context():
+        out = aging.render(parse({"source": ["github"]}).params)
+    assert "Jira issues" in str(out[-1].children)
+
+
+def test_wip_and_net_flow_csvs_are_the_worked_example(client):
+    # E and F are in progress too: E from 01-09 09:00, F from 01-03 09:00.
+    frame = _csv(client, f"/download/wip.csv?{RANGE}")
+    assert frame["wip"].astype(int).tolist() == [0, 2, 4, 4, 3, 3, 3, 3, 3, 3, 2, 2, 2, 2]
+    flow = _csv(client, f"/download/netflow.csv?{RANGE}")
+    assert flow[["week", "arrivals", "departures", "net"]].values.tolist() == [
+        ["2024-01-01", "4", "1", "3"],
+        ["2024-01-08", "1", "2", "-1"],
+    ]
+    body = client.get(f"/api/v1/netflow?{RANGE}").get_json()
+    assert [r["net"] for r in body["rows"]] == [3, -1]
+
+
+def test_distribution_csvs(client):
+    lead = _csv(client, f"/download/leadtime-histogram.csv?{RANGE}")
+    counts = dict(zip(lead["days_from"], lead["items"], strict=True))
+    assert {k: v for k, v in counts.items() if v != "0"} == {"7": "1", "9": "1"}  # A, D
+    assert set(lead["within_50"]) == {"8.0"} and set(lead["within_90"]) == {"8.8"}
+    weekly = _csv(client, f"/download/throughput-histogram.csv?{RANGE}")
+    assert weekly[["items_from", "weeks"]].values.tolist() == [["0", "0"], ["1", "1"], ["2", "1"]]
+    assert set(weekly["likelihood_50_at_least"]) == {"1.5"}  # weeks [1, 2]
+
+
+def test_pages_render_two_charts_and_the_navigation(app, client):
+    with app.server.app_context():
+        params = parse({"from": ["2024-01-01"], "to": ["2024-01-14"]}).params
+        d = distributions.render(params)
+        w = wip.render(params)
+    assert [len(d), len(w)] == [7, 7]
+    assert d[2].startswith("/download/leadtime-histogram.csv?") and d[5].startswith(
+        "/download/throughput-histogram.csv?"
+    )
+    assert w[2].startswith("/download/wip.csv?") and w[5].startswith("/download/netflow.csv?")
+    assert list(w[0].data[0].y) == [0, 2, 4, 4, 3, 3, 3, 3, 3, 3, 2, 2, 2, 2]
+    with app.server.app_context():
+        tree = aging.layout(board="example")
+    assert "/wip?" in str(tree) and "/distributions?" in str(tree)
+
+
+@pytest.mark.parametrize(
+    "url", ["/download/aging.csv", "/download/wip.csv", "/download/netflow.csv"]
+)
+def test_unknown_board_is_a_404_in_words(client, url):
+    response = client.get(f"{url}?board=nope")
+    assert response.status_code == 404
+    assert b"There is no board named" in response.data
+
+
+def test_bad_dates_fall_back_with_a_notice(client):
+    body = client.get("/api/v1/wip?from=yesterday&to=2024-13-45").get_json()
+    assert body["notices"] and body["rows"]
+
+
+def test_reads_are_bounded_by_the_range(engine):
+    with engine.connect() as conn:
+        board = boards.get_board(conn, "example")
+        late = datetime(2024, 1, 12, tzinfo=UTC), datetime(2024, 1, 19, tzinfo=UTC)
+        issues, transitions = aging_rows(conn, board, *late)
+        rows = wip_rows(conn, board, *late)
+    # A was done 01-09: out of the bands' range; D (done 01-11) too; E, F are open.
+    assert sorted(issues["key"]) == ["EX-5", "EX-6"]
+    assert set(transitions["issue_id"]) == {"105", "106"}
+    # in progress at some time of [01-12, 01-19): E and F only (D left 01-11)
+    assert sorted(rows["key"]) == ["EX-5", "EX-6"]
