@@ -53,6 +53,31 @@ HOW_TO_READ = {
         "later one. The vertical distance between two bands is the work in that state; "
         "the horizontal distance approximates the time spent there."
     ),
+    "aging-items": (
+        "Each dot is an item started and not done, in its current work state, at its age "
+        "(days since start). The shaded bands say how old the range's completed items were "
+        "when they left that state for good: 50 % had left by the top of the green band, "
+        "70 %, 85 % and 95 % by the next ones. A dot above a band is older than that share "
+        "of finished work was there: look at the red ones first. Click a dot to open it."
+    ),
+    "distributions-leadtime": (
+        "How many items took each lead time (done − start), in 1-day bins (wider for long "
+        "spans). The lines are the lead-time lines of the quadrant: 50 %, 80 % and 90 % of "
+        "items finished within them. A long right tail means some items take far longer."
+    ),
+    "distributions-throughput": (
+        "How many complete weeks finished each number of items. The lines are the "
+        "quadrant's likelihood lines: in 50 %, 80 % and 90 % of weeks at least this many "
+        "were finished. A wide spread means weekly delivery is hard to predict."
+    ),
+    "wip-wip": (
+        "Items between start and done at the end of each day (team time zone). Rising WIP "
+        "with steady throughput means longer lead times ahead (Little's law)."
+    ),
+    "wip-netflow": (
+        "Per week: items started minus items finished or abandoned. Above zero the WIP "
+        "grew that week, below zero it shrank; the bars add up to the WIP chart's change."
+    ),
 }
 
 
