@@ -37,7 +37,7 @@ import sqlalchemy as sa
 from bench.scale import copy_frame, generate_board, make_board, schema_url
 
 NOW = datetime(2026, 11, 18, 15, 0, tzinfo=UTC)
-SCHEMA = "vger_views"
+SCHEMA = os.environ.get("VGER_BENCH_SCHEMA", "vger_views")  # one per concurrent run
 DAY = NOW.date()
 W13 = f"from={(DAY - timedelta(weeks=13)).isoformat()}&to={DAY.isoformat()}"
 Y2 = f"from={(DAY - timedelta(weeks=104)).isoformat()}&to={DAY.isoformat()}"
@@ -59,6 +59,17 @@ VIEWS: dict[str, tuple[str, str, str]] = {
     "quality API": ("get", "/api/v1/quality?board=big", "all"),
     "quality.csv": ("get", "/download/quality.csv?board=big", "all"),
     "quality page": ("render", "quality?board=big", "all"),
+    "aging API 13w": ("get", f"/api/v1/aging?board=big&{W13}", "13w"),
+    "aging page 2y": ("render", f"aging?board=big&{Y2}", "2y"),
+    "distributions page 2y": ("render", f"distributions?board=big&{Y2}", "2y"),
+    "leadtime-histogram.csv 13w": (
+        "get",
+        f"/download/leadtime-histogram.csv?board=big&{W13}",
+        "13w",
+    ),
+    "wip page 13w": ("render", f"wip?board=big&{W13}", "13w"),
+    "wip.csv 2y": ("get", f"/download/wip.csv?board=big&{Y2}", "2y"),
+    "netflow.csv 2y": ("get", f"/download/netflow.csv?board=big&{Y2}", "2y"),
 }
 
 

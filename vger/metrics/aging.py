@@ -42,12 +42,10 @@ def _of(transitions: pd.DataFrame, ids: np.ndarray) -> pd.DataFrame:
     return t[t["issue_id"].isin(set(ids))]
 
 
-def _positions(v: pd.DataFrame, workflow: Workflow) -> np.ndarray:
-    """The work-state position of each visit; a visit to an unmapped status keeps the
-    position of the issue's previous visit (-1 when it is the first)."""
-    raw = pd.Series([workflow.position(s) for s in v["status_id"]], index=v.index, dtype=float)
-    carried = raw.where(raw >= 0).groupby(v["issue_id"], sort=False).ffill()
-    return carried.fillna(-1).to_numpy(dtype=int)
+def _state_of(status_ids: pd.Series, workflow: Workflow) -> pd.Series:
+    """The work-state position of each status id (-1: unmapped), as ``Workflow.position``."""
+    table = {str(sid): k for k, state in enumerate(workflow.states) for sid in state.status_ids}
+    return status_ids.astype(str).map(table).fillna(-1).astype(int)
 
 
 def leave_ages(
@@ -64,8 +62,8 @@ def leave_ages(
     ``issues``: ``issue_id``, ``created``, ``status_id`` (current), ``start``, ``done``
     (UTC); ``transitions`` as for :func:`vger.metrics.events.derive_events`.
 
-    The item is *past* state S while its work state comes after S in board order (an
-    unmapped status keeps the previous position). It left S at the first instant from
+    The item is *past* state S while its work state comes after S in board order (a
+    status in no work state is past nothing). It left S at the first instant from
     which it stayed past S until ``done``: the end of its last visit, between ``start``
     and ``done``, to S or an earlier state, or ``start`` when there is none. So an item
     that skipped S left it when it first moved beyond it for good, a move back to S or
@@ -83,13 +81,14 @@ def leave_ages(
     done = utc_ns(done_items["done"])
     v = visits(done_items.assign(issue_id=ids), _of(transitions, ids))
     row = pd.Index(ids).get_indexer(v["issue_id"])
-    position = _positions(v, workflow)
+    position = _state_of(v["status_id"], workflow).to_numpy(dtype=int)
     entered = utc_ns(v["entered"])
     left = utc_ns(v["left"])
-    inside = (entered >= start[row]) & (entered < done[row]) & (position <= workflow.interval_end)
+    # visits from start to done (a zero-length visit at done itself included)
+    inside = (entered >= start[row]) & (entered <= done[row]) & (position <= workflow.interval_end)
     # left[issue, P] = max end of the visits to P or before, from start (the default)
     last = np.repeat(start.astype(np.int64)[:, None], count, axis=1)
-    left_ns = np.where(np.isnat(left), done[row], left).astype(np.int64)
+    left_ns = np.where(np.isnat(left) | (left > done[row]), done[row], left).astype(np.int64)
     np.maximum.at(last, (row[inside], np.maximum(position[inside], 0)), left_ns[inside])
     last = np.maximum.accumulate(last, axis=1)
     instants = pd.DatetimeIndex(last.ravel().astype("datetime64[ns]"), tz="UTC")
@@ -154,7 +153,7 @@ def open_ages(
     ids = started["issue_id"].astype(str).to_numpy()
     v = visits(started.assign(issue_id=ids), _of(transitions, ids))
     v = v[pd.to_datetime(v["entered"], utc=True) <= now]
-    position = np.array([workflow.position(s) for s in v["status_id"]], dtype=int)
+    position = _state_of(v["status_id"], workflow).to_numpy(dtype=int)
     issue = v["issue_id"].to_numpy()
     # a new run of one work state begins at each change of state (or of issue)
     change = np.ones(len(v), dtype=bool)
