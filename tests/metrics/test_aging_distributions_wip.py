@@ -8,7 +8,14 @@ import pytest
 
 from tests.factories import IDS
 from tests.metrics.conftest import example_issues, example_transitions, example_workflow
-from vger.metrics.aging import aging_bands, leave_ages, open_ages, passed_level
+from vger.metrics.aging import (
+    aging_bands,
+    leave_ages,
+    open_ages,
+    open_pull_ages,
+    passed_level,
+    pull_leave_ages,
+)
 from vger.metrics.calendar import week_grid
 from vger.metrics.distributions import (
     histogram_marks,
@@ -187,3 +194,30 @@ def test_daily_wip_cuts_days_in_the_team_zone():
     days = pd.date_range("2024-01-01", "2024-01-02")
     assert daily_wip(start, done, days, "America/New_York").tolist() == [1, 1]
     assert daily_wip(start, done, days, "UTC").tolist() == [0, 1]
+
+
+def test_pull_requests_age_in_one_state():
+    # Example 6's PRs at Wed 2024-01-03 22:00: #1 merged 01-03 10:00 after 2.0 days, #3
+    # not yet created, #2 open since Tue 01-02 10:00: age 1.5 days, within every band
+    # (the only merged lead time, 2.0, is each band).
+    pulls = pd.DataFrame(
+        {
+            "key": ["o/r#1", "o/r#2", "o/r#3"],
+            "created": pd.to_datetime(
+                ["2024-01-01 10:00", "2024-01-02 10:00", "2024-01-05 12:00"], utc=True
+            ),
+            "done": pd.to_datetime(["2024-01-03 10:00", None, None], utc=True),
+            "outcome": ["completed", None, None],
+            "lead_time": [2.0, float("nan"), float("nan")],
+        }
+    )
+    bands = aging_bands(pull_leave_ages(pulls))
+    assert bands[[50, 95]].values.tolist() == [[2.0, 2.0]]
+    now = pd.Timestamp("2024-01-03 22:00", tz="UTC")
+    wip = open_pull_ages(pulls, now)
+    assert wip[["issue_id", "state", "age", "state_days"]].values.tolist() == [
+        ["o/r#2", "open", 1.5, 1.5]
+    ]
+    assert passed_level(wip, bands).tolist() == [0]
+    later = open_pull_ages(pulls, pd.Timestamp("2024-01-08 10:00", tz="UTC"))
+    assert passed_level(later, bands).tolist() == [95, 95]  # 6.0 and 2.9 days > 2.0

@@ -131,10 +131,10 @@ def test_aging_page_points_open_jira_and_escape_the_summary(app):
     assert link.startswith("/download/aging.csv?")
 
 
-def test_aging_of_pull_requests_says_so(app):
+def test_aging_of_pull_requests_without_repositories_says_so(app):
     with app.server.app_context():
         out = aging.render(parse({"source": ["github"]}).params)
-    assert "Jira issues" in str(out[-1].children)
+    assert "has no GitHub repositories" in str(out[-1].children)
 
 
 def test_wip_and_net_flow_csvs_are_the_worked_example(client):
@@ -201,3 +201,33 @@ def test_reads_are_bounded_by_the_range(engine):
     assert set(transitions["issue_id"]) == {"105", "106"}
     # in progress at some time of [01-12, 01-19): E and F only (D left 01-11)
     assert sorted(rows["key"]) == ["EX-5", "EX-6"]
+
+
+def test_open_pull_requests_age_since_created_on_the_demo(tmp_path):
+    from sqlalchemy import text
+
+    from vger.demo import build_demo
+    from vger.web import create_app
+
+    now = datetime(2026, 11, 18, 15, 0, tzinfo=UTC)
+    engine = make_engine(f"sqlite:///{tmp_path / 'demo.db'}")
+    upgrade(engine)
+    build_demo(engine, seed=7, now=now)
+    app = create_app(Settings(database_url=str(engine.url), secret_key="k"), engine=engine)
+    app.server.config["VGER_NOW"] = now
+    frame = _csv(app.server.test_client(), "/download/aging.csv?board=platform&source=github")
+    with engine.connect() as conn:
+        open_prs = pd.read_sql(
+            text(
+                "select r.full_name || '#' || p.number as key, p.created from pull_request p"
+                " join repo r on r.id = p.repo_id join board b on b.id = r.board_id"
+                " where b.slug = 'platform' and p.merged is null and p.closed is null"
+            ),
+            conn,
+        )
+    assert sorted(frame["key"]) == sorted(open_prs["key"]) and len(frame) > 3
+    created = pd.to_datetime(open_prs.set_index("key")["created"], utc=True)
+    ages = (pd.Timestamp(now) - created).dt.total_seconds() / 86400
+    got = frame.set_index("key")["age_days"].astype(float)
+    assert got.to_dict() == pytest.approx(ages.round(4).to_dict(), abs=1e-4)
+    assert set(frame["state"]) == {"open"} and frame["url"].str.startswith("https://").all()

@@ -193,3 +193,43 @@ def passed_level(
         limit = by_position[level].reindex(position).to_numpy(dtype=float)
         out = np.where(age > limit, level, out)  # NaN limit: never exceeded
     return out
+
+
+PULL_STATE = "open"
+
+
+def pull_leave_ages(pulls: pd.DataFrame) -> pd.DataFrame:
+    """Pull requests have one state, *open*, from ``created`` to ``merged``: the age at
+    which a merged pull request left it is its lead time (``lead_time``, calendar days).
+    Rows as :func:`leave_ages` (``issue_id`` = ``key``), for the merged ones given."""
+    merged = pulls[(pulls["outcome"] == "completed") & pulls["lead_time"].notna()]
+    return pd.DataFrame(
+        {
+            "issue_id": merged["key"].astype(str).to_numpy(),
+            "position": np.zeros(len(merged), dtype=int),
+            "state": PULL_STATE,
+            "days": merged["lead_time"].to_numpy(dtype=float),
+        }
+    )
+
+
+def open_pull_ages(pulls: pd.DataFrame, now: pd.Timestamp) -> pd.DataFrame:
+    """Every pull request open at ``now`` (created by then, neither merged nor closed):
+    rows as :func:`open_ages` (``issue_id`` = ``key``), state *open* since ``created``, so
+    ``age`` = ``state_days`` = ``now − created`` in calendar days (draft time included)."""
+    now = pd.Timestamp(now)
+    now = now.tz_localize("UTC") if now.tzinfo is None else now.tz_convert("UTC")
+    created = pd.to_datetime(pulls["created"], utc=True)
+    still = pulls[(created <= now) & pulls["done"].isna()]
+    since = pd.to_datetime(still["created"], utc=True)
+    age = day_clock(pd.DatetimeIndex([now]), "UTC", False)[0] - day_clock(since, "UTC", False)
+    return pd.DataFrame(
+        {
+            "issue_id": still["key"].astype(str).to_numpy(),
+            "position": np.zeros(len(still), dtype=int),
+            "state": PULL_STATE,
+            "since": since.to_numpy(),
+            "age": age,
+            "state_days": age,
+        }
+    )

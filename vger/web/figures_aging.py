@@ -17,7 +17,16 @@ import pandas as pd
 import plotly.graph_objects as go
 from sqlalchemy import Connection
 
-from vger.metrics.aging import AGING_LEVELS, aging_bands, leave_ages, open_ages, passed_level
+from vger.metrics.aging import (
+    AGING_LEVELS,
+    PULL_STATE,
+    aging_bands,
+    leave_ages,
+    open_ages,
+    open_pull_ages,
+    passed_level,
+    pull_leave_ages,
+)
 from vger.metrics.calendar import WeekGrid, week_grid
 from vger.metrics.events import UNMAPPED, Workflow
 from vger.metrics.quadrant import completed_in_range
@@ -50,27 +59,31 @@ class AgingData:
 
     @property
     def unit(self) -> str:
-        return "working days" if self.choice.board.working_days else "days"
+        github = self.choice.params.source == "github"
+        return "working days" if self.choice.board.working_days and not github else "days"
+
+    @property
+    def github(self) -> bool:
+        return self.choice.params.source == "github"
 
     @property
     def empty_message(self) -> str | None:
         board = self.choice.board
-        if self.choice.params.source == "github":
-            return (
-                "Aging work in progress is drawn for Jira issues: choose Jira issues as the source."
-            )
-        if self.workflow is None:
+        if self.workflow is None and not self.github:
             return f"Board {board.name} has no work states yet: set them under Admin."
         missing = missing_data_message(self.choice, self.stored)
         if missing:
             return missing
         if self.items.empty:
-            return f"No issue of board {board.name} is in progress with these filters."
+            noun = "pull request of board" if self.github else "issue of board"
+            return f"No {noun} {board.name} is in progress with these filters."
         return None
 
     def columns(self) -> list[tuple[int, str]]:
         """The states drawn, in board order: the lead-time interval, any other state an
         open item is in, then (unmapped) when an item is there."""
+        if self.github:
+            return [(0, PULL_STATE)]
         assert self.workflow is not None
         w = self.workflow
         held = set(self.items["position"].astype(int)) if len(self.items) else set()
@@ -106,7 +119,9 @@ def _aging_data(conn: Connection, choice: BoardChoice, now: datetime) -> AgingDa
     empty = AgingData(
         choice, at, first_day, last_day, grid, workflow, pd.DataFrame(), pd.DataFrame(), 0, 0
     )
-    if params.source == "github" or workflow is None:
+    if params.source == "github":
+        return _pull_aging(choice, empty, queries.pull_items(conn, board, params.repos or None))
+    if workflow is None:
         return empty
     stored = boards.issue_count(conn, board.id)
     if stored == 0:
@@ -123,6 +138,24 @@ def _aging_data(conn: Connection, choice: BoardChoice, now: datetime) -> AgingDa
     return AgingData(
         choice, at, first_day, last_day, grid, workflow, items, bands, len(completed), stored
     )
+
+
+def _pull_aging(choice: BoardChoice, empty: AgingData, pulls: pd.DataFrame) -> AgingData:
+    """Open pull requests in their one state, over the bands of the lead times of the
+    pull requests merged in the complete weeks of the range."""
+    if pulls.empty:
+        return empty
+    merged = completed_in_range(pulls[pulls["outcome"] == "completed"], empty.grid)
+    bands = aging_bands(pull_leave_ages(merged))
+    wip = open_pull_ages(pulls, empty.now)
+    rows = pulls.assign(issue_id=pulls["key"], issue_type="Pull request", start=pulls["created"])
+    items = _open_items(choice, rows, wip, bands)
+    if len(items):
+        items["work_type"] = items["key"].str.rsplit("#", n=1).str[0]
+        urls = dict(zip(pulls["key"], pulls["url"], strict=True))
+        items["url"] = [_safe_url(urls.get(k)) for k in items["key"]]
+    empty.items, empty.bands, empty.completed, empty.stored = items, bands, len(merged), len(pulls)
+    return empty
 
 
 def _open_items(
@@ -170,7 +203,11 @@ def aging_figure(data: AgingData) -> go.Figure:
         bargap=0.05,
         plot_bgcolor="white",
         legend=dict(orientation="h", y=-0.15),
-        yaxis=dict(title=f"age ({u} since start)", rangemode="tozero", gridcolor="#eee"),
+        yaxis=dict(
+            title=f"age ({u} since {'created' if data.github else 'start'})",
+            rangemode="tozero",
+            gridcolor="#eee",
+        ),
         xaxis=dict(
             tickvals=list(range(len(columns))),
             ticktext=names,
@@ -238,6 +275,13 @@ def aging_figure(data: AgingData) -> go.Figure:
 def aging_note(data: AgingData) -> str:
     tz = data.choice.board.tz
     when = data.now.tz_convert(tz).strftime("%Y-%m-%d %H:%M")
+    if data.github:
+        return (
+            f"{len(data.items)} pull requests open, ages at {when} ({tz}) in days since "
+            f"created (draft time included) · bands: 50/70/85/95 % of the {data.completed} "
+            f"pull requests merged in the complete weeks from {data.first_day} to "
+            f"{data.last_day} were merged by that age · colour: the highest band passed"
+        )
     return (
         f"{len(data.items)} items started and not done, ages at {when} ({tz}) in {data.unit} "
         f"since start · bands: 50/70/85/95 % of the {data.completed} items completed in the "
