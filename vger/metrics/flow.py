@@ -22,7 +22,8 @@ def visits(issues: pd.DataFrame, transitions: pd.DataFrame) -> pd.DataFrame:
                 first_status.get(i, s)
                 for i, s in zip(issues["issue_id"], issues["status_id"], strict=True)
             ],
-            "entered": pd.to_datetime(issues["created"], utc=True).to_numpy(),
+            # tz-aware Series, not .to_numpy(): that would be an object array (slow)
+            "entered": pd.to_datetime(issues["created"], utc=True).reset_index(drop=True),
             "order": -1,
         }
     )
@@ -30,7 +31,7 @@ def visits(issues: pd.DataFrame, transitions: pd.DataFrame) -> pd.DataFrame:
         {
             "issue_id": t["issue_id"].to_numpy(),
             "status_id": t["to_status_id"].to_numpy(),
-            "entered": pd.to_datetime(t["at"], utc=True).to_numpy(),
+            "entered": pd.to_datetime(t["at"], utc=True).reset_index(drop=True),
             "order": np.arange(len(t)),
         }
     )

@@ -27,38 +27,42 @@ def aging_rows(
     ``issue_type``, ``created``, ``status_id``, ``start``, ``done``, ``outcome``;
     transitions: ``issue_id``, ``seq``, ``at``, ``from_status_id``, ``to_status_id``."""
     i, t = s.issue, s.transition
-    wanted = and_(
-        i.c.board_id == board.id,
-        type_filter(board, types),
-        i.c.start.is_not(None),
-        or_(
-            i.c.done.is_(None),
-            and_(i.c.outcome == "completed", i.c.done >= begin, i.c.done < end),
-        ),
-    )
-    issues = read_frame(
-        conn,
-        select(
-            i.c.issue_id,
-            i.c.key,
-            i.c.summary,
-            i.c.issue_type,
-            i.c.created,
-            i.c.status_id,
-            i.c.start,
-            i.c.done,
-            i.c.outcome,
-        ).where(wanted),
-    )
-    moves = read_frame(
-        conn,
-        select(t.c.issue_id, t.c.seq, t.c.at, t.c.from_status_id, t.c.to_status_id)
-        .join(i, and_(i.c.board_id == t.c.board_id, i.c.issue_id == t.c.issue_id))
-        .where(t.c.board_id == board.id, wanted),
-    )
-    issues = _utc(issues, "created", "start", "done")
-    issues["summary"] = issues["summary"].fillna("").astype(str)
-    return issues, _utc(moves, "at")
+    base = and_(i.c.board_id == board.id, type_filter(board, types), i.c.start.is_not(None))
+    # Two reads, each driven by the index on (board_id, done): the open issues, and the
+    # issues completed in the range; their moves are looked up by primary key.
+    parts = [
+        and_(base, i.c.done.is_(None)),
+        and_(base, i.c.outcome == "completed", i.c.done >= begin, i.c.done < end),
+    ]
+    issues, moves = [], []
+    for wanted in parts:
+        issues.append(
+            read_frame(
+                conn,
+                select(
+                    i.c.issue_id,
+                    i.c.key,
+                    i.c.summary,
+                    i.c.issue_type,
+                    i.c.created,
+                    i.c.status_id,
+                    i.c.start,
+                    i.c.done,
+                    i.c.outcome,
+                ).where(wanted),
+            )
+        )
+        moves.append(
+            read_frame(
+                conn,
+                select(t.c.issue_id, t.c.seq, t.c.at, t.c.from_status_id, t.c.to_status_id).where(
+                    t.c.board_id == board.id, t.c.issue_id.in_(select(i.c.issue_id).where(wanted))
+                ),
+            )
+        )
+    frame = _utc(pd.concat(issues, ignore_index=True), "created", "start", "done")
+    frame["summary"] = frame["summary"].fillna("").astype(str)
+    return frame, _utc(pd.concat(moves, ignore_index=True), "at")
 
 
 def wip_rows(
