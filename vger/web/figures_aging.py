@@ -177,6 +177,11 @@ def _open_items(
     return rows.sort_values(["position", "age"], ascending=[True, False]).reset_index(drop=True)
 
 
+def _escaped(values: pd.Series) -> np.ndarray:
+    """HTML-escaped text (``&``, ``<``, ``>``), as an object array."""
+    return np.array([escape(str(v), quote=False) for v in values], dtype=object)
+
+
 def _offsets(count: int) -> np.ndarray:
     """Spread ``count`` points of one column across its width, deterministically."""
     if count <= 1:
@@ -242,18 +247,17 @@ def aging_figure(data: AgingData) -> go.Figure:
         for position, k in index.items():
             mask = (sub["position"] == position).to_numpy()
             x[mask] = k + _offsets(int(mask.sum()))
-        custom = [
+        custom = np.column_stack(
             [
-                row.url,
-                escape(str(row.key), quote=False),
-                escape(str(row.summary)[:200], quote=False),
-                escape(str(row.issue_type), quote=False),
-                escape(str(row.state), quote=False),
-                round(float(row.state_days), 1),
-                "click to open" if row.url else "no link",
+                sub["url"].to_numpy(dtype=str),
+                _escaped(sub["key"]),
+                _escaped(sub["summary"].astype(str).str.slice(0, 200)),
+                _escaped(sub["issue_type"]),
+                _escaped(sub["state"]),
+                np.char.mod("%.1f", sub["state_days"].to_numpy(dtype=float)),
+                np.where(sub["url"].astype(bool), "click to open", "no link"),
             ]
-            for row in sub.itertuples()
-        ]
+        ).astype(str)  # one string array: plotly copies it in one piece, not per value
         fig.add_scatter(
             x=np.round(x, 3),
             y=sub["age"].round(4),
