@@ -14,11 +14,10 @@ from vger.errors import NotFoundError
 from vger.store import boards
 from vger.web import state
 from vger.web.components import board_list, board_picker, checklist, page_frame
-from vger.web.figures_quality import QualityData, page_rows, pages, quality_data
 from vger.web.params import ViewParams, parse
-from vger.web.safety import safe_render
 from vger.web.urlsync import register_url_sync
-from vger.web.views import choose_board
+from vger.web.views.common import choose_board, safe_render
+from vger.web.views.quality.data import QualityData, page_rows, pages, quality_data
 
 log = logging.getLogger(__name__)
 P = "quality"

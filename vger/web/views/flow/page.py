@@ -24,12 +24,12 @@ from vger.web.components import (
     source_picker,
 )
 from vger.web.feedback import slot_id, typed_messages
-from vger.web.figures_flow import FlowData, flow_data, flow_figure, flow_note
 from vger.web.params import ViewParams, from_shared_controls, parse, shared_controls_query
 from vger.web.ranges import range_fields, register_range_sync
-from vger.web.safety import safe_render
 from vger.web.urlsync import register_url_sync
-from vger.web.views import choose_board, local_today
+from vger.web.views.common import choose_board, local_today, safe_render
+from vger.web.views.flow.data import FlowData, flow_data
+from vger.web.views.flow.figures import flow_figure, flow_note
 
 log = logging.getLogger(__name__)
 P = "flow"

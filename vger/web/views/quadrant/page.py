@@ -11,7 +11,7 @@ from dash import Dash, Input, Output, dcc, get_relative_path, html
 
 from vger.errors import NotFoundError
 from vger.store import boards
-from vger.web import figures, state
+from vger.web import state
 from vger.web.components import (
     board_list,
     board_picker,
@@ -24,11 +24,21 @@ from vger.web.components import (
     source_picker,
 )
 from vger.web.feedback import message_slot, slot_id, typed_messages, typed_text
+from vger.web.figures import empty_figure
 from vger.web.params import RANGE_PRESETS, ViewParams, parse
 from vger.web.ranges import picker_value, range_presets, register_range_sync
-from vger.web.safety import safe_render
 from vger.web.urlsync import register_url_sync
-from vger.web.views import QuadrantData, choose_board, quadrant_data
+from vger.web.views.common import choose_board, local_today, safe_render
+from vger.web.views.quadrant.data import QuadrantData, quadrant_data
+from vger.web.views.quadrant.figures import (
+    add_tags,
+    backlog_figure,
+    lead_time_figure,
+    lead_time_states_figure,
+    throughput_figure,
+    variation_figure,
+    volume_figure,
+)
 
 log = logging.getLogger(__name__)
 P = "quad"
@@ -170,7 +180,6 @@ def layout(**query) -> html.Div:
 
 
 def _today(tz: str):
-    from vger.web.views import local_today
 
     return local_today(tz, state.now())
 
@@ -228,7 +237,7 @@ def render(params: ViewParams) -> tuple:
 
 
 def _failed(message: str) -> tuple:
-    blank = figures.empty_figure(message)
+    blank = empty_figure(message)
     alert = dbc.Alert(message, color="danger")
     return (blank,) * 4 + ("",) * 4 + ("#",) * 4 + ("",) * 5 + (alert,)
 
@@ -251,29 +260,29 @@ def _outputs(data: QuadrantData) -> tuple:
     }
     message = data.empty_message
     if message:  # said once, with where the data is; the charts stay blank
-        blank = figures.empty_figure("")
+        blank = empty_figure("")
         alert = dbc.Alert([message, *_where_data_is(data)], color="info", id=f"{P}-empty")
         return (blank,) * 4 + ("",) * 4 + ("#",) * 4 + ("",) * 5 + (alert,)
     q = data.quadrant
     title = "PR throughput" if github else "Throughput"
-    fig_tp = figures.throughput_figure(q.throughput, title=title, noun=noun, lines=p.lines)
-    fig_var = figures.variation_figure(q.variation, title=f"{title} variation")
+    fig_tp = throughput_figure(q.throughput, title=title, noun=noun, lines=p.lines)
+    fig_var = variation_figure(q.variation, title=f"{title} variation")
     if github:
-        fig_bl = figures.volume_figure(data.volume, title="PR volume")
+        fig_bl = volume_figure(data.volume, title="PR volume")
     else:
-        fig_bl = figures.backlog_figure(q.backlog, title=f"Backlog growth ({p.backlog})")
+        fig_bl = backlog_figure(q.backlog, title=f"Backlog growth ({p.backlog})")
     if p.leadtime == "states" and not github:
-        fig_lt = figures.lead_time_states_figure(
+        fig_lt = lead_time_states_figure(
             data.by_state, q.lead_time_overall, title="Lead time by work state", unit=unit
         )
     else:
-        fig_lt = figures.lead_time_figure(
+        fig_lt = lead_time_figure(
             q.lead_time, title="PR lead time" if github else "Lead time", unit=unit, lines=p.lines
         )
     if p.tags:
         by_state = p.leadtime == "states" and not github  # its x axis is work states, not weeks
         for fig in (fig_tp, fig_var, fig_bl) if by_state else (fig_tp, fig_var, fig_bl, fig_lt):
-            figures.add_tags(fig, data.tags, board.tz)
+            add_tags(fig, data.tags, board.tz)
     in_progress = " · week in progress drawn pale, not counted" if not q.grid.complete.all() else ""
     notes = (
         f"{weeks} complete weeks · {lines} · {method} · {zone}{in_progress}",

@@ -24,21 +24,18 @@ from vger.web.components import (
 )
 from vger.web.feedback import control_messages, message_slot, slot_id, typed_messages
 from vger.web.figures import empty_figure
-from vger.web.figures_flow import (
-    DEFAULT_AHEAD,
-    ForecastData,
+from vger.web.params import RANGE_PRESETS, ViewParams, parse
+from vger.web.ranges import range_presets
+from vger.web.urlsync import register_url_sync
+from vger.web.views.common import choose_board, local_today, safe_render
+from vger.web.views.forecast.data import DEFAULT_AHEAD, ForecastData, forecast_data
+from vger.web.views.forecast.figures import (
     answer_text,
-    forecast_data,
     forecast_notes,
     how_many_figure,
     sample_figure,
     when_figure,
 )
-from vger.web.params import RANGE_PRESETS, ViewParams, parse
-from vger.web.ranges import range_presets
-from vger.web.safety import safe_render
-from vger.web.urlsync import register_url_sync
-from vger.web.views import choose_board, local_today
 
 log = logging.getLogger(__name__)
 P = "fc"

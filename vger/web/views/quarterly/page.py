@@ -23,18 +23,16 @@ from vger.web.components import (
 )
 from vger.web.feedback import message_slot, slot_id, typed_messages
 from vger.web.figures import empty_figure
-from vger.web.figures_periods import (
-    QuarterlyData,
-    quarterly_data,
+from vger.web.params import QUARTERS, RANGE_PRESETS, ViewParams, parse
+from vger.web.ranges import picker_value, range_presets, register_range_sync
+from vger.web.urlsync import register_url_sync
+from vger.web.views.common import choose_board, local_today, safe_render
+from vger.web.views.quarterly.data import QuarterlyData, quarterly_data
+from vger.web.views.quarterly.figures import (
     quarterly_lead_time_figure,
     quarterly_notes,
     quarterly_throughput_figure,
 )
-from vger.web.params import QUARTERS, RANGE_PRESETS, ViewParams, parse
-from vger.web.ranges import picker_value, range_presets, register_range_sync
-from vger.web.safety import safe_render
-from vger.web.urlsync import register_url_sync
-from vger.web.views import choose_board, local_today
 
 log = logging.getLogger(__name__)
 P = "qtr"
