@@ -9,11 +9,7 @@ from urllib.parse import parse_qs
 import dash_bootstrap_components as dbc
 from dash import Dash, Input, Output, get_relative_path, html
 
-from vger.errors import NotFoundError
-from vger.store import boards
-from vger.web import state
 from vger.web.components import (
-    board_list,
     board_picker,
     chart_card,
     checklist,
@@ -27,7 +23,7 @@ from vger.web.feedback import slot_id, typed_messages
 from vger.web.params import ViewParams, from_shared_controls, parse, shared_controls_query
 from vger.web.ranges import range_fields, register_range_sync
 from vger.web.urlsync import register_url_sync
-from vger.web.views.common import choose_board, local_today, safe_render
+from vger.web.views.common import Start, page_start, safe_render
 from vger.web.views.flow.data import FlowData, flow_data
 from vger.web.views.flow.figures import flow_figure, flow_note
 
@@ -38,19 +34,15 @@ GRAPH = f"{P}-chart-states"
 
 
 def layout(**query) -> html.Div:
-    parsed = parse(query)
-    with state.engine().connect() as conn:
-        all_boards = boards.list_boards(conn)
-        try:
-            choice = choose_board(conn, parsed.params)
-        except NotFoundError as exc:
-            return board_list(all_boards, "Boards", str(exc), page=PATH)
-    p = choice.params
+    head = page_start(query, PATH)
+    if not isinstance(head, Start):  # an unknown board, or none: the list of boards
+        return head
+    choice, p = head.choice, head.params
     github = p.source == "github"
-    start, end = p.dates(local_today(choice.board.tz, state.now()))
+    start, end = p.dates(head.today)
     controls = dbc.Row(
         [
-            board_picker(P, all_boards, p.board),
+            board_picker(P, head.boards, p.board),
             source_picker(P, p.source),
             *range_fields(P, p, start, end),  # explicit dates only; the range as hints
             labelled(
@@ -83,8 +75,8 @@ def layout(**query) -> html.Div:
         P,
         PATH,
         p.shared_query(),
-        f"{choice.board.team_name} · {choice.board.name} · cumulative flow",
-        parsed.notices + choice.notices,
+        head.title("cumulative flow"),
+        head.notices,
         controls,
         filters,
         html.Div(id=f"{P}-status"),

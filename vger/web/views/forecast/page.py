@@ -11,10 +11,8 @@ from dash import Dash, Input, Output, State, dcc, get_relative_path, html
 
 from vger.errors import NotFoundError
 from vger.metrics.percentiles import LEVELS
-from vger.store import boards
 from vger.web import state
 from vger.web.components import (
-    board_list,
     board_picker,
     chart_card,
     date_input,
@@ -27,7 +25,7 @@ from vger.web.figures import empty_figure
 from vger.web.params import RANGE_PRESETS, ViewParams, parse
 from vger.web.ranges import range_presets
 from vger.web.urlsync import register_url_sync
-from vger.web.views.common import choose_board, local_today, safe_render
+from vger.web.views.common import Start, choose_board, local_today, page_start, safe_render
 from vger.web.views.forecast.data import DEFAULT_AHEAD, ForecastData, forecast_data
 from vger.web.views.forecast.figures import (
     answer_text,
@@ -54,19 +52,15 @@ def _number_input(id_: str, value: int) -> dcc.Input:
 
 
 def layout(**query) -> html.Div:
-    parsed = parse(query)
-    with state.engine().connect() as conn:
-        all_boards = boards.list_boards(conn)
-        try:
-            choice = choose_board(conn, parsed.params)
-        except NotFoundError as exc:
-            return board_list(all_boards, "Boards", str(exc), page=PATH)
-    p = choice.params
+    head = page_start(query, PATH)
+    if not isinstance(head, Start):  # an unknown board, or none: the list of boards
+        return head
+    choice, p = head.choice, head.params
     github = p.source == "github"
-    today = local_today(choice.board.tz, state.now())
+    today = head.today
     controls = dbc.Row(
         [
-            board_picker(P, all_boards, p.board),
+            board_picker(P, head.boards, p.board),
             source_picker(P, p.source),
             dbc.Col(
                 [
@@ -108,8 +102,8 @@ def layout(**query) -> html.Div:
         P,
         PATH,
         p.shared_query(),
-        f"{choice.board.team_name} · {choice.board.name} · forecast",
-        parsed.notices + choice.notices,
+        head.title("forecast"),
+        head.notices,
         controls,
         filters,
         html.Div(id=f"{P}-status"),

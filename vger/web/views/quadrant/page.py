@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
 import dash_bootstrap_components as dbc
+import plotly.graph_objects as go
 from dash import Dash, Input, Output, dcc, get_relative_path, html
 
-from vger.errors import NotFoundError
-from vger.store import boards
-from vger.web import state
 from vger.web.components import (
-    board_list,
     board_picker,
     chart_card,
     checklist,
@@ -28,7 +25,7 @@ from vger.web.figures import empty_figure
 from vger.web.params import RANGE_PRESETS, ViewParams, parse
 from vger.web.ranges import picker_value, range_presets, register_range_sync
 from vger.web.urlsync import register_url_sync
-from vger.web.views.common import choose_board, local_today, safe_render
+from vger.web.views.common import Start, page_start, safe_render
 from vger.web.views.quadrant.data import QuadrantData, quadrant_data
 from vger.web.views.quadrant.figures import (
     add_tags,
@@ -42,6 +39,7 @@ from vger.web.views.quadrant.figures import (
 
 log = logging.getLogger(__name__)
 P = "quad"
+PATH = "/quadrant"
 CHARTS = ("throughput", "variation", "backlog", "leadtime")
 TYPED = ("from", "to", "window")  # controls whose typed value can be refused
 CONTROL_IDS = (
@@ -50,20 +48,15 @@ CONTROL_IDS = (
 
 
 def layout(**query) -> html.Div:
-    parsed = parse(query)
-    try:
-        with state.engine().connect() as conn:
-            choice = choose_board(conn, parsed.params)
-            all_boards = boards.list_boards(conn)
-    except NotFoundError as exc:
-        with state.engine().connect() as conn:
-            return board_list(boards.list_boards(conn), "Boards", str(exc))
-    p = choice.params
-    start, end = p.dates(_today(choice.board.tz))
+    head = page_start(query, PATH)
+    if not isinstance(head, Start):  # an unknown board, or none: the list of boards
+        return head
+    choice, p = head.choice, head.params
+    start, end = p.dates(head.today)
     github = p.source == "github"
     controls = dbc.Row(
         [
-            board_picker(P, all_boards, p.board),
+            board_picker(P, head.boards, p.board),
             source_picker(P, p.source),
             dbc.Col(
                 [
@@ -168,20 +161,15 @@ def layout(**query) -> html.Div:
     )
     return page_frame(
         P,
-        "/quadrant",
+        PATH,
         p.shared_query(),
-        f"{choice.board.team_name} · {choice.board.name}",
-        parsed.notices + choice.notices,
+        head.title(),
+        head.notices,
         html.Div([controls, presets, toggles], className="page-controls"),
         html.Div(id=f"{P}-status"),
         html.P(id=f"{P}-story", className="lead story mb-3"),
         grid,
     )
-
-
-def _today(tz: str):
-
-    return local_today(tz, state.now())
 
 
 def params_from_controls(
@@ -225,6 +213,41 @@ def _query(
     }
 
 
+# Each output of the chart callback by name: per chart (field, id suffix, property), then
+# the single ones (field, id). The callback's Outputs and Shown.values() both follow it.
+PER_CHART = (
+    ("figures", "", "figure"),
+    ("notes", "-note", "children"),
+    ("csv", "-csv", "href"),
+    ("headlines", "-headline", "children"),
+)
+SINGLE = (("story", f"{P}-story"), ("status", f"{P}-status"))
+
+
+@dataclass
+class Shown:
+    """What the quadrant shows for one view: per chart (keyed by ``CHARTS``) its figure,
+    note, CSV link and headline, then the story and the status line."""
+
+    figures: dict[str, go.Figure]
+    status: object
+    notes: dict[str, str] = field(default_factory=lambda: dict.fromkeys(CHARTS, ""))
+    csv: dict[str, str] = field(default_factory=lambda: dict.fromkeys(CHARTS, "#"))
+    headlines: dict[str, str] = field(default_factory=lambda: dict.fromkeys(CHARTS, ""))
+    story: str = ""
+
+    def values(self) -> tuple:
+        """The callback's outputs, in :func:`chart_outputs`' order."""
+        per_chart = tuple(getattr(self, name)[c] for name, _, _ in PER_CHART for c in CHARTS)
+        return per_chart + tuple(getattr(self, name) for name, _ in SINGLE)
+
+
+def chart_outputs() -> list[Output]:
+    """The Outputs of :class:`Shown`'s fields, in :meth:`Shown.values`' order."""
+    per_chart = [Output(f"{P}-chart-{c}{end}", prop) for _, end, prop in PER_CHART for c in CHARTS]
+    return per_chart + [Output(id_, "children") for _, id_ in SINGLE]
+
+
 def update(*values) -> tuple:
     """Every output of the chart callback (values in ``register``'s order): :func:`render`'s,
     then the messages under the From, To and Rolling weeks fields."""
@@ -233,16 +256,15 @@ def update(*values) -> tuple:
 
 def render(params: ViewParams) -> tuple:
     """Every output of the page for ``params``: figures, notes, CSV links, status."""
-    return safe_render(params, quadrant_data, _outputs, _failed)
+    return safe_render(params, quadrant_data, lambda data: _shown(data).values(), _failed)
 
 
 def _failed(message: str) -> tuple:
     blank = empty_figure(message)
-    alert = dbc.Alert(message, color="danger")
-    return (blank,) * 4 + ("",) * 4 + ("#",) * 4 + ("",) * 5 + (alert,)
+    return Shown(dict.fromkeys(CHARTS, blank), dbc.Alert(message, color="danger")).values()
 
 
-def _outputs(data: QuadrantData) -> tuple:
+def _shown(data: QuadrantData) -> Shown:
     board, p = data.choice.board, data.choice.params
     github = p.source == "github"
     noun = "PRs" if github else "Issues"
@@ -262,7 +284,7 @@ def _outputs(data: QuadrantData) -> tuple:
     if message:  # said once, with where the data is; the charts stay blank
         blank = empty_figure("")
         alert = dbc.Alert([message, *_where_data_is(data)], color="info", id=f"{P}-empty")
-        return (blank,) * 4 + ("",) * 4 + ("#",) * 4 + ("",) * 5 + (alert,)
+        return Shown(dict.fromkeys(CHARTS, blank), alert)
     q = data.quadrant
     title = "PR throughput" if github else "Throughput"
     fig_tp = throughput_figure(q.throughput, title=title, noun=noun, lines=p.lines)
@@ -284,23 +306,24 @@ def _outputs(data: QuadrantData) -> tuple:
         for fig in (fig_tp, fig_var, fig_bl) if by_state else (fig_tp, fig_var, fig_bl, fig_lt):
             add_tags(fig, data.tags, board.tz)
     in_progress = " · week in progress drawn pale, not counted" if not q.grid.complete.all() else ""
-    notes = (
-        f"{weeks} complete weeks · {lines} · {method} · {zone}{in_progress}",
-        f"population std / mean over a {data.window}-week window · gaps where the mean is 0 · {zone}",
-        (
-            "lines added + deleted of PRs merged / closed unmerged each week · "
-            if github
-            else f"cumulative at the end of each week, {p.backlog} · "
+    notes = dict(
+        zip(
+            CHARTS,
+            (
+                f"{weeks} complete weeks · {lines} · {method} · {zone}{in_progress}",
+                f"population std / mean over a {data.window}-week window · gaps where the mean is 0 · {zone}",
+                (
+                    "lines added + deleted of PRs merged / closed unmerged each week · "
+                    if github
+                    else f"cumulative at the end of each week, {p.backlog} · "
+                )
+                + zone,
+                f"{'merged − created' if github else 'done − start'} in {unit} · {lines if p.leadtime == 'overall' or github else 'issues completed in the range'} · {method} · {zone}",
+            ),
+            strict=True,
         )
-        + zone,
-        f"{'merged − created' if github else 'done − start'} in {unit} · {lines if p.leadtime == 'overall' or github else 'issues completed in the range'} · {method} · {zone}",
     )
-    links = (
-        csv["throughput"],
-        csv["variation"],
-        csv["volume"] if github else csv["backlog"],
-        csv["leadtime"],
-    )
+    links = {c: csv[c] for c in CHARTS} | ({"backlog": csv["volume"]} if github else {})
     done = int(data.completed.shape[0])
     status = html.Div(
         [
@@ -312,7 +335,8 @@ def _outputs(data: QuadrantData) -> tuple:
         className="text-muted small mb-2",
         id=f"{P}-summary",
     )
-    return (fig_tp, fig_var, fig_bl, fig_lt) + notes + links + _headlines(data) + (status,)
+    figures = dict(zip(CHARTS, (fig_tp, fig_var, fig_bl, fig_lt), strict=True))
+    return Shown(figures, status, notes, links, _headlines(data), data.headlines.story)
 
 
 def _where_data_is(data: QuadrantData) -> list:
@@ -334,13 +358,10 @@ def _where_data_is(data: QuadrantData) -> list:
     ]
 
 
-def _headlines(data: QuadrantData) -> tuple:
-    """The four card headlines (chart order) and the story above the quadrant."""
-    h = data.headlines
-    cards = h.cards
-    backlog = "" if data.source == "github" else cards["backlog"].text  # PR volume card
-    texts = (cards["throughput"].text, cards["variation"].text, backlog, cards["leadtime"].text)
-    return texts + (h.story,)
+def _headlines(data: QuadrantData) -> dict[str, str]:
+    """The four card headlines, by chart (none on the PR volume card)."""
+    texts = {c: card.text for c, card in data.headlines.cards.items() if c in CHARTS}
+    return texts | ({"backlog": ""} if data.source == "github" else {})
 
 
 def register(app: Dash) -> None:
@@ -349,16 +370,10 @@ def register(app: Dash) -> None:
         Input(f"{P}-{c}", "value") for c in CONTROL_IDS
     ]
 
-    register_url_sync(app, P, "/quadrant", controls, params_from_controls, types_hint=True)
+    register_url_sync(app, P, PATH, controls, params_from_controls, types_hint=True)
     register_range_sync(app, P)
 
-    outputs = [Output(f"{P}-chart-{c}", "figure") for c in CHARTS] + [
-        Output(f"{P}-chart-{c}-note", "children") for c in CHARTS
-    ]
-    outputs += [Output(f"{P}-chart-{c}-csv", "href") for c in CHARTS]
-    outputs += [Output(f"{P}-chart-{c}-headline", "children") for c in CHARTS]
-    outputs += [Output(f"{P}-story", "children"), Output(f"{P}-status", "children")]
-    outputs += [Output(slot_id(P, name), "children") for name in TYPED]
+    outputs = chart_outputs() + [Output(slot_id(P, name), "children") for name in TYPED]
 
     @app.callback(*outputs, *controls)
     def update_charts(*values):

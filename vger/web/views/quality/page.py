@@ -10,13 +10,10 @@ from urllib.parse import parse_qs
 import dash_bootstrap_components as dbc
 from dash import MATCH, Dash, Input, Output, State, ctx, dcc, get_relative_path, html
 
-from vger.errors import NotFoundError
-from vger.store import boards
-from vger.web import state
-from vger.web.components import board_list, board_picker, checklist, page_frame
+from vger.web.components import board_picker, checklist, page_frame
 from vger.web.params import ViewParams, parse
 from vger.web.urlsync import register_url_sync
-from vger.web.views.common import choose_board, safe_render
+from vger.web.views.common import Start, page_start, safe_render
 from vger.web.views.quality.data import QualityData, page_rows, pages, quality_data
 
 log = logging.getLogger(__name__)
@@ -26,17 +23,13 @@ PAGE_KEYS = 10  # keys per page of a check's list; the CSV has them all
 
 
 def layout(**query) -> html.Div:
-    parsed = parse(query)
-    with state.engine().connect() as conn:
-        all_boards = boards.list_boards(conn)
-        try:
-            choice = choose_board(conn, parsed.params)
-        except NotFoundError as exc:
-            return board_list(all_boards, "Boards", str(exc), page=PATH)
-    p = choice.params
+    head = page_start(query, PATH)
+    if not isinstance(head, Start):  # an unknown board, or none: the list of boards
+        return head
+    choice, p = head.choice, head.params
     controls = dbc.Row(
         [
-            board_picker(P, all_boards, p.board),
+            board_picker(P, head.boards, p.board),
             dbc.Col(
                 [
                     dbc.Label("Work types"),
@@ -50,8 +43,8 @@ def layout(**query) -> html.Div:
         P,
         PATH,
         p.shared_query(),
-        f"{choice.board.team_name} · {choice.board.name} · data quality",
-        parsed.notices + choice.notices,
+        head.title("data quality"),
+        head.notices,
         controls,
         dcc.Loading(html.Div(id=f"{P}-report"), type="circle"),
         stores=[dcc.Store(id=f"{P}-shared", data=p.shared_query())],

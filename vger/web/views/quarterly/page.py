@@ -8,11 +8,7 @@ import logging
 import dash_bootstrap_components as dbc
 from dash import Dash, Input, Output, State, dcc, get_relative_path, html
 
-from vger.errors import NotFoundError
-from vger.store import boards
-from vger.web import state
 from vger.web.components import (
-    board_list,
     board_picker,
     chart_card,
     date_input,
@@ -26,7 +22,7 @@ from vger.web.figures import empty_figure
 from vger.web.params import QUARTERS, RANGE_PRESETS, ViewParams, parse
 from vger.web.ranges import picker_value, range_presets, register_range_sync
 from vger.web.urlsync import register_url_sync
-from vger.web.views.common import choose_board, local_today, safe_render
+from vger.web.views.common import Start, page_start, safe_render
 from vger.web.views.quarterly.data import QuarterlyData, quarterly_data
 from vger.web.views.quarterly.figures import (
     quarterly_lead_time_figure,
@@ -41,19 +37,15 @@ CHARTS = ("throughput", "leadtime")
 
 
 def layout(**query) -> html.Div:
-    parsed = parse(query)
-    with state.engine().connect() as conn:
-        all_boards = boards.list_boards(conn)
-        try:
-            choice = choose_board(conn, parsed.params)
-        except NotFoundError as exc:
-            return board_list(all_boards, "Boards", str(exc), page=PATH)
-    p = choice.params
+    head = page_start(query, PATH)
+    if not isinstance(head, Start):  # an unknown board, or none: the list of boards
+        return head
+    choice, p = head.choice, head.params
     github = p.source == "github"
-    today = local_today(choice.board.tz, state.now())
+    today = head.today
     controls = dbc.Row(
         [
-            board_picker(P, all_boards, p.board),
+            board_picker(P, head.boards, p.board),
             source_picker(P, p.source),
             dbc.Col(
                 [
@@ -87,8 +79,8 @@ def layout(**query) -> html.Div:
         P,
         PATH,
         p.shared_query(),
-        f"{choice.board.team_name} · {choice.board.name} · quarterly",
-        parsed.notices + choice.notices,
+        head.title("quarterly"),
+        head.notices,
         controls,
         filters,
         html.Div(id=f"{P}-status"),

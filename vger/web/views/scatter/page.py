@@ -8,11 +8,7 @@ import logging
 import dash_bootstrap_components as dbc
 from dash import Dash, Input, Output, State, dcc, get_relative_path, html, no_update
 
-from vger.errors import NotFoundError
-from vger.store import boards
-from vger.web import state
 from vger.web.components import (
-    board_list,
     board_picker,
     graph_config,
     item_filters,
@@ -21,10 +17,10 @@ from vger.web.components import (
     source_picker,
 )
 from vger.web.feedback import slot_id, typed_messages
-from vger.web.params import ViewParams, from_shared_controls, parse, shared_controls_query
+from vger.web.params import ViewParams, from_shared_controls, shared_controls_query
 from vger.web.ranges import range_fields, register_range_sync
 from vger.web.urlsync import register_url_sync
-from vger.web.views.common import choose_board, local_today, safe_render
+from vger.web.views.common import Start, page_start, safe_render
 from vger.web.views.scatter.data import ScatterData, scatter_data
 from vger.web.views.scatter.figures import scatter_figure, scatter_note, scatter_point_url
 
@@ -66,19 +62,15 @@ function (url) {
 
 
 def layout(**query) -> html.Div:
-    parsed = parse(query)
-    with state.engine().connect() as conn:
-        all_boards = boards.list_boards(conn)
-        try:
-            choice = choose_board(conn, parsed.params)
-        except NotFoundError as exc:
-            return board_list(all_boards, "Boards", str(exc), page=PATH)
-    p = choice.params
+    head = page_start(query, PATH)
+    if not isinstance(head, Start):  # an unknown board, or none: the list of boards
+        return head
+    choice, p = head.choice, head.params
     github = p.source == "github"
-    start, end = p.dates(local_today(choice.board.tz, state.now()))
+    start, end = p.dates(head.today)
     controls = dbc.Row(
         [
-            board_picker(P, all_boards, p.board),
+            board_picker(P, head.boards, p.board),
             source_picker(P, p.source),
             *range_fields(P, p, start, end),  # explicit dates only; the range as hints
         ],
@@ -122,8 +114,8 @@ def layout(**query) -> html.Div:
         P,
         PATH,
         p.shared_query(),
-        f"{choice.board.team_name} · {choice.board.name} · lead-time scatterplot",
-        parsed.notices + choice.notices,
+        head.title("lead-time scatterplot"),
+        head.notices,
         controls,
         filters,
         html.Div(id=f"{P}-status"),
