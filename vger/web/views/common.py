@@ -8,12 +8,14 @@ The only place the web layer reads the clock (``now`` is passed in by callers).
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, TypeVar
 
+import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import html
 from flask import abort, request
@@ -24,7 +26,13 @@ from vger.errors import NotFoundError
 from vger.store import boards, queries, sync
 from vger.store.boards import Board
 from vger.web import state
-from vger.web.components import board_list
+from vger.web.components import (
+    board_list,
+    board_picker,
+    item_filters,
+    page_frame,
+    source_picker,
+)
 from vger.web.params import MIN_DAYS, Parsed, ViewParams, clamp_range, parse
 
 log = logging.getLogger(__name__)
@@ -160,6 +168,29 @@ class Start:
         """The query's notices, then the board's."""
         return self.parsed.notices + self.choice.notices
 
+    def frame(self, prefix: str, path: str, what: str | None, *body, stores=()) -> html.Div:
+        """The page: :func:`vger.web.components.page_frame` with the shared parameters,
+        the title ("Team · Board · what") and the notices, then ``body``."""
+        shared = self.params.shared_query()
+        return page_frame(
+            prefix, path, shared, self.title(what), self.notices, *body, stores=stores
+        )
+
+    def pickers(self, prefix: str) -> list:
+        """The board and source pickers the data pages' controls start with."""
+        return [
+            board_picker(prefix, self.boards, self.params.board),
+            source_picker(prefix, self.params.source),
+        ]
+
+    def filter_row(self, prefix: str) -> dbc.Row:
+        """The work-type and repository filters (one shown, by source) in a row."""
+        c, p = self.choice, self.params
+        filters = item_filters(
+            prefix, c.work_types, c.repos, p.types, p.repos, p.source == "github"
+        )
+        return dbc.Row(dbc.Col([*filters]), className="g-2 mb-3")
+
     def title(self, what: str | None = None) -> str:
         """ "Team · Board" and, when given, " · what"."""
         board = self.choice.board
@@ -178,6 +209,21 @@ def page_start(query: dict, path: str) -> Start | html.Div:
         except NotFoundError as exc:
             return board_list(all_boards, "Boards", str(exc), page=path)
     return Start(parsed, choice, all_boards, local_today(choice.board.tz, state.now()))
+
+
+def page_layout(path: str) -> Callable[[Callable[[Start], object]], Callable[..., object]]:
+    """Decorate ``build(head)`` into a page's ``layout(**query)``: :func:`page_start`
+    first, then ``build`` with its :class:`Start` (the list of boards when there is none)."""
+
+    def decorate(build: Callable[[Start], object]) -> Callable[..., object]:
+        @functools.wraps(build)
+        def layout(**query):
+            head = page_start(query, path)
+            return build(head) if isinstance(head, Start) else head
+
+        return layout
+
+    return decorate
 
 
 UNEXPECTED = "Something went wrong while computing this view; the error was logged."

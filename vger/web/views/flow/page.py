@@ -10,20 +10,17 @@ import dash_bootstrap_components as dbc
 from dash import Dash, Input, Output, get_relative_path, html
 
 from vger.web.components import (
-    board_picker,
     chart_card,
     checklist,
     labelled,
     one_chart_failure,
-    page_frame,
     radio,
-    source_picker,
 )
 from vger.web.feedback import slot_id, typed_messages
 from vger.web.params import ViewParams, from_shared_controls, parse, shared_controls_query
 from vger.web.ranges import range_fields, register_range_sync
 from vger.web.urlsync import register_url_sync
-from vger.web.views.common import Start, page_start, safe_render
+from vger.web.views.common import Start, page_layout, safe_render
 from vger.web.views.flow.data import FlowData, flow_data
 from vger.web.views.flow.figures import flow_figure, flow_note
 
@@ -33,17 +30,14 @@ PATH = "/flow"
 GRAPH = f"{P}-chart-states"
 
 
-def layout(**query) -> html.Div:
-    head = page_start(query, PATH)
-    if not isinstance(head, Start):  # an unknown board, or none: the list of boards
-        return head
+@page_layout(PATH)
+def layout(head: Start) -> html.Div:
     choice, p = head.choice, head.params
     github = p.source == "github"
     start, end = p.dates(head.today)
     controls = dbc.Row(
         [
-            board_picker(P, head.boards, p.board),
-            source_picker(P, p.source),
+            *head.pickers(P),
             *range_fields(P, p, start, end),  # explicit dates only; the range as hints
             labelled(
                 "Bands",
@@ -71,12 +65,10 @@ def layout(**query) -> html.Div:
         ),
         className="g-2 mb-3",
     )
-    return page_frame(
+    return head.frame(
         P,
         PATH,
-        p.shared_query(),
-        head.title("cumulative flow"),
-        head.notices,
+        "cumulative flow",
         controls,
         filters,
         html.Div(id=f"{P}-status"),

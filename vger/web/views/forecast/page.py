@@ -13,19 +13,15 @@ from vger.errors import NotFoundError
 from vger.metrics.percentiles import LEVELS
 from vger.web import state
 from vger.web.components import (
-    board_picker,
     chart_card,
     date_input,
-    item_filters,
-    page_frame,
-    source_picker,
 )
 from vger.web.feedback import control_messages, message_slot, slot_id, typed_messages
 from vger.web.figures import empty_figure
 from vger.web.params import RANGE_PRESETS, ViewParams, parse
 from vger.web.ranges import range_presets
 from vger.web.urlsync import register_url_sync
-from vger.web.views.common import Start, choose_board, local_today, page_start, safe_render
+from vger.web.views.common import Start, choose_board, local_today, page_layout, safe_render
 from vger.web.views.forecast.data import DEFAULT_AHEAD, ForecastData, forecast_data
 from vger.web.views.forecast.figures import (
     answer_text,
@@ -51,17 +47,13 @@ def _number_input(id_: str, value: int) -> dcc.Input:
     )
 
 
-def layout(**query) -> html.Div:
-    head = page_start(query, PATH)
-    if not isinstance(head, Start):  # an unknown board, or none: the list of boards
-        return head
-    choice, p = head.choice, head.params
-    github = p.source == "github"
+@page_layout(PATH)
+def layout(head: Start) -> html.Div:
+    p = head.params
     today = head.today
     controls = dbc.Row(
         [
-            board_picker(P, head.boards, p.board),
-            source_picker(P, p.source),
+            *head.pickers(P),
             dbc.Col(
                 [
                     dbc.Label("Sample (complete weeks)", html_for=f"{P}-sample"),
@@ -90,20 +82,11 @@ def layout(**query) -> html.Div:
         ],
         className="g-2 mb-2",
     )
-    filters = dbc.Row(
-        dbc.Col(
-            [
-                *item_filters(P, choice.work_types, choice.repos, p.types, p.repos, github),
-            ]
-        ),
-        className="g-2 mb-3",
-    )
-    return page_frame(
+    filters = head.filter_row(P)
+    return head.frame(
         P,
         PATH,
-        p.shared_query(),
-        head.title("forecast"),
-        head.notices,
+        "forecast",
         controls,
         filters,
         html.Div(id=f"{P}-status"),

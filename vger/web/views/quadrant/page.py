@@ -11,21 +11,18 @@ import plotly.graph_objects as go
 from dash import Dash, Input, Output, dcc, get_relative_path, html
 
 from vger.web.components import (
-    board_picker,
     chart_card,
     checklist,
     item_filters,
     labelled,
-    page_frame,
     radio,
-    source_picker,
 )
 from vger.web.feedback import message_slot, slot_id, typed_messages, typed_text
 from vger.web.figures import empty_figure
 from vger.web.params import RANGE_PRESETS, ViewParams, parse
 from vger.web.ranges import picker_value, range_presets, register_range_sync
 from vger.web.urlsync import register_url_sync
-from vger.web.views.common import Start, page_start, safe_render
+from vger.web.views.common import Start, page_layout, safe_render
 from vger.web.views.quadrant.data import QuadrantData, quadrant_data
 from vger.web.views.quadrant.figures import (
     add_tags,
@@ -47,17 +44,14 @@ CONTROL_IDS = (
 )  # fmt: skip
 
 
-def layout(**query) -> html.Div:
-    head = page_start(query, PATH)
-    if not isinstance(head, Start):  # an unknown board, or none: the list of boards
-        return head
+@page_layout(PATH)
+def layout(head: Start) -> html.Div:
     choice, p = head.choice, head.params
     start, end = p.dates(head.today)
     github = p.source == "github"
     controls = dbc.Row(
         [
-            board_picker(P, head.boards, p.board),
-            source_picker(P, p.source),
+            *head.pickers(P),
             dbc.Col(
                 [
                     dbc.Label("From", html_for=f"{P}-from"),
@@ -159,12 +153,10 @@ def layout(**query) -> html.Div:
             ),
         ]
     )
-    return page_frame(
+    return head.frame(
         P,
         PATH,
-        p.shared_query(),
-        head.title(),
-        head.notices,
+        None,
         html.Div([controls, presets, toggles], className="page-controls"),
         html.Div(id=f"{P}-status"),
         html.P(id=f"{P}-story", className="lead story mb-3"),

@@ -10,10 +10,10 @@ from urllib.parse import parse_qs
 import dash_bootstrap_components as dbc
 from dash import MATCH, Dash, Input, Output, State, ctx, dcc, get_relative_path, html
 
-from vger.web.components import board_picker, checklist, page_frame
+from vger.web.components import board_picker, checklist
 from vger.web.params import ViewParams, parse
 from vger.web.urlsync import register_url_sync
-from vger.web.views.common import Start, page_start, safe_render
+from vger.web.views.common import Start, page_layout, safe_render
 from vger.web.views.quality.data import QualityData, page_rows, pages, quality_data
 
 log = logging.getLogger(__name__)
@@ -22,10 +22,8 @@ PATH = "/quality"
 PAGE_KEYS = 10  # keys per page of a check's list; the CSV has them all
 
 
-def layout(**query) -> html.Div:
-    head = page_start(query, PATH)
-    if not isinstance(head, Start):  # an unknown board, or none: the list of boards
-        return head
+@page_layout(PATH)
+def layout(head: Start) -> html.Div:
     choice, p = head.choice, head.params
     controls = dbc.Row(
         [
@@ -39,12 +37,10 @@ def layout(**query) -> html.Div:
         ],
         className="g-2 mb-3",
     )
-    return page_frame(
+    return head.frame(
         P,
         PATH,
-        p.shared_query(),
-        head.title("data quality"),
-        head.notices,
+        "data quality",
         controls,
         dcc.Loading(html.Div(id=f"{P}-report"), type="circle"),
         stores=[dcc.Store(id=f"{P}-shared", data=p.shared_query())],

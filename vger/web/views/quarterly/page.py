@@ -9,20 +9,16 @@ import dash_bootstrap_components as dbc
 from dash import Dash, Input, Output, State, dcc, get_relative_path, html
 
 from vger.web.components import (
-    board_picker,
     chart_card,
     date_input,
-    item_filters,
-    page_frame,
     radio,
-    source_picker,
 )
 from vger.web.feedback import message_slot, slot_id, typed_messages
 from vger.web.figures import empty_figure
 from vger.web.params import QUARTERS, RANGE_PRESETS, ViewParams, parse
 from vger.web.ranges import picker_value, range_presets, register_range_sync
 from vger.web.urlsync import register_url_sync
-from vger.web.views.common import Start, page_start, safe_render
+from vger.web.views.common import Start, page_layout, safe_render
 from vger.web.views.quarterly.data import QuarterlyData, quarterly_data
 from vger.web.views.quarterly.figures import (
     quarterly_lead_time_figure,
@@ -36,17 +32,13 @@ PATH = "/quarterly"
 CHARTS = ("throughput", "leadtime")
 
 
-def layout(**query) -> html.Div:
-    head = page_start(query, PATH)
-    if not isinstance(head, Start):  # an unknown board, or none: the list of boards
-        return head
-    choice, p = head.choice, head.params
-    github = p.source == "github"
+@page_layout(PATH)
+def layout(head: Start) -> html.Div:
+    p = head.params
     today = head.today
     controls = dbc.Row(
         [
-            board_picker(P, head.boards, p.board),
-            source_picker(P, p.source),
+            *head.pickers(P),
             dbc.Col(
                 [
                     dbc.Label("Up to (quarter containing)", html_for=f"{P}-to"),
@@ -67,20 +59,11 @@ def layout(**query) -> html.Div:
         ],
         className="g-2 mb-2",
     )
-    filters = dbc.Row(
-        dbc.Col(
-            [
-                *item_filters(P, choice.work_types, choice.repos, p.types, p.repos, github),
-            ]
-        ),
-        className="g-2 mb-3",
-    )
-    return page_frame(
+    filters = head.filter_row(P)
+    return head.frame(
         P,
         PATH,
-        p.shared_query(),
-        head.title("quarterly"),
-        head.notices,
+        "quarterly",
         controls,
         filters,
         html.Div(id=f"{P}-status"),

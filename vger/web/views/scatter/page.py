@@ -9,18 +9,14 @@ import dash_bootstrap_components as dbc
 from dash import Dash, Input, Output, State, dcc, get_relative_path, html, no_update
 
 from vger.web.components import (
-    board_picker,
     graph_config,
-    item_filters,
     one_chart_failure,
-    page_frame,
-    source_picker,
 )
 from vger.web.feedback import slot_id, typed_messages
 from vger.web.params import ViewParams, from_shared_controls, shared_controls_query
 from vger.web.ranges import range_fields, register_range_sync
 from vger.web.urlsync import register_url_sync
-from vger.web.views.common import Start, page_start, safe_render
+from vger.web.views.common import Start, page_layout, safe_render
 from vger.web.views.scatter.data import ScatterData, scatter_data
 from vger.web.views.scatter.figures import scatter_figure, scatter_note, scatter_point_url
 
@@ -61,29 +57,18 @@ function (url) {
 """
 
 
-def layout(**query) -> html.Div:
-    head = page_start(query, PATH)
-    if not isinstance(head, Start):  # an unknown board, or none: the list of boards
-        return head
-    choice, p = head.choice, head.params
-    github = p.source == "github"
+@page_layout(PATH)
+def layout(head: Start) -> html.Div:
+    p = head.params
     start, end = p.dates(head.today)
     controls = dbc.Row(
         [
-            board_picker(P, head.boards, p.board),
-            source_picker(P, p.source),
+            *head.pickers(P),
             *range_fields(P, p, start, end),  # explicit dates only; the range as hints
         ],
         className="g-2 mb-2",
     )
-    filters = dbc.Row(
-        dbc.Col(
-            [
-                *item_filters(P, choice.work_types, choice.repos, p.types, p.repos, github),
-            ]
-        ),
-        className="g-2 mb-3",
-    )
+    filters = head.filter_row(P)
     card = dbc.Card(
         [
             dcc.Loading(
@@ -110,12 +95,10 @@ def layout(**query) -> html.Div:
         ],
         className="mb-3 shadow-sm",
     )
-    return page_frame(
+    return head.frame(
         P,
         PATH,
-        p.shared_query(),
-        head.title("lead-time scatterplot"),
-        head.notices,
+        "lead-time scatterplot",
         controls,
         filters,
         html.Div(id=f"{P}-status"),
