@@ -81,4 +81,5 @@ def json_head(choice, parsed) -> dict:
 def json_response(body: dict, status: int = 200) -> Response:
     """``body`` as JSON through the app's provider (numbers plain, NaN as null: see
     :mod:`vger.web.jsonprovider`), written as ``json.dumps`` writes it."""
-    return Response(current_app.json.dumps(body), status, mimetype="application/json")
+    body_text = current_app.json.dumps(body, sort_keys=False)  # in the order written
+    return Response(body_text, status, mimetype="application/json")

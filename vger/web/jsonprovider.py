@@ -3,8 +3,9 @@
 What the views hand over is made plain on the way out: numpy and pandas scalars become
 Python numbers, NaN, infinities, ``NaT`` and ``pd.NA`` become ``null``, dates and
 timestamps ISO 8601 text (``isoformat``), and a DataFrame the list of its rows
-(``to_json(orient="records", date_format="iso")``: the rows a CSV of it has). Keys keep
-the order the view wrote them in.
+(``to_json(orient="records", date_format="iso")``: the rows a CSV of it has).
+``jsonify`` keeps Flask's sorted keys; the views' bodies (``vger.web.export.json_response``)
+keep the order the view wrote them in.
 """
 
 from __future__ import annotations
@@ -40,8 +41,6 @@ def plain(value: Any) -> Any:
 
 class VgerJSONProvider(DefaultJSONProvider):
     """Flask's provider, with :func:`plain` applied first and NaN refused after it."""
-
-    sort_keys = False  # the order each body is written in (the API's documented order)
 
     def dumps(self, obj: Any, **kwargs: Any) -> str:
         kwargs.setdefault("default", self.default)

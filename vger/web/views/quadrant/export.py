@@ -9,13 +9,13 @@ import logging
 
 import numpy as np
 import pandas as pd
-from flask import Blueprint, Response, abort, request
+from flask import Blueprint, Response, abort, jsonify, request
 
 from vger.errors import NotFoundError
 from vger.metrics.quadrant import keys_by_week
 from vger.store import queries
 from vger.web import cache, state
-from vger.web.export import csv_response, defuse, iso_utc, json_response, not_found_json
+from vger.web.export import csv_response, defuse, iso_utc, json_response
 from vger.web.params import parse
 from vger.web.views.common import choose_board, request_view, view_key
 from vger.web.views.quadrant.data import QuadrantData, completed_with_details, quadrant_data
@@ -83,7 +83,7 @@ def api_quadrant():
     try:
         parsed, choice, data = request_view(quadrant_data)
     except NotFoundError as exc:
-        return not_found_json(exc)
+        return jsonify({"error": str(exc)}), 404  # as this route always wrote it (compact)
     q = data.quadrant
     body = {
         "board": choice.board.slug,
