@@ -251,7 +251,7 @@ def child(url: str, name: str) -> dict:
             size = len(response.get_data())
         else:
             module, query = what.split("?", 1)
-            page = __import__(f"vger.web.pages.{module}", fromlist=["render"])
+            page = __import__(f"vger.web.views.{module}.page", fromlist=["render"])
             params = parse({k: [v] for k, v in (p.split("=") for p in query.split("&"))}).params
             with app.server.test_request_context("/"):
                 out = page.render(params)

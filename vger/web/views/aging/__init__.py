@@ -1,0 +1,1 @@
+"""The aging work-in-progress view: data, figures, page and export side by side."""

@@ -1,0 +1,136 @@
+"""The aging figure and note (pure): columns = work states, the bands as stacked bars,
+one point per open item coloured by the band it passed. Strings reach hovers escaped."""
+
+from __future__ import annotations
+
+from html import escape
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from vger.metrics.aging import AGING_LEVELS
+from vger.web.figures import FONT
+from vger.web.views.aging.data import AgingData
+
+#: Band fills (below 50 %, 50–70, 70–85, 85–95) and point colours by the band passed.
+BAND_FILLS = {50: "#d8f3dc", 70: "#fff3bf", 85: "#ffe0b2", 95: "#ffccd5"}
+PASSED_COLOURS = {0: "#2b9348", 50: "#b08900", 70: "#e76f51", 85: "#c1121f", 95: "#6a040f"}
+
+
+def _escaped(values: pd.Series) -> np.ndarray:
+    """HTML-escaped text (``&``, ``<``, ``>``), as an object array."""
+    return np.array([escape(str(v), quote=False) for v in values], dtype=object)
+
+
+def _offsets(count: int) -> np.ndarray:
+    """Spread ``count`` points of one column across its width, deterministically."""
+    if count <= 1:
+        return np.zeros(count)
+    return np.linspace(-0.3, 0.3, count)[np.argsort(np.arange(count) * 7 % count)]
+
+
+def aging_figure(data: AgingData) -> go.Figure:
+    """Columns = work states; per column the 50/70/85/95 % bands as stacked bars and one
+    point per open item at its age, coloured by the band it passed; ``customdata[0]``
+    is the URL a click opens."""
+    u = data.unit
+    columns = data.columns()
+    index = {position: k for k, (position, _) in enumerate(columns)}
+    names = [escape(name) for _, name in columns]
+    fig = go.Figure()
+    fig.update_layout(
+        title=dict(text="Aging work in progress", x=0.01, font=dict(size=15)),
+        font=FONT,
+        margin=dict(l=50, r=20, t=45, b=40),
+        height=540,
+        hovermode="closest",
+        barmode="stack",
+        bargap=0.05,
+        plot_bgcolor="white",
+        legend=dict(orientation="h", y=-0.15),
+        yaxis=dict(
+            title=f"age ({u} since {'created' if data.github else 'start'})",
+            rangemode="tozero",
+            gridcolor="#eee",
+        ),
+        xaxis=dict(
+            tickvals=list(range(len(columns))),
+            ticktext=names,
+            range=[-0.5, len(columns) - 0.5],
+            title="current work state",
+        ),
+    )
+    bands = data.bands.set_index("position") if len(data.bands) else pd.DataFrame()
+    below = np.zeros(len(columns))
+    for level in AGING_LEVELS:
+        tops = np.array(
+            [float(bands.loc[p, level]) if p in bands.index else np.nan for p, _ in columns]
+        )
+        height = np.where(np.isnan(tops), 0.0, np.maximum(tops - below, 0.0))
+        fig.add_bar(
+            x=list(range(len(columns))),
+            y=np.round(height, 4),
+            base=np.round(below, 4),
+            width=0.9,
+            name=f"{level} % had left by",
+            marker=dict(color=BAND_FILLS[level], line=dict(width=0)),
+            customdata=np.round(tops, 2),
+            hovertemplate=f"{level} % of completed items had left by %{{customdata}} {u}<extra></extra>",
+        )
+        below = np.where(np.isnan(tops), below, np.maximum(tops, below))
+    items = data.items
+    for level in (0, *AGING_LEVELS):
+        sub = items[items["passed"] == level] if len(items) else items
+        if sub.empty:
+            continue
+        x = np.zeros(len(sub))
+        for position, k in index.items():
+            mask = (sub["position"] == position).to_numpy()
+            x[mask] = k + _offsets(int(mask.sum()))
+        custom = np.column_stack(
+            [
+                sub["url"].to_numpy(dtype=str),
+                _escaped(sub["key"]),
+                _escaped(sub["summary"].astype(str).str.slice(0, 200)),
+                _escaped(sub["issue_type"]),
+                _escaped(sub["state"]),
+                np.char.mod("%.1f", sub["state_days"].to_numpy(dtype=float)),
+                np.where(sub["url"].astype(bool), "click to open", "no link"),
+            ]
+        ).astype(str)  # one string array: plotly copies it in one piece, not per value
+        fig.add_scatter(
+            x=np.round(x, 3),
+            y=sub["age"].round(4),
+            mode="markers",
+            name="within the 50 % band" if level == 0 else f"past {level} %",
+            marker=dict(color=PASSED_COLOURS[level], size=10, line=dict(width=1, color="white")),
+            customdata=custom,
+            hovertemplate=(
+                "<b>%{customdata[1]}</b> %{customdata[2]}<br>%{customdata[3]} · age %{y:.1f} "
+                + u
+                + "<br>%{customdata[5]} "
+                + u
+                + " in %{customdata[4]}<br><i>%{customdata[6]}</i><extra></extra>"
+            ),
+        )
+    return fig
+
+
+def aging_note(data: AgingData) -> str:
+    tz = data.choice.board.tz
+    when = data.now.tz_convert(tz).strftime("%Y-%m-%d %H:%M")
+    if data.github:
+        return (
+            f"{len(data.items)} pull requests open, ages at {when} ({tz}) in days since "
+            f"created (draft time included) · bands: 50/70/85/95 % of the {data.completed} "
+            f"pull requests merged in the complete weeks from {data.first_day} to "
+            f"{data.last_day} were merged by that age · colour: the highest band passed"
+        )
+    return (
+        f"{len(data.items)} items started and not done, ages at {when} ({tz}) in {data.unit} "
+        f"since start · bands: 50/70/85/95 % of the {data.completed} items completed in the "
+        f"complete weeks from {data.first_day} to {data.last_day} had left the state by that "
+        "age (left = moved past it for good) · colour: the highest band passed · linear "
+        "percentiles"
+    )

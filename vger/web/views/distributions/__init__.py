@@ -1,0 +1,1 @@
+"""The distributions view (lead-time and weekly-throughput histograms): data, figures, page and export."""

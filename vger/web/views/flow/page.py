@@ -1,0 +1,145 @@
+"""``/flow``: cumulative flow diagram, the number of Jira issues in each work state at the
+end of each day of the range (team time zone)."""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import parse_qs
+
+import dash_bootstrap_components as dbc
+from dash import Dash, Input, Output, get_relative_path, html
+
+from vger.web.components import (
+    chart_card,
+    checklist,
+    labelled,
+    one_chart_failure,
+    radio,
+)
+from vger.web.feedback import slot_id, typed_messages
+from vger.web.params import ViewParams, from_shared_controls, parse, shared_controls_query
+from vger.web.ranges import range_fields, register_range_sync
+from vger.web.urlsync import register_url_sync
+from vger.web.views.common import Start, page_layout, safe_render
+from vger.web.views.flow.data import FlowData, flow_data
+from vger.web.views.flow.figures import flow_figure, flow_note
+
+log = logging.getLogger(__name__)
+P = "flow"
+PATH = "/flow"
+GRAPH = f"{P}-chart-states"
+
+
+@page_layout(PATH)
+def layout(head: Start) -> html.Div:
+    choice, p = head.choice, head.params
+    github = p.source == "github"
+    start, end = p.dates(head.today)
+    controls = dbc.Row(
+        [
+            *head.pickers(P),
+            *range_fields(P, p, start, end),  # explicit dates only; the range as hints
+            labelled(
+                "Bands",
+                radio(
+                    f"{P}-bands",
+                    [
+                        ("all states", "all"),
+                        ("hide done", "nodone"),
+                        ("done from zero at the start", "zero"),
+                    ],
+                    p.bands,
+                ),
+                md=12,
+            ),
+        ],
+        className="g-2 mb-2",
+    )
+    filters = dbc.Row(
+        dbc.Col(
+            [
+                dbc.Label("Work types", style={"display": "none" if github else "block"}),
+                checklist(f"{P}-types", list(choice.work_types), list(p.types), not github),
+                checklist(f"{P}-repos", list(choice.repos), list(p.repos), False),
+            ]
+        ),
+        className="g-2 mb-3",
+    )
+    return head.frame(
+        P,
+        PATH,
+        "cumulative flow",
+        controls,
+        filters,
+        html.Div(id=f"{P}-status"),
+        chart_card(P, "states", "flow"),
+    )
+
+
+def params_from_controls(board, source, start, end, types, repos, relative=None, bands=None):
+    """The view the controls show, validated exactly like a URL."""
+    shared = from_shared_controls(board, source, start, end, types, repos, relative)
+    query = parse_qs(shared.to_query()) | ({"bands": [bands]} if bands else {})
+    return parse(query).params
+
+
+def update(board, source, start, end, types, repos, relative=None, bands=None) -> tuple:
+    """Every output of the chart callback: :func:`render`'s, then the messages under the
+    From and To fields."""
+    params = params_from_controls(board, source, start, end, types, repos, relative, bands)
+    query = shared_controls_query(board, source, start, end, types, repos, relative)
+    return render(params) + typed_messages(query, ("from", "to"))
+
+
+def render(params: ViewParams) -> tuple:
+    """Figure, note, CSV link and status for ``params``; never raises."""
+    return safe_render(params, flow_data, _outputs, lambda message: _failed(message, "danger"))
+
+
+_failed = one_chart_failure
+
+
+def _outputs(data: FlowData) -> tuple:
+    message = data.empty_message
+    if message:
+        return _failed(message, "info")
+    link = get_relative_path("/download/flow.csv") + f"?{data.choice.params.to_query()}"
+    last = data.flow.iloc[-1]
+    status = html.Div(
+        [
+            html.Span(f"{int(last.sum())} issues at the end of {data.last_day} · "),
+            html.Span(f"{data.first_day} to {data.last_day}", id=f"{P}-range"),
+        ],
+        className="text-muted small mb-2",
+        id=f"{P}-summary",
+    )
+    return flow_figure(data), flow_note(data), link, status
+
+
+def register(app: Dash) -> None:
+    """Controls → URL and page links, controls → chart, board/source → navigation."""
+    controls = [
+        Input(f"{P}-board", "value"),
+        Input(f"{P}-source", "value"),
+        Input(f"{P}-from", "value"),
+        Input(f"{P}-to", "value"),
+        Input(f"{P}-types", "value"),
+        Input(f"{P}-repos", "value"),
+        Input(f"{P}-preset", "value"),
+        Input(f"{P}-bands", "value"),
+    ]
+
+    register_url_sync(app, P, PATH, controls, params_from_controls)
+    register_range_sync(app, P)
+
+    @app.callback(
+        Output(GRAPH, "figure"),
+        Output(f"{GRAPH}-note", "children"),
+        Output(f"{GRAPH}-csv", "href"),
+        Output(f"{P}-status", "children"),
+        Output(slot_id(P, "from"), "children"),
+        Output(slot_id(P, "to"), "children"),
+        *controls,
+    )
+    def update_chart(*values):
+        return update(*values)

@@ -1,0 +1,1 @@
+"""The WIP and net-flow view: data, figures, page and export side by side."""
