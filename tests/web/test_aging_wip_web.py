@@ -16,10 +16,10 @@ from vger.store import boards
 from vger.store.db import make_engine, upgrade
 from vger.store.issues import save_issues
 from vger.store.wip_reads import aging_rows, wip_rows
+from vger.web.params import parse
 from vger.web.views.aging import page as aging
 from vger.web.views.distributions import page as distributions
 from vger.web.views.wip import page as wip
-from vger.web.params import parse
 
 NOW = datetime(2024, 1, 15, 9, 0, tzinfo=UTC)  # Monday: weeks 01-01 and 01-08 complete
 RANGE = "from=2024-01-01&to=2024-01-14"
