@@ -76,7 +76,7 @@ def main() -> None:
             x = report.extra
             print(
                 f"{label:15s}: {report.requests} requests (server counted {fake.count}): "
-                f"{x['list_requests']} list (with line counts), {x['detail_requests']} detail, "
+                f"{x['list_requests']} list (with line counts), "
                 f"{x['tag_requests']} tags; {report.added} added, {report.updated} updated; "
                 f"{seconds:.2f} s"
             )

@@ -125,7 +125,7 @@ def _expected_flow(live_app) -> pd.DataFrame:
     with engine.connect() as conn:
         board = boards.get_board(conn, "platform")
         workflow = boards.get_workflow(conn, board.id)
-        issues = queries.issue_states(conn, board, ["Feature", "Defect"])
+        issues = queries.quality_rows(conn, board, ["Feature", "Defect"])
         transitions = queries.issue_transitions(conn, board, ["Feature", "Defect"])
     days = pd.date_range("2026-10-01", "2026-11-18")
     return cumulative_flow(issues, transitions, workflow, days, board.tz)

@@ -322,7 +322,7 @@ def test_flow_reading_only_recent_moves_equals_cumulative_flow(tmp_path, first, 
     with engine.connect() as conn:
         workflow = boards.get_workflow(conn, board.id)
         expected = cumulative_flow(
-            queries.issue_states(conn, board),
+            queries.quality_rows(conn, board),
             queries.issue_transitions(conn, board),
             workflow,
             days,
