@@ -19,7 +19,7 @@ from pydantic import SecretStr
 from etl.github_sync import GithubOptions, sync_board_repos
 from tests.etl.fake_github import TOKEN, FakeGitHub, alloy_pulls, alloy_tags
 from vger.config import Settings
-from vger.store import boards
+from vger.store import boards, teams
 from vger.store.db import make_engine, upgrade
 
 REPO = "tidev/alloy"
@@ -60,7 +60,7 @@ def main() -> None:
         engine = make_engine(f"sqlite:///{Path(tmp) / 'bench.db'}")
         upgrade(engine)
         with engine.begin() as conn:
-            boards.add_team(conn, "tidev", "TiDev")
+            teams.add_team(conn, "tidev", "TiDev")
             board_id = boards.add_board(conn, "alloy", "tidev")
             boards.add_repo(conn, board_id, REPO)
             board = boards.get_board(conn, "alloy")

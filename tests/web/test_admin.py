@@ -17,7 +17,7 @@ from tests.etl.conftest import serve_example, settings_for
 from tests.etl.fake_jira import FakeJira
 from tests.factories import example_board
 from vger.config import Settings
-from vger.store import boards
+from vger.store import boards, teams, workflows
 from vger.store import schema as s
 from vger.store import sync as store_sync
 from vger.store.db import make_engine, upgrade
@@ -364,7 +364,7 @@ def test_board_lookup_by_name_uses_the_found_id(tmp_path):
     with engine.connect() as conn:
         b = boards.get_board(conn, "web")
         assert b.jira_board_id == 42
-        assert boards.get_workflow(conn, b.id).state_names == ["To do", "Doing", "Done"]
+        assert workflows.get_workflow(conn, b.id).state_names == ["To do", "Doing", "Done"]
 
 
 # --- work types and work states -------------------------------------------------------------
@@ -390,7 +390,7 @@ def test_work_types_editor(example_admin):
     )
     assert response.status_code == 302
     with engine.connect() as conn:
-        assert boards.work_types(conn, 1) == {"Research": ["Spike"], "Work": ["Bug", "Story"]}
+        assert workflows.work_types(conn, 1) == {"Research": ["Spike"], "Work": ["Bug", "Story"]}
     bad = post(client, "/admin/boards/example/work-types", {"type__Story": "a,b"})
     assert bad.status_code == 400 and "comma" in text_of(bad)
 
@@ -417,10 +417,10 @@ def test_work_states_editor_saves_reorders_and_rederives(example_admin):
     assert "issue(s) re-derived" in after
     assert "Closed" in after and 'id="unmapped"' in after  # status 6 is now unmapped
     with engine.connect() as conn:
-        wf = boards.get_workflow(conn, 1)
+        wf = workflows.get_workflow(conn, 1)
         assert wf.state_names == ["Backlog", "Ready", "Doing", "Done"]
         assert (wf.interval_start, wf.interval_end) == (1, 2)
-        assert boards.unmapped_statuses(conn, 1) == {"6": "Closed"}
+        assert workflows.unmapped_statuses(conn, 1) == {"6": "Closed"}
         lead = conn.execute(
             sa.select(s.issue.c.lead_time_days).where(s.issue.c.key == "EX-1")
         ).scalar_one()
@@ -454,13 +454,13 @@ def test_work_states_reset_to_jira_board_columns(tmp_path, cloud_fake):
     login(client)
     with engine.begin() as conn:
         conn.execute(sa.update(s.board).values(jira_board_id=7))
-        boards.set_workflow(
+        workflows.set_workflow(
             conn, 1, [("Open", ["1", "2"]), ("Closed", ["3", "4", "5", "6"])], (0, 0)
         )
     response = post(client, "/admin/boards/example/work-states", {"action": "reset"})
     assert response.status_code == 302
     with engine.connect() as conn:
-        wf = boards.get_workflow(conn, 1)
+        wf = workflows.get_workflow(conn, 1)
     assert wf.state_names == ["Backlog", "Ready", "Doing", "Review", "Done"]
     assert (wf.interval_start, wf.interval_end) == (1, 3)
 
@@ -515,7 +515,7 @@ def test_delete_board_asks_then_removes_only_its_rows(tmp_path):
 def test_delete_team_removes_its_boards_only(tmp_path):
     app, engine = make_app(tmp_path, example=True)
     with engine.begin() as conn:
-        boards.add_team(conn, "other", "Other")
+        teams.add_team(conn, "other", "Other")
         boards.add_board(conn, "solo", "other", jql="project = S")
     client = app.server.test_client()
     login(client)

@@ -26,7 +26,7 @@ from tests.web.test_admin import (
     row_counts,
     text_of,
 )
-from vger.store import boards
+from vger.store import boards, workflows
 from vger.store import schema as s
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -221,14 +221,14 @@ def _hostile_names(engine):
         conn.execute(
             sa.update(s.status).where(s.status.c.status_id == "6").values(name=XSS_SUMMARY)
         )
-        boards.set_work_types(conn, 1, {XSS_TEAM: ["Story"], "Defect": [XSS_BOARD]})
+        workflows.set_work_types(conn, 1, {XSS_TEAM: ["Story"], "Defect": [XSS_BOARD]})
 
 
 def test_html_in_names_jql_and_summaries_is_escaped_in_admin_pages(example):
     client, engine = _admin(example)
     _hostile_names(engine)
     with engine.begin() as conn:
-        boards.set_workflow(
+        workflows.set_workflow(
             conn, 1, [("To do", ["1"]), ("Doing", ["2", "3", "4"]), ("Done", ["5"])], (1, 1)
         )
     pages = [

@@ -25,7 +25,7 @@ from flask import Blueprint, Response, abort, jsonify, request
 
 from vger.errors import NotFoundError
 from vger.metrics.quality import CHECK_IDS
-from vger.store import boards, sync
+from vger.store import boards, sync, workflows
 from vger.web import state
 from vger.web.figures_periods import (
     quarterly_data,
@@ -101,7 +101,7 @@ def api_boards():
                     "slug": b.slug,
                     "name": b.name,
                     "time_zone": b.tz,
-                    "work_types": boards.work_types(conn, b.id),
+                    "work_types": workflows.work_types(conn, b.id),
                     "repositories": list(boards.repos(conn, b.id)),
                     "last_successful_sync": last.isoformat() if last else None,
                 }

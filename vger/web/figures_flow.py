@@ -32,7 +32,7 @@ from vger.metrics.forecast import (
 )
 from vger.metrics.percentiles import LEVELS
 from vger.metrics.throughput import weekly_counts
-from vger.store import boards, queries
+from vger.store import boards, queries, workflows
 from vger.web import cache
 from vger.web.csv import defuse
 from vger.web.figures import BAR, FONT, level_line
@@ -485,7 +485,7 @@ def _flow_data(conn: Connection, choice: BoardChoice, now: datetime) -> FlowData
     today = local_today(board.tz, now)
     first_day, last_day = params.dates(today)
     last_day = min(last_day, today)
-    workflow = boards.get_workflow(conn, board.id)
+    workflow = workflows.get_workflow(conn, board.id)
     empty = pd.DataFrame(index=pd.DatetimeIndex([], name="day"))
     if params.source == "github" or workflow is None:
         return FlowData(choice, first_day, last_day, workflow, empty, 0)

@@ -26,7 +26,7 @@ from vger.metrics.quadrant import (
     issue_quadrant,
     weekly_quadrant,
 )
-from vger.store import boards, queries, sync
+from vger.store import boards, queries, sync, workflows
 from vger.store.boards import Board
 from vger.web import cache, state
 from vger.web.params import MIN_DAYS, ViewParams, clamp_range
@@ -61,7 +61,7 @@ def choose_board(conn: Connection, params: ViewParams, now: datetime | None = No
     if board is None:
         raise NotFoundError(f"There is no board named {params.board!r}.")
     notices: list[str] = []
-    work_types = boards.work_types(conn, board.id)
+    work_types = workflows.work_types(conn, board.id)
     repos = boards.repos(conn, board.id)
     types = tuple(t for t in params.types if t in work_types)
     for unknown in sorted(set(params.types) - set(types)):

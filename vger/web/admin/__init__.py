@@ -31,8 +31,7 @@ from flask import (
 )
 
 from vger.errors import ConfigError, LockedError, NotFoundError, VgerError
-from vger.store import boards
-from vger.store import edits as ops
+from vger.store import boards, teams, validate, workflows
 from vger.store import sync as store_sync
 from vger.store.issues import issue_types, rederive_board
 from vger.web import auth, jobs, state
@@ -150,7 +149,7 @@ def _board_or_404(conn, slug: str):
 
 def _team_or_404(conn, slug: str) -> dict:
     try:
-        return ops.get_team(conn, slug)
+        return teams.get_team(conn, slug)
     except NotFoundError as exc:
         abort(404, description=str(exc))
 
@@ -174,7 +173,7 @@ def _int_or_none(text: str | None, what: str) -> int | None:
 @bp.route("/")
 def index():
     with state.engine().connect() as conn:
-        teams = ops.list_teams(conn)
+        all_teams = teams.list_teams(conn)
         all_boards = boards.list_boards(conn)
         status = {b.slug: sync_status(conn, b)["last"] for b in all_boards}
         counts = {b.slug: boards.issue_count(conn, b.id) for b in all_boards}
@@ -182,7 +181,7 @@ def index():
     for b in all_boards:
         by_team.setdefault(b.team_id, []).append(b)
     return render_template(
-        "admin/index.html", teams=teams, by_team=by_team, status=status, counts=counts
+        "admin/index.html", teams=all_teams, by_team=by_team, status=status, counts=counts
     )
 
 
@@ -205,15 +204,15 @@ def team_new():
     if request.method == "POST":
         values = _team_form_values(request.form)
         try:
-            slug = ops.validate_slug(values["slug"], "team slug")
-            name = ops.validate_name(values["name"], "team name")
+            slug = validate.validate_slug(values["slug"], "team slug")
+            name = validate.validate_name(values["name"], "team name")
             with state.engine().begin() as conn:
-                boards.add_team(
+                teams.add_team(
                     conn,
                     slug,
                     name or None,
                     tz=values["tz"].strip() or "UTC",
-                    fiscal_start_month=ops.validate_fiscal(values["fiscal_start_month"]),
+                    fiscal_start_month=validate.validate_fiscal(values["fiscal_start_month"]),
                 )
             flash(f"Team {slug} created.", "success")
             return redirect(url_for("admin.index"))
@@ -234,7 +233,7 @@ def team_edit(slug: str):
         values = {**_team_form_values(request.form), "slug": slug}
         try:
             with state.engine().begin() as conn:
-                n = ops.update_team(
+                n = teams.update_team(
                     conn,
                     slug,
                     name=values["name"],
@@ -258,11 +257,11 @@ def team_edit(slug: str):
 def team_delete(slug: str):
     with state.engine().connect() as conn:
         team = _team_or_404(conn, slug)
-        counts = ops.team_counts(conn, team["id"])
+        counts = teams.team_counts(conn, team["id"])
     if request.method == "POST":
         try:
             with state.engine().begin() as conn:
-                ops.delete_team(conn, slug)
+                teams.delete_team(conn, slug)
         except LockedError as exc:  # a board of the team syncs (in any process)
             flash(str(exc), "danger")
             return redirect(url_for("admin.index"))
@@ -338,11 +337,11 @@ def _check_board_form(values: dict[str, Any], old_jql: str | None) -> tuple[dict
     parsed: dict[str, Any] = {}
     settings = state.settings()
     try:
-        parsed["name"] = ops.validate_name(values["name"], "board name")
+        parsed["name"] = validate.validate_name(values["name"], "board name")
     except ConfigError as exc:
         errors["name"] = str(exc)
     try:
-        parsed["rolling_weeks"] = ops.validate_rolling(values["rolling_weeks"])
+        parsed["rolling_weeks"] = validate.validate_rolling(values["rolling_weeks"])
     except ConfigError as exc:
         errors["rolling_weeks"] = str(exc)
     try:
@@ -357,14 +356,14 @@ def _check_board_form(values: dict[str, Any], old_jql: str | None) -> tuple[dict
             values["jira_board_name"] = ""
         except VgerError as exc:
             errors["jira_board_name"] = str(exc)
-    abandoned = ops.parse_list(values["abandoned"])
+    abandoned = validate.parse_list(values["abandoned"])
     parsed["abandoned"] = abandoned or None
     try:
-        parsed["repos"] = ops.validate_repos(ops.parse_list(values["repos"]))
+        parsed["repos"] = validate.validate_repos(validate.parse_list(values["repos"]))
     except ConfigError as exc:
         errors["repos"] = str(exc)
     try:
-        jql = ops.validate_jql(values["jql"])
+        jql = validate.validate_jql(values["jql"])
         parsed["jql"] = jql
         if not jql:
             errors["jql"] = "Give the JQL of the board's issues, e.g. project = ABC."
@@ -390,7 +389,7 @@ def _default_states(conn, slug: str, jira_board_id: int | None) -> str | None:
     except (VgerError, ValueError) as exc:
         return f"Work states not set from the Jira board: {exc}"
     board = boards.get_board(conn, slug)
-    boards.set_workflow(conn, board.id, states, interval)
+    workflows.set_workflow(conn, board.id, states, interval)
     rederive_board(conn, board)
     return None
 
@@ -398,14 +397,14 @@ def _default_states(conn, slug: str, jira_board_id: int | None) -> str | None:
 @bp.route("/boards/new", methods=["GET", "POST"])
 def board_new():
     with state.engine().connect() as conn:
-        teams = ops.list_teams(conn)
+        all_teams = teams.list_teams(conn)
     values = _board_values()
     values["team"] = request.args.get("team", "")
     errors: dict[str, str] = {}
     if request.method == "POST":
         values = _posted_board_values()
         try:
-            slug = ops.validate_slug(values["slug"], "board slug")
+            slug = validate.validate_slug(values["slug"], "board slug")
         except ConfigError as exc:
             errors["slug"] = str(exc)
             slug = ""
@@ -438,7 +437,7 @@ def board_new():
             except VgerError as exc:
                 errors["form"] = str(exc)
     return render_template(
-        "admin/board_form.html", values=values, errors=errors, teams=teams, new=True
+        "admin/board_form.html", values=values, errors=errors, teams=all_teams, new=True
     ), 400 if errors else 200
 
 
@@ -447,13 +446,13 @@ def board(slug: str):
     with state.engine().connect() as conn:
         b = _board_or_404(conn, slug)
         status = sync_status(conn, b)
-        workflow = boards.get_workflow(conn, b.id)
+        workflow = workflows.get_workflow(conn, b.id)
         info = {
             "repos": list(boards.repos(conn, b.id)),
             "issues": boards.issue_count(conn, b.id),
-            "unmapped": boards.unmapped_statuses(conn, b.id),
-            "work_types": boards.work_types(conn, b.id),
-            "recent": ops.recent_issues(conn, b.id),
+            "unmapped": workflows.unmapped_statuses(conn, b.id),
+            "work_types": workflows.work_types(conn, b.id),
+            "recent": boards.recent_issues(conn, b.id),
         }
     return render_template(
         "admin/board.html",
@@ -469,7 +468,7 @@ def board(slug: str):
 def board_edit(slug: str):
     with state.engine().connect() as conn:
         b = _board_or_404(conn, slug)
-        teams = ops.list_teams(conn)
+        all_teams = teams.list_teams(conn)
         values = _board_values(b, boards.repos(conn, b.id))
     errors: dict[str, str] = {}
     if request.method == "POST":
@@ -478,7 +477,7 @@ def board_edit(slug: str):
         if not errors:
             try:
                 with state.engine().begin() as conn:
-                    rederived = ops.update_board(
+                    rederived = boards.update_board(
                         conn,
                         slug,
                         name=parsed["name"],
@@ -509,7 +508,7 @@ def board_edit(slug: str):
             except VgerError as exc:
                 errors["form"] = str(exc)
     return render_template(
-        "admin/board_form.html", values=values, errors=errors, teams=teams, new=False
+        "admin/board_form.html", values=values, errors=errors, teams=all_teams, new=False
     ), 400 if errors else 200
 
 
@@ -517,14 +516,14 @@ def board_edit(slug: str):
 def board_delete(slug: str):
     with state.engine().connect() as conn:
         b = _board_or_404(conn, slug)
-        counts = ops.board_counts(conn, b.id)
+        counts = boards.board_counts(conn, b.id)
     if request.method == "POST":
         if sync_thread_alive(slug):
             flash("A sync of this board is running: delete it when the sync has ended.", "danger")
             return redirect(url_for("admin.board", slug=slug))
         try:
             with state.engine().begin() as conn:
-                ops.delete_board(conn, slug)
+                boards.delete_board(conn, slug)
         except LockedError as exc:  # a sync in another process holds the board's lock
             flash(str(exc), "danger")
             return redirect(url_for("admin.board", slug=slug))
@@ -548,7 +547,7 @@ def board_delete(slug: str):
 def work_types(slug: str):
     with state.engine().connect() as conn:
         b = _board_or_404(conn, slug)
-        groups = boards.work_types(conn, b.id)
+        groups = workflows.work_types(conn, b.id)
         seen = issue_types(conn, b.id)
     group_of = {t: name for name, types in groups.items() for t in types}
     all_types = sorted(set(seen) | set(group_of))
@@ -572,7 +571,7 @@ def work_types(slug: str):
                     )
                 new_groups.setdefault(name, []).append(issue_type)
             with state.engine().begin() as conn:
-                boards.set_work_types(conn, b.id, new_groups)
+                workflows.set_work_types(conn, b.id, new_groups)
             flash("Work types saved.", "success")
             return redirect(url_for("admin.work_types", slug=slug))
         except VgerError as exc:
@@ -651,9 +650,9 @@ def _parse_states(form, status_ids: list[str]):
 def work_states(slug: str):
     with state.engine().connect() as conn:
         b = _board_or_404(conn, slug)
-        workflow = boards.get_workflow(conn, b.id)
-        known = boards.statuses(conn, b.id)
-        unmapped = boards.unmapped_statuses(conn, b.id)
+        workflow = workflows.get_workflow(conn, b.id)
+        known = workflows.statuses(conn, b.id)
+        unmapped = workflows.unmapped_statuses(conn, b.id)
     rows = _workflow_rows(workflow)
     mapped = {sid for r in rows for sid in r["ids"]}
     status_ids = sorted(set(known) | mapped | set(unmapped), key=lambda x: (len(x), x))
@@ -670,7 +669,7 @@ def work_states(slug: str):
                 states, interval = _parse_states(request.form, status_ids)
                 message = "Work states saved."
             with state.engine().begin() as conn:
-                boards.set_workflow(conn, b.id, states, interval)
+                workflows.set_workflow(conn, b.id, states, interval)
                 n = rederive_board(conn, boards.get_board(conn, slug))
             flash(f"{message} {n} issue(s) re-derived.", "success")
             return redirect(url_for("admin.work_states", slug=slug))
