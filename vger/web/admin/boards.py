@@ -12,20 +12,9 @@ from vger.store import boards, teams, validate, workflows
 from vger.store.issues import rederive_board
 from vger.web import state
 from vger.web.admin import bp
-from vger.web.admin.common import board_or_404, int_or_none, services
+from vger.web.admin.common import board_or_404, services
+from vger.web.admin.forms import BoardForm
 from vger.web.admin.sync import sync_status, sync_thread_alive
-
-BOARD_FIELDS = (
-    "slug",
-    "name",
-    "team",
-    "jql",
-    "jira_board_id",
-    "jira_board_name",
-    "rolling_weeks",
-    "abandoned",
-    "repos",
-)
 
 
 def _board_values(board=None, repos=()) -> dict[str, Any]:
@@ -58,48 +47,29 @@ def _board_values(board=None, repos=()) -> dict[str, Any]:
     }
 
 
-def _posted_board_values() -> dict[str, Any]:
-    values: dict[str, Any] = {k: request.form.get(k, "") for k in BOARD_FIELDS}
-    values["include_subtasks"] = request.form.get("include_subtasks") == "on"
-    values["working_days"] = request.form.get("working_days") == "on"
-    return values
-
-
-def _check_board_form(values: dict[str, Any], old_jql: str | None) -> tuple[dict, dict, list]:
-    """Field errors, parsed values and warnings; asks Jira about the JQL and board."""
-    errors: dict[str, str] = {}
+def _check_board_form(form: BoardForm, old_jql: str | None) -> tuple[dict, dict, list]:
+    """Field errors, parsed values and warnings of the posted board ``form`` (its fields
+    apply the store's rules); then asks Jira about the JQL and a board named instead of
+    numbered. A board found by name is written back into ``form``'s id field."""
+    form.validate()
+    errors = form.first_errors()
+    parsed: dict[str, Any] = {
+        name: getattr(form[name], "parsed", None)
+        for name in ("name", "rolling_weeks", "jira_board_id", "abandoned", "repos", "jql")
+    }
+    parsed["abandoned"] = parsed["abandoned"] or None
     warnings: list[str] = []
-    parsed: dict[str, Any] = {}
     settings = state.settings()
-    try:
-        parsed["name"] = validate.validate_name(values["name"], "board name")
-    except ConfigError as exc:
-        errors["name"] = str(exc)
-    try:
-        parsed["rolling_weeks"] = validate.validate_rolling(values["rolling_weeks"])
-    except ConfigError as exc:
-        errors["rolling_weeks"] = str(exc)
-    try:
-        parsed["jira_board_id"] = int_or_none(values["jira_board_id"], "Jira board id")
-    except ConfigError as exc:
-        errors["jira_board_id"] = str(exc)
-    name = (values.get("jira_board_name") or "").strip()
-    if name and not errors.get("jira_board_id") and parsed.get("jira_board_id") is None:
+    name = (form.jira_board_name.data or "").strip()
+    if name and "jira_board_id" not in errors and parsed["jira_board_id"] is None:
         try:
             parsed["jira_board_id"] = services().find_board(settings, name)
-            values["jira_board_id"] = str(parsed["jira_board_id"])
-            values["jira_board_name"] = ""
+            form.jira_board_id.data = str(parsed["jira_board_id"])
+            form.jira_board_name.data = ""
         except VgerError as exc:
             errors["jira_board_name"] = str(exc)
-    abandoned = validate.parse_list(values["abandoned"])
-    parsed["abandoned"] = abandoned or None
-    try:
-        parsed["repos"] = validate.validate_repos(validate.parse_list(values["repos"]))
-    except ConfigError as exc:
-        errors["repos"] = str(exc)
-    try:
-        jql = validate.validate_jql(values["jql"])
-        parsed["jql"] = jql
+    jql = parsed["jql"]
+    if "jql" not in errors:
         if not jql:
             errors["jql"] = "Give the JQL of the board's issues, e.g. project = ABC."
         elif jql != old_jql:
@@ -110,8 +80,6 @@ def _check_board_form(values: dict[str, Any], old_jql: str | None) -> tuple[dict
                 errors["jql"] = error
             elif warning:
                 warnings.append(warning)
-    except ConfigError as exc:
-        errors["jql"] = str(exc)
     return errors, parsed, warnings
 
 
@@ -137,15 +105,16 @@ def board_new():
     values["team"] = request.args.get("team", "")
     errors: dict[str, str] = {}
     if request.method == "POST":
-        values = _posted_board_values()
+        form = BoardForm(request.form)
         try:
-            slug = validate.validate_slug(values["slug"], "board slug")
+            slug = validate.validate_slug(form.slug.data, "board slug")
         except ConfigError as exc:
             errors["slug"] = str(exc)
             slug = ""
         if not errors:
-            more, parsed, warnings = _check_board_form(values, None)
+            more, parsed, warnings = _check_board_form(form, None)
             errors.update(more)
+        values = form.data
         if not errors:
             try:
                 with state.engine().begin() as conn:
@@ -207,8 +176,9 @@ def board_edit(slug: str):
         values = _board_values(b, boards.repos(conn, b.id))
     errors: dict[str, str] = {}
     if request.method == "POST":
-        values = {**_posted_board_values(), "slug": slug}
-        errors, parsed, warnings = _check_board_form(values, b.jql)
+        form = BoardForm(request.form)
+        errors, parsed, warnings = _check_board_form(form, b.jql)
+        values = {**form.data, "slug": slug}
         if not errors:
             try:
                 with state.engine().begin() as conn:

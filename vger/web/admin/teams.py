@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 
-from vger.errors import LockedError, VgerError
-from vger.store import boards, teams, validate
+from vger.errors import ConfigError, LockedError, VgerError
+from vger.store import boards, teams
 from vger.web import state
 from vger.web.admin import bp
 from vger.web.admin.common import team_or_404
+from vger.web.admin.forms import TeamForm
 from vger.web.admin.sync import sync_status
 
 
@@ -27,31 +28,24 @@ def index():
     )
 
 
-def _team_form_values(form) -> dict[str, str]:
-    return {
-        "slug": form.get("slug", ""),
-        "name": form.get("name", ""),
-        "tz": form.get("tz", "UTC"),
-        "fiscal_start_month": form.get("fiscal_start_month", "1"),
-    }
-
-
 @bp.route("/teams/new", methods=["GET", "POST"])
 def team_new():
     values = {"slug": "", "name": "", "tz": "UTC", "fiscal_start_month": "1"}
     error = None
     if request.method == "POST":
-        values = _team_form_values(request.form)
+        form = TeamForm(request.form)
+        values = form.data
         try:
-            slug = validate.validate_slug(values["slug"], "team slug")
-            name = validate.validate_name(values["name"], "team name")
+            if not form.validate():  # the first refusal, in the order of the fields
+                raise ConfigError(next(iter(form.first_errors().values())))
+            slug = form.slug.parsed
             with state.engine().begin() as conn:
                 teams.add_team(
                     conn,
                     slug,
-                    name or None,
+                    form.name.parsed or None,
                     tz=values["tz"].strip() or "UTC",
-                    fiscal_start_month=validate.validate_fiscal(values["fiscal_start_month"]),
+                    fiscal_start_month=form.fiscal_start_month.parsed,
                 )
             flash(f"Team {slug} created.", "success")
             return redirect(url_for("admin.index"))
@@ -69,7 +63,7 @@ def team_edit(slug: str):
     values = {k: str(team[k]) for k in ("slug", "name", "tz", "fiscal_start_month")}
     error = None
     if request.method == "POST":
-        values = {**_team_form_values(request.form), "slug": slug}
+        values = {**TeamForm(request.form).data, "slug": slug}
         try:
             with state.engine().begin() as conn:
                 n = teams.update_team(
