@@ -22,7 +22,7 @@ from etl.jira_sync import sync_board
 from etl.jira_transform import transform_issue
 from tests.etl.fake_jira import FakeJira, jira_time
 from vger.config import Settings
-from vger.store import boards, sync
+from vger.store import boards, sync, teams, workflows
 from vger.store.db import make_engine, upgrade
 from vger.store.issues import save_issues
 
@@ -91,10 +91,10 @@ def store(tmp: Path, name: str):
     engine = make_engine(f"sqlite:///{tmp / name}")
     upgrade(engine)
     with engine.begin() as conn:
-        boards.add_team(conn, "t")
+        teams.add_team(conn, "t")
         boards.add_board(conn, "b", "t", jql="project = B")
         board = boards.get_board(conn, "b")
-        boards.set_workflow(conn, board.id, STATES, (1, 3))
+        workflows.set_workflow(conn, board.id, STATES, (1, 3))
     return engine, board
 
 

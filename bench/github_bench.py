@@ -19,7 +19,7 @@ from pydantic import SecretStr
 from etl.github_sync import GithubOptions, sync_board_repos
 from tests.etl.fake_github import TOKEN, FakeGitHub, alloy_pulls, alloy_tags
 from vger.config import Settings
-from vger.store import boards
+from vger.store import boards, teams
 from vger.store.db import make_engine, upgrade
 
 REPO = "tidev/alloy"
@@ -60,7 +60,7 @@ def main() -> None:
         engine = make_engine(f"sqlite:///{Path(tmp) / 'bench.db'}")
         upgrade(engine)
         with engine.begin() as conn:
-            boards.add_team(conn, "tidev", "TiDev")
+            teams.add_team(conn, "tidev", "TiDev")
             board_id = boards.add_board(conn, "alloy", "tidev")
             boards.add_repo(conn, board_id, REPO)
             board = boards.get_board(conn, "alloy")
@@ -76,7 +76,7 @@ def main() -> None:
             x = report.extra
             print(
                 f"{label:15s}: {report.requests} requests (server counted {fake.count}): "
-                f"{x['list_requests']} list (with line counts), {x['detail_requests']} detail, "
+                f"{x['list_requests']} list (with line counts), "
                 f"{x['tag_requests']} tags; {report.added} added, {report.updated} updated; "
                 f"{seconds:.2f} s"
             )

@@ -38,15 +38,15 @@ TYPES = ["Story", "Bug", "Task"]
 
 def generate(engine, issues: int, seed: int = 1) -> tuple[int, float]:
     """Write ``issues`` issues with 10 transitions each through save_issues; returns (transitions, seconds)."""
-    from vger.store import boards
+    from vger.store import boards, teams, workflows
     from vger.store.issues import save_issues
 
     rng = random.Random(seed)
     with engine.begin() as conn:
-        boards.add_team(conn, "bench", "Bench team", tz="Europe/Berlin")
+        teams.add_team(conn, "bench", "Bench team", tz="Europe/Berlin")
         board_id = boards.add_board(conn, "bench", "bench", name="Bench board", jql="project = B")
-        boards.set_workflow(conn, board_id, STATES, (1, 4))
-        boards.set_work_types(
+        workflows.set_workflow(conn, board_id, STATES, (1, 4))
+        workflows.set_work_types(
             conn, board_id, {"Feature": ["Story"], "Defect": ["Bug"], "Task": ["Task"]}
         )
         board = boards.get_board(conn, "bench")

@@ -110,17 +110,19 @@ def board_sizes(total: int, boards: int, big: int) -> list[int]:
 
 
 def make_board(conn, k: int, slug: str):
-    from vger.store import boards
+    from vger.store import boards, teams, workflows
 
     if k == 0:
-        boards.add_team(conn, "scale", "Scale team", tz="Europe/Berlin")
+        teams.add_team(conn, "scale", "Scale team", tz="Europe/Berlin")
     board_id = boards.add_board(conn, slug, "scale", name=f"Scale board {k}", jql=f"project = S{k}")
-    boards.set_workflow(conn, board_id, STATES, (1, 4))
-    boards.set_work_types(
+    workflows.set_workflow(conn, board_id, STATES, (1, 4))
+    workflows.set_work_types(
         conn, board_id, {"Feature": ["Story"], "Defect": ["Bug"], "Task": ["Task"]}
     )
-    boards.upsert_statuses(conn, board_id, [{"status_id": s, "name": n} for s, n in NAMES.items()])
-    return boards.get_board(conn, slug), boards.get_workflow(conn, board_id)
+    workflows.upsert_statuses(
+        conn, board_id, [{"status_id": s, "name": n} for s, n in NAMES.items()]
+    )
+    return boards.get_board(conn, slug), workflows.get_workflow(conn, board_id)
 
 
 def generate_board(rng, n: int, moves: int, now: pd.Timestamp, prefix: str):
@@ -532,7 +534,7 @@ def etl_bench(boards_n: int, issues_n: int, workers: int) -> dict:
     from etl.run import run_etl
     from tests.etl.fake_jira import FakeJira
     from vger.config import Settings
-    from vger.store import boards
+    from vger.store import boards, teams, workflows
 
     schema = "vger_scale_etl"
     engine = fresh_schema(schema)
@@ -542,10 +544,10 @@ def etl_bench(boards_n: int, issues_n: int, workers: int) -> dict:
             for sid, name in NAMES.items():
                 fake.add_status(sid, name, "done" if sid in ("6", "7") else "indeterminate")
             with engine.begin() as conn:
-                boards.add_team(conn, "etl", "ETL team", tz="Europe/Berlin")
+                teams.add_team(conn, "etl", "ETL team", tz="Europe/Berlin")
                 for b in range(boards_n):
                     board_id = boards.add_board(conn, f"e{b:02d}", "etl", jql=f"project = E{b}")
-                    boards.set_workflow(conn, board_id, STATES, (1, 4))
+                    workflows.set_workflow(conn, board_id, STATES, (1, 4))
             for b in range(boards_n):
                 for k in range(issues_n):
                     created = t0 + timedelta(minutes=13 * k + b)

@@ -22,7 +22,7 @@ from werkzeug.serving import make_server
 from etl.jira_sync import sync_board
 from tests.etl.conftest import serve_example, settings_for
 from tests.etl.fake_jira import FakeJira
-from vger.store import boards
+from vger.store import boards, teams
 from vger.store.db import make_engine, upgrade
 from vger.web import create_app
 
@@ -45,7 +45,7 @@ def one_mode(mode: str, debounce: float, rounds: int) -> list[float]:
         engine = make_engine(db)
         upgrade(engine)
         with engine.begin() as conn:
-            boards.add_team(conn, "ex-team", "Example team")
+            teams.add_team(conn, "ex-team", "Example team")
             boards.add_board(conn, "example", "ex-team", jql="project = EX", jira_board_id=5)
             board = boards.get_board(conn, "example")
         assert sync_board(engine, board, settings).ok

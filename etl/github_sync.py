@@ -217,7 +217,7 @@ class _Calls:
     stats: dict[str, int]
     full_name: str
     reserve: int
-    by_kind: dict[str, int] = field(default_factory=lambda: {"list": 0, "detail": 0, "tags": 0})
+    by_kind: dict[str, int] = field(default_factory=lambda: {"list": 0, "tags": 0})
 
     def __post_init__(self) -> None:
         self.stats["retries"] = 0
@@ -578,7 +578,6 @@ def sync_repo(
         report.extra = {
             "api": "graphql",
             "list_requests": calls.by_kind["list"],
-            "detail_requests": calls.by_kind["detail"],
             "tag_requests": calls.by_kind["tags"],
             "retries": stats["retries"],
             "tags": job.tags_added,

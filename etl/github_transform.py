@@ -52,23 +52,11 @@ def _login(person: Any) -> str | None:
 
 
 def pull_row(obj: Mapping[str, Any]) -> dict[str, Any]:
-    """One ``pull_request`` row (without ``repo_id``) from a GraphQL node or a REST object."""
-    if "createdAt" in obj:  # GraphQL node
-        created = parse_time(obj["createdAt"])
-        updated = parse_time(obj.get("updatedAt"))
-        merged = parse_time(obj.get("mergedAt"))
-        closed = parse_time(obj.get("closedAt"))
-        author = _login(obj.get("author"))
-        draft = bool(obj.get("isDraft") or False)
-        url = obj.get("url")
-    else:  # REST
-        created = parse_time(obj["created_at"])
-        updated = parse_time(obj.get("updated_at"))
-        merged = parse_time(obj.get("merged_at"))
-        closed = parse_time(obj.get("closed_at"))
-        author = _login(obj.get("user"))
-        draft = bool(obj.get("draft") or False)
-        url = obj.get("html_url")
+    """One ``pull_request`` row (without ``repo_id``) from a GraphQL ``PullRequest`` node."""
+    created = parse_time(obj.get("createdAt"))
+    updated = parse_time(obj.get("updatedAt"))
+    merged = parse_time(obj.get("mergedAt"))
+    closed = parse_time(obj.get("closedAt"))
     if created is None:
         raise ValueError(f"pull request #{obj.get('number')} has no creation time")
     if merged is not None and closed is None:
@@ -76,16 +64,16 @@ def pull_row(obj: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "number": int(obj["number"]),
         "title": str(obj.get("title") or ""),
-        "author": author,
+        "author": _login(obj.get("author")),
         "state": pr_state(merged, closed),
-        "draft": draft,
+        "draft": bool(obj.get("isDraft") or False),
         "created": created,
         "updated": updated or closed or created,
         "merged": merged,
         "closed": closed,
         "additions": _int_or_none(obj.get("additions")),
         "deletions": _int_or_none(obj.get("deletions")),
-        "url": url,
+        "url": obj.get("url"),
     }
 
 
@@ -107,20 +95,3 @@ def tag_row_from_graphql(ref: Mapping[str, Any]) -> dict[str, Any] | None:
     if at is None:
         return None
     return {"name": str(ref["name"]), "at": at, "sha": sha}
-
-
-def tag_row_from_rest(
-    tag: Mapping[str, Any],
-    commit: Mapping[str, Any] | None,
-    git_tag: Mapping[str, Any] | None = None,
-) -> dict[str, Any] | None:
-    """One ``tag`` row from REST: an item of ``/tags``, the ``/commits/{sha}`` object and,
-    for an annotated tag, the ``/git/tags/{sha}`` object."""
-    at = None
-    if git_tag:
-        at = parse_time((git_tag.get("tagger") or {}).get("date"))
-    if at is None and commit:
-        at = parse_time(((commit.get("commit") or {}).get("committer") or {}).get("date"))
-    if at is None:
-        return None
-    return {"name": str(tag["name"]), "at": at, "sha": (tag.get("commit") or {}).get("sha")}

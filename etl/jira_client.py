@@ -31,7 +31,7 @@ from urllib3.exceptions import MaxRetryError, ReadTimeoutError
 from urllib3.util.retry import Retry
 
 from vger.config import Settings
-from vger.errors import ConfigError, SourceError
+from vger.errors import ConfigError
 
 LOG = logging.getLogger("vger.etl.jira")
 RETRY_STATUS = {429, 500, 502, 503, 504}
@@ -303,9 +303,3 @@ def _timed_out(exc: BaseException) -> bool:
     """requests wraps urllib3's exhausted read-timeout retries in a ConnectionError."""
     reason = exc.args[0] if exc.args else None
     return isinstance(reason, MaxRetryError) and isinstance(reason.reason, ReadTimeoutError)
-
-
-def source_error(exc: BaseException, *, what: str = "") -> SourceError:
-    err = SourceError(describe(exc, what=what))
-    err.status_code = getattr(exc, "status_code", None)  # type: ignore[attr-defined]
-    return err

@@ -60,9 +60,9 @@ from etl.lease import Lease
 from etl.report import SourceReport
 from vger.config import Settings
 from vger.errors import ConfigError, LockedError, SourceError
-from vger.store import boards as store_boards
 from vger.store import issues as store_issues
 from vger.store import sync as store_sync
+from vger.store import workflows as store_workflows
 from vger.store.boards import Board
 from vger.store.issues import delete_issues, rederive_board, save_issues
 
@@ -287,7 +287,7 @@ class BoardSync:
     def _board_defaults(self) -> None:
         board = self.board
         with self.engine.connect() as conn:
-            has_workflow = store_boards.get_workflow(conn, board.id) is not None
+            has_workflow = store_workflows.get_workflow(conn, board.id) is not None
         if has_workflow or board.jira_board_id is None:
             return
         self.step = f"board {board.jira_board_id} configuration"
@@ -310,18 +310,18 @@ class BoardSync:
             return
         states, interval = default
         with self.engine.begin() as conn:
-            if store_boards.get_workflow(conn, board.id) is None:  # nobody set one meanwhile
-                store_boards.set_workflow(conn, board.id, states, interval)
+            if store_workflows.get_workflow(conn, board.id) is None:  # nobody set one meanwhile
+                store_workflows.set_workflow(conn, board.id, states, interval)
                 rederive_board(conn, board)
                 self.report.extra["work states"] = "from the Jira board"
 
     def _default_work_types(self) -> None:
         with self.engine.begin() as conn:
-            if store_boards.work_types(conn, self.board.id):
+            if store_workflows.work_types(conn, self.board.id):
                 return
             groups = default_work_types(store_issues.issue_types(conn, self.board.id))
             if groups:
-                store_boards.set_work_types(conn, self.board.id, groups)
+                store_workflows.set_work_types(conn, self.board.id, groups)
 
     # --- pages ---------------------------------------------------------------------------
 
@@ -517,8 +517,8 @@ class BoardSync:
                     statuses[sid] = st
         with self.engine.begin() as conn:
             if issue_rows:
-                known = store_boards.statuses(conn, board.id)
-                store_boards.upsert_statuses(
+                known = store_workflows.statuses(conn, board.id)
+                store_workflows.upsert_statuses(
                     conn,
                     board.id,
                     [

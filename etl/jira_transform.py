@@ -36,12 +36,6 @@ def parse_time(text: str | None) -> datetime | None:
     return value.astimezone(UTC)
 
 
-def jira_time(value: datetime) -> str:
-    """UTC datetime → Jira's wire format (``2021-06-18T18:41:29.398+0000``)."""
-    value = value.astimezone(UTC)
-    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}+0000"
-
-
 @dataclass
 class IssueRows:
     """Rows of one issue: the ``issue`` row, its transitions, the statuses it names."""

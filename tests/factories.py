@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Engine
 
-from vger.store import boards
+from vger.store import boards, teams, workflows
 from vger.store.issues import save_issues
 
 EXAMPLE_STATES = [
@@ -108,7 +108,7 @@ def example_board(
         if not conn.execute(
             boards.select(boards.s.team.c.id).where(boards.s.team.c.slug == "ex-team")
         ).first():
-            boards.add_team(conn, "ex-team", "Example team", tz=tz)
+            teams.add_team(conn, "ex-team", "Example team", tz=tz)
         board_id = boards.add_board(
             conn,
             slug,
@@ -118,9 +118,9 @@ def example_board(
             working_days=working_days,
             browse_url="https://jira.example.com",
         )
-        boards.set_workflow(conn, board_id, EXAMPLE_STATES, (1, 3))
-        boards.set_work_types(conn, board_id, {"Feature": ["Story"], "Defect": ["Bug"]})
-        boards.upsert_statuses(
+        workflows.set_workflow(conn, board_id, EXAMPLE_STATES, (1, 3))
+        workflows.set_work_types(conn, board_id, {"Feature": ["Story"], "Defect": ["Bug"]})
+        workflows.upsert_statuses(
             conn, board_id, [{"status_id": k, "name": v} for k, v in NAMES.items()]
         )
         board = boards.get_board(conn, slug)

@@ -17,7 +17,7 @@ from tests.etl.fake_jira import FakeJira
 from tests.etl.test_jira_cli import env_for
 from tests.etl.test_jira_etl import many
 from vger.cli import cli
-from vger.store import boards
+from vger.store import boards, teams
 from vger.store.db import make_engine, upgrade
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -38,7 +38,7 @@ def _store(tmp_path: Path, *, jql: str = "project = EX", repos: tuple[str, ...] 
     engine = make_engine(url)
     upgrade(engine)
     with engine.begin() as conn:
-        boards.add_team(conn, "ex-team", "Example team")
+        teams.add_team(conn, "ex-team", "Example team")
         board_id = boards.add_board(conn, "example", "ex-team", jql=jql)
         for repo in repos:
             boards.add_repo(conn, board_id, repo)

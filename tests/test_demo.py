@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from click.testing import CliRunner
 
 from vger.demo import build_demo
-from vger.store import boards, queries
+from vger.store import boards, queries, workflows
 from vger.store import schema as s
 from vger.store.db import make_engine, upgrade
 from vger.store.sync import last_success, runs
@@ -139,19 +139,19 @@ def test_configuration(demo):
             "project = PLAT",
         )
         assert board.browse_url == "https://jira.example.com" and not board.include_subtasks
-        workflow = boards.get_workflow(conn, board.id)
+        workflow = workflows.get_workflow(conn, board.id)
         assert workflow.state_names == ["Backlog", "Ready", "In Progress", "Review", "Test", "Done"]
         assert (workflow.interval_start, workflow.interval_end) == (1, 4)
-        assert boards.work_types(conn, board.id) == {
+        assert workflows.work_types(conn, board.id) == {
             "Defect": ["Bug"],
             "Feature": ["Story"],
             "Task": ["Task"],
         }
-        names = boards.statuses(conn, board.id)
+        names = workflows.statuses(conn, board.id)
         assert {"Open", "To Do", "Selected", "In Progress", "In Review", "In QA", "Done"} <= set(
             names.values()
         )
-        assert boards.unmapped_statuses(conn, board.id) == {}
+        assert workflows.unmapped_statuses(conn, board.id) == {}
         assert sorted(boards.repos(conn, board.id)) == [
             "example/platform-api",
             "example/platform-web",

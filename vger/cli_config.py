@@ -32,10 +32,10 @@ def team() -> None:
 @pass_settings
 def team_add(settings: Settings, slug: str, name: str | None, tz: str, fiscal_start: int) -> None:
     """Create a team."""
-    from vger.store import boards
+    from vger.store import teams
 
     with _engine(settings).begin() as conn:
-        boards.add_team(conn, slug, name, tz=tz, fiscal_start_month=fiscal_start)
+        teams.add_team(conn, slug, name, tz=tz, fiscal_start_month=fiscal_start)
     click.echo(f"Team {slug} created.")
 
 
@@ -43,15 +43,14 @@ def team_add(settings: Settings, slug: str, name: str | None, tz: str, fiscal_st
 @pass_settings
 def team_list(settings: Settings) -> None:
     """List teams with their time zone, fiscal-year start and number of boards."""
-    from vger.store import boards
-    from vger.store import edits as ops
+    from vger.store import boards, teams
 
     with _engine(settings).connect() as conn:
-        teams = ops.list_teams(conn)
+        all_teams = teams.list_teams(conn)
         per_team: dict[str, int] = {}
         for b in boards.list_boards(conn):
             per_team[b.team_slug] = per_team.get(b.team_slug, 0) + 1
-    if not teams:
+    if not all_teams:
         click.echo("No teams yet: vger team add SLUG --name NAME --tz Europe/Berlin")
         return
     _table(
@@ -64,7 +63,7 @@ def team_list(settings: Settings) -> None:
                 str(t["fiscal_start_month"]),
                 str(per_team.get(t["slug"], 0)),
             )
-            for t in teams
+            for t in all_teams
         ],
     )
 
@@ -161,15 +160,14 @@ def board_list(settings: Settings) -> None:
 def board_remove(settings: Settings, slug: str, yes: bool) -> None:
     """Delete a board with its issues, work states, repositories and sync runs."""
     from vger.store import boards
-    from vger.store import edits as ops
 
     engine = _engine(settings)
     with engine.connect() as conn:
         found = boards.get_board(conn, slug)  # NotFoundError in words
-        counts = ops.board_counts(conn, found.id)
+        counts = boards.board_counts(conn, found.id)
     listed = ", ".join(f"{n} {label}" for label, n in counts.items())
     if not yes:
         click.confirm(f"Delete board {slug} ({listed})?", abort=True)
     with engine.begin() as conn:
-        ops.delete_board(conn, slug)
+        boards.delete_board(conn, slug)
     click.echo(f"Board {slug} removed ({listed}).")

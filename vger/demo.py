@@ -35,7 +35,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 
-from vger.store import boards
+from vger.store import boards, teams, workflows
 from vger.store.issues import save_issues
 from vger.store.pulls import save_pull_requests, save_tags
 from vger.store.sync import finish_run, start_run
@@ -824,7 +824,7 @@ def build_demo(engine: Engine, *, seed: int = 7, now: datetime | None = None) ->
         issues, transitions, keys = _issue_rows(spec, items)
         pulls = _pulls(spec, items, keys, random.Random(seed * 1000 + 500 + k), now)
         with engine.begin() as conn:
-            boards.add_team(
+            teams.add_team(
                 conn,
                 spec.team,
                 spec.team_name,
@@ -840,13 +840,13 @@ def build_demo(engine: Engine, *, seed: int = 7, now: datetime | None = None) ->
                 browse_url="https://jira.example.com",
             )
             run = start_run(conn, "demo", spec.board, board_id)
-            boards.set_workflow(conn, board_id, WORK_STATES, INTERVAL)
-            boards.upsert_statuses(
+            workflows.set_workflow(conn, board_id, WORK_STATES, INTERVAL)
+            workflows.upsert_statuses(
                 conn,
                 board_id,
                 [{"status_id": sid, "name": name, "category": cat} for sid, name, cat in STATUSES],
             )
-            boards.set_work_types(
+            workflows.set_work_types(
                 conn, board_id, {"Feature": ["Story"], "Defect": ["Bug"], "Task": ["Task"]}
             )
             board = boards.get_board(conn, spec.board)

@@ -196,7 +196,7 @@ def fiscal_label(done, tz: str, start_month: int):
 @pytest.fixture(scope="session")
 def fresh_app(tmp_path_factory):
     """A second dashboard whose only board was never synced (nothing stored)."""
-    from vger.store import boards
+    from vger.store import boards, teams
     from vger.web import create_app
 
     path = tmp_path_factory.mktemp("fresh") / "fresh.db"
@@ -204,7 +204,7 @@ def fresh_app(tmp_path_factory):
     engine = make_engine(settings.database_url)
     upgrade(engine)
     with engine.begin() as conn:
-        boards.add_team(conn, "newteam", "New team", tz="Europe/Berlin", fiscal_start_month=4)
+        teams.add_team(conn, "newteam", "New team", tz="Europe/Berlin", fiscal_start_month=4)
         boards.add_board(conn, "fresh", "newteam", name="Fresh board", jql="project = NEW")
     app = create_app(settings, engine=engine)
     app.server.config["VGER_NOW"] = NOW

@@ -21,7 +21,7 @@ from tests.browser.conftest import (
 )
 from vger.metrics.flow import cumulative_flow
 from vger.metrics.forecast import how_many_by_day, when_done_day
-from vger.store import boards, queries
+from vger.store import boards, queries, workflows
 
 pytestmark = pytest.mark.browser  # `-m "not browser"` runs none of these
 
@@ -124,8 +124,8 @@ def _expected_flow(live_app) -> pd.DataFrame:
     engine = live_app["engine"]
     with engine.connect() as conn:
         board = boards.get_board(conn, "platform")
-        workflow = boards.get_workflow(conn, board.id)
-        issues = queries.issue_states(conn, board, ["Feature", "Defect"])
+        workflow = workflows.get_workflow(conn, board.id)
+        issues = queries.quality_rows(conn, board, ["Feature", "Defect"])
         transitions = queries.issue_transitions(conn, board, ["Feature", "Defect"])
     days = pd.date_range("2026-10-01", "2026-11-18")
     return cumulative_flow(issues, transitions, workflow, days, board.tz)

@@ -10,7 +10,7 @@ from sqlalchemy import text
 
 from tests.browser.conftest import NOW, screenshot
 from vger.metrics.quality import run_checks
-from vger.store import boards
+from vger.store import boards, workflows
 from vger.web.views.quality.page import PAGE_KEYS
 
 pytestmark = pytest.mark.browser  # `-m "not browser"` runs none of these
@@ -22,8 +22,8 @@ def _expected(engine) -> dict:
     """The checks computed here from the store's rows (every non-sub-task issue)."""
     with engine.connect() as conn:
         board = boards.get_board(conn, BOARD)
-        workflow = boards.get_workflow(conn, board.id)
-        names = boards.statuses(conn, board.id)
+        workflow = workflows.get_workflow(conn, board.id)
+        names = workflows.statuses(conn, board.id)
         issues = pd.read_sql(
             text(
                 "select issue_id, key, status_id, resolution, created, start, done, outcome,"

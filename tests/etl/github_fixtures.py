@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from etl.github_sync import GithubOptions
-from vger.store import boards
+from vger.store import boards, teams
 
 # Tiny waits so the suite stays fast; the logic is the production one.
 FAST = GithubOptions(
@@ -22,7 +22,7 @@ FAST = GithubOptions(
 
 def make_board(engine, *repos: str, slug: str = "alloy", tz: str = "UTC") -> boards.Board:
     with engine.begin() as conn:
-        boards.add_team(conn, f"team-{slug}", "Team", tz=tz)
+        teams.add_team(conn, f"team-{slug}", "Team", tz=tz)
         board_id = boards.add_board(conn, slug, f"team-{slug}", name=slug)
         for name in repos:
             boards.add_repo(conn, board_id, name)

@@ -20,7 +20,7 @@ from tests.etl.fake_jira import FakeJira
 from tests.etl.test_jira_etl import many
 from vger.cli import cli
 from vger.metrics.quadrant import QuadrantOptions, issue_quadrant
-from vger.store import boards, queries, sync
+from vger.store import boards, queries, sync, teams
 from vger.store import schema as s
 from vger.store.db import make_engine, upgrade
 
@@ -45,7 +45,7 @@ def new_store(tmp_path: Path, jira_board_id: int | None = 5) -> tuple[Path, obje
     engine = make_engine(f"sqlite:///{db}")
     upgrade(engine)
     with engine.begin() as conn:
-        boards.add_team(conn, "ex-team", "Example team")
+        teams.add_team(conn, "ex-team", "Example team")
         boards.add_board(
             conn, "example", "ex-team", jql="project = EX", jira_board_id=jira_board_id
         )

@@ -13,7 +13,7 @@ from etl.jira_sync import BoardSync, Shared, sync_board
 from etl.run import run_etl
 from tests.etl.conftest import serve_example, settings_for
 from tests.etl.fake_jira import FakeJira
-from vger.store import boards, sync
+from vger.store import boards, sync, teams, workflows
 from vger.store import schema as s
 from vger.store.issues import delete_issues
 
@@ -23,7 +23,7 @@ T0 = datetime(2024, 1, 1, 9, 0, tzinfo=UTC)
 def make_board(engine, slug="ex", jql="project = EX", jira_board_id=5):
     with engine.begin() as conn:
         if not conn.execute(select(s.team.c.id).where(s.team.c.slug == "t")).first():
-            boards.add_team(conn, "t")
+            teams.add_team(conn, "t")
         boards.add_board(conn, slug, "t", jql=jql, jira_board_id=jira_board_id)
         return boards.get_board(conn, slug)
 
@@ -94,11 +94,11 @@ def test_full_run_then_no_change_run_makes_two_requests(engine, fake_jira):
     # watermark 2024-01-11 12:00 UTC (EX-4's last move) − 5 min, in Berlin time
     assert jql == '(project = EX) AND updated >= "2024/01/11 12:55" ORDER BY updated ASC'
     with engine.connect() as conn:
-        wf = boards.get_workflow(conn, board.id)
+        wf = workflows.get_workflow(conn, board.id)
         assert wf.state_names == ["Backlog", "Ready", "Doing", "Review", "Done"]
         assert (wf.interval_start, wf.interval_end) == (1, 3)
-        assert boards.work_types(conn, board.id) == {"Defect": ["Bug"], "Feature": ["Story"]}
-        assert boards.statuses(conn, board.id)["4"] == "In Review"
+        assert workflows.work_types(conn, board.id) == {"Defect": ["Bug"], "Feature": ["Story"]}
+        assert workflows.statuses(conn, board.id)["4"] == "In Review"
 
 
 def test_paging_and_truncated_changelogs(sqlite_engine, fake_jira):
@@ -172,8 +172,8 @@ def test_updates_and_deletions(sqlite_engine, fake_jira):
     assert issues["EX-2"] == "7" and "EX-3" in issues
     # The new status is listed as unmapped, not silently assigned; the work states stay.
     with engine.connect() as conn:
-        assert boards.unmapped_statuses(conn, board.id) == {"7": "Blocked"}
-        assert len(boards.get_workflow(conn, board.id).states) == 5
+        assert workflows.unmapped_statuses(conn, board.id) == {"7": "Blocked"}
+        assert len(workflows.get_workflow(conn, board.id).states) == 5
     # A day later the id-only sweep removes the deleted issue.
     later = BoardSync(engine, board, settings, now=lambda: datetime.now(UTC) + timedelta(days=2))
     fake_jira.reset_log()
@@ -217,18 +217,18 @@ def test_a_persons_work_states_survive(sqlite_engine, fake_jira):
     serve_example(fake_jira)
     board = make_board(sqlite_engine)
     with sqlite_engine.begin() as conn:
-        boards.set_workflow(
+        workflows.set_workflow(
             conn,
             board.id,
             [("Todo", ["1"]), ("Doing", ["2", "3", "4"]), ("Done", ["5", "6"])],
             (1, 1),
         )
-        boards.set_work_types(conn, board.id, {"All": ["Story", "Bug"]})
+        workflows.set_work_types(conn, board.id, {"All": ["Story", "Bug"]})
     assert sync_board(sqlite_engine, board, settings_for(fake_jira)).ok
     assert "/rest/agile/1.0/board/5/configuration" not in fake_jira.paths()
     with sqlite_engine.connect() as conn:
-        assert boards.get_workflow(conn, board.id).state_names == ["Todo", "Doing", "Done"]
-        assert boards.work_types(conn, board.id) == {"All": ["Bug", "Story"]}
+        assert workflows.get_workflow(conn, board.id).state_names == ["Todo", "Doing", "Done"]
+        assert workflows.work_types(conn, board.id) == {"All": ["Bug", "Story"]}
 
 
 def test_429_retry_after_is_honoured(sqlite_engine, fake_cloud):

@@ -14,7 +14,7 @@ from tests.etl.conftest import settings_for
 from tests.etl.fake_jira import parse_time
 from tests.etl.test_jira_etl import make_board, many, search_requests
 from vger.metrics.quality import run_checks
-from vger.store import boards, queries
+from vger.store import queries, workflows
 from vger.store import schema as s
 
 T1 = datetime(2025, 3, 1, 8, 0, tzinfo=UTC)
@@ -132,12 +132,12 @@ def test_data_center_history_cut_is_flagged(sqlite_engine, fake_dc, says_total):
     assert report.extra.get("history cut") == 1
     assert "/rest/api/2/issue/EX-999/changelog" in fake_dc.paths()  # recovery was tried
     with engine.connect() as conn:
-        boards.set_workflow(
+        workflows.set_workflow(
             conn, board.id, [("To Do", ["1"]), ("Doing", ["2"]), ("Done", ["3"])], (1, 1)
         )
         rows = queries.quality_rows(conn, board)
         transitions = queries.issue_transitions(conn, board, None)
-        workflow = boards.get_workflow(conn, board.id)
+        workflow = workflows.get_workflow(conn, board.id)
     assert dict(zip(rows["key"], rows["history_cut"], strict=True)) == {
         "EX-1": False,
         "EX-2": False,

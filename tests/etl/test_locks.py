@@ -16,7 +16,7 @@ from etl.lease import Lease
 from tests.etl.conftest import serve_example, settings_for
 from tests.etl.test_jira_etl import make_board
 from vger.errors import LockedError
-from vger.store import boards, edits, sync
+from vger.store import boards, sync, teams
 from vger.store import schema as s
 
 
@@ -62,21 +62,21 @@ def test_a_lease_taken_over_is_noticed(sqlite_engine):
 @pytest.mark.parametrize("what", ["board", "team"])
 def test_no_deletion_while_a_board_syncs(engine, what):
     with engine.begin() as conn:
-        boards.add_team(conn, "t")
+        teams.add_team(conn, "t")
         board_id = boards.add_board(conn, "ex", "t", jql="project = EX")
         boards.add_repo(conn, board_id, "o/r")
     with Lease(engine, "github:o/r", timedelta(seconds=60)):
         with pytest.raises(LockedError, match="while board ex syncs \\(github:o/r\\)"):
             with engine.begin() as conn:
                 if what == "board":
-                    edits.delete_board(conn, "ex")
+                    boards.delete_board(conn, "ex")
                 else:
-                    edits.delete_team(conn, "t")
+                    teams.delete_team(conn, "t")
         with engine.connect() as conn:
             assert boards.get_board(conn, "ex").id == board_id  # nothing deleted
     with engine.begin() as conn:  # the sync ended: deletion goes through
         if what == "board":
-            edits.delete_board(conn, "ex")
+            boards.delete_board(conn, "ex")
         else:
-            edits.delete_team(conn, "t")
+            teams.delete_team(conn, "t")
         assert conn.execute(select(s.board)).first() is None

@@ -7,9 +7,17 @@ import pandas as pd
 import pytest
 
 from tests.metrics.conftest import example_issues, example_transitions, example_workflow
-from vger.metrics.events import UNMAPPED, Workflow, WorkState, abandoned_mask, derive_events
+from vger.metrics.events import (
+    UNMAPPED,
+    Workflow,
+    WorkState,
+    abandoned_mask,
+    created_status,
+    derive_events,
+)
 from vger.metrics.flow import cumulative_flow
 from vger.metrics.lead_time import lead_time_by_state
+from vger.metrics.quality import visits as quality_visits
 
 # Backlog {1 Open}, Doing {2 In Progress}, Done {3 Resolved, 4 Closed}; interval = Doing.
 WF = Workflow(
@@ -221,3 +229,53 @@ def test_cumulative_flow_totals_equal_issues_created_by_that_day_on_example_5():
     ends = (days + pd.Timedelta(days=1)).tz_localize("UTC")
     assert flow.sum(axis=1).tolist() == [int((created < end).sum()) for end in ends]
     assert flow.sum(axis=1).tolist()[:5] == [0, 1, 3, 4, 4]
+
+
+# --- The status an issue was created in, when the first move has no `from` -------------
+
+
+@pytest.mark.parametrize("missing", [None, np.nan, "", "  "])
+def test_a_missing_first_from_means_created_in_the_current_status(missing):
+    """By hand: X created Mon 01-01 00:00, now In Progress (2); its history says
+    ? -> Open (1) on 01-02, Open -> In Progress on 01-03. The first `from` is missing, so
+    X was created in its current status, In Progress (Doing): start = created 01-01, and
+    every reader of the history agrees (events, cumulative flow, quality visits)."""
+    issues = pd.DataFrame(
+        {
+            "issue_id": ["X", "Y"],
+            "created": [ts("2024-01-01"), ts("2024-01-01")],
+            "status_id": ["2", "1"],
+            "resolution": [None, None],
+        }
+    )
+    moves = pd.DataFrame(
+        {
+            "issue_id": ["X", "X"],
+            "seq": [0, 1],
+            "at": pd.to_datetime(["2024-01-02", "2024-01-03"], utc=True),
+            "from_status_id": pd.Series([missing, "1"], dtype=object),
+            "to_status_id": ["1", "2"],
+        }
+    )
+    assert created_status(issues, moves).tolist() == ["2", "1"]  # Y never moved
+    assert derive_events(issues, moves, WF).events["start"].iloc[0] == ts("2024-01-01")
+    days = pd.date_range("2024-01-01", "2024-01-03")
+    flow = cumulative_flow(issues, moves, WF, days, "UTC")
+    assert flow["Doing"].tolist() == [1, 0, 1] and flow["Backlog"].tolist() == [1, 2, 1]
+    assert UNMAPPED not in flow
+    v = quality_visits(issues, moves, WF)
+    assert v[v["issue_id"] == "X"]["status_id"].tolist() == ["2", "1", "2"]
+
+
+def test_a_named_first_from_is_the_created_status_whatever_the_row_order():
+    issues = pd.DataFrame({"issue_id": [7], "status_id": ["3"]})
+    moves = pd.DataFrame(
+        {
+            "issue_id": [7, 7, 7],
+            "seq": [2, 1, 0],  # the changelog order breaks the tie at 01-02
+            "at": pd.to_datetime(["2024-01-02", "2024-01-02", "2024-01-05"], utc=True),
+            "from_status_id": ["2", "1", "4"],
+            "to_status_id": ["3", "2", "3"],
+        }
+    )
+    assert created_status(issues, moves).tolist() == ["1"]

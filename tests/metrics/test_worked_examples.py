@@ -22,7 +22,7 @@ from vger.metrics.quadrant import QuadrantOptions, issue_quadrant, weekly_quadra
 from vger.metrics.quarterly import quarterly_lead_time, quarterly_throughput
 from vger.metrics.throughput import rolling_likelihood, straight_likelihood, weekly_counts
 from vger.metrics.variation import coefficient_of_variation, rolling_variation
-from vger.store import boards, queries
+from vger.store import boards, queries, teams
 from vger.store.pulls import save_pull_requests
 
 UTC = "UTC"
@@ -335,7 +335,7 @@ def example_pulls(engine) -> pd.DataFrame:
     """Example 6 written with the store's write functions and read back through the pull
     request quadrant's own read path (``queries.pull_items``)."""
     with engine.begin() as conn:
-        boards.add_team(conn, "pr-team", "PR team")
+        teams.add_team(conn, "pr-team", "PR team")
         board_id = boards.add_board(conn, "prs", "pr-team", jql="")
         repo_id = boards.add_repo(conn, board_id, "o/r")
         save_pull_requests(

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from tests.factories import EXAMPLE_ISSUES, EXAMPLE_TRANSITIONS, example_board
 from vger.errors import ConfigError, LockedError, NotFoundError
-from vger.store import boards, queries, sync
+from vger.store import boards, queries, sync, teams, workflows
 from vger.store import schema as s
 from vger.store.issues import delete_issues, rederive_board, save_issues
 
@@ -82,7 +82,7 @@ def test_rederive_after_interval_change(engine):
     board = example_board(engine)
     with engine.begin() as conn:
         # Commitment moves to Doing: A starts 01-03 09:00, lead time 6 days.
-        boards.set_workflow(
+        workflows.set_workflow(
             conn,
             board.id,
             [("Backlog", ["1", "2"]), ("Doing", ["3"]), ("Review", ["4"]), ("Done", ["5", "6"])],
@@ -112,7 +112,7 @@ def test_configuration_errors_are_words(engine):
     example_board(engine)
     with engine.begin() as conn:
         with pytest.raises(ConfigError, match="unknown time zone"):
-            boards.add_team(conn, "x", tz="Mars/Olympus")
+            teams.add_team(conn, "x", tz="Mars/Olympus")
         with pytest.raises(ConfigError, match="already exists"):
             boards.add_board(conn, "example", "ex-team")
         with pytest.raises(NotFoundError, match="no board"):
@@ -124,8 +124,8 @@ def test_configuration_errors_are_words(engine):
 def test_unmapped_statuses_are_listed(engine):
     board = example_board(engine)
     with engine.begin() as conn:
-        boards.upsert_statuses(conn, board.id, [{"status_id": "99", "name": "Blocked"}])
-        assert boards.unmapped_statuses(conn, board.id) == {"99": "Blocked"}
+        workflows.upsert_statuses(conn, board.id, [{"status_id": "99", "name": "Blocked"}])
+        assert workflows.unmapped_statuses(conn, board.id) == {"99": "Blocked"}
 
 
 def test_sync_lock_and_watermark(engine):
@@ -188,15 +188,15 @@ def test_slugs_and_repositories_are_validated_for_cli_and_admin_alike(engine):
     with engine.begin() as conn:
         for bad in ("Has Space", "a/b", "<script>", "", "x" * 65):
             with pytest.raises(ConfigError, match="not valid"):
-                boards.add_team(conn, bad)
-        boards.add_team(conn, "ok-team")
+                teams.add_team(conn, bad)
+        teams.add_team(conn, "ok-team")
         with pytest.raises(ConfigError, match="not valid"):
             boards.add_board(conn, "Bad/Slug", "ok-team")
         board_id = boards.add_board(conn, "ok-board", "ok-team")
         with pytest.raises(ConfigError, match="owner/name"):
             boards.add_repo(conn, board_id, "<script>alert(1)</script>")
         with pytest.raises(ConfigError, match="control characters"):
-            boards.add_team(conn, "t2", "bad\\x00name".replace("\\x00", "\x00"))
+            teams.add_team(conn, "t2", "bad\\x00name".replace("\\x00", "\x00"))
 
 
 def _planner_rows(conn) -> int:

@@ -13,7 +13,7 @@ from tests.etl.fake_jira import FakeJira
 from tests.factories import EXAMPLE_STATES
 from tests.web.test_admin import _jira_values, login, make_app, new_board, new_team, text_of
 from vger.errors import ConfigError
-from vger.store import boards
+from vger.store import boards, workflows
 
 
 @pytest.fixture(params=["cloud", "dc"])
@@ -96,7 +96,7 @@ def test_admin_new_board_form_finds_the_board_by_name(tmp_path, fake):
     with engine.connect() as conn:
         board = boards.get_board(conn, "web")
         assert board.jira_board_id == 9
-        workflow = boards.get_workflow(conn, board.id)
+        workflow = workflows.get_workflow(conn, board.id)
         assert workflow.state_names == [name for name, _ in EXAMPLE_STATES]
     missing = new_board(client, slug="other", jira_board_name="Nothing like it")
     assert missing.status_code == 400

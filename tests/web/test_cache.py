@@ -11,7 +11,7 @@ from sqlalchemy import event
 
 from tests.factories import example_board, issue, moves
 from vger.config import Settings
-from vger.store import boards
+from vger.store import boards, workflows
 from vger.store.issues import save_issues
 from vger.store.sync import finish_run, start_run
 
@@ -129,7 +129,7 @@ def test_work_state_change_invalidates(store):
     with store.begin() as conn:
         board = boards.get_board(conn, "example")
         states = [("Backlog", ["1"]), ("Doing", ["2", "3", "4"]), ("Done", ["5", "6"])]
-        boards.set_workflow(conn, board.id, states, (1, 1))
+        workflows.set_workflow(conn, board.id, states, (1, 1))
     with statements(store) as after:
         client.get(URL + "&leadtime=states")
     assert _reads_issues(after), "a work-state change recomputes"

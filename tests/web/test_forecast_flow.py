@@ -29,7 +29,7 @@ from vger.metrics.forecast import (
     when_done_day,
 )
 from vger.metrics.throughput import weekly_counts
-from vger.store import boards, queries
+from vger.store import boards, queries, workflows
 from vger.store.db import make_engine, upgrade
 from vger.store.issues import save_issues
 from vger.store.queries import flow_rows
@@ -51,8 +51,8 @@ def _steady(engine) -> None:
         board_id = boards.add_board(
             conn, "steady", "ex-team", name="Steady board", jql="project = ST"
         )
-        boards.set_workflow(conn, board_id, EXAMPLE_STATES, (1, 3))
-        boards.set_work_types(conn, board_id, {"Feature": ["Story"], "Defect": ["Bug"]})
+        workflows.set_workflow(conn, board_id, EXAMPLE_STATES, (1, 3))
+        workflows.set_work_types(conn, board_id, {"Feature": ["Story"], "Defect": ["Bug"]})
         board = boards.get_board(conn, "steady")
         rows, history = [], []
         monday = date(2024, 1, 22)
@@ -322,9 +322,9 @@ def test_flow_reading_only_recent_moves_equals_cumulative_flow(tmp_path, first, 
     bounds = pd.DatetimeIndex([days[0], days[-1] + pd.Timedelta(days=1)])
     bounds = bounds.tz_localize(tz).tz_convert("UTC")
     with engine.connect() as conn:
-        workflow = boards.get_workflow(conn, board.id)
+        workflow = workflows.get_workflow(conn, board.id)
         expected = cumulative_flow(
-            queries.issue_states(conn, board),
+            queries.quality_rows(conn, board),
             queries.issue_transitions(conn, board),
             workflow,
             days,
@@ -357,9 +357,9 @@ def test_flow_unmapped_status_is_a_separate_line(tmp_path):
     upgrade(engine)
     board = example_board(engine)
     with engine.begin() as conn:
-        boards.set_workflow(conn, board.id, [*EXAMPLE_STATES[:3], EXAMPLE_STATES[4]], (1, 2))
+        workflows.set_workflow(conn, board.id, [*EXAMPLE_STATES[:3], EXAMPLE_STATES[4]], (1, 2))
     with engine.connect() as conn:
-        workflow = boards.get_workflow(conn, board.id)
+        workflow = workflows.get_workflow(conn, board.id)
         days = pd.date_range("2024-01-01", "2024-01-12")
         start = pd.Timestamp("2024-01-01", tz="UTC").to_pydatetime()
         issues, transitions, settled = flow_rows(

@@ -20,7 +20,7 @@ from tests.etl.conftest import serve_example, settings_for
 from tests.etl.fake_github import TOKEN, FakeGitHub, make_pull
 from tests.etl.fake_jira import FakeJira
 from vger.config import Settings
-from vger.store import boards
+from vger.store import boards, teams
 from vger.store import schema as s
 from vger.store.db import make_engine, upgrade
 from vger.web import create_app
@@ -74,7 +74,7 @@ def jira_app(tmp_path, fake: FakeJira, **overrides):
     engine = make_engine(db)
     upgrade(engine)
     with engine.begin() as conn:
-        boards.add_team(conn, "ex-team", "Example team")
+        teams.add_team(conn, "ex-team", "Example team")
         boards.add_board(conn, "example", "ex-team", jql="project = EX", jira_board_id=5)
         board = boards.get_board(conn, "example")
     assert sync_board(engine, board, settings).ok
@@ -228,7 +228,7 @@ def test_github_ping_and_pull_request_event(tmp_path, github_fake):
     engine = make_engine(db)
     upgrade(engine)
     with engine.begin() as conn:
-        boards.add_team(conn, "t", "Team")
+        teams.add_team(conn, "t", "Team")
         board_id = boards.add_board(conn, "b", "t", name="b")
         boards.add_repo(conn, board_id, "o/r")
     served = Served(create_app(settings, engine=engine))

@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import date
 from urllib.parse import parse_qs
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pydantic import ValidationError
 
 from vger.web.params import ViewParams, parse
 
@@ -127,3 +129,16 @@ def test_lone_surrogates_from_a_callback_body_become_question_marks():
     params = parse({"board": "ex\ud800", "types": ["A\ud800B"]}).params
     assert params.types == ("A?B",)
     assert "\ud800" not in params.to_query()
+
+
+def test_the_model_refuses_in_code_what_a_url_gets_a_notice_for():
+    """One model, one set of rules: parse() turns a refused value into its default and
+    a notice; code that builds ViewParams with such a value gets a ValidationError."""
+    parsed = parse({"window": "99", "from": "2024-03-01", "to": "2024-01-01"})
+    assert parsed.params.window is None and parsed.params.start is None
+    assert len(parsed.notices) == 2
+    with pytest.raises(ValidationError, match="weeks from 1 to 52"):
+        ViewParams(window=99)
+    with pytest.raises(ValidationError, match="after to=2024-01-01"):
+        ViewParams(start=date(2024, 3, 1), end=date(2024, 1, 1))
+    assert ViewParams(window=12, tags=True).to_query() == "window=12&tags=1"

@@ -17,7 +17,7 @@ import pytest
 from tests.factories import NAMES, example_board, utc
 from tests.web.test_admin import login, make_app
 from vger.config import Settings
-from vger.store import boards
+from vger.store import boards, teams, workflows
 from vger.store import sync as store_sync
 from vger.store.db import make_engine, upgrade
 from vger.store.issues import save_issues
@@ -69,7 +69,7 @@ def engine(tmp_path):
     upgrade(engine)
     board = example_board(engine)
     with engine.begin() as conn:
-        boards.upsert_statuses(conn, board.id, [{"status_id": "9", "name": "Blocked"}])
+        workflows.upsert_statuses(conn, board.id, [{"status_id": "9", "name": "Blocked"}])
         save_issues(
             conn,
             boards.get_board(conn, "example"),
@@ -80,7 +80,7 @@ def engine(tmp_path):
             _moves("105", ("1", "3", "2024-01-11 09:00"), ("3", "9", "2024-01-12 09:00"))
             + _moves("106", ("1", "2", "2024-01-11 09:00"), ("2", "5", "2024-01-12 09:00")),
         )
-        boards.add_team(conn, "new-team", "New team", tz="Europe/Berlin")
+        teams.add_team(conn, "new-team", "New team", tz="Europe/Berlin")
         boards.add_board(conn, "fresh", "new-team", name="Fresh board", jql="project = NEW")
     return engine
 

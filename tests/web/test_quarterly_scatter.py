@@ -13,7 +13,7 @@ from dash import no_update
 
 from tests.factories import example_board
 from vger.config import Settings
-from vger.store import boards
+from vger.store import boards, teams, workflows
 from vger.store.db import make_engine, upgrade
 from vger.store.pulls import save_pull_requests
 from vger.web.params import parse
@@ -63,7 +63,7 @@ def qs_app(tmp_path):
                 _pr(3, "2024-01-05T12:00", "2024-01-08T12:00", "2024-01-08T12:00", 30, 0),
             ],
         )
-        boards.add_team(conn, "new-team", "New team", tz="Europe/Berlin", fiscal_start_month=4)
+        teams.add_team(conn, "new-team", "New team", tz="Europe/Berlin", fiscal_start_month=4)
         boards.add_board(conn, "fresh", "new-team", name="Fresh board", jql="project = NEW")
     app = create_app(settings, engine=engine)
     app.server.config["VGER_NOW"] = NOW
@@ -303,7 +303,7 @@ def test_scatter_colours_by_work_type_with_other_for_unmapped(qs_app):
     engine = qs_app.server.extensions["vger"]["engine"]
     with engine.begin() as conn:
         board = boards.get_board(conn, "example")
-        boards.set_work_types(conn, board.id, {"Defect": ["Bug"]})  # Story now unmapped
+        workflows.set_work_types(conn, board.id, {"Defect": ["Bug"]})  # Story now unmapped
     with qs_app.server.test_request_context():
         fig, *_ = scatter.render(
             scatter.params_from_controls("example", "jira", "2024-01-01", "2024-01-14", [], [])

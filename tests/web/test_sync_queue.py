@@ -17,7 +17,7 @@ import pytest
 from tests.etl.conftest import serve_example
 from tests.etl.fake_jira import FakeJira
 from tests.web.test_admin import login, make_app, post
-from vger.store import boards
+from vger.store import boards, teams
 from vger.web import jobs
 
 ROOT = Path(__file__).parents[2]
@@ -71,7 +71,7 @@ def test_sync_now_runs_in_a_worker_process_and_its_result_shows(tmp_path, queue_
         serve_example(fake)
         app, engine = make_app(tmp_path, queue_url=REDIS, queue_name=queue_name, jira_url=fake.url)
         with engine.begin() as conn:
-            boards.add_team(conn, "ex-team", "Example team")
+            teams.add_team(conn, "ex-team", "Example team")
             boards.add_board(conn, "example", "ex-team", jql="project = EX", jira_board_id=5)
         client = app.server.test_client()
         login(client)
@@ -104,7 +104,7 @@ def test_sync_now_runs_in_a_worker_process_and_its_result_shows(tmp_path, queue_
 def test_unreachable_queue_is_said_in_words(tmp_path, queue_name):
     app, engine = make_app(tmp_path, queue_url="redis://127.0.0.1:9/0", queue_name=queue_name)
     with engine.begin() as conn:
-        boards.add_team(conn, "ex-team", "Example team")
+        teams.add_team(conn, "ex-team", "Example team")
         boards.add_board(conn, "example", "ex-team", jql="project = EX")
     client = app.server.test_client()
     login(client)
@@ -154,7 +154,7 @@ def test_a_webhook_batch_is_a_job_for_the_worker(tmp_path, queue_name):
         engine = make_engine(db)
         upgrade(engine)
         with engine.begin() as conn:
-            boards.add_team(conn, "ex-team", "Example team")
+            teams.add_team(conn, "ex-team", "Example team")
             boards.add_board(conn, "example", "ex-team", jql="project = EX", jira_board_id=5)
             board = boards.get_board(conn, "example")
         assert sync_board(engine, board, settings).ok

@@ -89,6 +89,31 @@ def abandoned_mask(
     return text.isin(wanted).to_numpy(dtype=bool)
 
 
+def created_status(issues: pd.DataFrame, transitions: pd.DataFrame) -> np.ndarray:
+    """The status each issue of ``issues`` was created in (row order of ``issues``): the
+    status its first transition leaves from (transitions sorted by time, ties by
+    changelog order), or its current status when it never moved **or when that first
+    ``from`` is missing** (null or blank: the history does not say, and the current
+    status is the only one the data names). No times or units: status ids in, status
+    ids out."""
+    current = issues["status_id"].to_numpy(dtype=object)
+    if not len(transitions):
+        return current.copy()
+    moves = pd.DataFrame(
+        {
+            "issue_id": transitions["issue_id"].astype(str).to_numpy(),
+            "at": _ns(transitions["at"]),
+            "seq": transitions["seq"].to_numpy(),
+            "from": transitions["from_status_id"].to_numpy(dtype=object),
+        }
+    )
+    first = moves.sort_values(["issue_id", "at", "seq"], kind="stable").drop_duplicates("issue_id")
+    first_from = pd.Series(first["from"].to_numpy(), index=first["issue_id"].to_numpy())
+    named = first_from.reindex(issues["issue_id"].astype(str).to_numpy()).astype(object)
+    text = named.where(named.notna(), "").astype(str).str.strip()
+    return np.where(text.eq("").to_numpy(), current, named.to_numpy())
+
+
 EVENT_COLUMNS = ["issue_id", "start", "done", "outcome", "lead_time_days", "lead_time_working_days"]
 STATE_TIME_COLUMNS = ["issue_id", "state", "position", "days", "working_days"]
 
@@ -125,13 +150,13 @@ def derive_events(
         t = transitions.iloc[order]
         t_at = _ns(t["at"]).astype("int64").tolist()
         t_wc = working_clock(t["at"], tz).tolist()
-        t_from = t["from_status_id"].astype(object).tolist()
         t_to_pos = [position(x) for x in t["to_status_id"].astype(object).tolist()]
     else:
-        t_at, t_wc, t_from, t_to_pos = [], [], [], []
+        t_at, t_wc, t_to_pos = [], [], []
     created_at = created_ns.astype("int64").tolist()
     created_clock = created_wc.tolist()
     status_list = statuses.tolist()
+    first_statuses = created_status(issues, transitions).tolist()
 
     first_done = workflow.interval_end + 1
     lo_int, hi_int = workflow.interval_start, workflow.interval_end
@@ -151,8 +176,7 @@ def derive_events(
     for i in range(n):
         lo, hi = slices.get(issue_ids[i], (0, 0))
         # Visits: position, entered at (ns since epoch), entered at working clock (s).
-        first_status = t_from[lo] if hi > lo and t_from[lo] is not None else status_list[i]
-        positions = [position(first_status), *t_to_pos[lo:hi]]
+        positions = [position(first_statuses[i]), *t_to_pos[lo:hi]]
         at = [created_at[i], *t_at[lo:hi]]
         wc = [created_clock[i], *t_wc[lo:hi]]
         current = position(status_list[i]) if status_list[i] is not None else positions[-1]

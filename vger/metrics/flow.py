@@ -6,22 +6,18 @@ import numpy as np
 import pandas as pd
 
 from vger.metrics.calendar import local_midnight_to_utc, utc_ns
-from vger.metrics.events import UNMAPPED, Workflow
+from vger.metrics.events import UNMAPPED, Workflow, created_status
 
 
 def visits(issues: pd.DataFrame, transitions: pd.DataFrame) -> pd.DataFrame:
     """Status visits (``issue_id``, ``status_id``, ``entered``, ``left``; ``left`` NaT while
-    current). The first visit starts at ``created`` in the status the history leaves from."""
+    current). The first visit starts at ``created`` in
+    :func:`~vger.metrics.events.created_status`."""
     t = transitions.sort_values(["issue_id", "at", "seq"])
-    first = t.groupby("issue_id", sort=False).head(1)
-    first_status = dict(zip(first["issue_id"], first["from_status_id"], strict=True))
     opening = pd.DataFrame(
         {
             "issue_id": issues["issue_id"].to_numpy(),
-            "status_id": [
-                first_status.get(i, s)
-                for i, s in zip(issues["issue_id"], issues["status_id"], strict=True)
-            ],
+            "status_id": created_status(issues, transitions),
             # tz-aware Series, not .to_numpy(): that would be an object array (slow)
             "entered": pd.to_datetime(issues["created"], utc=True).reset_index(drop=True),
             "order": -1,

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from vger.metrics.events import Workflow
+from vger.metrics.events import Workflow, created_status
 
 ROW_COLUMNS = ["issue_id", "key", "detail"]
 OUTLIER_FACTOR = 3.0
@@ -143,14 +143,11 @@ def visits(issues: pd.DataFrame, transitions: pd.DataFrame, workflow: Workflow) 
     per visit (``issue_id``, ``issue`` = row position in ``issues``, ``n`` = 0 for the
     status the issue was created in, ``at``, ``status_id``, ``position``). As
     :func:`~vger.metrics.events.derive_events`: moves are sorted by time, ties by
-    changelog order; the first status is the one the first move leaves from, or the
-    current status when the issue never moved."""
+    changelog order; the first status is
+    :func:`~vger.metrics.events.created_status`."""
     ids = issues["issue_id"].astype(str).to_numpy()
     t = _moves(issues, transitions).sort_values(["issue", "at", "seq"])
-    first_from = t.groupby("issue", sort=False)["from_status_id"].first().reindex(range(len(ids)))
-    start_status = np.where(
-        _blanks(first_from), issues["status_id"].to_numpy(dtype=object), first_from.to_numpy()
-    )
+    start_status = created_status(issues, transitions)
     issue = t["issue"].to_numpy(dtype=np.int64)
     created = pd.DataFrame(
         {

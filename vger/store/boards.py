@@ -1,18 +1,28 @@
-"""Teams, boards and their configuration: work states, work types, repositories."""
+"""Boards: create, read, update and delete, with their GitHub repositories. A board's
+work states and work types are :mod:`vger.store.workflows`; its team is
+:mod:`vger.store.teams`. SQL through SQLAlchemy Core only (bound parameters)."""
 
 from __future__ import annotations
 
 import json
-import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import Connection, delete, func, insert, select, update
 
-from vger.errors import ConfigError, NotFoundError
-from vger.metrics.events import DEFAULT_ABANDONED, Workflow, WorkState
+from vger.errors import ConfigError, LockedError, NotFoundError
+from vger.metrics.events import DEFAULT_ABANDONED
 from vger.store import schema as s
+from vger.store import sync
+from vger.store.issues import rederive_board
+from vger.store.validate import (
+    REPO,
+    validate_jql,
+    validate_name,
+    validate_repos,
+    validate_rolling,
+    validate_slug,
+)
 
 
 @dataclass(frozen=True)
@@ -38,67 +48,8 @@ class Board:
     browse_url: str | None
 
 
-SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
-REPO = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}$")
-MAX_NAME = 200
-
-
-def validate_slug(slug: str, what: str = "slug") -> str:
-    """A slug as it appears in URLs: 1-64 lower-case letters, digits, '-' or '_'."""
-    slug = (slug or "").strip()
-    if not SLUG.match(slug):
-        raise ConfigError(
-            f"the {what} {slug!r} is not valid: use 1-64 lower-case letters, digits, '-' or '_', starting with a letter or digit"
-        )
-    return slug
-
-
-def validate_name(name: str, what: str = "name") -> str:
-    """A display name: at most 200 characters, no control characters."""
-    name = (name or "").strip()
-    if len(name) > MAX_NAME:
-        raise ConfigError(f"the {what} is longer than {MAX_NAME} characters")
-    if any(ord(c) < 32 for c in name):
-        raise ConfigError(f"the {what} contains control characters")
-    return name
-
-
-def validate_tz(tz: str) -> str:
-    try:
-        ZoneInfo(tz)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(
-            f"unknown time zone {tz!r}: use an IANA name such as Europe/Berlin"
-        ) from None
-    return tz
-
-
-def add_team(
-    conn: Connection,
-    slug: str,
-    name: str | None = None,
-    tz: str = "UTC",
-    fiscal_start_month: int = 1,
-) -> int:
-    """Create a team; returns its id."""
-    slug = validate_slug(slug, "team slug")
-    name = validate_name(name or "", "team name") or slug
-    if not 1 <= int(fiscal_start_month) <= 12:
-        raise ConfigError("the fiscal-year start month must be between 1 and 12")
-    if conn.execute(select(s.team.c.id).where(s.team.c.slug == slug)).first():
-        raise ConfigError(f"a team {slug!r} already exists")
-    result = conn.execute(
-        insert(s.team).values(
-            slug=slug,
-            name=name or slug,
-            tz=validate_tz(tz),
-            fiscal_start_month=int(fiscal_start_month),
-        )
-    )
-    return int(result.inserted_primary_key[0])
-
-
 def team_id(conn: Connection, slug: str) -> int:
+    """The id of the team ``slug`` (the team a board is created in or moved to)."""
     row = conn.execute(select(s.team.c.id).where(s.team.c.slug == slug)).first()
     if row is None:
         raise NotFoundError(f"no team {slug!r}")
@@ -193,146 +144,111 @@ def get_board(conn: Connection, slug: str) -> Board:
     return _board(row)
 
 
-def set_workflow(
+def update_board(
     conn: Connection,
-    board_id: int,
-    states: Sequence[tuple[str, Iterable[str]]],
-    interval: tuple[int, int],
-) -> None:
-    """Replace the board's work states (name, status ids) and lead-time interval
-    (inclusive positions). Validates as :class:`Workflow` does."""
-    workflow = Workflow(
-        tuple(WorkState(n, frozenset(map(str, ids))) for n, ids in states), interval[0], interval[1]
-    )
-    seen: dict[str, str] = {}
-    for state in workflow.states:
-        for status_id in state.status_ids:
-            if status_id in seen:
-                raise ConfigError(
-                    f"status {status_id} is in both {seen[status_id]!r} and {state.name!r}"
-                )
-            seen[status_id] = state.name
-    conn.execute(delete(s.work_state_status).where(s.work_state_status.c.board_id == board_id))
-    conn.execute(delete(s.work_state).where(s.work_state.c.board_id == board_id))
-    conn.execute(
-        insert(s.work_state),
-        [
-            {"board_id": board_id, "position": k, "name": st.name}
-            for k, st in enumerate(workflow.states)
-        ],
-    )
-    rows = [
-        {"board_id": board_id, "status_id": sid, "position": k}
-        for k, st in enumerate(workflow.states)
-        for sid in sorted(st.status_ids)
-    ]
-    if rows:
-        conn.execute(insert(s.work_state_status), rows)
-    conn.execute(
-        update(s.board)
-        .where(s.board.c.id == board_id)
-        .values(interval_start=interval[0], interval_end=interval[1])
-    )
-
-
-def get_workflow(conn: Connection, board_id: int) -> Workflow | None:
-    """The board's work states and interval, or None while none are configured."""
-    names = conn.execute(
-        select(s.work_state.c.position, s.work_state.c.name)
-        .where(s.work_state.c.board_id == board_id)
-        .order_by(s.work_state.c.position)
-    ).all()
-    if not names:
-        return None
-    members: dict[int, set[str]] = {p: set() for p, _ in names}
-    for position, status_id in conn.execute(
-        select(s.work_state_status.c.position, s.work_state_status.c.status_id).where(
-            s.work_state_status.c.board_id == board_id
-        )
+    slug: str,
+    *,
+    name: str,
+    team: str,
+    jql: str,
+    jira_board_id: int | None,
+    include_subtasks: bool,
+    rolling_weeks,
+    working_days: bool,
+    abandoned: Sequence[str] | None,
+    repos: Sequence[str],
+) -> bool:
+    """Change a board (and its repositories); re-derives its issues when a rule they
+    depend on changed. Returns True when re-derived."""
+    board = get_board(conn, slug)
+    new_team = team_id(conn, team)
+    new_abandoned = tuple(abandoned) if abandoned is not None else board.abandoned
+    values = {
+        "name": validate_name(name, "board name") or slug,
+        "team_id": new_team,
+        "jql": validate_jql(jql),
+        "jira_board_id": jira_board_id,
+        "include_subtasks": bool(include_subtasks),
+        "rolling_weeks": validate_rolling(rolling_weeks),
+        "working_days": bool(working_days),
+        "abandoned_resolutions": json.dumps(list(new_abandoned)),
+    }
+    wanted = validate_repos(repos)
+    conn.execute(update(s.board).where(s.board.c.id == board.id).values(**values))
+    current = _repo_ids(conn, board.id)
+    for full_name, repo_id in current.items():
+        if full_name not in wanted:
+            conn.execute(delete(s.repo).where(s.repo.c.id == repo_id))
+    for full_name in wanted:
+        add_repo(conn, board.id, full_name)
+    after = get_board(conn, slug)
+    if (
+        after.tz != board.tz
+        or after.working_days != board.working_days
+        or tuple(after.abandoned) != tuple(board.abandoned)
     ):
-        members.setdefault(position, set()).add(status_id)
-    bounds = conn.execute(
-        select(s.board.c.interval_start, s.board.c.interval_end).where(s.board.c.id == board_id)
-    ).one()
-    return Workflow(
-        tuple(WorkState(n, frozenset(members[p])) for p, n in names), bounds[0], bounds[1]
-    )
+        rederive_board(conn, after)
+        return True
+    return False
 
 
-def upsert_statuses(
-    conn: Connection, board_id: int, statuses: Iterable[Mapping[str, str | None]]
-) -> None:
-    """Remember status names (and categories) seen for the board."""
-    from vger.store.db import upsert
+def board_counts(conn: Connection, board_id: int) -> dict[str, int]:
+    """What deleting the board removes."""
 
-    rows = [
-        {
-            "board_id": board_id,
-            "status_id": str(x["status_id"]),
-            "name": x["name"],
-            "category": x.get("category"),
-        }
-        for x in statuses
-    ]
-    unique = list({r["status_id"]: r for r in rows}.values())
-    upsert(conn, s.status, unique, ["board_id", "status_id"])
+    def count(table, *where) -> int:
+        return int(conn.execute(select(func.count()).select_from(table).where(*where)).scalar_one())
 
-
-def statuses(conn: Connection, board_id: int) -> dict[str, str]:
-    """Known status names of the board by status id."""
-    rows = conn.execute(
-        select(s.status.c.status_id, s.status.c.name).where(s.status.c.board_id == board_id)
-    )
-    return {sid: name for sid, name in rows}
+    repo_ids = select(s.repo.c.id).where(s.repo.c.board_id == board_id)
+    return {
+        "issues": count(s.issue, s.issue.c.board_id == board_id),
+        "status changes": count(s.transition, s.transition.c.board_id == board_id),
+        "work states": count(s.work_state, s.work_state.c.board_id == board_id),
+        "work type rows": count(s.work_type, s.work_type.c.board_id == board_id),
+        "repositories": count(s.repo, s.repo.c.board_id == board_id),
+        "pull requests": count(s.pull_request, s.pull_request.c.repo_id.in_(repo_ids)),
+        "tags": count(s.tag, s.tag.c.repo_id.in_(repo_ids)),
+        "sync runs": count(s.sync, s.sync.c.board_id == board_id),
+    }
 
 
-def unmapped_statuses(conn: Connection, board_id: int) -> dict[str, str]:
-    """Statuses seen on the board's issues (or known) that belong to no work state."""
-    mapped = select(s.work_state_status.c.status_id).where(
-        s.work_state_status.c.board_id == board_id
-    )
-    seen = set(
-        conn.execute(
-            select(s.issue.c.status_id).where(s.issue.c.board_id == board_id).distinct()
-        ).scalars()
-    )
-    seen |= set(
-        conn.execute(
-            select(s.transition.c.to_status_id)
-            .where(s.transition.c.board_id == board_id)
-            .distinct()
-        ).scalars()
-    )
-    known = statuses(conn, board_id)
-    seen |= set(known)
-    seen -= set(conn.execute(mapped).scalars())
-    seen.discard(None)
-    return {sid: known.get(sid, sid) for sid in sorted(seen)}
+def delete_board(conn: Connection, slug: str) -> dict[str, int]:
+    """Remove a board and everything stored for it; returns the counts removed. Rows are
+    deleted child-first by board id (the schema's ON DELETE CASCADE says the same), so
+    nothing of another board is touched even where foreign keys are not enforced."""
+    board = get_board(conn, slug)
+    refuse_while_syncing(conn, [board])
+    counts = board_counts(conn, board.id)
+    scopes = sync.board_scopes(conn, board.id, board.slug)
+    repo_ids = [r for r in repos(conn, board.id).values()]
+    if repo_ids:
+        conn.execute(delete(s.pull_request).where(s.pull_request.c.repo_id.in_(repo_ids)))
+        conn.execute(delete(s.tag).where(s.tag.c.repo_id.in_(repo_ids)))
+    for table in (
+        s.issue_state_time,
+        s.transition,
+        s.issue,
+        s.work_state_status,
+        s.work_state,
+        s.work_type,
+        s.status,
+        s.repo,
+        s.sync,
+    ):
+        conn.execute(delete(table).where(table.c.board_id == board.id))
+    conn.execute(delete(s.sync_lock).where(s.sync_lock.c.scope.in_(scopes)))
+    conn.execute(delete(s.board).where(s.board.c.id == board.id))
+    return counts
 
 
-def set_work_types(conn: Connection, board_id: int, groups: Mapping[str, Iterable[str]]) -> None:
-    """Replace the board's work types: name -> issue types."""
-    conn.execute(delete(s.work_type).where(s.work_type.c.board_id == board_id))
-    rows = [
-        {"board_id": board_id, "name": name, "issue_type": t}
-        for name, types in groups.items()
-        for t in sorted(set(types))
-    ]
-    if rows:
-        conn.execute(insert(s.work_type), rows)
-
-
-def work_types(conn: Connection, board_id: int) -> dict[str, list[str]]:
-    """Work type name -> issue types, by name."""
-    out: dict[str, list[str]] = {}
-    rows = conn.execute(
-        select(s.work_type.c.name, s.work_type.c.issue_type)
-        .where(s.work_type.c.board_id == board_id)
-        .order_by(s.work_type.c.name, s.work_type.c.issue_type)
-    )
-    for name, issue_type in rows:
-        out.setdefault(name, []).append(issue_type)
-    return out
+def refuse_while_syncing(conn: Connection, members: list, what: str | None = None) -> None:
+    """Raise :class:`LockedError` when a sync of one of these boards holds its lock."""
+    for board in members:
+        held = sync.held_locks(conn, sync.board_scopes(conn, board.id, board.slug))
+        if held:
+            raise LockedError(
+                f"{what or 'board ' + board.slug} cannot be deleted while board {board.slug} "
+                f"syncs ({', '.join(held)}): try again when the sync has ended"
+            )
 
 
 def add_repo(conn: Connection, board_id: int, full_name: str) -> int:
@@ -354,6 +270,10 @@ def add_repo(conn: Connection, board_id: int, full_name: str) -> int:
 
 def repos(conn: Connection, board_id: int) -> dict[str, int]:
     """Repository full name -> id, for the board."""
+    return _repo_ids(conn, board_id)
+
+
+def _repo_ids(conn: Connection, board_id: int) -> dict[str, int]:
     rows = conn.execute(
         select(s.repo.c.full_name, s.repo.c.id)
         .where(s.repo.c.board_id == board_id)
@@ -368,3 +288,13 @@ def issue_count(conn: Connection, board_id: int) -> int:
             select(func.count()).select_from(s.issue).where(s.issue.c.board_id == board_id)
         ).scalar_one()
     )
+
+
+def recent_issues(conn: Connection, board_id: int, limit: int = 10) -> list[dict]:
+    rows = conn.execute(
+        select(s.issue.c.key, s.issue.c.summary, s.issue.c.issue_type, s.issue.c.status_name)
+        .where(s.issue.c.board_id == board_id)
+        .order_by(s.issue.c.updated.desc(), s.issue.c.key)
+        .limit(limit)
+    )
+    return [dict(r._mapping) for r in rows]

@@ -5,16 +5,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 from sqlalchemy import Connection, delete, select
 
 from vger.metrics.events import Workflow, derive_events
 from vger.store import schema as s
-from vger.store.boards import Board, get_workflow
 from vger.store.db import bulk_insert, update_rows, upsert
 from vger.store.statepack import pack
+from vger.store.workflows import get_workflow
+
+if TYPE_CHECKING:
+    from vger.store.boards import Board
 
 CHUNK = 500
 DERIVED = ("start", "done", "outcome", "lead_time_days", "lead_time_working_days", "state_days")

@@ -263,16 +263,6 @@ def issue_transitions(
     return _utc(read_frame(conn, stmt), "at")
 
 
-def issue_states(
-    conn: Connection, board: Board, types: Sequence[str] | None = None
-) -> pd.DataFrame:
-    """issue_id, created, status_id of the board's (filtered) issues (for cumulative flow)."""
-    stmt = select(s.issue.c.issue_id, s.issue.c.created, s.issue.c.status_id).where(
-        s.issue.c.board_id == board.id, type_filter(board, types)
-    )
-    return _utc(read_frame(conn, stmt), "created")
-
-
 def pull_items(conn: Connection, board: Board, repos: Sequence[str] | None = None) -> pd.DataFrame:
     """Every pull request of the board's repositories (or of ``repos``): ``key``
     (owner/name#N), ``created``, ``done`` (merged), ``outcome`` (completed = merged,

@@ -8,9 +8,9 @@ tokens, login rate limiting and the session cookie's flags.
 - Neither configured: ``/admin`` is closed, with a page saying how to open it.
 - Login attempts: at most 5 failures per 5 minutes per client address, then 429,
   counted by every worker together (:mod:`vger.web.login_limit`).
-- CSRF: a random token per session (``secrets.token_urlsafe``), a hidden field
-  ``csrf_token`` in every form or an ``X-CSRF-Token`` header, checked with
-  :func:`hmac.compare_digest` on every state-changing request under ``/admin``.
+- CSRF: Flask-WTF's ``CSRFProtect`` (a random secret per session, signed tokens), a
+  hidden field ``csrf_token`` in every form or an ``X-CSRF-Token`` header, checked on
+  every state-changing request under ``/admin`` (and login, logout).
 - Cookie: ``HttpOnly``, ``SameSite=Lax``, ``Secure`` whenever the request came over
   HTTPS (behind a proxy, let it set ``X-Forwarded-Proto`` and wrap the app in
   ``werkzeug.middleware.proxy_fix.ProxyFix``) or ``SESSION_COOKIE_SECURE`` is set.
@@ -19,7 +19,6 @@ tokens, login rate limiting and the session cookie's flags.
 from __future__ import annotations
 
 import hmac
-import secrets
 from urllib.parse import urlsplit
 
 from flask import (
@@ -30,10 +29,10 @@ from flask import (
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )
 from flask.sessions import SecureCookieSessionInterface
+from flask_wtf.csrf import CSRFError, CSRFProtect, generate_csrf
 
 from vger.web import login_limit, sessions, state
 
@@ -94,31 +93,25 @@ def check_password(given: str) -> bool:
 
 # --- CSRF -----------------------------------------------------------------------------
 
+#: Flask-WTF's CSRF protection, applied where :func:`check_csrf` is called (the admin
+#: guard, login and logout), not to every POST: Dash callbacks and the webhooks are
+#: not forms and prove themselves otherwise.
+csrf = CSRFProtect()
+CSRF_REFUSED = "The form's security token is missing or expired: reload the page and try again."
+
 
 def csrf_token() -> str:
-    """The session's CSRF token (created on first use)."""
-    token = session.get("csrf")
-    if not isinstance(token, str) or not token:
-        token = secrets.token_urlsafe(32)
-        session["csrf"] = token
-    return token
-
-
-def csrf_valid() -> bool:
-    expected = session.get("csrf")
-    given = request.form.get("csrf_token") or request.headers.get("X-CSRF-Token") or ""
-    if not isinstance(expected, str) or not expected or not given:
-        return False
-    return hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
+    """A token for a form of this session (Flask-WTF's ``generate_csrf``)."""
+    return generate_csrf()
 
 
 def check_csrf() -> None:
-    """Refuse (400) a state-changing request without the session's CSRF token."""
-    if request.method in UNSAFE and not csrf_valid():
-        abort(
-            400,
-            description="The form's security token is missing or expired: reload the page and try again.",
-        )
+    """Refuse (400, in words) a state-changing request without a valid CSRF token of this
+    session, in the form's ``csrf_token`` field or an ``X-CSRF-Token`` header."""
+    try:
+        csrf.protect()
+    except CSRFError:
+        abort(400, description=CSRF_REFUSED)
 
 
 def safe_next(target: str | None) -> str:
@@ -185,6 +178,14 @@ def init_app(server: Flask) -> None:
     settings, engine = state.settings_of(server), state.engine_of(server)
     sessions.init_app(server, settings, engine)
     limiter = login_limit.init_app(server, settings, engine)
+    # Tokens last as long as the session (as before: no hour limit), and HTTPS requests
+    # are not refused for a missing Referer (SameSite=Lax cookies already stop other
+    # sites' posts); only the listed methods are checked, and only where check_csrf runs.
+    server.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)
+    server.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
+    server.config.setdefault("WTF_CSRF_SSL_STRICT", False)
+    server.config.setdefault("WTF_CSRF_METHODS", sorted(UNSAFE))
+    csrf.init_app(server)
     server.jinja_env.globals["csrf_token"] = csrf_token
     server.jinja_env.globals["current_user"] = current_user
     server.register_blueprint(bp)
@@ -212,8 +213,7 @@ def login():
     if request.method == "POST":
         check_csrf()
         if check_password(request.form.get("password", "")):
-            sessions.start("admin")  # a fresh session and token: no fixation
-            csrf_token()
+            sessions.start("admin")  # a fresh session, so a fresh CSRF token: no fixation
             return redirect(target)
         error = "Wrong password."
         status = 401

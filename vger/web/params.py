@@ -1,18 +1,28 @@
 """The URL contract: parse and write the query string shared by every data page.
 
-Pure: no Flask, no store. Invalid values fall back to defaults and produce a notice
-in words; unknown parameters are ignored.
+Pure: no Flask, no store. One pydantic model, :class:`ViewParams`, holds every
+parameter and its rule. :func:`parse` validates a query with it, and there an invalid
+value falls back to its default and produces a notice in words (the notices travel in
+the validation context); unknown parameters are ignored. Built directly in code, the
+same rules refuse an invalid value (a ValidationError) instead.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import date, timedelta
+from typing import Any
 from urllib.parse import urlencode
 
+from pydantic import TypeAdapter, ValidationInfo, field_validator, model_validator
+from pydantic.dataclasses import dataclass as model
+
 from vger.metrics.flow import BANDS  # flow: every band, done hidden, done from zero
+from vger.web.query_values import MAX_LIST, MAX_PARTS, MAX_VALUE, many, one
+
+__all__ = ["MAX_LIST", "MAX_PARTS", "MAX_VALUE", "Parsed", "ViewParams", "parse"]
 
 DEFAULT_DAYS = 90
 MAX_DAYS = 366 * 10
@@ -29,12 +39,6 @@ DEFAULT_ITEMS = 30
 #: issues before 1970), so an extreme date can neither fail nor cost more than 10 years.
 FIRST_DATE = date(1970, 1, 1)
 LAST_DATE = date(2199, 12, 31)
-#: A list parameter (types, repos) keeps at most this many distinct values of at most
-#: ``MAX_VALUE`` characters; more are dropped before any work is done on them.
-MAX_LIST = 20
-MAX_VALUE = 200
-#: Raw comma-separated parts read from one request before the rest is ignored.
-MAX_PARTS = 200
 _DIGITS = re.compile(r"^[0-9]{1,3}$")
 _NUMBER = re.compile(r"^[0-9]{1,6}$")
 _SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
@@ -44,9 +48,11 @@ _RELATIVE = re.compile(r"^(?:([0-9]{1,4})([dwy])|qtd|ytd|all)$")
 RANGE_PRESETS = ("90d", "26w", "1y", "qtd", "ytd", "all")
 
 
-@dataclass(frozen=True)
+@model(frozen=True)
 class ViewParams:
-    """Every parameter of a data page. ``start``/``end`` are local dates (team zone)."""
+    """Every parameter of a data page. ``start``/``end`` are local dates (team zone).
+    Each field takes its typed value, or the text of its URL parameter (see
+    :data:`URL_NAMES`)."""
 
     board: str | None = None
     source: str = "jira"
@@ -65,6 +71,132 @@ class ViewParams:
     items: int = DEFAULT_ITEMS  # forecast: "when will K items be done"
     relative: str | None = None  # ``range=``: 90d, 26w, 1y, qtd, ytd, all (wins over from/to)
     bands: str = "all"  # flow: ``bands=nodone`` hides done states, ``zero`` starts them at 0
+
+    # --- the rules: each takes the typed value or the parameter's text ----------------
+
+    @field_validator("board", mode="before")
+    @classmethod
+    def _board(cls, value: Any, info: ValidationInfo) -> str | None:
+        if value is not None and not (isinstance(value, str) and _SLUG.match(value)):
+            return _notice(info, f"Ignored board={_show(value)}: not a board name.")
+        return value
+
+    @field_validator("start", "end", "by", mode="before")
+    @classmethod
+    def _dates(cls, value: Any, info: ValidationInfo) -> date | None:
+        name = URL_NAMES[info.field_name or ""]
+        if value is None or value == "" or isinstance(value, date):
+            day = value or None
+        else:
+            try:
+                day = date.fromisoformat(str(value)[:40])
+            except ValueError:
+                return _notice(
+                    info, f"Ignored {name}={_show(value)}: dates are written YYYY-MM-DD."
+                )
+        if day is not None and not FIRST_DATE <= day <= LAST_DATE:
+            bound = FIRST_DATE if day < FIRST_DATE else LAST_DATE
+            _notice(info, f"Showing {name}={bound}: dates run from {FIRST_DATE} to {LAST_DATE}.")
+            return bound
+        return day
+
+    @field_validator("source", "lines", "leadtime", "backlog", "bands", mode="before")
+    @classmethod
+    def _choices(cls, value: Any, info: ValidationInfo) -> str:
+        name = info.field_name or ""
+        allowed, default = CHOICES[name]
+        if value is None or value == "":
+            return default
+        if value in allowed:
+            return value
+        return _notice(
+            info,
+            f"Ignored {name}={_show(value)}: use one of {', '.join(allowed)}. Showing {default}.",
+            default,
+        )
+
+    @field_validator("types", mode="before")
+    @classmethod
+    def _types(cls, value: Any) -> tuple[str, ...]:
+        return tuple(t[:100] for t in value)
+
+    @field_validator("window", mode="before")
+    @classmethod
+    def _window(cls, value: Any, info: ValidationInfo) -> int | None:
+        if value is None or value == "":
+            return None
+        if _whole(value, _DIGITS) in range(1, 53):
+            return int(value)
+        return _notice(info, f"Ignored window={_show(value)}: use a number of weeks from 1 to 52.")
+
+    @field_validator("quarters", mode="before")
+    @classmethod
+    def _quarters(cls, value: Any, info: ValidationInfo) -> int:
+        if value is None or value == "":
+            return 4
+        if _whole(value, _DIGITS) in QUARTERS:
+            return int(value)
+        return _notice(info, f"Ignored quarters={_show(value)}: use 4, 6 or 8.", 4)
+
+    @field_validator("sample", "items", mode="before")
+    @classmethod
+    def _numbers(cls, value: Any, info: ValidationInfo) -> int:
+        name = info.field_name or ""
+        low, high, default, what = NUMBERS[name]
+        if value is None or value == "":
+            return default
+        number = _whole(value, _NUMBER)
+        if number is not None and low <= number <= high:
+            return number
+        return _notice(
+            info,
+            f"Ignored {name}={_show(value)}: use {what} from {low} to {high}. Showing {default}.",
+            default,
+        )
+
+    @field_validator("tags", mode="before")
+    @classmethod
+    def _tags(cls, value: Any, info: ValidationInfo) -> bool:
+        if isinstance(value, bool):
+            return value
+        if value not in (None, "", "0", "1"):
+            _notice(info, f"Ignored tags={_show(value)}: use 1 to show git tags, 0 to hide them.")
+        return value == "1"
+
+    @field_validator("relative", mode="before")
+    @classmethod
+    def _relative(cls, value: Any, info: ValidationInfo) -> str | None:
+        if value is None or value == "":
+            return None
+        match = _RELATIVE.match(value) if isinstance(value, str) else None
+        if match and (match.group(1) is None or int(match.group(1)) >= 1):
+            return value
+        return _notice(
+            info,
+            f"Ignored range={_show(value)}: use a number of days, weeks or years (90d, 26w,"
+            " 1y), qtd, ytd or all.",
+        )
+
+    @model_validator(mode="after")
+    def _range(self, info: ValidationInfo) -> ViewParams:
+        """``from`` after ``to`` is dropped; a range is at most ``MAX_DAYS`` long; a
+        relative range wins over ``from`` and ``to``."""
+        start, end = self.start, self.end
+        if start and end and start > end:
+            _notice(info, f"Ignored from={start} because it is after to={end}.")
+            start = None
+        if start and end and (end - start).days > MAX_DAYS:
+            _notice(info, f"The range was cut to the last {MAX_DAYS // 366} years before to={end}.")
+            start = end - timedelta(days=MAX_DAYS)
+        if self.relative and (start or end):
+            _notice(
+                info,
+                f"Showing range={self.relative} (it moves with today); from and to were ignored.",
+            )
+            start = end = None
+        object.__setattr__(self, "start", start)
+        object.__setattr__(self, "end", end)
+        return self
 
     def to_query(self) -> str:
         """The query string (without ``?``) that restores this view; defaults are left out."""
@@ -165,159 +297,61 @@ class Parsed:
     notices: list[str] = field(default_factory=list)
 
 
-def _text(value: object) -> str | None:
-    """A scalar as text: strings as they are (lone surrogates, which JSON can carry but
-    UTF-8 cannot, become ``?``), numbers written out, anything else (dicts, booleans, None
-    from a hostile callback body) None."""
-    if isinstance(value, str):
-        return value.encode("utf-8", "replace").decode("utf-8")
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return str(value)
-    return None
-
-
-def _one(value: object) -> str | None:
-    if isinstance(value, list | tuple):
-        return _text(value[-1]) if value else None
-    return _text(value)
-
-
-def _many(value: object) -> tuple[str, ...]:
-    """Distinct non-empty values (at most ``MAX_LIST``, each at most ``MAX_VALUE``
-    characters) of a comma-separated string or a list of them. Linear in the input and
-    stops early: a request with 60,000 values costs no more than one with 200."""
-    if isinstance(value, list | tuple):
-        parts = [_text(v) for v in value[:MAX_PARTS]]
-    else:
-        parts = [_text(value)]
-    seen: dict[str, None] = {}
-    budget = MAX_PARTS
-    for part in parts:
-        if part is None:
-            continue
-        for item in part.split(",", budget)[:budget]:
-            budget -= 1
-            item = item.strip()[:MAX_VALUE]
-            if item:
-                seen.setdefault(item)
-            if len(seen) >= MAX_LIST or budget <= 0:
-                return tuple(seen)
-    return tuple(seen)
-
-
-def _choice(
-    raw: str | None, allowed: Sequence[str], name: str, default: str, notices: list[str]
-) -> str:
-    if raw is None or raw == "":
-        return default
-    if raw in allowed:
-        return raw
-    notices.append(
-        f"Ignored {name}={_show(raw)}: use one of {', '.join(allowed)}. Showing {default}."
-    )
-    return default
-
-
-def _show(raw: str) -> str:
+def _show(raw: object) -> str:
+    raw = str(raw)
     return repr(raw[:40] + ("…" if len(raw) > 40 else ""))
 
 
-def _date(raw: str | None, name: str, notices: list[str]) -> date | None:
-    if raw is None or raw == "":
-        return None
-    try:
-        day = date.fromisoformat(raw[:40])
-    except ValueError:
-        notices.append(f"Ignored {name}={_show(raw)}: dates are written YYYY-MM-DD.")
-        return None
-    if not FIRST_DATE <= day <= LAST_DATE:
-        bound = FIRST_DATE if day < FIRST_DATE else LAST_DATE
-        notices.append(f"Showing {name}={bound}: dates run from {FIRST_DATE} to {LAST_DATE}.")
-        return bound
-    return day
-
-
-def _number(
-    query: Mapping[str, str | Sequence[str] | None],
-    name: str,
-    low: int,
-    high: int,
-    default: int,
-    what: str,
-    notices: list[str],
-) -> int:
-    raw = _one(query.get(name))
-    if raw in (None, ""):
-        return default
-    if _NUMBER.match(raw) and low <= int(raw) <= high:
-        return int(raw)
-    notices.append(
-        f"Ignored {name}={_show(raw)}: use {what} from {low} to {high}. Showing {default}."
-    )
+def _notice(info: ValidationInfo, text: str, default: Any = None) -> Any:
+    """In :func:`parse`: note ``text`` and use ``default``. Elsewhere: refuse the value."""
+    notices = (info.context or {}).get("notices")
+    if notices is None:
+        raise ValueError(text)
+    notices.append(text)
     return default
 
 
+def _whole(value: object, pattern: re.Pattern[str]) -> int | None:
+    """A whole number: an int, or text that ``pattern`` accepts; else None."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and pattern.match(value):
+        return int(value)
+    return None
+
+
+#: The allowed values and the default of each choice.
+CHOICES: dict[str, tuple[Sequence[str], str]] = {
+    "source": (SOURCES, "jira"),
+    "lines": (LINES, "rolling"),
+    "leadtime": (LEADTIME, "overall"),
+    "backlog": (BACKLOG, "absolute"),
+    "bands": (BANDS, "all"),
+}
+#: Lowest, highest, default and what of each number with a range.
+NUMBERS: dict[str, tuple[int, int, int, str]] = {
+    "sample": (*SAMPLE_WEEKS, DEFAULT_SAMPLE, "a number of weeks"),
+    "items": (1, MAX_ITEMS, DEFAULT_ITEMS, "a number of items"),
+}
+#: The URL parameter of each field, where the two names differ.
+URL_NAMES: dict[str, str] = {
+    **{f.name: f.name for f in fields(ViewParams)},
+    "start": "from",
+    "end": "to",
+    "relative": "range",
+}
+_LISTS = ("types", "repos")
+_ADAPTER = TypeAdapter(ViewParams)
+
+
 def parse(query: Mapping[str, str | Sequence[str] | None]) -> Parsed:
-    """Parse a query mapping (single values or lists). Never raises."""
+    """Parse a query mapping (single values or lists) with :class:`ViewParams`'s rules;
+    every value refused is a notice. Never raises."""
     notices: list[str] = []
-    board = _one(query.get("board"))
-    if board is not None and not _SLUG.match(board):
-        notices.append(f"Ignored board={_show(board)}: not a board name.")
-        board = None
-    start = _date(_one(query.get("from")), "from", notices)
-    end = _date(_one(query.get("to")), "to", notices)
-    if start and end and start > end:
-        notices.append(f"Ignored from={start} because it is after to={end}.")
-        start = None
-    if start and end and (end - start).days > MAX_DAYS:
-        notices.append(f"The range was cut to the last {MAX_DAYS // 366} years before to={end}.")
-        start = end - timedelta(days=MAX_DAYS)
-    window = None
-    raw_window = _one(query.get("window"))
-    if raw_window not in (None, ""):
-        if _DIGITS.match(raw_window) and 1 <= int(raw_window) <= 52:
-            window = int(raw_window)
-        else:
-            notices.append(
-                f"Ignored window={_show(raw_window)}: use a number of weeks from 1 to 52."
-            )
-    quarters = 4
-    raw_quarters = _one(query.get("quarters"))
-    if raw_quarters not in (None, ""):
-        if _DIGITS.match(raw_quarters) and int(raw_quarters) in QUARTERS:
-            quarters = int(raw_quarters)
-        else:
-            notices.append(f"Ignored quarters={_show(raw_quarters)}: use 4, 6 or 8.")
-    sample = _number(query, "sample", *SAMPLE_WEEKS, DEFAULT_SAMPLE, "a number of weeks", notices)
-    items = _number(query, "items", 1, MAX_ITEMS, DEFAULT_ITEMS, "a number of items", notices)
-    by = _date(_one(query.get("by")), "by", notices)
-    raw_tags = _one(query.get("tags"))
-    if raw_tags not in (None, "", "0", "1"):
-        notices.append(f"Ignored tags={_show(raw_tags)}: use 1 to show git tags, 0 to hide them.")
-    relative = _relative(_one(query.get("range")), notices)
-    if relative and (start or end):
-        notices.append(f"Showing range={relative} (it moves with today); from and to were ignored.")
-        start = end = None
-    params = ViewParams(
-        board=board,
-        source=_choice(_one(query.get("source")), SOURCES, "source", "jira", notices),
-        start=start,
-        end=end,
-        types=tuple(t[:100] for t in _many(query.get("types"))),
-        repos=_many(query.get("repos")),
-        window=window,
-        lines=_choice(_one(query.get("lines")), LINES, "lines", "rolling", notices),
-        tags=raw_tags == "1",
-        leadtime=_choice(_one(query.get("leadtime")), LEADTIME, "leadtime", "overall", notices),
-        backlog=_choice(_one(query.get("backlog")), BACKLOG, "backlog", "absolute", notices),
-        quarters=quarters,
-        sample=sample,
-        by=by,
-        items=items,
-        relative=relative,
-        bands=_choice(_one(query.get("bands")), BANDS, "bands", "all", notices),
-    )
-    return Parsed(params, notices)
+    raw = {
+        name: (many if name in _LISTS else one)(query.get(url)) for name, url in URL_NAMES.items()
+    }
+    return Parsed(_ADAPTER.validate_python(raw, context={"notices": notices}), notices)
 
 
 def relative_dates(relative: str, today: date) -> tuple[date, date]:
@@ -345,19 +379,6 @@ def relative_dates(relative: str, today: date) -> tuple[date, date]:
         else:
             start = today - timedelta(days=n * (7 if unit == "w" else 1) - 1)
     return max(start, today - timedelta(days=MAX_DAYS)), today
-
-
-def _relative(raw: str | None, notices: list[str]) -> str | None:
-    if raw in (None, ""):
-        return None
-    match = _RELATIVE.match(raw)
-    if match and (match.group(1) is None or int(match.group(1)) >= 1):
-        return raw
-    notices.append(
-        f"Ignored range={_show(raw)}: use a number of days, weeks or years (90d, 26w, 1y),"
-        " qtd, ytd or all."
-    )
-    return None
 
 
 def with_changes(params: ViewParams, **changes: object) -> ViewParams:

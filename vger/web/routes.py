@@ -6,7 +6,7 @@ import logging
 
 from flask import Blueprint, Response, jsonify
 
-from vger.store import boards, sync
+from vger.store import boards, sync, workflows
 from vger.store.db import ping
 from vger.web import state
 from vger.web.export import json_response
@@ -49,7 +49,7 @@ def api_boards():
                     "slug": b.slug,
                     "name": b.name,
                     "time_zone": b.tz,
-                    "work_types": boards.work_types(conn, b.id),
+                    "work_types": workflows.work_types(conn, b.id),
                     "repositories": list(boards.repos(conn, b.id)),
                     "last_successful_sync": last.isoformat() if last else None,
                 }

@@ -23,7 +23,7 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from vger.errors import NotFoundError
-from vger.store import boards, queries, sync
+from vger.store import boards, queries, sync, workflows
 from vger.store.boards import Board
 from vger.web import state
 from vger.web.components import (
@@ -68,7 +68,7 @@ def choose_board(conn: Connection, params: ViewParams, now: datetime | None = No
     if board is None:
         raise NotFoundError(f"There is no board named {params.board!r}.")
     notices: list[str] = []
-    work_types = boards.work_types(conn, board.id)
+    work_types = workflows.work_types(conn, board.id)
     repos = boards.repos(conn, board.id)
     types = tuple(t for t in params.types if t in work_types)
     for unknown in sorted(set(params.types) - set(types)):

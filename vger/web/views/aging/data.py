@@ -23,7 +23,7 @@ from vger.metrics.aging import (
 from vger.metrics.calendar import WeekGrid, week_grid
 from vger.metrics.events import UNMAPPED, Workflow
 from vger.metrics.quadrant import completed_in_range
-from vger.store import boards, queries, wip_reads
+from vger.store import boards, queries, wip_reads, workflows
 from vger.web import cache
 from vger.web.views.common import BoardChoice, local_today, missing_data_message
 from vger.web.views.scatter.data import OTHER, _safe_url, work_type_of
@@ -102,7 +102,7 @@ def _aging_data(conn: Connection, choice: BoardChoice, now: datetime) -> AgingDa
     at = at.tz_localize("UTC") if at.tzinfo is None else at.tz_convert("UTC")
     first_day, last_day = params.dates(local_today(board.tz, now))
     grid = week_grid(pd.Timestamp(first_day), pd.Timestamp(last_day), board.tz, at)
-    workflow = boards.get_workflow(conn, board.id)
+    workflow = workflows.get_workflow(conn, board.id)
     empty = AgingData(
         choice, at, first_day, last_day, grid, workflow, pd.DataFrame(), pd.DataFrame(), 0, 0
     )

@@ -13,7 +13,7 @@ from sqlalchemy import Connection
 from vger.metrics.calendar import local_midnight_to_utc
 from vger.metrics.events import UNMAPPED, Workflow
 from vger.metrics.flow import cumulative_flow
-from vger.store import boards, queries
+from vger.store import boards, queries, workflows
 from vger.web import cache
 from vger.web.views.common import BoardChoice, local_today, missing_data_message, view_key
 
@@ -85,7 +85,7 @@ def _flow_data(conn: Connection, choice: BoardChoice, now: datetime) -> FlowData
     today = local_today(board.tz, now)
     first_day, last_day = params.dates(today)
     last_day = min(last_day, today)
-    workflow = boards.get_workflow(conn, board.id)
+    workflow = workflows.get_workflow(conn, board.id)
     empty = pd.DataFrame(index=pd.DatetimeIndex([], name="day"))
     if params.source == "github" or workflow is None:
         return FlowData(choice, first_day, last_day, workflow, empty, 0)

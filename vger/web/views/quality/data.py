@@ -18,7 +18,7 @@ from sqlalchemy import Connection
 
 from vger.metrics.events import Workflow
 from vger.metrics.quality import Check, run_checks
-from vger.store import boards, queries
+from vger.store import queries, workflows
 from vger.web import cache
 from vger.web.views.common import BoardChoice, local_today
 
@@ -80,7 +80,7 @@ def quality_data(conn: Connection, choice: BoardChoice, now: datetime) -> Qualit
 
 def _quality_data(conn: Connection, choice: BoardChoice, now: datetime) -> QualityData:
     board = choice.board
-    workflow = boards.get_workflow(conn, board.id)
+    workflow = workflows.get_workflow(conn, board.id)
     issues, transitions = _read(conn, choice)
     summaries = dict(
         zip(issues["key"].astype(str), issues["summary"].fillna("").astype(str), strict=True)
@@ -92,7 +92,7 @@ def _quality_data(conn: Connection, choice: BoardChoice, now: datetime) -> Quali
         transitions,
         workflow,
         now=pd.Timestamp(now),
-        names=boards.statuses(conn, board.id),
+        names=workflows.statuses(conn, board.id),
         unit="working days" if board.working_days else "days",
     )
     return QualityData(choice, workflow, checks, int(len(issues)), summaries, now)

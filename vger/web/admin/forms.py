@@ -1,0 +1,64 @@
+"""The admin's forms as WTForms forms: each field reads its posted text (or the box's
+state) and checks it with the store's own field rule (:mod:`vger.store.validate`), so a
+page and ``vger board add`` refuse a value in the same words. The CSRF token is checked
+for the whole request by the admin guard (Flask-WTF), so these are plain forms."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from wtforms import BooleanField, Form, StringField, ValidationError
+
+from vger.errors import ConfigError
+from vger.store import validate
+from vger.web.admin.common import int_or_none
+
+
+def rule(check: Callable[..., Any], *args: Any) -> Callable[[Form, Any], None]:
+    """A field validator from a store rule: the rule's words are the field's error, and
+    the value it returns is kept as ``field.parsed``."""
+
+    def validator(form: Form, field: Any) -> None:
+        try:
+            field.parsed = check(field.data, *args)
+        except ConfigError as exc:
+            raise ValidationError(str(exc)) from None
+
+    return validator
+
+
+def _repos(text: str) -> list[str]:
+    return validate.validate_repos(validate.parse_list(text))
+
+
+class _Form(Form):
+    def first_errors(self) -> dict[str, str]:
+        """One message per field in error, in the order of the fields."""
+        return {name: messages[0] for name, messages in self.errors.items() if messages}
+
+
+class TeamForm(_Form):
+    """A team: slug (checked when it is created), name, time zone, fiscal-year start."""
+
+    slug = StringField(default="", validators=[rule(validate.validate_slug, "team slug")])
+    name = StringField(default="", validators=[rule(validate.validate_name, "team name")])
+    tz = StringField(default="UTC")
+    fiscal_start_month = StringField(default="1", validators=[rule(validate.validate_fiscal)])
+
+
+class BoardForm(_Form):
+    """A board's settings. The slug is checked apart (only a new board has one), and the
+    checks that ask Jira (the JQL, a board found by name) run after these."""
+
+    slug = StringField(default="")
+    name = StringField(default="", validators=[rule(validate.validate_name, "board name")])
+    team = StringField(default="")
+    jql = StringField(default="", validators=[rule(validate.validate_jql)])
+    jira_board_id = StringField(default="", validators=[rule(int_or_none, "Jira board id")])
+    jira_board_name = StringField(default="")
+    include_subtasks = BooleanField()
+    rolling_weeks = StringField(default="", validators=[rule(validate.validate_rolling)])
+    working_days = BooleanField()
+    abandoned = StringField(default="", validators=[rule(validate.parse_list)])
+    repos = StringField(default="", validators=[rule(_repos)])
