@@ -499,6 +499,7 @@ class BoardSync:
             stored = store_issues.stored_updated(conn, board.id, ids)
         issue_rows: list[dict] = []
         transition_rows: list[dict] = []
+        flag_rows: list[dict] = []
         statuses: dict[str, dict] = {}
         watermark = None
         changed: list[dict] = []
@@ -512,6 +513,7 @@ class BoardSync:
         for rows in self._complete_page(changed):
             issue_rows.append(rows.issue)
             transition_rows.extend(rows.transitions)
+            flag_rows.extend(rows.flags)
             for sid, st in rows.statuses.items():
                 if sid not in statuses or st.get("category"):
                     statuses[sid] = st
@@ -527,7 +529,7 @@ class BoardSync:
                         if x.get("category") or x["status_id"] not in known
                     ],
                 )
-                counts = save_issues(conn, board, issue_rows, transition_rows)
+                counts = save_issues(conn, board, issue_rows, transition_rows, flags=flag_rows)
                 self.report.added += counts.added
                 self.report.updated += counts.updated
             store_sync.checkpoint(
