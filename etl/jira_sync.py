@@ -48,6 +48,7 @@ from etl.jira_transform import (
     changelog_state,
     default_work_types,
     default_workflow,
+    flag_field_id,
     history_cut,
     merge_histories,
     parse_time,
@@ -123,6 +124,7 @@ class BoardSync:
         self.scope = store_sync.scope_name("jira", board.slug)  # of its runs and its lock
         self.stale_after = timedelta(seconds=settings.lock_stale_seconds)
         self.bulk: bool | None = None  # changelog/bulkfetch served? learnt once per run
+        self.flag_field: str | None = None  # the site's "Flagged" field id, once seen
         self._lock = threading.Lock()  # report counters touched by the pool's threads
         self._writer: ThreadPoolExecutor | None = None  # one thread: pages written in order
         self._pending: Future | None = None  # the page being completed and written
@@ -544,6 +546,7 @@ class BoardSync:
         """Rows of a page's issues, in order, each with its whole status history: cut
         changelogs completed by bulkfetch (Cloud) or by per-issue requests in the pool."""
         cut = [d for d in docs if not changelog_state(d)[0]]
+        self.flag_field = self.flag_field or flag_field_id(docs)
         bulk = self._bulk_histories(cut) if cut and self.api.cloud else {}
         slow = [d for d in cut if str(d["id"]) not in bulk]
         done = self._pooled(self._complete, slow)
@@ -606,7 +609,7 @@ class BoardSync:
             page += 1
             self.step = f"changelog bulkfetch of {len(ids)} issues, page {page}"
             try:
-                data = self.api.bulk_changelogs(ids, token)
+                data = self.api.bulk_changelogs(ids, token, self.flag_field)
             except JIRAError as exc:
                 if exc.status_code not in (403, 404) or self.bulk:
                     raise

@@ -119,6 +119,18 @@ def _is_flag(item: Mapping[str, Any]) -> bool:
     return str(item.get("field") or "").casefold() == "flagged"
 
 
+def flag_field_id(docs: Iterable[Mapping[str, Any]]) -> str | None:
+    """The site's "Flagged" field id (``customfield_10021`` on the jirametrics sample
+    site), from the first Flagged item of the documents' embedded changelogs; None when
+    none holds one. Lets ``changelog/bulkfetch`` ask for the flag's changes too."""
+    for doc in docs:
+        for h in (doc.get("changelog") or {}).get("histories") or ():
+            for item in h.get("items") or ():
+                if _is_flag(item) and item.get("fieldId"):
+                    return str(item["fieldId"])
+    return None
+
+
 def flag_rows(
     issue_id: str, created: datetime, ordered: Sequence[tuple[datetime, Mapping[str, Any]]]
 ) -> list[dict[str, Any]]:

@@ -120,3 +120,37 @@ def test_flag_history_over_http_into_the_store(sqlite_engine, fake_jira):
             True,
             False,
         ]
+
+
+def test_cut_cloud_changelog_fetches_old_flag_changes_by_bulkfetch(sqlite_engine, fake_cloud):
+    """A long history (150 moves; Cloud embeds the newest 40): the flag set early sits in
+    the cut part, its clearing in the embedded part, which tells the run the field id;
+    bulkfetch then asks for both fields and the whole flag history is stored."""
+    from datetime import timedelta
+
+    from tests.etl.test_jira_etl import T0
+
+    fake_cloud.add_issue(
+        "9000",
+        "EX-999",
+        created=T0,
+        status="2",
+        moves=[
+            (T0 + timedelta(minutes=j + 1), "1" if j % 2 == 0 else "2", "2" if j % 2 == 0 else "1")
+            for j in range(150)
+        ],
+    )
+    fake_cloud.flag("EX-999", T0 + timedelta(minutes=5, seconds=30), True)
+    fake_cloud.flag("EX-999", T0 + timedelta(minutes=149, seconds=30), False)
+    board = make_board(sqlite_engine, jira_board_id=None)
+    report = sync_board(sqlite_engine, board, settings_for(fake_cloud))
+    assert report.ok, report.error
+    bulk = [r for r in fake_cloud.log if r["path"] == "/rest/api/3/changelog/bulkfetch"]
+    assert bulk and bulk[0]["body"]["fieldIds"] == ["status", "customfield_10021"]
+    with sqlite_engine.connect() as conn:
+        stored = flags.issue_flags(conn, board.id)
+    assert stored["flagged"].tolist() == [True, False]
+    assert stored["at"].tolist() == [
+        pd.Timestamp(T0 + timedelta(minutes=5, seconds=30)),
+        pd.Timestamp(T0 + timedelta(minutes=149, seconds=30)),
+    ]
