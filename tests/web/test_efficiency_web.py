@@ -1,0 +1,133 @@
+"""The efficiency view on the worked example (docs/metrics.md "Flow efficiency" and
+"Blocked time"): its data, figures, CSV and JSON by hand."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import numpy as np
+import pytest
+
+from tests.factories import example_board
+from vger.store import working
+from vger.store.boards import get_board
+from vger.store.db import make_engine, upgrade
+from vger.store.issues import save_issues
+from vger.web.efficiency.data import efficiency_data
+from vger.web.efficiency.figures import histogram_figure, split_figure, weekly_figure
+from vger.web.params import parse
+from vger.web.views import choose_board
+
+NOW = datetime(2024, 2, 1, 12, 0, tzinfo=UTC)
+A_FLAGS = [
+    ("2024-01-01 12:00", True),
+    ("2024-01-03 09:00", False),
+    ("2024-01-05 21:00", True),
+    ("2024-01-08 09:00", False),
+    ("2024-01-08 21:00", True),
+]
+
+
+def flagged_example(engine, *, working_days: bool = False):
+    """Example 5 with Ready a queue and item A (EX-1) flagged as in the worked example."""
+    from tests.factories import EXAMPLE_ISSUES, EXAMPLE_TRANSITIONS, utc
+
+    board = example_board(engine, working_days=working_days)
+    with engine.begin() as conn:
+        working.set_working(conn, board.id, {"Ready": False})
+        rows = [
+            {"issue_id": "101", "seq": k, "at": utc(at), "flagged": on}
+            for k, (at, on) in enumerate(A_FLAGS)
+        ]
+        save_issues(
+            conn, get_board(conn, board.slug), EXAMPLE_ISSUES, EXAMPLE_TRANSITIONS, flags=rows
+        )
+    return board
+
+
+@pytest.fixture
+def engine(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'e.db'}")
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+def data_for(engine, **query):
+    with engine.connect() as conn:
+        choice = choose_board(
+            conn, parse({"board": ["example"], **{k: [v] for k, v in query.items()}}).params, NOW
+        )
+        return efficiency_data(conn, choice, NOW)
+
+
+def test_worked_example_items(engine):
+    flagged_example(engine)
+    data = data_for(engine, **{"from": "2024-01-01", "to": "2024-01-14"})
+    assert data.empty_message is None
+    items = data.items.set_index("key")
+    assert list(items.index) == ["EX-1", "EX-4"]
+    assert items.loc[
+        "EX-1", ["lead_time", "working", "waiting", "flagged"]
+    ].tolist() == pytest.approx([7.0, 6.0, 1.0, 4.0])
+    assert items.loc[
+        "EX-4", ["lead_time", "working", "waiting", "flagged"]
+    ].tolist() == pytest.approx([9.0, 1.0, 8.0, 0.0])
+    assert items["efficiency"].tolist() == pytest.approx([6 / 7, 1 / 9])
+    weekly = data.weekly
+    assert np.isnan(weekly["median"].iloc[0]) and weekly["median"].iloc[1] == pytest.approx(
+        61 / 126
+    )
+    assert data.histogram["items"].tolist() == [0, 1, 0, 0, 0, 0, 0, 0, 1, 0]
+    by_state = data.by_state.set_index("state")
+    assert by_state.loc["All working states", 50] == pytest.approx(3.5)
+    assert by_state.loc["All waiting states", 80] == pytest.approx(6.6)
+    assert data.flags == {
+        "Backlog": False,
+        "Ready": False,
+        "Doing": True,
+        "Review": True,
+        "Done": False,
+    }
+
+
+def test_working_days_board_counts_flagged_in_working_days(engine):
+    flagged_example(engine, working_days=True)
+    data = data_for(engine, **{"from": "2024-01-01", "to": "2024-01-14"})
+    a = data.items.set_index("key").loc["EX-1"]
+    assert a["lead_time"] == pytest.approx(5.0) and a["flagged"] == pytest.approx(2.0)
+    assert data.unit == "working days"
+
+
+def test_editing_the_flags_recomputes(engine):
+    board = flagged_example(engine)
+    query = {"from": "2024-01-01", "to": "2024-01-14"}
+    before = data_for(engine, **query).items["efficiency"].tolist()
+    with engine.begin() as conn:
+        working.set_working(conn, board.id, {"Ready": True, "Done": True})
+    after = data_for(engine, **query).items["efficiency"].tolist()
+    assert before == pytest.approx([6 / 7, 1 / 9]) and after == pytest.approx([1.0, 1.0])
+
+
+def test_words_for_github_and_an_empty_range(engine):
+    flagged_example(engine)
+    assert "Jira issues" in data_for(engine, source="github").empty_message
+    assert (
+        "No issue with a lead time"
+        in data_for(engine, **{"from": "2023-01-02", "to": "2023-01-08"}).empty_message
+    )
+
+
+def test_figures_escape_state_names_and_mark_the_flags(engine):
+    flagged_example(engine)
+    data = data_for(engine, **{"from": "2024-01-01", "to": "2024-01-14"})
+    split = split_figure(data.by_state, unit="days")
+    assert split.data[0].x[0] == "Ready · waiting" and split.data[0].x[1] == "Doing · working"
+    assert split.data[0].marker.color[0] != split.data[0].marker.color[1]
+    hist = histogram_figure(data.histogram, 61 / 126, items=2)
+    assert "median 48%" in hist.layout.title.text and list(hist.data[0].y)[8] == 1
+    weekly = weekly_figure(data.weekly)
+    assert weekly.data[0].y[1] == pytest.approx(61 / 126)
+    by_state = data.by_state.copy()
+    by_state.loc[0, "state"] = "<b>Ready</b>"
+    assert "&lt;b&gt;" in split_figure(by_state, unit="days").data[0].x[0]
