@@ -131,3 +131,106 @@ def test_figures_escape_state_names_and_mark_the_flags(engine):
     by_state = data.by_state.copy()
     by_state.loc[0, "state"] = "<b>Ready</b>"
     assert "&lt;b&gt;" in split_figure(by_state, unit="days").data[0].x[0]
+
+
+# --- page, CSV and JSON through the app ---------------------------------------------
+
+
+@pytest.fixture
+def app(tmp_path):
+    from vger.config import Settings
+    from vger.web import create_app
+
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'web.db'}", secret_key="test-key")
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    flagged_example(engine)
+    app = create_app(settings, engine=engine)
+    app.server.config["VGER_NOW"] = NOW
+    app.server.config["TESTING"] = True
+    return app
+
+
+RANGE = "board=example&from=2024-01-01&to=2024-01-14"
+
+
+def test_csv_by_hand(app):
+    import csv
+    import io
+
+    response = app.server.test_client().get(f"/download/efficiency.csv?{RANGE}")
+    assert response.status_code == 200
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    assert rows[0] == [
+        "key",
+        "summary",
+        "type",
+        "start",
+        "done",
+        "days",
+        "days_working",
+        "days_waiting",
+        "efficiency",
+        "days_flagged",
+    ]
+    assert rows[1] == [
+        "EX-1",
+        "EX-1 summary",
+        "Story",
+        "2024-01-02T09:00:00Z",
+        "2024-01-09T09:00:00Z",
+        "7.0",
+        "6.0",
+        "1.0",
+        "0.8571",
+        "4.0",
+    ]
+    assert rows[2][0] == "EX-4" and rows[2][5:] == ["9.0", "1.0", "8.0", "0.1111", "0.0"]
+    assert len(rows) == 3
+
+
+def test_json_twin(app):
+    body = app.server.test_client().get(f"/api/v1/efficiency?{RANGE}").get_json()
+    assert [i["key"] for i in body["items"]] == ["EX-1", "EX-4"]
+    assert body["items"][0]["days_flagged"] == 4.0
+    assert body["weekly_median"][1]["median"] == pytest.approx(61 / 126)
+    assert body["working_states"]["Ready"] is False
+    states = {r["state"]: r for r in body["lead_time_by_state"]}
+    assert states["All waiting states"]["50"] == pytest.approx(4.5)
+    unknown = app.server.test_client().get("/api/v1/efficiency?board=nope")
+    assert unknown.status_code == 404 and "nope" in unknown.get_json()["error"]
+
+
+def test_csv_of_an_empty_range_says_why(app):
+    response = app.server.test_client().get(
+        "/download/efficiency.csv?board=example&from=2023-01-02&to=2023-01-08"
+    )
+    assert response.status_code == 404
+    assert "No issue with a lead time" in response.get_data(as_text=True)
+
+
+def test_page_callback_outputs(app):
+    from vger.web.efficiency import page
+
+    with app.server.app_context():
+        out = page.update("example", "jira", "2024-01-01", "2024-01-14", [], [], None)
+    histogram, weekly, states, *notes_, link, status, from_msg, to_msg = out
+    assert list(histogram.data[0].y)[8] == 1 and list(histogram.data[0].y)[1] == 1
+    assert weekly.data[0].y[1] == pytest.approx(61 / 126)
+    assert "Ready · waiting" in states.data[0].x
+    assert "working states: Doing, Review" in notes_[0]
+    assert link.endswith(f"/download/efficiency.csv?{RANGE}")
+    assert "median flow efficiency 48%" in str(status) and "1 flagged in Jira" in str(status)
+    with app.server.app_context():
+        github = page.update("example", "github", "2024-01-01", "2024-01-14", [], [], None)
+    assert "Choose Jira issues" in str(github[-3])
+
+
+def test_page_layout_from_a_bookmark(app):
+    from vger.web.efficiency import page
+
+    with app.server.app_context():
+        layout = page.layout(board="example", **{"from": "2024-01-01", "to": "2024-01-14"})
+    text = str(layout)
+    assert "flow efficiency" in text and "eff-chart-histogram" in text
+    assert "eff-chart-states" in text

@@ -31,6 +31,8 @@ from vger.web import (
     security,
     speed,
 )
+from vger.web.efficiency import export as efficiency_export
+from vger.web.efficiency import page as efficiency_page
 from vger.web.pages import flow, forecast, home, quadrant, quality, quarterly, scatter
 from vger.web.params import parse
 from vger.web.safety import safe_layout
@@ -48,6 +50,7 @@ PAGES = (
     (scatter, "/scatter", "Lead-time scatterplot"),
     (forecast, "/forecast", "Forecast"),
     (flow, "/flow", "Cumulative flow"),
+    (efficiency_page, "/efficiency", "Flow efficiency"),
     (quality, "/quality", "Data quality"),
 )
 
@@ -90,6 +93,7 @@ def create_app(
     server.register_blueprint(routes_periods.bp)
     server.register_blueprint(routes_flow.bp)
     server.register_blueprint(api.bp)
+    server.register_blueprint(efficiency_export.bp)
     from vger.web import admin  # the /admin blueprint, login and CSRF
 
     admin.init_app(server)

@@ -15,6 +15,7 @@ PAGES = (
     ("Scatterplot", "/scatter"),
     ("Forecast", "/forecast"),
     ("Flow", "/flow"),
+    ("Efficiency", "/efficiency"),
     ("Data quality", "/quality"),
 )
 
