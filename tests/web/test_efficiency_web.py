@@ -28,7 +28,7 @@ A_FLAGS = [
 ]
 
 
-def flagged_example(engine, *, working_days: bool = False):
+def flagged_example(engine, *, working_days: bool = False, extra: tuple = ()):
     """Example 5 with Ready a queue and item A (EX-1) flagged as in the worked example."""
     from tests.factories import EXAMPLE_ISSUES, EXAMPLE_TRANSITIONS, utc
 
@@ -38,7 +38,7 @@ def flagged_example(engine, *, working_days: bool = False):
         rows = [
             {"issue_id": "101", "seq": k, "at": utc(at), "flagged": on}
             for k, (at, on) in enumerate(A_FLAGS)
-        ]
+        ] + [{"issue_id": i, "seq": k, "at": utc(at), "flagged": on} for i, k, at, on in extra]
         save_issues(
             conn, get_board(conn, board.slug), EXAMPLE_ISSUES, EXAMPLE_TRANSITIONS, flags=rows
         )
@@ -234,3 +234,26 @@ def test_page_layout_from_a_bookmark(app):
     text = str(layout)
     assert "flow efficiency" in text and "eff-chart-histogram" in text
     assert "eff-chart-states" in text
+
+
+def test_quality_lists_items_flagged_longer_than_the_85_percent_lead_time(tmp_path):
+    """Lead times 7 and 9 days: p85 = 7 + 0.85 × 2 = 8.7. EX-4 (D) flagged from
+    01-02 12:00 (its start) and never cleared: 9.0 days until done → listed; EX-1's
+    4.0 days are not."""
+    from vger.config import Settings
+    from vger.web import create_app
+
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'q.db'}", secret_key="test-key")
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    flagged_example(engine, extra=(("104", 0, "2024-01-02 12:00", True),))
+    app = create_app(settings, engine=engine)
+    app.server.config["VGER_NOW"] = NOW
+    body = (
+        app.server.test_client().get("/api/v1/quality?board=example&check=flagged_long").get_json()
+    )
+    (check,) = body["checks"]
+    assert check["title"] == "Flagged longer than the 85 % lead time (over 8.7 days)"
+    assert [(i["key"], i["detail"]) for i in check["issues"]] == [
+        ("EX-4", "flagged 9.0 days (limit 8.7)")
+    ]
