@@ -20,7 +20,16 @@ from vger.config import Settings
 from vger.store.db import make_engine, upgrade
 
 OUT = Path(__file__).resolve().parents[1] / "data" / "callbacks" / "bodies.json"
-PAGES = ("/", "/quadrant", "/quarterly", "/scatter", "/forecast", "/flow", "/efficiency", "/quality")
+PAGES = (
+    "/",
+    "/quadrant",
+    "/quarterly",
+    "/scatter",
+    "/forecast",
+    "/flow",
+    "/efficiency",
+    "/quality",
+)
 
 
 def capture() -> list[dict]:
