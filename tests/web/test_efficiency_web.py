@@ -257,3 +257,18 @@ def test_quality_lists_items_flagged_longer_than_the_85_percent_lead_time(tmp_pa
     assert [(i["key"], i["detail"]) for i in check["issues"]] == [
         ("EX-4", "flagged 9.0 days (limit 8.7)")
     ]
+
+
+def test_leadtime_csv_lists_days_flagged(app):
+    import csv
+    import io
+
+    response = app.server.test_client().get(f"/download/leadtime.csv?{RANGE}")
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    assert [(r["key"], r["days"], r["days_flagged"]) for r in rows] == [
+        ("EX-2", "", ""),  # completed without start: no lead time, no window
+        ("EX-1", "7.0", "4.0"),
+        ("EX-4", "9.0", "0.0"),
+    ]
+    github = app.server.test_client().get(f"/download/leadtime.csv?{RANGE}&source=github")
+    assert "days_flagged" not in github.get_data(as_text=True).splitlines()[0]

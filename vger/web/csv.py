@@ -59,10 +59,16 @@ def volume_csv(data: QuadrantData) -> pd.DataFrame:
     return v.rename(columns={"merged": "merged_lines", "rejected": "rejected_lines"})
 
 
-def leadtime_csv(data: QuadrantData, state_days: pd.DataFrame | None = None) -> pd.DataFrame:
+def leadtime_csv(
+    data: QuadrantData, state_days: pd.DataFrame | None = None, flagged: np.ndarray | None = None
+) -> pd.DataFrame:
     """One row per completed item in the range: key, summary, type, start, done, days
-    (and for issues the days per work state, in board order)."""
-    c = data.completed.sort_values(["done", "key"])
+    (and for issues the days flagged in Jira, ``flagged`` in the order of
+    ``data.completed``, and the days per work state, in board order)."""
+    c = data.completed
+    if flagged is not None:
+        c = c.assign(flagged=np.asarray(flagged, dtype=float))
+    c = c.sort_values(["done", "key"])
     github = data.source == "github"
     frame = pd.DataFrame(
         {
@@ -74,6 +80,8 @@ def leadtime_csv(data: QuadrantData, state_days: pd.DataFrame | None = None) -> 
             "days": np.round(c["lead_time"].to_numpy(dtype=float), 4),
         }
     )
+    if not github and flagged is not None:
+        frame["days_flagged"] = np.round(c["flagged"].to_numpy(dtype=float), 4)
     if github:
         frame["additions"] = c["additions"].to_numpy()
         frame["deletions"] = c["deletions"].to_numpy()

@@ -18,6 +18,7 @@ from vger.errors import NotFoundError
 from vger.store import boards, queries
 from vger.store.db import ping
 from vger.web import cache, csv, state
+from vger.web.efficiency.data import days_flagged
 from vger.web.params import Parsed, parse
 from vger.web.views import (
     BoardChoice,
@@ -93,7 +94,8 @@ def _quadrant_csv(conn, chart: str, data) -> pd.DataFrame:
         if "state_days" in completed:
             states = queries.completed_state_times_of(conn, data.choice.board, completed)
             completed = completed.drop(columns="state_days")
-        return csv.leadtime_csv(dataclasses.replace(data, completed=completed), states)
+        flagged = None if github else days_flagged(conn, data.choice.board, completed)
+        return csv.leadtime_csv(dataclasses.replace(data, completed=completed), states, flagged)
     return getattr(csv, f"{chart}_csv")(data)
 
 

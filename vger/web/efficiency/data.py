@@ -24,6 +24,7 @@ from vger.metrics.efficiency import (
 )
 from vger.metrics.quadrant import completed_in_range
 from vger.store import boards, efficiency, flags, queries, working
+from vger.store.boards import Board
 from vger.store.statepack import unpack
 from vger.web import cache
 from vger.web.views import BoardChoice, local_today, view_key
@@ -89,6 +90,22 @@ class EfficiencyData:
         return None
 
 
+def days_flagged(conn: Connection, board: Board, items: pd.DataFrame) -> np.ndarray:
+    """Days each of ``items`` (``issue_id``, ``start``, ``done``: completed issues) was
+    flagged in Jira inside its start..done, in the board's unit
+    (:func:`vger.metrics.blocked.flagged_days`); NaN without a start."""
+    if items.empty:
+        return np.array([], dtype=float)
+    ids = items["issue_id"].astype(str).to_numpy()
+    windows = pd.DataFrame({"issue_id": ids, "start": items["start"], "end": items["done"]})
+    return flagged_days(
+        flags.issue_flags(conn, board.id, ids),
+        windows,
+        tz=board.tz,
+        working_days=board.working_days,
+    ).to_numpy()
+
+
 def efficiency_data(conn: Connection, choice: BoardChoice, now: datetime) -> EfficiencyData:
     """The view's data for ``choice``; cached per (board, parameters, local date, data
     version: the work states' working/waiting flags are part of it)."""
@@ -136,19 +153,13 @@ def _efficiency_data(conn: Connection, choice: BoardChoice, now: datetime) -> Ef
     ids = rows["issue_id"].astype(str).to_numpy()
     states = unpack(ids, rows["state_days"].tolist(), working=board.working_days, names=names)
     split = split_state_days(states, by_position).set_index("issue_id").reindex(ids, fill_value=0.0)
-    windows = pd.DataFrame({"issue_id": ids, "start": rows["start"], "end": rows["done"]})
-    flagged = flagged_days(
-        flags.issue_flags(conn, board.id, ids),
-        windows,
-        tz=board.tz,
-        working_days=board.working_days,
-    )
+    flagged = days_flagged(conn, board, rows)
     items = rows.drop(columns="state_days").assign(
         issue_id=ids,
         working=split["working"].to_numpy(),
         waiting=split["waiting"].to_numpy(),
         efficiency=flow_efficiency(split["working"].to_numpy(), rows["lead_time"].to_numpy()),
-        flagged=flagged.to_numpy(),
+        flagged=flagged,
     )[ITEM_COLUMNS]
     counted = completed_in_range(items, grid)
     counted_states = states[states["issue_id"].isin(set(counted["issue_id"]))]
