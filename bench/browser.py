@@ -84,8 +84,8 @@ def static_time(page, base: str, plotly_src: str, figures: list) -> float:
         f"Plotly.newPlot('g{i}', F[{i}].data, F[{i}].layout)" for i in range(len(figures))
     )
     html = (
-        f'<!DOCTYPE html><html><head><script src="{base}{plotly_src}"></script></head>'
-        f"<body>{divs}<script>const F = {json.dumps(figures)}; {calls}</script></body></html>"
+        f'<!DOCTYPE html><html><head></head><body>{divs}<script src="{base}{plotly_src}">'
+        f"</script><script>const F = {json.dumps(figures)}; {calls}</script></body></html>"
     )
     # served on the dashboard's origin (intercepted), so plotly.js comes from the same cache
     url = f"{base}/__bench_static.html"
@@ -128,7 +128,7 @@ def main() -> None:
             second = visit(page, url, callbacks)
             plotly_src = page.evaluate(
                 "() => [...document.scripts].map(s => s.getAttribute('src') || '')"
-                ".find(s => s.includes('/plotly.v')) || ''"
+                ".find(s => s.includes('/plotly')) || ''"
             )
             static = static_time(page, base, plotly_src, first["figures"])
             rows.append((path, first, second, static))

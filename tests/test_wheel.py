@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -104,6 +105,12 @@ def test_wheel_serves_health_data_and_an_admin_template(installed, tmp_path):
 
         status, body = get(f"{base}/assets/vger.css")
         assert status == 200 and body
+
+        status, page = get(f"{base}/quadrant?board=platform")
+        plotly = re.search(rb'src="(/assets/vendor/plotly-vger\.min\.js\?m=\w+)"', page)
+        assert status == 200 and plotly, "the page loads the vendored plotly.js"
+        status, body = get(f"{base}{plotly.group(1).decode()}")
+        assert status == 200 and body.startswith(b"/**\n* plotly.js v")
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(10)

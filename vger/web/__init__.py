@@ -72,6 +72,7 @@ def create_app(
         use_pages=True,
         pages_folder="",
         assets_folder=str(STATIC),
+        assets_path_ignore=["vendor"],  # plotly.js: loaded by external_scripts, fingerprinted
         external_stylesheets=[]
         if STATIC.joinpath("bootstrap.min.css").is_file()
         else [dbc.themes.BOOTSTRAP],

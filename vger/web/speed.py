@@ -1,10 +1,12 @@
 """What keeps the pages light: compressed responses (flask-compress), static files cached
-for a year under fingerprinted URLs, plotly.js loaded from such a URL.
+for a year under fingerprinted URLs, and a plotly.js of only the traces Vger draws.
 
 Dash fingerprints its own component bundles (``bundle.v7_4_1m<mtime>.js``, one year of
-``Cache-Control``), but ``dcc.Graph`` fetches plotly.js from a fixed URL revalidated on
-every visit, unless ``window.Plotly`` is already there. So the page loads plotly.js itself,
-from a URL fingerprinted with a hash of its content (served by Dash's own route).
+``Cache-Control``), but ``dcc.Graph`` fetches the whole plotly.js (4.8 MB) from a fixed URL
+revalidated on every visit, unless ``window.Plotly`` is already there. So the page loads
+its own plotly.js first: ``static/vendor/plotly-vger.min.js``, plotly.js 4.1.1 with the
+traces in ``BUNDLED_TRACES`` only (1.5 MB; built by ``tools/plotly-bundle``), from a URL
+fingerprinted with a hash of its content.
 """
 
 from __future__ import annotations
@@ -20,21 +22,23 @@ YEAR = 31_536_000  # seconds
 SUITES = "/_dash-component-suites/"
 
 
+#: The plotly.js trace types in the vendored bundle; a figure may use no other
+#: (tests/web/test_plotly_bundle.py checks the pages and the bundle against it).
+BUNDLED_TRACES = frozenset({"scatter", "bar", "histogram", "scattergl"})
+PLOTLY_BUNDLE = "vendor/plotly-vger.min.js"  # in the assets folder (static/)
+
+
 @cache
 def plotly_fingerprint() -> str:
-    """``package_data/plotly.v<version>m<hash>.min.js``: the bundled plotly.js under a
-    name that changes with its content (Dash serves it with a year of caching)."""
-    import plotly
-
-    data = files("plotly").joinpath("package_data/plotly.min.js").read_bytes()
-    digest = hashlib.sha256(data).hexdigest()[:12]
-    version = plotly.__version__.replace(".", "_")
-    return f"package_data/plotly.v{version}m{digest}.min.js"
+    """``vendor/plotly-vger.min.js?m=<hash>``: the vendored plotly.js under a URL that
+    changes with its content (cached for a year, see ``cache_static``)."""
+    data = files("vger.static").joinpath(PLOTLY_BUNDLE).read_bytes()
+    return f"{PLOTLY_BUNDLE}?m={hashlib.sha256(data).hexdigest()[:12]}"
 
 
 def plotly_script(prefix: str) -> dict:
     """The ``external_scripts`` entry that loads plotly.js before the graphs need it."""
-    return {"src": f"{prefix}_dash-component-suites/plotly/{plotly_fingerprint()}"}
+    return {"src": f"{prefix}assets/{plotly_fingerprint()}"}
 
 
 class StaticOnlyCache:
