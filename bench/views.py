@@ -37,7 +37,7 @@ import sqlalchemy as sa
 from bench.scale import copy_frame, generate_board, make_board, schema_url
 
 NOW = datetime(2026, 11, 18, 15, 0, tzinfo=UTC)
-SCHEMA = "vger_views"
+SCHEMA = os.environ.get("VGER_BENCH_SCHEMA", "vger_views")  # one per concurrent run
 DAY = NOW.date()
 W13 = f"from={(DAY - timedelta(weeks=13)).isoformat()}&to={DAY.isoformat()}"
 Y2 = f"from={(DAY - timedelta(weeks=104)).isoformat()}&to={DAY.isoformat()}"
@@ -59,6 +59,10 @@ VIEWS: dict[str, tuple[str, str, str]] = {
     "quality API": ("get", "/api/v1/quality?board=big", "all"),
     "quality.csv": ("get", "/download/quality.csv?board=big", "all"),
     "quality page": ("render", "quality?board=big", "all"),
+    "efficiency API 13w": ("get", f"/api/v1/efficiency?board=big&{W13}", "13w"),
+    "efficiency.csv 2y": ("get", f"/download/efficiency.csv?board=big&{Y2}", "2y"),
+    "efficiency page 13w": ("render", f"vger.web.efficiency.page?board=big&{W13}", "13w"),
+    "efficiency page 2y": ("render", f"vger.web.efficiency.page?board=big&{Y2}", "2y"),
 }
 
 
@@ -87,6 +91,33 @@ def _packed(issue_ids: np.ndarray, st: pd.DataFrame) -> list[bytes | None]:
     return [packed.get(i) for i in issue_ids]
 
 
+def _flags(rng, issues: pd.DataFrame) -> pd.DataFrame:
+    """Jira's Flagged history of one issue in ten: flagged a while after creation,
+    cleared a few days later (a third never cleared)."""
+    picked = issues[rng.random(len(issues)) < 0.1]
+    n = len(picked)
+    on = pd.to_datetime(picked["created"], utc=True) + pd.to_timedelta(
+        rng.exponential(3.0, n), unit="D"
+    )
+    off = on + pd.to_timedelta(rng.exponential(2.0, n), unit="D")
+    cleared = rng.random(n) < 0.67
+    ids = picked["issue_id"].to_numpy()
+    frame = pd.DataFrame(
+        {
+            "issue_id": np.concatenate([ids, ids[cleared]]),
+            "seq": np.concatenate([np.zeros(n, dtype=int), np.ones(int(cleared.sum()), dtype=int)]),
+            "at": pd.concat(
+                [pd.Series(on.to_numpy()), pd.Series(off.to_numpy()[cleared])]
+            ).to_numpy(),
+            "flagged": np.concatenate(
+                [np.ones(n, dtype=bool), np.zeros(int(cleared.sum()), dtype=bool)]
+            ),
+        }
+    )
+    frame["at"] = pd.to_datetime(frame["at"], utc=True)
+    return frame
+
+
 def build(engine: sa.Engine, n: int, moves: int) -> None:
     """One board ``big`` of ``n`` issues into a migrated, empty store."""
     from vger.metrics.events import derive_events
@@ -109,7 +140,8 @@ def build(engine: sa.Engine, n: int, moves: int) -> None:
         issues[column] = ev[column].reindex(issues["issue_id"]).to_numpy()
     st = result.state_times[["issue_id", "position", "state", "days", "working_days"]].copy()
     issues["state_days"] = _packed(issues["issue_id"].to_numpy(), st)
-    for frame in (issues, transitions, st):
+    flags = _flags(np.random.default_rng(11), issues)
+    for frame in (issues, transitions, st, flags):
         frame.insert(0, "board_id", board.id)
     with engine.begin() as conn:
         if engine.dialect.name == "postgresql":
@@ -120,6 +152,7 @@ def build(engine: sa.Engine, n: int, moves: int) -> None:
                 copy_frame(cur, "issue", issues)
                 copy_frame(cur, "transition", transitions)
                 copy_frame(cur, "issue_state_time", st)
+                copy_frame(cur, "issue_flag", flags)
                 cur.executemany(
                     "UPDATE issue SET state_days = %s WHERE board_id = %s AND issue_id = %s",
                     list(zip(blobs, issues["board_id"], issues["issue_id"], strict=True)),
@@ -129,6 +162,7 @@ def build(engine: sa.Engine, n: int, moves: int) -> None:
                 ("issue", issues, ["created", "updated", "start", "done"]),
                 ("transition", transitions, ["at"]),
                 ("issue_state_time", st, []),
+                ("issue_flag", flags, ["at"]),
             ):
                 rows = _text_times(frame, times).astype(object)
                 rows = rows.where(rows.notna(), None)
@@ -240,7 +274,8 @@ def child(url: str, name: str) -> dict:
             size = len(response.get_data())
         else:
             module, query = what.split("?", 1)
-            page = __import__(f"vger.web.pages.{module}", fromlist=["render"])
+            path = module if "." in module else f"vger.web.pages.{module}"
+            page = __import__(path, fromlist=["render"])
             params = parse({k: [v] for k, v in (p.split("=") for p in query.split("&"))}).params
             with app.server.test_request_context("/"):
                 out = page.render(params)

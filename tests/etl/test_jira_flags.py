@@ -154,3 +154,30 @@ def test_cut_cloud_changelog_fetches_old_flag_changes_by_bulkfetch(sqlite_engine
         pd.Timestamp(T0 + timedelta(minutes=5, seconds=30)),
         pd.Timestamp(T0 + timedelta(minutes=149, seconds=30)),
     ]
+
+
+def test_real_sp5_flow_efficiency_by_hand():
+    """SP-5 on the sample board's columns (Backlog, Ready, In Progress, Review, Done;
+    default flags: Ready, In Progress and Review working). Between start (06-23
+    12:44:38.197) and done (10-11 12:49:07.261) it waited back in Done from 09-06
+    04:34:14.358 to its reopening 10-11 12:48:42.419; every other second was in a
+    working state. So efficiency = 1 − (35 d 08:14:28.061) / (110 d 00:04:29.064)."""
+    from etl.jira_transform import default_workflow
+    from vger.metrics.efficiency import default_working, flow_efficiency, split_state_days
+    from vger.metrics.events import Workflow, WorkState, derive_events
+
+    config = json.loads((SP.parent / "sample_board_1_configuration.json").read_text())
+    states, (lo, hi) = default_workflow(config)
+    workflow = Workflow(tuple(WorkState(n, frozenset(ids)) for n, ids in states), lo, hi)
+    rows = transform_issue(json.loads((SP / "SP-5.json").read_text()))
+    issues = pd.DataFrame([rows.issue])[["issue_id", "created", "status_id", "resolution"]]
+    moves = pd.DataFrame(rows.transitions)
+    derived = derive_events(issues, moves, workflow)
+    lead = derived.events["lead_time_days"].iloc[0]
+    waiting = pd.Timedelta("35 days 08:14:28.061") / pd.Timedelta(days=1)
+    assert lead == pytest.approx(pd.Timedelta("110 days 00:04:29.064") / pd.Timedelta(days=1))
+    split = split_state_days(derived.state_times, dict(enumerate(default_working(5))))
+    assert split["waiting"].iloc[0] == pytest.approx(waiting, abs=1e-9)
+    efficiency = flow_efficiency(split["working"], [lead])[0]
+    assert efficiency == pytest.approx(1 - waiting / lead, abs=1e-12)
+    assert round(efficiency, 3) == 0.679
