@@ -111,7 +111,8 @@ def measure(db: str, repeat: int = 3) -> dict:
     from vger.store import boards, queries
     from vger.store.db import make_engine
     from vger.web.params import ViewParams
-    from vger.web.views import choose_board, quadrant_data
+    from vger.web.views.common import choose_board
+    from vger.web.views.quadrant.data import quadrant_data
 
     engine = make_engine(f"sqlite:///{db}")
     first, last = (NOW - timedelta(days=730)).date(), NOW.date()

@@ -252,8 +252,8 @@ def generate(engine: sa.Engine, sizes: list[int], moves: int, now: pd.Timestamp)
 def in_process(url: str, repeat: int) -> dict:
     from vger.config import Settings
     from vger.web import cache, create_app
-    from vger.web.pages import quadrant
     from vger.web.params import parse
+    from vger.web.views.quadrant import page as quadrant
 
     app = create_app(Settings(_env_file=None, database_url=url, secret_key="bench"))
     client = app.server.test_client()

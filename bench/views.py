@@ -61,8 +61,8 @@ VIEWS: dict[str, tuple[str, str, str]] = {
     "quality page": ("render", "quality?board=big", "all"),
     "efficiency API 13w": ("get", f"/api/v1/efficiency?board=big&{W13}", "13w"),
     "efficiency.csv 2y": ("get", f"/download/efficiency.csv?board=big&{Y2}", "2y"),
-    "efficiency page 13w": ("render", f"vger.web.efficiency.page?board=big&{W13}", "13w"),
-    "efficiency page 2y": ("render", f"vger.web.efficiency.page?board=big&{Y2}", "2y"),
+    "efficiency page 13w": ("render", f"efficiency?board=big&{W13}", "13w"),
+    "efficiency page 2y": ("render", f"efficiency?board=big&{Y2}", "2y"),
 }
 
 
@@ -274,8 +274,7 @@ def child(url: str, name: str) -> dict:
             size = len(response.get_data())
         else:
             module, query = what.split("?", 1)
-            path = module if "." in module else f"vger.web.pages.{module}"
-            page = __import__(path, fromlist=["render"])
+            page = __import__(f"vger.web.views.{module}.page", fromlist=["render"])
             params = parse({k: [v] for k, v in (p.split("=") for p in query.split("&"))}).params
             with app.server.test_request_context("/"):
                 out = page.render(params)

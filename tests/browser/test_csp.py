@@ -47,9 +47,9 @@ def test_pages_work_under_the_csp_without_violations(page, live_app, path, chart
 def test_the_webgl_scatterplot_draws_under_the_csp(page, live_app, monkeypatch):
     """Many points are drawn as scattergl, whose regl shaders plotly.js compiles with
     ``new Function``: the one reason the policy allows 'unsafe-eval'."""
-    from vger.web import figures_periods
+    from vger.web.views.scatter import figures as scatter_figures
 
-    monkeypatch.setattr(figures_periods, "WEBGL_POINTS", 1)
+    monkeypatch.setattr(scatter_figures, "WEBGL_POINTS", 1)
     console: list[str] = []
     page.on("console", lambda m: console.append(m.text))
     page.add_init_script(f"({LISTEN})()")

@@ -11,7 +11,7 @@ from sqlalchemy import text
 from tests.browser.conftest import NOW, screenshot
 from vger.metrics.quality import run_checks
 from vger.store import boards
-from vger.web.pages.quality import PAGE_KEYS
+from vger.web.views.quality.page import PAGE_KEYS
 
 pytestmark = pytest.mark.browser  # `-m "not browser"` runs none of these
 

@@ -100,8 +100,8 @@ def test_sync_run_invalidates_the_cache(store):
 
 
 def test_quadrant_render_uses_the_cache_and_sees_new_data(store):
-    from vger.web.pages import quadrant
     from vger.web.params import parse
+    from vger.web.views.quadrant import page as quadrant
 
     app = _app(store)
     params = parse({"board": "example", "from": "2024-01-01", "to": "2024-01-28"}).params
@@ -153,9 +153,9 @@ def test_redis_setting_selects_the_redis_backend():
 
 
 def test_cached_values_cannot_be_changed_by_callers(store):
-    from vger.web.pages import quadrant  # noqa: F401 - the app registers its pages
     from vger.web.params import parse
-    from vger.web.views import choose_board, quadrant_data
+    from vger.web.views.common import choose_board
+    from vger.web.views.quadrant.data import quadrant_data
 
     app = _app(store)
     params = parse({"board": "example", "from": "2024-01-01", "to": "2024-01-28"}).params

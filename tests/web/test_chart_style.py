@@ -8,7 +8,7 @@ import colorsys
 import dash
 import pytest
 
-from vger.web.pages import quadrant
+from vger.web.views.quadrant import page as quadrant
 
 ALLOWED = {"toImage", "resetScale2d", "zoom2d"}
 
@@ -121,7 +121,7 @@ def test_level_palette_is_calm_and_contrasted():
 
 
 def test_an_empty_type_filter_says_all_types(example_app):
-    from vger.web.pages import quadrant as quad_page
+    from vger.web.views.quadrant import page as quad_page
 
     with example_app.server.test_request_context():
         none = quad_page.layout(board="example")

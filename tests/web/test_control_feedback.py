@@ -8,7 +8,11 @@ from __future__ import annotations
 import pytest
 
 from vger.web.feedback import control_messages, notice_parameter
-from vger.web.pages import flow, forecast, quadrant, quarterly, scatter
+from vger.web.views.flow import page as flow
+from vger.web.views.forecast import page as forecast
+from vger.web.views.quadrant import page as quadrant
+from vger.web.views.quarterly import page as quarterly
+from vger.web.views.scatter import page as scatter
 
 
 def _walk(component):

@@ -13,10 +13,10 @@ from vger.store import working
 from vger.store.boards import get_board
 from vger.store.db import make_engine, upgrade
 from vger.store.issues import save_issues
-from vger.web.efficiency.data import efficiency_data
-from vger.web.efficiency.figures import histogram_figure, split_figure, weekly_figure
 from vger.web.params import parse
-from vger.web.views import choose_board
+from vger.web.views.common import choose_board
+from vger.web.views.efficiency.data import efficiency_data
+from vger.web.views.efficiency.figures import histogram_figure, split_figure, weekly_figure
 
 NOW = datetime(2024, 2, 1, 12, 0, tzinfo=UTC)
 A_FLAGS = [
@@ -210,7 +210,7 @@ def test_csv_of_an_empty_range_says_why(app):
 
 
 def test_page_callback_outputs(app):
-    from vger.web.efficiency import page
+    from vger.web.views.efficiency import page
 
     with app.server.app_context():
         out = page.update("example", "jira", "2024-01-01", "2024-01-14", [], [], None)
@@ -227,7 +227,7 @@ def test_page_callback_outputs(app):
 
 
 def test_page_layout_from_a_bookmark(app):
-    from vger.web.efficiency import page
+    from vger.web.views.efficiency import page
 
     with app.server.app_context():
         layout = page.layout(board="example", **{"from": "2024-01-01", "to": "2024-01-14"})

@@ -34,9 +34,11 @@ from vger.store.db import make_engine, upgrade
 from vger.store.issues import save_issues
 from vger.store.queries import flow_rows
 from vger.web import state
-from vger.web.figures_flow import flow_counts, when_bins
-from vger.web.pages import flow, forecast
 from vger.web.params import parse
+from vger.web.views.flow import page as flow
+from vger.web.views.flow.data import flow_counts
+from vger.web.views.forecast import page as forecast
+from vger.web.views.forecast.figures import when_bins
 
 NOW = datetime(2024, 2, 1, 12, 0, tzinfo=UTC)  # Thursday; week of 2024-01-29 in progress
 NEXT_MONDAY = date(2024, 2, 5)
@@ -389,11 +391,11 @@ def test_flow_without_jira_or_data_says_so(ff_app, ff_client):
 
 
 def test_pages_are_in_the_nav_and_registered(ff_client):
-    from vger.web import PAGES, components
+    from vger.web.views import VIEWS
 
-    paths = [path for _, path in components.PAGES]
+    paths = [view.path for view in VIEWS if view.nav]  # the navigation's links
     assert "/forecast" in paths and "/flow" in paths
-    assert {"/forecast", "/flow"} <= {path for _, path, _ in PAGES}
+    assert {"/forecast", "/flow"} <= {view.path for view in VIEWS}
     registry = {page["path"]: page for page in dash.page_registry.values()}
     assert registry["/forecast"]["title"] and registry["/flow"]["title"]
 

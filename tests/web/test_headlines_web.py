@@ -9,7 +9,7 @@ import io
 import pandas as pd
 import pytest
 
-from vger.web.pages import quadrant
+from vger.web.views.quadrant import page as quadrant
 
 RANGE = "board=example&from=2024-01-01&to=2024-01-14"
 

@@ -16,7 +16,7 @@ from tests.etl.fake_github import DATA, TOKEN, FakeGitHub, alloy_pulls, alloy_ta
 from tests.etl.github_fixtures import FAST, make_board
 from vger.config import Settings
 from vger.web import create_app
-from vger.web.pages import quadrant
+from vger.web.views.quadrant import page as quadrant
 
 ALLOY = "tidev/alloy"
 RANGE = "board=alloy&source=github&from=2013-01-01&to=2013-12-31"

@@ -21,8 +21,8 @@ from vger.store import boards
 from vger.store import sync as store_sync
 from vger.store.db import make_engine, upgrade
 from vger.store.issues import save_issues
-from vger.web.pages import quality
 from vger.web.params import parse
+from vger.web.views.quality import page as quality
 
 NOW = datetime(2024, 2, 1, 12, 0, tzinfo=UTC)
 EVIL = '<script>alert("x")</script><b>bold</b> & more'
@@ -350,9 +350,10 @@ def test_quality_page_words_for_missing(app):
 
 
 def test_quality_is_in_the_navigation(app):
-    from vger.web.components import PAGES, page_links
+    from vger.web.components import page_links
+    from vger.web.views import VIEWS
 
-    assert ("Data quality", "/quality") in PAGES
+    assert ("Data quality", "/quality") in {(view.nav, view.path) for view in VIEWS}
     with app.server.test_request_context("/quality"):
         hrefs = [link.href for link in page_links("board=example", "/quality")]
     assert "/quality?board=example" in hrefs

@@ -16,8 +16,9 @@ from vger.config import Settings
 from vger.store import boards
 from vger.store.db import make_engine, upgrade
 from vger.store.pulls import save_pull_requests
-from vger.web.pages import quarterly, scatter
 from vger.web.params import parse
+from vger.web.views.quarterly import page as quarterly
+from vger.web.views.scatter import page as scatter
 
 NOW = datetime(2024, 7, 1, 12, 0, tzinfo=UTC)  # FY2024 Q3 (January start) has just begun
 RANGE = "board=example&from=2024-01-01&to=2024-01-14"
@@ -341,12 +342,12 @@ def test_scatter_future_range_says_so(qs_app):
 def test_many_points_are_drawn_with_webgl_and_a_click_is_resolved_on_the_server(
     qs_app, monkeypatch
 ):
-    from vger.web import figures_periods
+    from vger.web.views.scatter import figures as scatter_figures
 
     params = scatter.params_from_controls("example", "jira", "2024-01-01", "2024-01-14", [], [])
     with qs_app.server.test_request_context():
         small, *_ = scatter.render(params)
-        monkeypatch.setattr(figures_periods, "WEBGL_POINTS", 1)  # two points are "many"
+        monkeypatch.setattr(scatter_figures, "WEBGL_POINTS", 1)  # two points are "many"
         big, *_ = scatter.render(params)
         clicks = {n: scatter.clicked_url(params, {"curve": 0, "index": n}) for n in (0, 1)}
         nothing = scatter.clicked_url(params, None)

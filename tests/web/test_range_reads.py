@@ -19,7 +19,8 @@ from vger.store.db import make_engine, upgrade
 from vger.store.issues import save_issues
 from vger.web import cache
 from vger.web.params import parse
-from vger.web.views import choose_board, quadrant_data
+from vger.web.views.common import choose_board
+from vger.web.views.quadrant.data import quadrant_data
 
 NOW = datetime(2024, 12, 18, 15, 0, tzinfo=UTC)  # a Wednesday
 WEEKS, PER_WEEK = 156, 6

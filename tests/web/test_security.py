@@ -98,7 +98,7 @@ def test_injection_in_every_query_parameter_changes_nothing(example, payload):
 
 @pytest.mark.parametrize("payload", INJECTIONS)
 def test_injection_through_the_quadrant_layout_and_callbacks(example, payload):
-    from vger.web.pages import quadrant
+    from vger.web.views.quadrant import page as quadrant
 
     app, engine = example
     before = row_counts(engine)
@@ -253,7 +253,7 @@ def test_html_in_names_jql_and_summaries_is_escaped_in_admin_pages(example):
 
 
 def test_html_in_names_is_escaped_in_figures_csv_and_api(example):
-    from vger.web.pages import quadrant
+    from vger.web.views.quadrant import page as quadrant
 
     app, engine = example
     _hostile_names(engine)

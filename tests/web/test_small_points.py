@@ -58,7 +58,7 @@ def test_an_unfinished_first_sync_is_said_on_the_pages_and_in_the_api(tmp_path):
 
     from vger.store import boards, sync
     from vger.store import schema as s
-    from vger.web.pages import quadrant
+    from vger.web.views.quadrant import page as quadrant
 
     app, engine = make_app(tmp_path, example=True)
     client = app.server.test_client()

@@ -19,40 +19,17 @@ from werkzeug.exceptions import HTTPException
 from vger.config import Settings
 from vger.errors import ConfigError
 from vger.store.db import make_engine
-from vger.web import (
-    api,
-    cache,
-    components,
-    freshness,
-    guard,
-    routes,
-    routes_flow,
-    routes_periods,
-    security,
-    speed,
-)
-from vger.web.efficiency import export as efficiency_export
-from vger.web.efficiency import page as efficiency_page
-from vger.web.pages import flow, forecast, home, quadrant, quality, quarterly, scatter
+from vger.web import cache, components, freshness, guard, routes, security, speed
+from vger.web.jsonprovider import VgerJSONProvider
 from vger.web.params import parse
 from vger.web.safety import safe_layout
+from vger.web.views import VIEWS
 
 # Shipped inside the package (pyproject maps the repository's static/ and templates/ to
 # vger.static and vger.templates), so a wheel install finds them as an editable one does.
 STATIC = files("vger.static")
 TEMPLATES = files("vger.templates")
 log = logging.getLogger(__name__)
-
-PAGES = (
-    (home, "/", "Teams and boards"),
-    (quadrant, "/quadrant", "Four quadrants"),
-    (quarterly, "/quarterly", "Quarterly"),
-    (scatter, "/scatter", "Lead-time scatterplot"),
-    (forecast, "/forecast", "Forecast"),
-    (flow, "/flow", "Cumulative flow"),
-    (efficiency_page, "/efficiency", "Flow efficiency"),
-    (quality, "/quality", "Data quality"),
-)
 
 
 def create_app(
@@ -90,11 +67,11 @@ def create_app(
     cache.init_cache(server, settings)
     secret = settings.secret_key.get_secret_value() if settings.secret_key else None
     server.secret_key = secret or _random_key()
+    server.json = VgerJSONProvider(server)  # numpy, pandas, NaN → null: every /api/* body
     server.register_blueprint(routes.bp)
-    server.register_blueprint(routes_periods.bp)
-    server.register_blueprint(routes_flow.bp)
-    server.register_blueprint(api.bp)
-    server.register_blueprint(efficiency_export.bp)
+    for view in VIEWS:
+        if view.blueprint is not None:
+            server.register_blueprint(view.blueprint)
     from vger.web import admin  # the /admin blueprint, login and CSRF
 
     admin.init_app(server)
@@ -105,16 +82,16 @@ def create_app(
     guard.init_app(
         server, app.callback_map, slots=settings.busy_slots, wait=settings.busy_wait_seconds
     )
-    for module, path, title in PAGES:
+    for view in VIEWS:
         dash.register_page(
-            module.__name__,
-            path=path,
-            title=title if path == "/" else freshness.page_title(title),
-            name=title,
-            layout=safe_layout(module.layout),
+            view.page.__name__,
+            path=view.path,
+            title=view.title if view.path == "/" else freshness.page_title(view.title),
+            name=view.title,
+            layout=safe_layout(view.page.layout),
         )
-        if hasattr(module, "register"):
-            module.register(app)
+        if hasattr(view.page, "register"):
+            view.page.register(app)
     app.layout = html.Div(
         [
             dcc.Location(id="app-url"),

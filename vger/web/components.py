@@ -9,17 +9,6 @@ from dash import dcc, get_relative_path, html
 
 from vger.store.boards import Board
 
-PAGES = (
-    ("Quadrant", "/quadrant"),
-    ("Quarterly", "/quarterly"),
-    ("Scatterplot", "/scatter"),
-    ("Forecast", "/forecast"),
-    ("Flow", "/flow"),
-    ("Efficiency", "/efficiency"),
-    ("Data quality", "/quality"),
-)
-
-
 # The chart toolbar: download PNG and reset axes only (zoom on charts that use it). No
 # cloud sharing ("Share chart" / "Edit in Chart Studio" would upload issue keys and titles).
 GRAPH_CONFIG = {
@@ -79,6 +68,8 @@ def navbar() -> dbc.Navbar:
 
 def page_links(shared_query: str, current: str) -> list:
     """Links to the data pages that keep the shared parameters (board, source, types, dates)."""
+    from vger.web.views import VIEWS  # the registry; its pages import this module
+
     suffix = f"?{shared_query}" if shared_query else ""
     return [
         dcc.Link(
@@ -87,7 +78,7 @@ def page_links(shared_query: str, current: str) -> list:
             className="nav-link" + (" active" if path == current else ""),
             id=f"nav-{path.strip('/')}",
         )
-        for name, path in PAGES
+        for name, path in ((view.nav, view.path) for view in VIEWS if view.nav)
     ]
 
 

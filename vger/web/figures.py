@@ -1,4 +1,6 @@
-"""Pure figure builders: series in, ``plotly.graph_objects.Figure`` out.
+"""Shared figure helpers: the theme (colours, fonts, the 50/80/90 % line styles), the
+likelihood lines (:func:`level_lines`), axis layouts and the empty figure. Each view's
+own figures live in ``vger/web/views/<view>/figures.py``.
 
 Every text that came from Jira or GitHub is HTML-escaped before it reaches a hover
 label, because Plotly renders a subset of HTML there.
@@ -17,15 +19,27 @@ import plotly.graph_objects as go
 # safe, none red or amber (90 % is the safest commitment, not an alarm); each also has its
 # own dash pattern and width, the widest drawn first, so two coinciding lines both show.
 LEVEL_COLOURS = {50: "#0072B2", 80: "#007A5A", 90: "#332288"}
+
+
 LEVEL_DASH = {50: "solid", 80: "dash", 90: "dot"}
+
+
 LEVEL_WIDTH = {50: 1.5, 80: 3.0, 90: 5.0}
+
+
 LEVEL_PATTERN = {50: "", 80: "/", 90: "."}  # bars: fill patterns instead of dashes
+
+
 BAR = "#457b9d"
+
+
 IN_PROGRESS = "#b8c4ce"
+
+
 FONT = dict(family="system-ui, -apple-system, Segoe UI, Roboto, sans-serif", size=12)
 
 
-def _base(title: str, y_title: str) -> go.Figure:
+def base_figure(title: str, y_title: str) -> go.Figure:
     fig = go.Figure()
     fig.update_layout(
         title=dict(text=escape(title), x=0.01, font=dict(size=15)),
@@ -93,41 +107,16 @@ def label_line_ends(
         )
 
 
-def _likelihood_order(levels) -> list[int]:
+def likelihood_order(levels) -> list[int]:
     """Levels widest line first, so the thinner lines are drawn on top of it."""
     return sorted(levels, key=lambda level: -LEVEL_WIDTH[level])
 
 
-def _weeks(index: pd.Index) -> list[str]:
+def week_labels(index: pd.Index) -> list[str]:
     return [pd.Timestamp(x).date().isoformat() for x in index]
 
 
-def throughput_figure(throughput: pd.DataFrame, *, title: str, noun: str, lines: str) -> go.Figure:
-    """Weekly counts as bars (the in-progress week paler) with 50/80/90 % likelihood lines."""
-    fig = _base(title, f"{noun} per week")
-    weeks = _weeks(throughput.index)
-    complete = throughput["complete"].to_numpy(dtype=bool)
-    fig.add_bar(
-        x=weeks,
-        y=throughput["count"],
-        name="Completed",
-        marker_color=[BAR if c else IN_PROGRESS for c in complete],
-        customdata=np.where(complete, "", " (week in progress)"),
-        hovertemplate="%{y} completed%{customdata}<extra></extra>",
-    )
-    _level_lines(
-        fig,
-        weeks,
-        throughput,
-        legend="{level} %: at least",
-        hover="{level} % of weeks: at least %{{y:.1f}}",
-        end="{level} %: ≥ {value:.1f}",
-        shape="hv" if lines == "rolling" else "linear",
-    )
-    return fig
-
-
-def _level_lines(
+def level_lines(
     fig: go.Figure,
     weeks: list[str],
     frame: pd.DataFrame,
@@ -141,11 +130,11 @@ def _level_lines(
     their latest values in the legend and labelled at their ends."""
     levels = [level for level in LEVEL_COLOURS if level in frame]
     ends = {level: last_value(frame[level]) for level in levels}
-    for level in _likelihood_order(levels):
+    for level in likelihood_order(levels):
         fig.add_scatter(
             x=weeks,
             y=frame[level],
-            name=_legend(legend.format(level=level), ends[level]),
+            name=legend_name(legend.format(level=level), ends[level]),
             legendrank=level,
             mode="lines",
             line=level_line(level, shape=shape) if shape else level_line(level),
@@ -155,143 +144,9 @@ def _level_lines(
     label_line_ends(fig, weeks, ends, end)
 
 
-def _legend(name: str, value: float | None) -> str:
+def legend_name(name: str, value: float | None) -> str:
     """A legend entry with the line's latest value ("50 %: at least 7.0")."""
     return name if value is None else f"{name} {value:.1f}"
-
-
-def variation_figure(variation: pd.Series, *, title: str) -> go.Figure:
-    """Coefficient of variation per week (gaps where undefined); lower is more predictable."""
-    fig = _base(title, "std / mean")
-    fig.add_scatter(
-        x=_weeks(variation.index),
-        y=variation,
-        mode="lines+markers",
-        name="Variation",
-        line=dict(color="#6d597a", width=2),
-        hovertemplate="variation %{y:.2f}<extra></extra>",
-        connectgaps=False,
-    )
-    return fig
-
-
-def backlog_figure(backlog: pd.DataFrame, *, title: str) -> go.Figure:
-    """Cumulative created / completed / abandoned, and the open backlog between them."""
-    fig = _base(title, "issues (cumulative)")
-    weeks = _weeks(backlog.index)
-    for name, colour in (
-        ("created", "#e76f51"),
-        ("completed", "#2a9d8f"),
-        ("abandoned", "#8d99ae"),
-    ):
-        fig.add_scatter(
-            x=weeks,
-            y=backlog[name],
-            name=name.capitalize(),
-            mode="lines",
-            line=dict(color=colour, width=2),
-            hovertemplate=f"{name} %{{y}}<extra></extra>",
-        )
-    fig.add_scatter(
-        x=weeks,
-        y=backlog["open"],
-        name="Open",
-        mode="lines",
-        line=dict(color="#264653", width=1, dash="dot"),
-        hovertemplate="open %{y}<extra></extra>",
-    )
-    return fig
-
-
-def volume_figure(volume: pd.DataFrame, *, title: str) -> go.Figure:
-    """Lines changed per week by merged and by rejected pull requests (stacked)."""
-    fig = _base(title, "lines changed")
-    weeks = _weeks(volume.index)
-    fig.add_bar(
-        x=weeks,
-        y=volume["merged"],
-        name="Merged volume",
-        marker_color="#457b9d",
-        hovertemplate="merged %{y:,} lines<extra></extra>",
-    )
-    fig.add_bar(
-        x=weeks,
-        y=volume["rejected"],
-        name="Rejected volume",
-        marker_color="#e63946",
-        hovertemplate="rejected %{y:,} lines<extra></extra>",
-    )
-    fig.update_layout(barmode="stack")
-    return fig
-
-
-def lead_time_figure(lead_time: pd.DataFrame, *, title: str, unit: str, lines: str) -> go.Figure:
-    """50/80/90 % lead-time lines per week: "L % finished within T days"."""
-    fig = _base(title, unit)
-    weeks = _weeks(lead_time.index)
-    _level_lines(
-        fig,
-        weeks,
-        lead_time,
-        legend="{level} % within",
-        hover="{level} % within %{{y:.1f}} " + unit.replace("{", "{{").replace("}", "}}"),
-        end="{level} %: ≤ {value:.1f}",
-    )
-    return fig
-
-
-def lead_time_states_figure(
-    by_state: pd.DataFrame, overall: Mapping[int, float], *, title: str, unit: str
-) -> go.Figure:
-    """One group of bars per work state (50/80/90th percentile), beside the overall value."""
-    fig = _base(title, unit)
-    fig.update_layout(hovermode="closest", barmode="group", xaxis_title="work state (board order)")
-    states = ["Overall", *[str(s) for s in by_state.get("state", [])]]
-    for level, colour in LEVEL_COLOURS.items():
-        values = [
-            overall.get(level, np.nan),
-            *(by_state[level].tolist() if level in by_state else []),
-        ]
-        fig.add_bar(
-            x=[escape(s) for s in states],
-            y=values,
-            name=f"{level} %",
-            marker=dict(color=colour, pattern=dict(shape=LEVEL_PATTERN[level])),
-            hovertemplate=f"%{{x}}: {level} % within %{{y:.1f}} {unit}<extra></extra>",
-        )
-    return fig
-
-
-def add_tags(fig: go.Figure, tags: pd.DataFrame, tz: str) -> go.Figure:
-    """Vertical lines at git tags (placed on the week axis at their local date)."""
-    if tags is None or tags.empty:
-        return fig
-    for _, tag in tags.iterrows():
-        day = pd.Timestamp(tag["at"]).tz_convert(tz).tz_localize(None).normalize()
-        monday = (day - pd.Timedelta(days=day.weekday())).date().isoformat()
-        fig.add_shape(
-            type="line",
-            x0=monday,
-            x1=monday,
-            xref="x",
-            y0=0,
-            y1=1,
-            yref="paper",
-            line=dict(color="#999", width=1, dash="dot"),
-        )
-        fig.add_annotation(
-            x=monday,
-            y=1,
-            yref="paper",
-            text=escape(str(tag["name"])),
-            showarrow=False,
-            textangle=-90,
-            xanchor="left",
-            yanchor="top",
-            font=dict(size=9, color="#666"),
-            hovertext=escape(f"{tag['name']} ({tag['repo']}) {day.date()}"),
-        )
-    return fig
 
 
 def empty_figure(message: str) -> go.Figure:
@@ -315,3 +170,36 @@ def empty_figure(message: str) -> go.Figure:
         ],
     )
     return fig
+
+
+def axis_figure(title: str, y_title: str, x_title: str, *, category: bool) -> go.Figure:
+    fig = go.Figure()
+    fig.update_layout(
+        title=dict(text=escape(title), x=0.01, font=dict(size=15)),
+        font=FONT,
+        margin=dict(l=50, r=20, t=45, b=40),
+        height=380,
+        legend=dict(orientation="h", y=-0.2),
+        plot_bgcolor="white",
+        yaxis=dict(title=y_title, rangemode="tozero", gridcolor="#eee"),
+        xaxis=dict(
+            gridcolor="#f4f4f4", title=x_title, **({"type": "category"} if category else {})
+        ),
+    )
+    return fig
+
+
+def mark_in_progress(fig: go.Figure, labels: list[str], complete: np.ndarray) -> None:
+    for i, ok in enumerate(complete[: len(labels)]):
+        if not ok:
+            fig.add_vrect(
+                x0=i - 0.5,
+                x1=i + 0.5,
+                fillcolor="#dde3ea",
+                opacity=0.35,
+                line_width=0,
+                layer="below",
+                annotation_text="in progress",
+                annotation_position="top",
+                annotation_font=dict(size=10, color="#666"),
+            )

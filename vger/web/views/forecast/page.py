@@ -11,34 +11,25 @@ from dash import Dash, Input, Output, State, dcc, get_relative_path, html
 
 from vger.errors import NotFoundError
 from vger.metrics.percentiles import LEVELS
-from vger.store import boards
 from vger.web import state
 from vger.web.components import (
-    board_list,
-    board_picker,
     chart_card,
     date_input,
-    item_filters,
-    page_frame,
-    source_picker,
 )
 from vger.web.feedback import control_messages, message_slot, slot_id, typed_messages
 from vger.web.figures import empty_figure
-from vger.web.figures_flow import (
-    DEFAULT_AHEAD,
-    ForecastData,
+from vger.web.params import RANGE_PRESETS, ViewParams, parse
+from vger.web.ranges import range_presets
+from vger.web.urlsync import register_url_sync
+from vger.web.views.common import Start, choose_board, local_today, page_layout, safe_render
+from vger.web.views.forecast.data import DEFAULT_AHEAD, ForecastData, forecast_data
+from vger.web.views.forecast.figures import (
     answer_text,
-    forecast_data,
     forecast_notes,
     how_many_figure,
     sample_figure,
     when_figure,
 )
-from vger.web.params import RANGE_PRESETS, ViewParams, parse
-from vger.web.ranges import range_presets
-from vger.web.safety import safe_render
-from vger.web.urlsync import register_url_sync
-from vger.web.views import choose_board, local_today
 
 log = logging.getLogger(__name__)
 P = "fc"
@@ -56,21 +47,13 @@ def _number_input(id_: str, value: int) -> dcc.Input:
     )
 
 
-def layout(**query) -> html.Div:
-    parsed = parse(query)
-    with state.engine().connect() as conn:
-        all_boards = boards.list_boards(conn)
-        try:
-            choice = choose_board(conn, parsed.params)
-        except NotFoundError as exc:
-            return board_list(all_boards, "Boards", str(exc), page=PATH)
-    p = choice.params
-    github = p.source == "github"
-    today = local_today(choice.board.tz, state.now())
+@page_layout(PATH)
+def layout(head: Start) -> html.Div:
+    p = head.params
+    today = head.today
     controls = dbc.Row(
         [
-            board_picker(P, all_boards, p.board),
-            source_picker(P, p.source),
+            *head.pickers(P),
             dbc.Col(
                 [
                     dbc.Label("Sample (complete weeks)", html_for=f"{P}-sample"),
@@ -99,20 +82,11 @@ def layout(**query) -> html.Div:
         ],
         className="g-2 mb-2",
     )
-    filters = dbc.Row(
-        dbc.Col(
-            [
-                *item_filters(P, choice.work_types, choice.repos, p.types, p.repos, github),
-            ]
-        ),
-        className="g-2 mb-3",
-    )
-    return page_frame(
+    filters = head.filter_row(P)
+    return head.frame(
         P,
         PATH,
-        p.shared_query(),
-        f"{choice.board.team_name} · {choice.board.name} · forecast",
-        parsed.notices + choice.notices,
+        "forecast",
         controls,
         filters,
         html.Div(id=f"{P}-status"),

@@ -10,26 +10,20 @@ import dash_bootstrap_components as dbc
 import numpy as np
 from dash import Dash, Input, Output, get_relative_path, html
 
-from vger.errors import NotFoundError
-from vger.store import boards
-from vger.web import state
-from vger.web.components import (
-    board_list,
-    board_picker,
-    chart_card,
-    checklist,
-    page_frame,
-    source_picker,
-)
-from vger.web.efficiency.data import EfficiencyData, efficiency_data
-from vger.web.efficiency.figures import histogram_figure, split_figure, weekly_figure
+from vger.web.components import chart_card, checklist
 from vger.web.feedback import slot_id, typed_messages
 from vger.web.figures import empty_figure
-from vger.web.params import ViewParams, from_shared_controls, parse, shared_controls_query
+from vger.web.params import ViewParams, from_shared_controls, shared_controls_query
 from vger.web.ranges import range_fields, register_range_sync
-from vger.web.safety import safe_render
 from vger.web.urlsync import register_url_sync
-from vger.web.views import choose_board, local_today
+from vger.web.views.common import Start, page_layout, safe_render
+from vger.web.views.efficiency.data import EfficiencyData, efficiency_data
+from vger.web.views.efficiency.figures import (
+    histogram_figure,
+    notes,
+    split_figure,
+    weekly_figure,
+)
 
 log = logging.getLogger(__name__)
 P = "eff"
@@ -37,25 +31,12 @@ PATH = "/efficiency"
 CHARTS = ("histogram", "weekly", "states")
 
 
-def layout(**query) -> html.Div:
-    parsed = parse(query)
-    with state.engine().connect() as conn:
-        all_boards = boards.list_boards(conn)
-        try:
-            choice = choose_board(conn, parsed.params)
-        except NotFoundError as exc:
-            return board_list(all_boards, "Boards", str(exc), page=PATH)
-    p = choice.params
+@page_layout(PATH)
+def layout(head: Start) -> html.Div:
+    choice, p = head.choice, head.params
     github = p.source == "github"
-    start, end = p.dates(local_today(choice.board.tz, state.now()))
-    controls = dbc.Row(
-        [
-            board_picker(P, all_boards, p.board),
-            source_picker(P, p.source),
-            *range_fields(P, p, start, end),
-        ],
-        className="g-2 mb-2",
-    )
+    start, end = p.dates(head.today)
+    controls = dbc.Row([*head.pickers(P), *range_fields(P, p, start, end)], className="g-2 mb-2")
     filters = dbc.Row(
         dbc.Col(
             [
@@ -66,12 +47,10 @@ def layout(**query) -> html.Div:
         ),
         className="g-2 mb-3",
     )
-    return page_frame(
+    return head.frame(
         P,
         PATH,
-        p.shared_query(),
-        f"{choice.board.team_name} · {choice.board.name} · flow efficiency",
-        parsed.notices + choice.notices,
+        "flow efficiency",
         controls,
         filters,
         html.Div(id=f"{P}-status"),
@@ -106,27 +85,6 @@ def render(params: ViewParams) -> tuple:
 def _failed(message: str, colour: str) -> tuple:
     blank = empty_figure(message)
     return (blank, blank, blank, "", "", "", "#", dbc.Alert(message, color=colour))
-
-
-def notes(data: EfficiencyData) -> tuple[str, str, str]:
-    """The one-line "how it is computed" under each chart."""
-    working = [n for n, w in data.flags.items() if w]
-    waiting = [n for n, w in data.flags.items() if not w]
-    flags = (
-        f"working states: {', '.join(working) or 'none'} · waiting: {', '.join(waiting) or 'none'} "
-        "(Admin → work states, or vger board states)"
-    )
-    zone = f"team time zone {data.choice.board.tz}"
-    counted = len(data.counted)
-    return (
-        f"{counted} issues completed in the complete weeks of the range, in 10 % bins · "
-        f"flow efficiency = time in working states ÷ lead time · {flags}",
-        f"median of the issues completed each week (Monday to Sunday, {zone}); a gap for a "
-        "week without any; the week in progress pale",
-        f"50/80/90th percentile of each state's {data.unit} over the same {counted} issues "
-        "(0 for a state an issue never visited), then of their total working and waiting "
-        f"time · blue working, orange waiting · {flags}",
-    )
 
 
 def _outputs(data: EfficiencyData) -> tuple:

@@ -9,27 +9,20 @@ from urllib.parse import parse_qs
 import dash_bootstrap_components as dbc
 from dash import Dash, Input, Output, get_relative_path, html
 
-from vger.errors import NotFoundError
-from vger.store import boards
-from vger.web import state
 from vger.web.components import (
-    board_list,
-    board_picker,
     chart_card,
     checklist,
     labelled,
     one_chart_failure,
-    page_frame,
     radio,
-    source_picker,
 )
 from vger.web.feedback import slot_id, typed_messages
-from vger.web.figures_flow import FlowData, flow_data, flow_figure, flow_note
 from vger.web.params import ViewParams, from_shared_controls, parse, shared_controls_query
 from vger.web.ranges import range_fields, register_range_sync
-from vger.web.safety import safe_render
 from vger.web.urlsync import register_url_sync
-from vger.web.views import choose_board, local_today
+from vger.web.views.common import Start, page_layout, safe_render
+from vger.web.views.flow.data import FlowData, flow_data
+from vger.web.views.flow.figures import flow_figure, flow_note
 
 log = logging.getLogger(__name__)
 P = "flow"
@@ -37,21 +30,14 @@ PATH = "/flow"
 GRAPH = f"{P}-chart-states"
 
 
-def layout(**query) -> html.Div:
-    parsed = parse(query)
-    with state.engine().connect() as conn:
-        all_boards = boards.list_boards(conn)
-        try:
-            choice = choose_board(conn, parsed.params)
-        except NotFoundError as exc:
-            return board_list(all_boards, "Boards", str(exc), page=PATH)
-    p = choice.params
+@page_layout(PATH)
+def layout(head: Start) -> html.Div:
+    choice, p = head.choice, head.params
     github = p.source == "github"
-    start, end = p.dates(local_today(choice.board.tz, state.now()))
+    start, end = p.dates(head.today)
     controls = dbc.Row(
         [
-            board_picker(P, all_boards, p.board),
-            source_picker(P, p.source),
+            *head.pickers(P),
             *range_fields(P, p, start, end),  # explicit dates only; the range as hints
             labelled(
                 "Bands",
@@ -79,12 +65,10 @@ def layout(**query) -> html.Div:
         ),
         className="g-2 mb-3",
     )
-    return page_frame(
+    return head.frame(
         P,
         PATH,
-        p.shared_query(),
-        f"{choice.board.team_name} · {choice.board.name} · cumulative flow",
-        parsed.notices + choice.notices,
+        "cumulative flow",
         controls,
         filters,
         html.Div(id=f"{P}-status"),

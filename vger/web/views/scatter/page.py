@@ -8,31 +8,17 @@ import logging
 import dash_bootstrap_components as dbc
 from dash import Dash, Input, Output, State, dcc, get_relative_path, html, no_update
 
-from vger.errors import NotFoundError
-from vger.store import boards
-from vger.web import state
 from vger.web.components import (
-    board_list,
-    board_picker,
     graph_config,
-    item_filters,
     one_chart_failure,
-    page_frame,
-    source_picker,
 )
 from vger.web.feedback import slot_id, typed_messages
-from vger.web.figures_periods import (
-    ScatterData,
-    scatter_data,
-    scatter_figure,
-    scatter_note,
-    scatter_point_url,
-)
-from vger.web.params import ViewParams, from_shared_controls, parse, shared_controls_query
+from vger.web.params import ViewParams, from_shared_controls, shared_controls_query
 from vger.web.ranges import range_fields, register_range_sync
-from vger.web.safety import safe_render
 from vger.web.urlsync import register_url_sync
-from vger.web.views import choose_board, local_today
+from vger.web.views.common import Start, page_layout, safe_render
+from vger.web.views.scatter.data import ScatterData, scatter_data
+from vger.web.views.scatter.figures import scatter_figure, scatter_note, scatter_point_url
 
 log = logging.getLogger(__name__)
 P = "scatter"
@@ -71,33 +57,18 @@ function (url) {
 """
 
 
-def layout(**query) -> html.Div:
-    parsed = parse(query)
-    with state.engine().connect() as conn:
-        all_boards = boards.list_boards(conn)
-        try:
-            choice = choose_board(conn, parsed.params)
-        except NotFoundError as exc:
-            return board_list(all_boards, "Boards", str(exc), page=PATH)
-    p = choice.params
-    github = p.source == "github"
-    start, end = p.dates(local_today(choice.board.tz, state.now()))
+@page_layout(PATH)
+def layout(head: Start) -> html.Div:
+    p = head.params
+    start, end = p.dates(head.today)
     controls = dbc.Row(
         [
-            board_picker(P, all_boards, p.board),
-            source_picker(P, p.source),
+            *head.pickers(P),
             *range_fields(P, p, start, end),  # explicit dates only; the range as hints
         ],
         className="g-2 mb-2",
     )
-    filters = dbc.Row(
-        dbc.Col(
-            [
-                *item_filters(P, choice.work_types, choice.repos, p.types, p.repos, github),
-            ]
-        ),
-        className="g-2 mb-3",
-    )
+    filters = head.filter_row(P)
     card = dbc.Card(
         [
             dcc.Loading(
@@ -124,12 +95,10 @@ def layout(**query) -> html.Div:
         ],
         className="mb-3 shadow-sm",
     )
-    return page_frame(
+    return head.frame(
         P,
         PATH,
-        p.shared_query(),
-        f"{choice.board.team_name} · {choice.board.name} · lead-time scatterplot",
-        parsed.notices + choice.notices,
+        "lead-time scatterplot",
         controls,
         filters,
         html.Div(id=f"{P}-status"),

@@ -1,5 +1,6 @@
 """Pure figure builders of the efficiency view: the distribution of flow efficiency,
-its weekly median and lead time by work state split working vs waiting. Every text from
+its weekly median and lead time by work state split working vs waiting, and the notes
+under them. Every text from
 Jira (state names) is HTML-escaped before it reaches a label."""
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from vger.web.figures import BAR, FONT, IN_PROGRESS, LEVEL_PATTERN
+from vger.web.views.efficiency.data import EfficiencyData
 
 WORKING = "#0072B2"  # Okabe-Ito blue
 WAITING = "#E69F00"  # Okabe-Ito orange: colour-blind safe against the blue
@@ -99,3 +101,24 @@ def split_figure(
             hovertemplate=f"%{{x}}: {level} % within %{{y:.1f}} {escape(unit)}<extra></extra>",
         )
     return fig
+
+
+def notes(data: EfficiencyData) -> tuple[str, str, str]:
+    """The one-line "how it is computed" under each chart."""
+    working = [n for n, w in data.flags.items() if w]
+    waiting = [n for n, w in data.flags.items() if not w]
+    flags = (
+        f"working states: {', '.join(working) or 'none'} · waiting: {', '.join(waiting) or 'none'} "
+        "(Admin → work states, or vger board states)"
+    )
+    zone = f"team time zone {data.choice.board.tz}"
+    counted = len(data.counted)
+    return (
+        f"{counted} issues completed in the complete weeks of the range, in 10 % bins · "
+        f"flow efficiency = time in working states ÷ lead time · {flags}",
+        f"median of the issues completed each week (Monday to Sunday, {zone}); a gap for a "
+        "week without any; the week in progress pale",
+        f"50/80/90th percentile of each state's {data.unit} over the same {counted} issues "
+        "(0 for a state an issue never visited), then of their total working and waiting "
+        f"time · blue working, orange waiting · {flags}",
+    )

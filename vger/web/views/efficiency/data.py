@@ -27,7 +27,7 @@ from vger.store import boards, efficiency, flags, queries, working
 from vger.store.boards import Board
 from vger.store.statepack import unpack
 from vger.web import cache
-from vger.web.views import BoardChoice, local_today, view_key
+from vger.web.views.common import BoardChoice, local_today, view_key
 
 ITEM_COLUMNS = [
     "issue_id",

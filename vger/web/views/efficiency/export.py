@@ -9,10 +9,16 @@ from flask import Blueprint, Response, abort
 
 from vger.errors import NotFoundError
 from vger.web import state
-from vger.web.api import _head, _json, _not_found, _records
-from vger.web.csv import defuse, iso_utc
-from vger.web.efficiency.data import EfficiencyData, efficiency_data
-from vger.web.routes import csv_response, request_choice, request_view
+from vger.web.export import (
+    csv_response,
+    defuse,
+    iso_utc,
+    json_head,
+    json_response,
+    not_found_json,
+)
+from vger.web.views.common import request_choice, request_view
+from vger.web.views.efficiency.data import EfficiencyData, efficiency_data
 
 bp = Blueprint("vger_efficiency", __name__)
 COLUMNS = [
@@ -78,21 +84,21 @@ def api_efficiency() -> Response:
     try:
         parsed, choice, data = request_view(efficiency_data)
     except NotFoundError as exc:
-        return _not_found(exc)
+        return not_found_json(exc)
     weekly = data.weekly.reset_index(names="week")
     weekly["week"] = [pd.Timestamp(w).date().isoformat() for w in weekly["week"]]
     by_state = data.by_state.rename(columns={k: str(k) for k in (50, 80, 90)})
-    return _json(
+    return json_response(
         {
-            **_head(choice, parsed),
+            **json_head(choice, parsed),
             "from": data.first_day.isoformat(),
             "to": data.last_day.isoformat(),
             "unit": data.unit,
             "working_states": data.flags,
-            "items": _records(efficiency_csv(data).drop(columns="summary")),
-            "weekly_median": _records(weekly),
-            "histogram": _records(data.histogram),
-            "lead_time_by_state": _records(by_state.drop(columns="position", errors="ignore")),
+            "items": efficiency_csv(data).drop(columns="summary"),
+            "weekly_median": weekly,
+            "histogram": data.histogram,
+            "lead_time_by_state": by_state.drop(columns="position", errors="ignore"),
             "empty": data.empty_message,
         }
     )

@@ -1,19 +1,16 @@
-"""View models: read the store for one page's parameters and compute its series.
-
-The only place the web layer reads the clock (``now`` is passed in by callers).
-Figures (``figures.py``), CSV downloads and the JSON API all use these results, so a
-chart and its CSV always show the same numbers.
+"""The quadrant's view data: read the store for one page's parameters and compute the
+four quadrants and the headlines (:mod:`vger.metrics`). The page, its CSVs and its JSON
+all use :func:`quadrant_data`, so a chart and its CSV always show the same numbers.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 import pandas as pd
 from sqlalchemy import Connection
 
-from vger.errors import NotFoundError
 from vger.metrics.backlog import Baseline
 from vger.metrics.calendar import WeekGrid, week_grid
 from vger.metrics.headlines import Headlines, quadrant_headlines
@@ -26,73 +23,11 @@ from vger.metrics.quadrant import (
     issue_quadrant,
     weekly_quadrant,
 )
-from vger.store import boards, queries, sync
+from vger.store import queries
 from vger.store.boards import Board
-from vger.web import cache, state
-from vger.web.params import MIN_DAYS, ViewParams, clamp_range
-
-
-@dataclass
-class BoardChoice:
-    """The board a page shows, its options, and notices about the parameters."""
-
-    board: Board
-    params: ViewParams
-    work_types: dict[str, list[str]]
-    repos: dict[str, int]
-    notices: list[str] = field(default_factory=list)
-
-
-def choose_board(conn: Connection, params: ViewParams, now: datetime | None = None) -> BoardChoice:
-    """Resolve the board (the first one when none is named), drop unknown work types and
-    repositories with a notice, and cut the range to ``MAX_DAYS`` before its effective
-    end in the board's zone (``now``: the app's clock by default). Raises NotFoundError
-    for an unknown board."""
-    all_boards = boards.list_boards(conn)
-    if not all_boards:
-        raise NotFoundError(
-            "There are no boards yet. Run `vger demo` for a demo store, or add a board (`vger board add`)."
-        )
-    board = (
-        next((b for b in all_boards if b.slug == params.board), None)
-        if params.board
-        else all_boards[0]
-    )
-    if board is None:
-        raise NotFoundError(f"There is no board named {params.board!r}.")
-    notices: list[str] = []
-    work_types = boards.work_types(conn, board.id)
-    repos = boards.repos(conn, board.id)
-    types = tuple(t for t in params.types if t in work_types)
-    for unknown in sorted(set(params.types) - set(types)):
-        notices.append(
-            f"Ignored work type {unknown!r}: board {board.slug} has {', '.join(work_types) or 'no work types'}."
-        )
-    chosen_repos = tuple(r for r in params.repos if r in repos)
-    for unknown in sorted(set(params.repos) - set(chosen_repos)):
-        notices.append(f"Ignored repository {unknown!r}: not a repository of board {board.slug}.")
-    params = ViewParams(
-        **{**params.__dict__, "board": board.slug, "types": types, "repos": chosen_repos}
-    )
-    today = local_today(board.tz, now or state.now())
-    start, end = params.dates(today)
-    # the board's size matters only for ranges longer than a quarter (see max_days)
-    issues = boards.issue_count(conn, board.id) if (end - start).days > MIN_DAYS else 0
-    params, cut = clamp_range(params, today, issues)
-    notices.extend(cut)
-    progress = sync.first_sync_progress(conn, board.id) if params.source == "jira" else None
-    if progress is not None:
-        loaded, expected = progress
-        notices.append(
-            f"First sync not finished: {loaded} of {expected} issues loaded."
-            if expected is not None
-            else f"First sync not finished: {loaded} issues loaded so far."
-        )
-    return BoardChoice(board, params, work_types, repos, notices)
-
-
-def local_today(tz: str, now: datetime) -> date:
-    return pd.Timestamp(now).tz_convert(tz).date()
+from vger.web import cache
+from vger.web.params import ViewParams
+from vger.web.views.common import BoardChoice, local_today, view_key
 
 
 @dataclass
@@ -156,20 +91,6 @@ def quadrant_data(conn: Connection, choice: BoardChoice, now: datetime) -> Quadr
     cached per (board, parameters, local date, data version: see ``vger.web.cache``)."""
     return cache.cached(
         "quadrant", view_key(conn, choice, now), lambda: _quadrant_data(conn, choice, now)
-    )
-
-
-def view_key(conn: Connection, choice: BoardChoice, now: datetime) -> tuple:
-    """What a view of ``choice`` depends on: the board and its settings, work types,
-    repositories, the query string, the team's local date and the data version."""
-    board = choice.board
-    return (
-        board,
-        sorted(choice.work_types.items()),
-        sorted(choice.repos.items()),
-        choice.params.to_query(),
-        local_today(board.tz, now),
-        queries.data_version(conn, board.id),
     )
 
 

@@ -10,15 +10,11 @@ from urllib.parse import parse_qs
 import dash_bootstrap_components as dbc
 from dash import MATCH, Dash, Input, Output, State, ctx, dcc, get_relative_path, html
 
-from vger.errors import NotFoundError
-from vger.store import boards
-from vger.web import state
-from vger.web.components import board_list, board_picker, checklist, page_frame
-from vger.web.figures_quality import QualityData, page_rows, pages, quality_data
+from vger.web.components import board_picker, checklist
 from vger.web.params import ViewParams, parse
-from vger.web.safety import safe_render
 from vger.web.urlsync import register_url_sync
-from vger.web.views import choose_board
+from vger.web.views.common import Start, page_layout, safe_render
+from vger.web.views.quality.data import QualityData, page_rows, pages, quality_data
 
 log = logging.getLogger(__name__)
 P = "quality"
@@ -26,18 +22,12 @@ PATH = "/quality"
 PAGE_KEYS = 10  # keys per page of a check's list; the CSV has them all
 
 
-def layout(**query) -> html.Div:
-    parsed = parse(query)
-    with state.engine().connect() as conn:
-        all_boards = boards.list_boards(conn)
-        try:
-            choice = choose_board(conn, parsed.params)
-        except NotFoundError as exc:
-            return board_list(all_boards, "Boards", str(exc), page=PATH)
-    p = choice.params
+@page_layout(PATH)
+def layout(head: Start) -> html.Div:
+    choice, p = head.choice, head.params
     controls = dbc.Row(
         [
-            board_picker(P, all_boards, p.board),
+            board_picker(P, head.boards, p.board),
             dbc.Col(
                 [
                     dbc.Label("Work types"),
@@ -47,12 +37,10 @@ def layout(**query) -> html.Div:
         ],
         className="g-2 mb-3",
     )
-    return page_frame(
+    return head.frame(
         P,
         PATH,
-        p.shared_query(),
-        f"{choice.board.team_name} · {choice.board.name} · data quality",
-        parsed.notices + choice.notices,
+        "data quality",
         controls,
         dcc.Loading(html.Div(id=f"{P}-report"), type="circle"),
         stores=[dcc.Store(id=f"{P}-shared", data=p.shared_query())],

@@ -1,15 +1,14 @@
-"""The data-quality report: view data for one board (and work-type filter), its CSV
-body and its JSON body. The page, the CSV and the JSON all use :func:`quality_data`,
-so they always list the same issues.
+"""The data-quality report's view data for one board (and work-type filter). The page,
+the CSV and the JSON all use :func:`quality_data`, so they always list the same issues.
 
 A big board can flag most of its issues (every issue with a backward move), so the page
 and the JSON list one page of keys per check (:func:`page_rows`) beside the counts; the
-CSV streams every row."""
+CSV streams every row.
+"""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import quote
@@ -21,13 +20,7 @@ from vger.metrics.events import Workflow
 from vger.metrics.quality import Check, run_checks
 from vger.store import boards, flags, queries
 from vger.web import cache
-from vger.web.csv import defuse
-from vger.web.views import BoardChoice, local_today
-
-CSV_COLUMNS = ["check", "key", "detail"]
-DEFAULT_LIMIT = 50  # keys per check in one page of the JSON
-MAX_LIMIT = 1000
-CSV_CHUNK = 5000  # rows per streamed CSV piece
+from vger.web.views.common import BoardChoice, local_today
 
 
 @dataclass
@@ -118,45 +111,6 @@ def page_rows(check: Check, page: int, limit: int) -> pd.DataFrame:
     order); a page past the end is empty."""
     first = (max(page, 1) - 1) * limit
     return check.rows.iloc[first : first + limit]
-
-
-def quality_csv_chunks(data: QualityData, chunk: int = CSV_CHUNK) -> Iterator[pd.DataFrame]:
-    """Every (check, affected issue) row — check id, key, detail — in pieces of at most
-    ``chunk`` rows, so the download streams instead of building one big body."""
-    for c in data.checks:
-        for first in range(0, len(c.rows), chunk):
-            rows = c.rows.iloc[first : first + chunk]
-            piece = pd.DataFrame({"check": c.id, "key": rows["key"], "detail": rows["detail"]})
-            yield defuse(piece[CSV_COLUMNS], ["key", "detail"])
-
-
-def quality_json(
-    data: QualityData, page: int = 1, limit: int = DEFAULT_LIMIT, only: str | None = None
-) -> dict:
-    """The report as plain JSON-able data: every check's count and one page of its
-    issues (``limit`` keys, page ``page``; ``only`` lists a single check's)."""
-    checks = [c for c in data.checks if only in (None, c.id)]
-    return {
-        "issues_checked": data.issues,
-        "page": page,
-        "limit": limit,
-        "checks": [
-            {
-                "id": c.id,
-                "title": c.title,
-                "why": c.why,
-                "count": c.count,
-                "unit": c.unit,
-                "issues_listed": int(len(c.rows)),
-                "pages": pages(c, limit),
-                "issues": [
-                    {"key": k, "detail": d, "url": data.url(k) or None}
-                    for k, d in zip(*_page_columns(c, page, limit), strict=True)
-                ],
-            }
-            for c in checks
-        ],
-    }
 
 
 def _page_columns(check: Check, page: int, limit: int) -> tuple[list, list]:

@@ -3,35 +3,40 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
 import dash_bootstrap_components as dbc
+import plotly.graph_objects as go
 from dash import Dash, Input, Output, dcc, get_relative_path, html
 
-from vger.errors import NotFoundError
-from vger.store import boards
-from vger.web import figures, state
 from vger.web.components import (
-    board_list,
-    board_picker,
     chart_card,
     checklist,
     item_filters,
     labelled,
-    page_frame,
     radio,
-    source_picker,
 )
 from vger.web.feedback import message_slot, slot_id, typed_messages, typed_text
+from vger.web.figures import empty_figure
 from vger.web.params import RANGE_PRESETS, ViewParams, parse
 from vger.web.ranges import picker_value, range_presets, register_range_sync
-from vger.web.safety import safe_render
 from vger.web.urlsync import register_url_sync
-from vger.web.views import QuadrantData, choose_board, quadrant_data
+from vger.web.views.common import Start, page_layout, safe_render
+from vger.web.views.quadrant.data import QuadrantData, quadrant_data
+from vger.web.views.quadrant.figures import (
+    add_tags,
+    backlog_figure,
+    lead_time_figure,
+    lead_time_states_figure,
+    throughput_figure,
+    variation_figure,
+    volume_figure,
+)
 
 log = logging.getLogger(__name__)
 P = "quad"
+PATH = "/quadrant"
 CHARTS = ("throughput", "variation", "backlog", "leadtime")
 TYPED = ("from", "to", "window")  # controls whose typed value can be refused
 CONTROL_IDS = (
@@ -39,22 +44,14 @@ CONTROL_IDS = (
 )  # fmt: skip
 
 
-def layout(**query) -> html.Div:
-    parsed = parse(query)
-    try:
-        with state.engine().connect() as conn:
-            choice = choose_board(conn, parsed.params)
-            all_boards = boards.list_boards(conn)
-    except NotFoundError as exc:
-        with state.engine().connect() as conn:
-            return board_list(boards.list_boards(conn), "Boards", str(exc))
-    p = choice.params
-    start, end = p.dates(_today(choice.board.tz))
+@page_layout(PATH)
+def layout(head: Start) -> html.Div:
+    choice, p = head.choice, head.params
+    start, end = p.dates(head.today)
     github = p.source == "github"
     controls = dbc.Row(
         [
-            board_picker(P, all_boards, p.board),
-            source_picker(P, p.source),
+            *head.pickers(P),
             dbc.Col(
                 [
                     dbc.Label("From", html_for=f"{P}-from"),
@@ -156,23 +153,15 @@ def layout(**query) -> html.Div:
             ),
         ]
     )
-    return page_frame(
+    return head.frame(
         P,
-        "/quadrant",
-        p.shared_query(),
-        f"{choice.board.team_name} · {choice.board.name}",
-        parsed.notices + choice.notices,
+        PATH,
+        None,
         html.Div([controls, presets, toggles], className="page-controls"),
         html.Div(id=f"{P}-status"),
         html.P(id=f"{P}-story", className="lead story mb-3"),
         grid,
     )
-
-
-def _today(tz: str):
-    from vger.web.views import local_today
-
-    return local_today(tz, state.now())
 
 
 def params_from_controls(
@@ -216,6 +205,41 @@ def _query(
     }
 
 
+# Each output of the chart callback by name: per chart (field, id suffix, property), then
+# the single ones (field, id). The callback's Outputs and Shown.values() both follow it.
+PER_CHART = (
+    ("figures", "", "figure"),
+    ("notes", "-note", "children"),
+    ("csv", "-csv", "href"),
+    ("headlines", "-headline", "children"),
+)
+SINGLE = (("story", f"{P}-story"), ("status", f"{P}-status"))
+
+
+@dataclass
+class Shown:
+    """What the quadrant shows for one view: per chart (keyed by ``CHARTS``) its figure,
+    note, CSV link and headline, then the story and the status line."""
+
+    figures: dict[str, go.Figure]
+    status: object
+    notes: dict[str, str] = field(default_factory=lambda: dict.fromkeys(CHARTS, ""))
+    csv: dict[str, str] = field(default_factory=lambda: dict.fromkeys(CHARTS, "#"))
+    headlines: dict[str, str] = field(default_factory=lambda: dict.fromkeys(CHARTS, ""))
+    story: str = ""
+
+    def values(self) -> tuple:
+        """The callback's outputs, in :func:`chart_outputs`' order."""
+        per_chart = tuple(getattr(self, name)[c] for name, _, _ in PER_CHART for c in CHARTS)
+        return per_chart + tuple(getattr(self, name) for name, _ in SINGLE)
+
+
+def chart_outputs() -> list[Output]:
+    """The Outputs of :class:`Shown`'s fields, in :meth:`Shown.values`' order."""
+    per_chart = [Output(f"{P}-chart-{c}{end}", prop) for _, end, prop in PER_CHART for c in CHARTS]
+    return per_chart + [Output(id_, "children") for _, id_ in SINGLE]
+
+
 def update(*values) -> tuple:
     """Every output of the chart callback (values in ``register``'s order): :func:`render`'s,
     then the messages under the From, To and Rolling weeks fields."""
@@ -224,16 +248,15 @@ def update(*values) -> tuple:
 
 def render(params: ViewParams) -> tuple:
     """Every output of the page for ``params``: figures, notes, CSV links, status."""
-    return safe_render(params, quadrant_data, _outputs, _failed)
+    return safe_render(params, quadrant_data, lambda data: _shown(data).values(), _failed)
 
 
 def _failed(message: str) -> tuple:
-    blank = figures.empty_figure(message)
-    alert = dbc.Alert(message, color="danger")
-    return (blank,) * 4 + ("",) * 4 + ("#",) * 4 + ("",) * 5 + (alert,)
+    blank = empty_figure(message)
+    return Shown(dict.fromkeys(CHARTS, blank), dbc.Alert(message, color="danger")).values()
 
 
-def _outputs(data: QuadrantData) -> tuple:
+def _shown(data: QuadrantData) -> Shown:
     board, p = data.choice.board, data.choice.params
     github = p.source == "github"
     noun = "PRs" if github else "Issues"
@@ -251,47 +274,48 @@ def _outputs(data: QuadrantData) -> tuple:
     }
     message = data.empty_message
     if message:  # said once, with where the data is; the charts stay blank
-        blank = figures.empty_figure("")
+        blank = empty_figure("")
         alert = dbc.Alert([message, *_where_data_is(data)], color="info", id=f"{P}-empty")
-        return (blank,) * 4 + ("",) * 4 + ("#",) * 4 + ("",) * 5 + (alert,)
+        return Shown(dict.fromkeys(CHARTS, blank), alert)
     q = data.quadrant
     title = "PR throughput" if github else "Throughput"
-    fig_tp = figures.throughput_figure(q.throughput, title=title, noun=noun, lines=p.lines)
-    fig_var = figures.variation_figure(q.variation, title=f"{title} variation")
+    fig_tp = throughput_figure(q.throughput, title=title, noun=noun, lines=p.lines)
+    fig_var = variation_figure(q.variation, title=f"{title} variation")
     if github:
-        fig_bl = figures.volume_figure(data.volume, title="PR volume")
+        fig_bl = volume_figure(data.volume, title="PR volume")
     else:
-        fig_bl = figures.backlog_figure(q.backlog, title=f"Backlog growth ({p.backlog})")
+        fig_bl = backlog_figure(q.backlog, title=f"Backlog growth ({p.backlog})")
     if p.leadtime == "states" and not github:
-        fig_lt = figures.lead_time_states_figure(
+        fig_lt = lead_time_states_figure(
             data.by_state, q.lead_time_overall, title="Lead time by work state", unit=unit
         )
     else:
-        fig_lt = figures.lead_time_figure(
+        fig_lt = lead_time_figure(
             q.lead_time, title="PR lead time" if github else "Lead time", unit=unit, lines=p.lines
         )
     if p.tags:
         by_state = p.leadtime == "states" and not github  # its x axis is work states, not weeks
         for fig in (fig_tp, fig_var, fig_bl) if by_state else (fig_tp, fig_var, fig_bl, fig_lt):
-            figures.add_tags(fig, data.tags, board.tz)
+            add_tags(fig, data.tags, board.tz)
     in_progress = " · week in progress drawn pale, not counted" if not q.grid.complete.all() else ""
-    notes = (
-        f"{weeks} complete weeks · {lines} · {method} · {zone}{in_progress}",
-        f"population std / mean over a {data.window}-week window · gaps where the mean is 0 · {zone}",
-        (
-            "lines added + deleted of PRs merged / closed unmerged each week · "
-            if github
-            else f"cumulative at the end of each week, {p.backlog} · "
+    notes = dict(
+        zip(
+            CHARTS,
+            (
+                f"{weeks} complete weeks · {lines} · {method} · {zone}{in_progress}",
+                f"population std / mean over a {data.window}-week window · gaps where the mean is 0 · {zone}",
+                (
+                    "lines added + deleted of PRs merged / closed unmerged each week · "
+                    if github
+                    else f"cumulative at the end of each week, {p.backlog} · "
+                )
+                + zone,
+                f"{'merged − created' if github else 'done − start'} in {unit} · {lines if p.leadtime == 'overall' or github else 'issues completed in the range'} · {method} · {zone}",
+            ),
+            strict=True,
         )
-        + zone,
-        f"{'merged − created' if github else 'done − start'} in {unit} · {lines if p.leadtime == 'overall' or github else 'issues completed in the range'} · {method} · {zone}",
     )
-    links = (
-        csv["throughput"],
-        csv["variation"],
-        csv["volume"] if github else csv["backlog"],
-        csv["leadtime"],
-    )
+    links = {c: csv[c] for c in CHARTS} | ({"backlog": csv["volume"]} if github else {})
     done = int(data.completed.shape[0])
     status = html.Div(
         [
@@ -303,7 +327,8 @@ def _outputs(data: QuadrantData) -> tuple:
         className="text-muted small mb-2",
         id=f"{P}-summary",
     )
-    return (fig_tp, fig_var, fig_bl, fig_lt) + notes + links + _headlines(data) + (status,)
+    figures = dict(zip(CHARTS, (fig_tp, fig_var, fig_bl, fig_lt), strict=True))
+    return Shown(figures, status, notes, links, _headlines(data), data.headlines.story)
 
 
 def _where_data_is(data: QuadrantData) -> list:
@@ -325,13 +350,10 @@ def _where_data_is(data: QuadrantData) -> list:
     ]
 
 
-def _headlines(data: QuadrantData) -> tuple:
-    """The four card headlines (chart order) and the story above the quadrant."""
-    h = data.headlines
-    cards = h.cards
-    backlog = "" if data.source == "github" else cards["backlog"].text  # PR volume card
-    texts = (cards["throughput"].text, cards["variation"].text, backlog, cards["leadtime"].text)
-    return texts + (h.story,)
+def _headlines(data: QuadrantData) -> dict[str, str]:
+    """The four card headlines, by chart (none on the PR volume card)."""
+    texts = {c: card.text for c, card in data.headlines.cards.items() if c in CHARTS}
+    return texts | ({"backlog": ""} if data.source == "github" else {})
 
 
 def register(app: Dash) -> None:
@@ -340,16 +362,10 @@ def register(app: Dash) -> None:
         Input(f"{P}-{c}", "value") for c in CONTROL_IDS
     ]
 
-    register_url_sync(app, P, "/quadrant", controls, params_from_controls, types_hint=True)
+    register_url_sync(app, P, PATH, controls, params_from_controls, types_hint=True)
     register_range_sync(app, P)
 
-    outputs = [Output(f"{P}-chart-{c}", "figure") for c in CHARTS] + [
-        Output(f"{P}-chart-{c}-note", "children") for c in CHARTS
-    ]
-    outputs += [Output(f"{P}-chart-{c}-csv", "href") for c in CHARTS]
-    outputs += [Output(f"{P}-chart-{c}-headline", "children") for c in CHARTS]
-    outputs += [Output(f"{P}-story", "children"), Output(f"{P}-status", "children")]
-    outputs += [Output(slot_id(P, name), "children") for name in TYPED]
+    outputs = chart_outputs() + [Output(slot_id(P, name), "children") for name in TYPED]
 
     @app.callback(*outputs, *controls)
     def update_charts(*values):

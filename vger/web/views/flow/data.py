@@ -1,0 +1,103 @@
+"""The cumulative-flow view data: issues per work state at the end of each day of the
+range (team time zone).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import pandas as pd
+from sqlalchemy import Connection
+
+from vger.metrics.calendar import local_midnight_to_utc
+from vger.metrics.events import UNMAPPED, Workflow
+from vger.metrics.flow import cumulative_flow
+from vger.store import boards, queries
+from vger.web import cache
+from vger.web.views.common import BoardChoice, local_today, missing_data_message, view_key
+
+
+@dataclass
+class FlowData:
+    """Everything the cumulative-flow page and its CSV show."""
+
+    choice: BoardChoice
+    first_day: date
+    last_day: date
+    workflow: Workflow | None
+    flow: pd.DataFrame  # index: local days; columns: states in board order, (unmapped)
+    stored: int
+
+    @property
+    def empty_message(self) -> str | None:
+        board = self.choice.board
+        if self.choice.params.source == "github":
+            return (
+                "Cumulative flow is for Jira issues: it counts issues per work state. "
+                "Choose Jira issues as the source."
+            )
+        if self.workflow is None:
+            return f"Board {board.name} has no work states yet: set them under Admin."
+        missing = missing_data_message(self.choice, self.stored)
+        if missing:
+            return missing
+        if self.first_day > self.last_day:
+            return (
+                f"The range starting {self.first_day} lies in the future: choose dates up to today."
+            )
+        return None
+
+
+def flow_counts(
+    issues: pd.DataFrame,
+    transitions: pd.DataFrame,
+    workflow: Workflow,
+    days: pd.DatetimeIndex,
+    tz: str,
+    settled: dict[str, int] | None = None,
+) -> pd.DataFrame:
+    """:func:`vger.metrics.flow.cumulative_flow` of ``issues``, plus ``settled``: issues
+    (counted per current status id) created before the first day that never moved
+    during or after it, so they stay in one state for the whole range."""
+    flow = cumulative_flow(issues, transitions, workflow, days, tz)
+    positions: dict[int, int] = {}
+    for status_id, count in (settled or {}).items():
+        position = workflow.position(status_id)
+        positions[position] = positions.get(position, 0) + int(count)
+    out = pd.DataFrame(index=pd.DatetimeIndex(days, name="day"))
+    for k, state in enumerate(workflow.states):
+        out[state.name] = flow[state.name].to_numpy() + positions.get(k, 0)
+    if UNMAPPED in flow or positions.get(-1):
+        base = flow[UNMAPPED].to_numpy() if UNMAPPED in flow else 0
+        out[UNMAPPED] = base + positions.get(-1, 0)
+    return out.astype("int64")
+
+
+def flow_data(conn: Connection, choice: BoardChoice, now: datetime) -> FlowData:
+    """Issues per work state at the end of each day of the range (up to today);
+    cached like the quadrant."""
+    return cache.cached("flow", view_key(conn, choice, now), lambda: _flow_data(conn, choice, now))
+
+
+def _flow_data(conn: Connection, choice: BoardChoice, now: datetime) -> FlowData:
+    board, params = choice.board, choice.params
+    today = local_today(board.tz, now)
+    first_day, last_day = params.dates(today)
+    last_day = min(last_day, today)
+    workflow = boards.get_workflow(conn, board.id)
+    empty = pd.DataFrame(index=pd.DatetimeIndex([], name="day"))
+    if params.source == "github" or workflow is None:
+        return FlowData(choice, first_day, last_day, workflow, empty, 0)
+    stored = boards.issue_count(conn, board.id)
+    if first_day > last_day or stored == 0:
+        return FlowData(choice, first_day, last_day, workflow, empty, stored)
+    days = pd.date_range(first_day, last_day, freq="D")
+    bounds = local_midnight_to_utc(
+        pd.DatetimeIndex([days[0], days[-1] + pd.Timedelta(days=1)]), board.tz
+    )
+    issues, transitions, settled = queries.flow_rows(
+        conn, board, params.types or None, bounds[0].to_pydatetime(), bounds[1].to_pydatetime()
+    )
+    flow = flow_counts(issues, transitions, workflow, days, board.tz, settled)
+    return FlowData(choice, first_day, last_day, workflow, flow, stored)

@@ -1,0 +1,1 @@
+"""The forecast view: data, figures, page and export side by side."""

@@ -1,0 +1,1 @@
+"""The home view: data, figures, page and export side by side."""

@@ -1,0 +1,1 @@
+"""The quadrant view: data, figures, page and export side by side."""

@@ -1,0 +1,234 @@
+"""The quadrant's CSV downloads (``/download/<chart>.csv``) and JSON
+(``/api/v1/quadrant``), for the same query string as the page.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+
+import numpy as np
+import pandas as pd
+from flask import Blueprint, Response, abort, jsonify, request
+
+from vger.errors import NotFoundError
+from vger.metrics.quadrant import keys_by_week
+from vger.store import queries
+from vger.web import cache, state
+from vger.web.export import csv_response, defuse, iso_utc, json_response
+from vger.web.params import parse
+from vger.web.views.common import choose_board, request_view, view_key
+from vger.web.views.efficiency.data import days_flagged
+from vger.web.views.quadrant.data import QuadrantData, completed_with_details, quadrant_data
+
+bp = Blueprint("vger_quadrant", __name__)
+log = logging.getLogger(__name__)
+
+
+QUADRANT_CSVS = ("throughput", "variation", "backlog", "volume", "leadtime", "headlines")
+
+
+@bp.route("/download/<chart>.csv")
+def download(chart: str) -> Response:
+    """The data behind a chart, for the same query string as the page."""
+    if chart not in QUADRANT_CSVS:
+        abort(
+            404,
+            description=f"There is no chart {chart!r} on the quadrant: use one of {', '.join(QUADRANT_CSVS)}.",
+        )
+    parsed = parse(request.args.to_dict(flat=False))
+    try:
+        with state.engine().connect() as conn:
+            choice = choose_board(conn, parsed.params)
+            now = state.now()
+            data = quadrant_data(conn, choice, now)
+            frame = cache.cached(
+                f"csv-{chart}",
+                view_key(conn, choice, now),
+                lambda: _quadrant_csv(conn, chart, data),
+            )
+    except NotFoundError as exc:
+        abort(404, description=str(exc))
+    return csv_response(
+        frame,
+        f"vger-{choice.board.slug}-{data.source}-{chart}-{data.first_day}-{data.last_day}.csv",
+    )
+
+
+def _quadrant_csv(conn, chart: str, data) -> pd.DataFrame:
+    github = data.source == "github"
+    if (chart == "volume" and not github) or (chart == "backlog" and github):
+        raise NotFoundError(
+            f"The {chart} chart belongs to source={'jira' if chart == 'backlog' else 'github'}."
+        )
+    if chart == "leadtime":
+        completed = completed_with_details(conn, data)
+        states = None
+        if "state_days" in completed:
+            states = queries.completed_state_times_of(conn, data.choice.board, completed)
+            completed = completed.drop(columns="state_days")
+        flagged = None if github else days_flagged(conn, data.choice.board, completed)
+        return leadtime_csv(dataclasses.replace(data, completed=completed), states, flagged)
+    bodies = {
+        "throughput": throughput_csv,
+        "variation": variation_csv,
+        "backlog": backlog_csv,
+        "volume": volume_csv,
+        "headlines": headlines_csv,
+    }
+    return bodies[chart](data)
+
+
+@bp.route("/api/v1/quadrant")
+def api_quadrant():
+    """The quadrant's series as JSON, for the same query string as the page."""
+    try:
+        parsed, choice, data = request_view(quadrant_data)
+    except NotFoundError as exc:
+        return jsonify({"error": str(exc)}), 404  # as this route always wrote it (compact)
+    q = data.quadrant
+    body = {
+        "board": choice.board.slug,
+        "source": data.source,
+        "from": data.first_day.isoformat(),
+        "to": data.last_day.isoformat(),
+        "time_zone": choice.board.tz,
+        "window_weeks": data.window,
+        "lines": choice.params.lines,
+        "notices": parsed.notices + choice.notices,
+        "throughput": throughput_csv(data),
+        "variation": variation_csv(data),
+        "backlog" if data.source == "jira" else "volume": backlog_csv(data)
+        if data.source == "jira"
+        else volume_csv(data),
+        "lead_time": {
+            "overall": {str(k): v for k, v in q.lead_time_overall.items()},
+            "weekly": [
+                {
+                    "week": d.date().isoformat(),
+                    **{str(k): q.lead_time[k].iat[i] for k in (50, 80, 90)},
+                }
+                for i, d in enumerate(q.lead_time.index)
+            ],
+        },
+        "headlines": _headlines_json(data),
+        "empty": data.empty_message,
+    }
+    return json_response(body)
+
+
+def _headlines_json(data) -> dict:
+    """The quadrant's headlines and story, as in /download/headlines.csv."""
+    frame = headlines_csv(data)
+    cards = frame[frame["headline"] != "story"]
+    return {
+        "weeks": data.headlines.weeks,
+        "story": data.headlines.story,
+        "cards": {
+            row["headline"]: {k: row[k] for k in cards.columns if k != "headline"}
+            for row in cards.to_dict(orient="records")
+        },
+    }
+
+
+def throughput_csv(data: QuadrantData) -> pd.DataFrame:
+    """week, count, complete, the likelihood lines shown, and the keys completed that week."""
+    frame = keys_by_week(data.items[data.items["outcome"] == "completed"], data.grid)
+    for level in (50, 80, 90):
+        frame[f"likelihood_{level}"] = np.round(data.quadrant.throughput[level].to_numpy(), 4)
+    frame = frame.rename(columns={"keys": "prs" if data.source == "github" else "keys"})
+    return defuse(frame, [frame.columns[3]])
+
+
+def variation_csv(data: QuadrantData) -> pd.DataFrame:
+    v = data.quadrant.variation
+    return pd.DataFrame(
+        {
+            "week": [d.date().isoformat() for d in v.index],
+            "count": data.quadrant.throughput["count"].to_numpy(),
+            "variation": np.round(v.to_numpy(), 6),
+        }
+    )
+
+
+def backlog_csv(data: QuadrantData) -> pd.DataFrame:
+    b = data.quadrant.backlog.reset_index()
+    b["week"] = [d.date().isoformat() for d in b["week"]]
+    return b
+
+
+def volume_csv(data: QuadrantData) -> pd.DataFrame:
+    v = data.volume.reset_index()
+    v["week"] = [d.date().isoformat() for d in v["week"]]
+    return v.rename(columns={"merged": "merged_lines", "rejected": "rejected_lines"})
+
+
+def leadtime_csv(
+    data: QuadrantData, state_days: pd.DataFrame | None = None, flagged: np.ndarray | None = None
+) -> pd.DataFrame:
+    """One row per completed item in the range: key, summary, type, start, done, days
+    (and for issues the days flagged in Jira, ``flagged`` in the order of
+    ``data.completed``, and the days per work state, in board order)."""
+    c = data.completed
+    if flagged is not None:
+        c = c.assign(flagged=np.asarray(flagged, dtype=float))
+    c = c.sort_values(["done", "key"])
+    github = data.source == "github"
+    frame = pd.DataFrame(
+        {
+            "key": c["key"].to_numpy(),
+            "summary": c["summary"].to_numpy(),
+            "type": c["issue_type"].to_numpy(),
+            "start": iso_utc(c["created"] if github else c["start"]),
+            "done": iso_utc(c["done"]),
+            "days": np.round(c["lead_time"].to_numpy(dtype=float), 4),
+        }
+    )
+    if not github and flagged is not None:
+        frame["days_flagged"] = np.round(c["flagged"].to_numpy(dtype=float), 4)
+    if github:
+        frame["additions"] = c["additions"].to_numpy()
+        frame["deletions"] = c["deletions"].to_numpy()
+        frame["url"] = c["url"].to_numpy()
+    elif state_days is not None and not state_days.empty:
+        wide = state_days.pivot_table(
+            index="issue_id",
+            columns=["position", "state"],
+            values="days",
+            aggfunc="sum",
+            fill_value=0.0,
+        )
+        wide.index = wide.index.astype(str)
+        rows = wide.reindex(c["issue_id"].astype(str).to_numpy(), fill_value=0.0)
+        has_lead = ~np.isnan(c["lead_time"].to_numpy(dtype=float))
+        for position, name in sorted(wide.columns, key=lambda col: (col[0] < 0, col[0])):
+            values = np.where(has_lead, rows[(position, name)].to_numpy(dtype=float), np.nan)
+            frame[f"days_{name}"] = np.round(values, 4)
+    return defuse(frame, ["summary"])
+
+
+def headlines_csv(data: QuadrantData) -> pd.DataFrame:
+    """One row per quadrant headline (throughput, leadtime, backlog, variation) and one
+    for the story: the number now and for the previous period of equal length, the
+    direction, the two periods (local dates) and the sentence shown."""
+    h = data.headlines
+    current = h.current or (None, None)
+    previous = h.previous or (None, None)
+    rows = [
+        {
+            "headline": card.chart,
+            "now": card.now,
+            "previous": card.previous,
+            "direction": card.direction,
+            "verdict": card.verdict,
+            "weeks": h.weeks,
+            "from": current[0],
+            "to": current[1],
+            "previous_from": previous[0],
+            "previous_to": previous[1],
+            "text": card.text,
+        }
+        for card in h.cards.values()
+    ]
+    rows.append({"headline": "story", "weeks": h.weeks, "text": h.story})
+    return defuse(pd.DataFrame(rows, columns=list(rows[0])), ["text"])

@@ -1,0 +1,1 @@
+"""The quality view: data, figures, page and export side by side."""

@@ -1,0 +1,1 @@
+"""The quarterly view: data, figures, page and export side by side."""

@@ -1,0 +1,1 @@
+"""The scatter view: data, figures, page and export side by side."""

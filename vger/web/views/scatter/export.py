@@ -1,0 +1,72 @@
+"""The scatterplot's CSV (``/download/scatter.csv``) and JSON (``/api/v1/scatter``)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from flask import Blueprint, Response
+
+from vger.errors import NotFoundError
+from vger.web import state
+from vger.web.export import (
+    csv_response,
+    defuse,
+    json_head,
+    json_response,
+    not_found_json,
+)
+from vger.web.views.common import request_choice, request_view
+from vger.web.views.scatter.data import ScatterData, scatter_data
+
+bp = Blueprint("vger_scatter", __name__)
+
+
+def scatter_csv(data: ScatterData) -> pd.DataFrame:
+    """The points: key, summary, type, work type, done (UTC), days, url."""
+    p = data.points
+    frame = pd.DataFrame(
+        {
+            "key": p["key"].to_numpy(),
+            "summary": p["summary"].to_numpy(),
+            "type": p["type"].to_numpy(),
+            "work_type": p["work_type"].to_numpy(),
+            "done": p["done"].dt.tz_convert("UTC").dt.strftime("%Y-%m-%dT%H:%M:%SZ").to_numpy(),
+            "days": np.round(p["days"].to_numpy(dtype=float), 4),
+            "url": p["url"].to_numpy(),
+        }
+    )
+    return defuse(frame, ["summary"])
+
+
+@bp.route("/api/v1/scatter")
+def api_scatter():
+    """The scatterplot's points and its 50/80/90 % lines."""
+    try:
+        parsed, choice, data = request_view(scatter_data)
+    except NotFoundError as exc:
+        return not_found_json(exc)
+    return json_response(
+        {
+            **json_head(choice, parsed),
+            "source": choice.params.source,
+            "from": data.first_day.isoformat(),
+            "to": data.last_day.isoformat(),
+            "complete_weeks": data.complete_weeks,
+            "levels": {str(k): v for k, v in data.levels.items()},
+            "points": scatter_csv(data),
+            "empty": data.empty_message,
+        }
+    )
+
+
+@bp.route("/download/scatter.csv")
+def scatter_download() -> Response:
+    """The points of the lead-time scatterplot."""
+    with state.engine().connect() as conn:
+        choice = request_choice(conn)
+        data = scatter_data(conn, choice, state.now())
+    p = data.choice.params
+    return csv_response(
+        scatter_csv(data),
+        f"vger-{data.choice.board.slug}-{p.source}-scatter-{data.first_day}-{data.last_day}.csv",
+    )
