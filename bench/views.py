@@ -70,6 +70,10 @@ VIEWS: dict[str, tuple[str, str, str]] = {
     "wip page 13w": ("render", f"wip?board=big&{W13}", "13w"),
     "wip.csv 2y": ("get", f"/download/wip.csv?board=big&{Y2}", "2y"),
     "netflow.csv 2y": ("get", f"/download/netflow.csv?board=big&{Y2}", "2y"),
+    "efficiency API 13w": ("get", f"/api/v1/efficiency?board=big&{W13}", "13w"),
+    "efficiency.csv 2y": ("get", f"/download/efficiency.csv?board=big&{Y2}", "2y"),
+    "efficiency page 13w": ("render", f"efficiency?board=big&{W13}", "13w"),
+    "efficiency page 2y": ("render", f"efficiency?board=big&{Y2}", "2y"),
 }
 
 
@@ -98,6 +102,33 @@ def _packed(issue_ids: np.ndarray, st: pd.DataFrame) -> list[bytes | None]:
     return [packed.get(i) for i in issue_ids]
 
 
+def _flags(rng, issues: pd.DataFrame) -> pd.DataFrame:
+    """Jira's Flagged history of one issue in ten: flagged a while after creation,
+    cleared a few days later (a third never cleared)."""
+    picked = issues[rng.random(len(issues)) < 0.1]
+    n = len(picked)
+    on = pd.to_datetime(picked["created"], utc=True) + pd.to_timedelta(
+        rng.exponential(3.0, n), unit="D"
+    )
+    off = on + pd.to_timedelta(rng.exponential(2.0, n), unit="D")
+    cleared = rng.random(n) < 0.67
+    ids = picked["issue_id"].to_numpy()
+    frame = pd.DataFrame(
+        {
+            "issue_id": np.concatenate([ids, ids[cleared]]),
+            "seq": np.concatenate([np.zeros(n, dtype=int), np.ones(int(cleared.sum()), dtype=int)]),
+            "at": pd.concat(
+                [pd.Series(on.to_numpy()), pd.Series(off.to_numpy()[cleared])]
+            ).to_numpy(),
+            "flagged": np.concatenate(
+                [np.ones(n, dtype=bool), np.zeros(int(cleared.sum()), dtype=bool)]
+            ),
+        }
+    )
+    frame["at"] = pd.to_datetime(frame["at"], utc=True)
+    return frame
+
+
 def build(engine: sa.Engine, n: int, moves: int) -> None:
     """One board ``big`` of ``n`` issues into a migrated, empty store."""
     from vger.metrics.events import derive_events
@@ -120,7 +151,8 @@ def build(engine: sa.Engine, n: int, moves: int) -> None:
         issues[column] = ev[column].reindex(issues["issue_id"]).to_numpy()
     st = result.state_times[["issue_id", "position", "state", "days", "working_days"]].copy()
     issues["state_days"] = _packed(issues["issue_id"].to_numpy(), st)
-    for frame in (issues, transitions, st):
+    flags = _flags(np.random.default_rng(11), issues)
+    for frame in (issues, transitions, st, flags):
         frame.insert(0, "board_id", board.id)
     with engine.begin() as conn:
         if engine.dialect.name == "postgresql":
@@ -131,6 +163,7 @@ def build(engine: sa.Engine, n: int, moves: int) -> None:
                 copy_frame(cur, "issue", issues)
                 copy_frame(cur, "transition", transitions)
                 copy_frame(cur, "issue_state_time", st)
+                copy_frame(cur, "issue_flag", flags)
                 cur.executemany(
                     "UPDATE issue SET state_days = %s WHERE board_id = %s AND issue_id = %s",
                     list(zip(blobs, issues["board_id"], issues["issue_id"], strict=True)),
@@ -140,6 +173,7 @@ def build(engine: sa.Engine, n: int, moves: int) -> None:
                 ("issue", issues, ["created", "updated", "start", "done"]),
                 ("transition", transitions, ["at"]),
                 ("issue_state_time", st, []),
+                ("issue_flag", flags, ["at"]),
             ):
                 rows = _text_times(frame, times).astype(object)
                 rows = rows.where(rows.notna(), None)

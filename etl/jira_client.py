@@ -253,13 +253,16 @@ class Jira:
         """Cloud: ``issue/{key}/changelog`` (oldest first, 100 per page)."""
         return self.get(f"issue/{key}/changelog", {"startAt": start, "maxResults": CHANGELOG_PAGE})
 
-    def bulk_changelogs(self, ids: list[str], token: str | None = None) -> dict[str, Any]:
+    def bulk_changelogs(
+        self, ids: list[str], token: str | None = None, flag_field: str | None = None
+    ) -> dict[str, Any]:
         """Cloud: one page of ``POST /rest/api/3/changelog/bulkfetch`` for up to
-        ``BULK_ISSUES`` issues, status changes only (all the metrics read), oldest first:
+        ``BULK_ISSUES`` issues, status changes only (all the metrics read) and, when the
+        site's "Flagged" field id is known, its changes, oldest first:
         ``{"issueChangeLogs": [{"issueId", "changeHistories"}], "nextPageToken"}``."""
         body: dict[str, Any] = {
             "issueIdsOrKeys": list(ids),
-            "fieldIds": ["status"],
+            "fieldIds": ["status", flag_field] if flag_field else ["status"],
             "maxResults": BULK_PAGE,
         }
         if token:

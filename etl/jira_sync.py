@@ -48,6 +48,7 @@ from etl.jira_transform import (
     changelog_state,
     default_work_types,
     default_workflow,
+    flag_field_id,
     history_cut,
     merge_histories,
     parse_time,
@@ -123,6 +124,7 @@ class BoardSync:
         self.scope = store_sync.scope_name("jira", board.slug)  # of its runs and its lock
         self.stale_after = timedelta(seconds=settings.lock_stale_seconds)
         self.bulk: bool | None = None  # changelog/bulkfetch served? learnt once per run
+        self.flag_field: str | None = None  # the site's "Flagged" field id, once seen
         self._lock = threading.Lock()  # report counters touched by the pool's threads
         self._writer: ThreadPoolExecutor | None = None  # one thread: pages written in order
         self._pending: Future | None = None  # the page being completed and written
@@ -499,6 +501,7 @@ class BoardSync:
             stored = store_issues.stored_updated(conn, board.id, ids)
         issue_rows: list[dict] = []
         transition_rows: list[dict] = []
+        flag_rows: list[dict] = []
         statuses: dict[str, dict] = {}
         watermark = None
         changed: list[dict] = []
@@ -512,6 +515,7 @@ class BoardSync:
         for rows in self._complete_page(changed):
             issue_rows.append(rows.issue)
             transition_rows.extend(rows.transitions)
+            flag_rows.extend(rows.flags)
             for sid, st in rows.statuses.items():
                 if sid not in statuses or st.get("category"):
                     statuses[sid] = st
@@ -527,7 +531,7 @@ class BoardSync:
                         if x.get("category") or x["status_id"] not in known
                     ],
                 )
-                counts = save_issues(conn, board, issue_rows, transition_rows)
+                counts = save_issues(conn, board, issue_rows, transition_rows, flags=flag_rows)
                 self.report.added += counts.added
                 self.report.updated += counts.updated
             store_sync.checkpoint(
@@ -542,6 +546,7 @@ class BoardSync:
         """Rows of a page's issues, in order, each with its whole status history: cut
         changelogs completed by bulkfetch (Cloud) or by per-issue requests in the pool."""
         cut = [d for d in docs if not changelog_state(d)[0]]
+        self.flag_field = self.flag_field or flag_field_id(docs)
         bulk = self._bulk_histories(cut) if cut and self.api.cloud else {}
         slow = [d for d in cut if str(d["id"]) not in bulk]
         done = self._pooled(self._complete, slow)
@@ -604,7 +609,7 @@ class BoardSync:
             page += 1
             self.step = f"changelog bulkfetch of {len(ids)} issues, page {page}"
             try:
-                data = self.api.bulk_changelogs(ids, token)
+                data = self.api.bulk_changelogs(ids, token, self.flag_field)
             except JIRAError as exc:
                 if exc.status_code not in (403, 404) or self.bulk:
                     raise

@@ -43,6 +43,7 @@ class IssueRows:
     issue: dict[str, Any]
     transitions: list[dict[str, Any]]
     statuses: dict[str, dict[str, str | None]] = field(default_factory=dict)
+    flags: list[dict[str, Any]] = field(default_factory=list)
 
 
 def changelog_state(doc: Mapping[str, Any]) -> tuple[bool, int, int]:
@@ -106,12 +107,49 @@ def _is_status(item: Mapping[str, Any]) -> bool:
     return item.get("field") == "status" and item.get("fieldtype", "jira") == "jira"
 
 
+def _is_flag(item: Mapping[str, Any]) -> bool:
+    """Jira's "Flagged" field (a custom field whose id differs per site, so matched by
+    its name): set to "Impediment" when flagged, emptied when the flag is removed."""
+    return str(item.get("field") or "").casefold() == "flagged"
+
+
+def flag_field_id(docs: Iterable[Mapping[str, Any]]) -> str | None:
+    """The site's "Flagged" field id (``customfield_10021`` on the jirametrics sample
+    site), from the first Flagged item of the documents' embedded changelogs; None when
+    none holds one. Lets ``changelog/bulkfetch`` ask for the flag's changes too."""
+    for doc in docs:
+        for h in (doc.get("changelog") or {}).get("histories") or ():
+            for item in h.get("items") or ():
+                if _is_flag(item) and item.get("fieldId"):
+                    return str(item["fieldId"])
+    return None
+
+
+def flag_rows(
+    issue_id: str, created: datetime, ordered: Sequence[tuple[datetime, Mapping[str, Any]]]
+) -> list[dict[str, Any]]:
+    """The issue's flag changes (``issue_id``, ``seq``, ``at``, ``flagged``), oldest
+    first. An issue whose first change clears the flag was flagged since ``created``
+    (Jira records no change for a value set at creation)."""
+    rows: list[dict[str, Any]] = []
+    for at, h in ordered:
+        for item in h.get("items") or ():
+            if not _is_flag(item):
+                continue
+            if not rows and item.get("fromString"):
+                rows.append({"issue_id": issue_id, "seq": 0, "at": created, "flagged": True})
+            flagged = bool((item.get("toString") or "").strip())
+            rows.append({"issue_id": issue_id, "seq": len(rows), "at": at, "flagged": flagged})
+    return rows
+
+
 def transform_issue(
     doc: Mapping[str, Any], histories: Sequence[Mapping] | None = None
 ) -> IssueRows:
     """One issue document → rows. ``histories`` replaces the embedded changelog when the
     full history was fetched separately. Transitions keep status ids and names; ``seq``
-    is changelog order, oldest first, items of one history consecutive."""
+    is changelog order, oldest first, items of one history consecutive. Changes of the
+    "Flagged" field become ``flags`` rows (:func:`flag_rows`)."""
     f = doc.get("fields") or {}
     issue_id = str(doc["id"])
     status = f.get("status") or {}
@@ -167,7 +205,7 @@ def transform_issue(
         "updated": parse_time(f.get("updated")) or created,
         "history_cut": False,
     }
-    return IssueRows(row, transitions, statuses)
+    return IssueRows(row, transitions, statuses, flag_rows(issue_id, created, ordered))
 
 
 def history_cut(doc: Mapping[str, Any]) -> bool:

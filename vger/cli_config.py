@@ -171,3 +171,68 @@ def board_remove(settings: Settings, slug: str, yes: bool) -> None:
     with engine.begin() as conn:
         boards.delete_board(conn, slug)
     click.echo(f"Board {slug} removed ({listed}).")
+
+
+@board.command("states")
+@click.argument("slug")
+@click.option(
+    "--working",
+    "working",
+    multiple=True,
+    metavar="STATE",
+    help="Mark a work state working (repeatable).",
+)
+@click.option(
+    "--waiting",
+    "waiting",
+    multiple=True,
+    metavar="STATE",
+    help="Mark a work state waiting (repeatable).",
+)
+@pass_settings
+def board_states(
+    settings: Settings, slug: str, working: tuple[str, ...], waiting: tuple[str, ...]
+) -> None:
+    """List the board's work states, working or waiting (flow efficiency); --working
+    and --waiting change the flags, by state name."""
+    from vger.errors import ConfigError
+    from vger.store import boards, workflows
+    from vger.store import working as flags
+
+    both = sorted(set(working) & set(waiting))
+    if both:
+        raise ConfigError(f"{', '.join(map(repr, both))} cannot be both working and waiting")
+    engine = _engine(settings)
+    with engine.begin() as conn:
+        found = boards.get_board(conn, slug)
+        workflow = workflows.get_workflow(conn, found.id)
+        if workflow is None:
+            click.echo(
+                f"Board {slug} has no work states yet: run `vger etl --board {slug}` or set them under Admin."
+            )
+            return
+        wanted = {**dict.fromkeys(working, True), **dict.fromkeys(waiting, False)}
+        current = (
+            flags.set_working(conn, found.id, wanted)
+            if wanted
+            else flags.working_by_name(conn, found.id)
+        )
+        names = workflows.statuses(conn, found.id)
+    interval = range(workflow.interval_start, workflow.interval_end + 1)
+    _table(
+        ("#", "STATE", "FLAG", "PART", "STATUSES"),
+        [
+            (
+                str(k),
+                st.name,
+                "working" if current.get(st.name) else "waiting",
+                "interval"
+                if k in interval
+                else ("backlog" if k < workflow.interval_start else "done"),
+                ", ".join(sorted(names.get(i, i) for i in st.status_ids)),
+            )
+            for k, st in enumerate(workflow.states)
+        ],
+    )
+    if wanted:
+        click.echo("Flags saved: flow efficiency is recomputed on the next page view.")

@@ -35,7 +35,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 
-from vger.store import boards, teams, workflows
+from vger import demo_flags
+from vger.store import boards, teams, workflows, working
 from vger.store.issues import save_issues
 from vger.store.pulls import save_pull_requests, save_tags
 from vger.store.sync import finish_run, start_run
@@ -600,9 +601,14 @@ class Simulation:
 # Rows for the store.
 
 
+def _ordered(items: list[Item]) -> list[Item]:
+    """Items in creation order (the order of their keys)."""
+    return sorted(items, key=lambda i: (i.created, i.uid))
+
+
 def _issue_rows(spec: TeamSpec, items: list[Item]) -> tuple[list[dict], list[dict], dict[int, str]]:
     """Issues and transitions; keys are numbered in creation order, as Jira does."""
-    ordered = sorted(items, key=lambda i: (i.created, i.uid))
+    ordered = _ordered(items)
     keys = {item.uid: f"{spec.project}-{n}" for n, item in enumerate(ordered, start=1)}
     ids = {item.uid: str(spec.id_base + n) for n, item in enumerate(ordered, start=1)}
     issues, transitions = [], []
@@ -850,7 +856,23 @@ def build_demo(engine: Engine, *, seed: int = 7, now: datetime | None = None) ->
                 conn, board_id, {"Feature": ["Story"], "Defect": ["Bug"], "Task": ["Task"]}
             )
             board = boards.get_board(conn, spec.board)
-            save_issues(conn, board, issues, transitions)
+            flags = demo_flags.flag_rows(
+                items,
+                {
+                    item.uid: row["issue_id"]
+                    for item, row in zip(_ordered(items), issues, strict=True)
+                },
+                {sid for _, ids in WORK_STATES[INTERVAL[0] : INTERVAL[1] + 1] for sid in ids},
+                set(WORK_STATES[-1][1]),
+                random.Random(f"{seed}/{spec.board}/flags"),
+                now,
+            )
+            save_issues(conn, board, issues, transitions, flags=flags)
+            working.set_working(
+                conn,
+                board_id,
+                {name: name not in demo_flags.WAITING[spec.board] for name, _ in WORK_STATES},
+            )
             counts = {"issues": len(issues), "transitions": len(transitions)}
             pull_count = tag_count = 0
             for repo in spec.repos:

@@ -42,13 +42,32 @@ def _expected(engine) -> dict:
             conn,
             params={"b": board.id, "no": False},
         )
+        flags = pd.read_sql(
+            text(
+                "select issue_id, at, flagged from issue_flag where board_id = :b"
+                " order by issue_id, seq"
+            ),
+            conn,
+            params={"b": board.id},
+        )
+    flags["at"] = pd.to_datetime(flags["at"], utc=True, format="ISO8601")
+    flags["flagged"] = flags["flagged"].astype(bool)
     for column in ("created", "start", "done"):
         issues[column] = pd.to_datetime(issues[column], utc=True, format="ISO8601")
     moves["at"] = pd.to_datetime(moves["at"], utc=True, format="ISO8601")
     issues["lead_time"] = (
         issues["lead_time_working_days"] if board.working_days else issues["lead_time_days"]
     )
-    checks = run_checks(issues, moves, workflow, now=pd.Timestamp(NOW), names=names)
+    checks = run_checks(
+        issues,
+        moves,
+        workflow,
+        now=pd.Timestamp(NOW),
+        names=names,
+        flags=flags,
+        tz=board.tz,
+        working_days=board.working_days,
+    )
     return board, {c.id: c for c in checks}
 
 
@@ -63,6 +82,7 @@ def test_quality_page_shows_the_stores_checks(page, live_app):
     shown = {check_id: int(page.inner_text(f"#quality-count-{check_id}")) for check_id in expected}
     assert shown == {k: c.count for k, c in expected.items()}
     assert sum(shown.values()) > 0  # the demo has something to report
+    assert shown["flagged_long"] > 0  # and items blocked for weeks
     for check in expected.values():
         assert check.title in page.inner_text(f"#quality-check-{check.id}")
     # Few elements however many issues are flagged: one page of keys per check.

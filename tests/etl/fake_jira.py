@@ -247,6 +247,25 @@ class FakeJira:
                 doc["fields"]["resolution"] = {"name": resolution}
             self._refresh(doc, to)
 
+    def flag(self, key: str, at: datetime, on: bool = True) -> None:
+        """Set (``on``) or clear Jira's "Flagged" impediment flag at ``at``: a history
+        with the Flagged item exactly as Jira Cloud records it (jirametrics sample SP-1)."""
+        with self._lock:
+            doc = self.issues[key]
+            hid = max([int(h["id"]) for h in doc["histories"]] + [int(doc["id"]) * 1000]) + 1
+            item = {
+                "field": "Flagged",
+                "fieldtype": "custom",
+                "fieldId": "customfield_10021",
+                "from": None if on else "[10019]",
+                "fromString": None if on else "Impediment",
+                "to": "[10019]" if on else None,
+                "toString": "Impediment" if on else None,
+            }
+            doc["histories"].append({"id": str(hid), "created": jira_time(at), "items": [item]})
+            doc["histories"].sort(key=lambda h: parse_time(h["created"]))
+            self._refresh(doc, doc["fields"]["status"]["id"])
+
     def delete(self, key: str) -> None:
         with self._lock:
             del self.issues[key]

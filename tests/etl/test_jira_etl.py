@@ -127,7 +127,8 @@ def test_paging_and_truncated_changelogs(sqlite_engine, fake_jira):
         # 40 embedded, 110 missing → one changelog/bulkfetch request (status changes only)
         bulk = [r for r in fake_jira.log if r["path"] == "/rest/api/3/changelog/bulkfetch"]
         assert [r["body"]["issueIdsOrKeys"] for r in bulk] == [["9000"]]
-        assert bulk[0]["body"]["fieldIds"] == ["status"]
+        # the status and, its id seen in the embedded changelog, the Flagged field
+        assert bulk[0]["body"]["fieldIds"] == ["status", "customfield_10021"]
         assert "/rest/api/2/issue/EX-999/changelog" not in paths
     else:
         assert paths.count("/rest/api/2/issue/EX-999") == 1

@@ -14,6 +14,7 @@ from vger.metrics.quality import (
     cut_history,
     done_without_resolution,
     entered_late,
+    flagged_long,
     long_lead_times,
     out_of_order,
     reopened,
@@ -330,7 +331,8 @@ def test_run_checks_counts_and_every_check_explained():
         ("U-1", "2024-01-01", None, [("To Do", ""), ("Blocked", "2024-01-03")]),
     )
     checks = {c.id: c for c in run_checks(issues, moves, WF, now=NOW, names=NAMES)}
-    assert len(checks) == 14  # 13 over the history, 1 over what Jira answered (history_cut)
+    # 13 over the history, 1 over what Jira answered (history_cut), 1 over its flags
+    assert len(checks) == 15
     assert {k: c.count for k, c in checks.items() if c.count} == {
         "completed_without_start": 1,
         "unmapped_now": 1,
@@ -355,3 +357,35 @@ def test_history_cut_by_jira_is_listed():
     issues["history_cut"] = [False, True]
     rows = cut_history(issues)
     assert keys(rows) == ["Q-1"] and rows["detail"].iat[0] == "history cut by Jira"
+
+
+def test_flagged_longer_than_the_85_percent_lead_time():
+    """Completed lead times 1..10 days: p85 = 1 + 0.85 × 9 = 8.65 days. F-1 (in Doing
+    since 02-01, not done) flagged 02-10 12:00 → now 03-01 12:00 = 20.0 days: listed.
+    L-10 (done, lead time 10) flagged 5 days of it: not. F-2 flagged 12 days, but all
+    in the backlog before it started: not. Without any flag history: nothing."""
+    specs = [_lead(f"L-{d}", d) for d in range(1, 11)]
+    specs += [
+        ("F-1", "2024-01-01", None, [("To Do", ""), ("In Progress", "2024-02-01")]),
+        ("F-2", "2024-01-01", None, [("To Do", ""), ("In Progress", "2024-02-20")]),
+    ]
+    issues, _ = board(*specs)
+    ids = dict(zip(issues["key"], issues["issue_id"], strict=True))
+    flags = pd.DataFrame(
+        {
+            "issue_id": [ids["F-1"], ids["L-10"], ids["L-10"], ids["F-2"], ids["F-2"]],
+            "at": [
+                t("2024-02-10 12:00"),
+                t("2024-01-02"),
+                t("2024-01-07"),
+                t("2024-02-01"),
+                t("2024-02-13"),
+            ],
+            "flagged": [True, True, False, True, False],
+        }
+    )
+    rows, limit = flagged_long(issues, flags, NOW)
+    assert limit == pytest.approx(8.65)
+    assert keys(rows) == ["F-1"]
+    assert rows["detail"].iat[0] == "flagged 20.0 days (limit 8.6)"
+    assert flagged_long(issues, None, NOW)[0].empty

@@ -31,6 +31,7 @@ PAGES = (
     "/aging",
     "/distributions",
     "/wip",
+    "/efficiency",
 )
 
 

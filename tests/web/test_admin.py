@@ -639,3 +639,34 @@ def test_from_empty_store_to_synced_board_entirely_from_the_web(tmp_path, jira_f
     assert sum(row["count"] for row in quadrant["throughput"]) == 3
     work_types = text_of(client.get("/admin/boards/ex/work-types"))
     assert re.search(r'name="type__Bug" value="[^"]+"', work_types)
+
+
+def test_work_states_editor_sets_working_and_waiting(example_admin):
+    """Each state row has a "working" box, ticked by the Jira-column defaults (first
+    and last state waiting); saving stores the boxes as ticked."""
+    from vger.store import working
+
+    client, engine = example_admin
+    page = text_of(client.get("/admin/boards/example/work-states"))
+    assert 'name="state_working_0" id="state_working_0" aria-label="working state">' in page
+    assert 'name="state_working_1" id="state_working_1" aria-label="working state" checked>' in page
+    data = {
+        "state_name_0": "Backlog", "state_order_0": "1",
+        "state_name_1": "Ready", "state_order_1": "2",
+        "state_name_2": "Doing", "state_order_2": "3", "state_working_2": "on",
+        "state_name_3": "Review", "state_order_3": "4", "state_working_3": "on",
+        "state_name_4": "Done", "state_order_4": "5",
+        "status__1": "0", "status__2": "1", "status__3": "2", "status__4": "3",
+        "status__5": "4", "status__6": "4",
+        "interval_start": "1", "interval_end": "3",
+    }  # fmt: skip
+    response = post(client, "/admin/boards/example/work-states", data)
+    assert response.status_code == 302, text_of(response)
+    with engine.connect() as conn:
+        assert working.working_by_name(conn, 1) == {
+            "Backlog": False,
+            "Ready": False,
+            "Doing": True,
+            "Review": True,
+            "Done": False,
+        }

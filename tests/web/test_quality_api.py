@@ -116,6 +116,7 @@ ALL = {
     "out_of_order": [],
     "long_lead_times": [],
     "stuck": [],
+    "flagged_long": [],
 }
 DEFECTS = {k: [] for k in ALL} | {
     "completed_without_start": ["EX-2"],

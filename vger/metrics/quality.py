@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from vger.metrics.blocked import flagged_days
 from vger.metrics.events import Workflow, created_status
 
 ROW_COLUMNS = ["issue_id", "key", "detail"]
@@ -425,6 +426,43 @@ def stuck(
     return _rows(picked, _text("no move for ", _fixed1(days), f" days (limit {limit:.1f})")), limit
 
 
+FLAGGED_PERCENTILE = 0.85
+
+
+def flagged_long(
+    issues: pd.DataFrame,
+    flags: pd.DataFrame | None,
+    now: pd.Timestamp,
+    *,
+    tz: str = "UTC",
+    working_days: bool = False,
+    unit: str = "days",
+) -> tuple[pd.DataFrame, float]:
+    """Items (done or not) flagged in Jira (an impediment) for longer than the 85th
+    percentile of the completed lead times (``lead_time``): days flagged by
+    :func:`vger.metrics.blocked.flagged_days` inside ``start``..``done`` (or ..``now``).
+    Returns (rows, limit)."""
+    limit = _quantile(issues.loc[issues["outcome"] == "completed", "lead_time"], FLAGGED_PERCENTILE)
+    if flags is None or flags.empty or np.isnan(limit):
+        return _empty(), limit
+    now = pd.Timestamp(now)
+    now = now.tz_localize("UTC") if now.tzinfo is None else now.tz_convert("UTC")
+    done = pd.to_datetime(issues["done"], utc=True)
+    windows = pd.DataFrame(
+        {"issue_id": issues["issue_id"], "start": issues["start"], "end": done.fillna(now)}
+    )
+    days = flagged_days(flags, windows, tz=tz, working_days=working_days).to_numpy()
+    over = np.nan_to_num(days, nan=0.0) > limit
+    text = _text("flagged ", _fixed1(days[over]), f" {unit} (limit {limit:.1f})")
+    return _rows(issues[over], text), limit
+
+
+def _quantile(values: pd.Series, q: float) -> float:
+    x = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
+    x = x[np.isfinite(x)]
+    return float(np.quantile(x, q)) if len(x) else float("nan")
+
+
 # --------------------------------------------------------------------------- all checks
 
 WHY = {
@@ -456,6 +494,8 @@ WHY = {
     "line up; check whether they were really worked on that long.",
     "stuck": "Open work in the interval that has not moved for longer than 90 % of issues took "
     "to finish will land as a long lead time; it is aging now.",
+    "flagged_long": "Flagged as impeded in Jira for longer than 85 % of issues took to finish: "
+    "blocked work that dominates its lead time; find out what it waits for.",
 }
 
 
@@ -467,12 +507,23 @@ def run_checks(
     now: pd.Timestamp,
     names: Mapping[str, str] | None = None,
     unit: str = "days",
+    flags: pd.DataFrame | None = None,
+    tz: str = "UTC",
+    working_days: bool = False,
 ) -> list[Check]:
-    """Every check, in report order, over the (already filtered) issues."""
+    """Every check, in report order, over the (already filtered) issues; ``flags``: the
+    issues' Jira Flagged changes (``issue_id``, ``at``, ``flagged``), days flagged in
+    the board's unit (``working_days``, team time zone ``tz``)."""
     v = visits(issues, transitions, workflow)
     unmapped_rows, unmapped_ids = unmapped_in_history(issues, v, names)
     long_rows, long_limit = long_lead_times(issues, unit)
     stuck_rows, stuck_limit = stuck(issues, v, workflow, now)
+    flag_rows, flag_limit = flagged_long(
+        issues, flags, now, tz=tz, working_days=working_days, unit=unit
+    )
+    flag_title = "Flagged longer than the 85 % lead time"
+    if not np.isnan(flag_limit):
+        flag_title += f" (over {flag_limit:.1f} {unit})"
     long_title = "Very long lead times"
     if not np.isnan(long_limit):
         long_title += f" (above {long_limit:.1f} {unit})"
@@ -502,6 +553,7 @@ def run_checks(
         ("out_of_order", "History out of order", out_of_order(issues, transitions)),
         ("long_lead_times", long_title, long_rows),
         ("stuck", stuck_title, stuck_rows),
+        ("flagged_long", flag_title, flag_rows),
     ]
     checks = []
     for check_id, title, rows in found:

@@ -35,9 +35,12 @@ def save_issues(
     issues: Sequence[dict[str, Any]],
     transitions: Sequence[dict[str, Any]],
     workflow: Workflow | None = None,
+    *,
+    flags: Sequence[dict[str, Any]] = (),
 ) -> SaveCounts:
     """Upsert ``issues`` (dicts of ``issue`` columns, UTC-aware datetimes) and replace
-    their ``transitions`` (dicts: issue_id, seq, at, from/to status id and name).
+    their ``transitions`` (dicts: issue_id, seq, at, from/to status id and name) and
+    ``flags`` (Jira's Flagged changes: issue_id, seq, at, flagged).
     Runs inside the caller's transaction."""
     if not issues:
         return SaveCounts()
@@ -67,6 +70,11 @@ def save_issues(
                 s.issue_state_time.c.board_id == board.id, s.issue_state_time.c.issue_id.in_(chunk)
             )
         )
+        conn.execute(
+            delete(s.issue_flag).where(
+                s.issue_flag.c.board_id == board.id, s.issue_flag.c.issue_id.in_(chunk)
+            )
+        )
     columns = ("seq", "at", "from_status_id", "to_status_id", "from_status", "to_status")
     bulk_insert(
         conn,
@@ -77,6 +85,20 @@ def save_issues(
         ],
     )
     bulk_insert(conn, s.issue_state_time, state_rows)
+    bulk_insert(
+        conn,
+        s.issue_flag,
+        [
+            {
+                "board_id": board.id,
+                "issue_id": str(f["issue_id"]),
+                "seq": int(f["seq"]),
+                "at": f["at"],
+                "flagged": bool(f["flagged"]),
+            }
+            for f in flags
+        ],
+    )
     return SaveCounts(added=len(set(ids) - existing), updated=len(set(ids) & existing))
 
 
@@ -220,6 +242,11 @@ def delete_issues(conn: Connection, board_id: int, issue_ids: Sequence[str]) -> 
     """Remove issues (deleted in Jira or gone from the JQL) with their history."""
     removed = 0
     for chunk in _chunks([str(i) for i in issue_ids]):
+        conn.execute(
+            delete(s.issue_flag).where(
+                s.issue_flag.c.board_id == board_id, s.issue_flag.c.issue_id.in_(chunk)
+            )
+        )
         conn.execute(
             delete(s.issue_state_time).where(
                 s.issue_state_time.c.board_id == board_id, s.issue_state_time.c.issue_id.in_(chunk)

@@ -312,8 +312,9 @@ def data_version(conn: Connection, board_id: int) -> tuple:
     """What the board's computed series depend on besides the view's parameters: its
     sync runs (the newest successful finish, i.e. ``sync.last_success``, plus the newest
     run id, finish and the cursor/watermark of a running sync, whose pages commit as they
-    go) and its work states. Any write path that records a sync run, or changes the
-    work states, changes this value; the cache keys on it."""
+    go) and its work states with their working/waiting flags. Any write path that
+    records a sync run, or changes the work states or their flags, changes this value;
+    the cache keys on it."""
     sy = s.sync
     runs = conn.execute(
         select(
@@ -327,7 +328,7 @@ def data_version(conn: Connection, board_id: int) -> tuple:
     ).one()
     ws, wss = s.work_state, s.work_state_status
     states = conn.execute(
-        select(ws.c.position, ws.c.name, wss.c.status_id)
+        select(ws.c.position, ws.c.name, ws.c.working, wss.c.status_id)
         .select_from(ws)
         .outerjoin(wss, and_(wss.c.board_id == ws.c.board_id, wss.c.position == ws.c.position))
         .where(ws.c.board_id == board_id)

@@ -25,6 +25,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     false,
+    true,
 )
 
 
@@ -94,6 +95,8 @@ work_state = Table(
     Column("board_id", Integer, ForeignKey("board.id", ondelete="CASCADE"), primary_key=True),
     Column("position", Integer, primary_key=True),
     Column("name", String(200), nullable=False),
+    # Working (someone works on the item) or waiting (a queue): flow efficiency's split.
+    Column("working", Boolean, nullable=False, default=True, server_default=true()),
 )
 
 work_state_status = Table(
@@ -172,6 +175,19 @@ transition = Table(
     Column("to_status_id", String(64), nullable=True),
     Column("from_status", String(200), nullable=True),
     Column("to_status", String(200), nullable=True),
+    ForeignKeyConstraint(
+        ["board_id", "issue_id"], ["issue.board_id", "issue.issue_id"], ondelete="CASCADE"
+    ),
+)
+
+issue_flag = Table(
+    "issue_flag",
+    metadata,
+    Column("board_id", Integer, primary_key=True),
+    Column("issue_id", String(64), primary_key=True),
+    Column("seq", Integer, primary_key=True),  # changelog order, oldest first
+    Column("at", UTCDateTime, nullable=False),
+    Column("flagged", Boolean, nullable=False),  # Jira's "Flagged" (Impediment) set or cleared
     ForeignKeyConstraint(
         ["board_id", "issue_id"], ["issue.board_id", "issue.issue_id"], ondelete="CASCADE"
     ),

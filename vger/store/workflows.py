@@ -11,6 +11,7 @@ from sqlalchemy import Connection, delete, insert, select, update
 from vger.errors import ConfigError
 from vger.metrics.events import Workflow, WorkState
 from vger.store import schema as s
+from vger.store import working
 from vger.store.db import upsert
 
 
@@ -33,6 +34,7 @@ def set_workflow(
                     f"status {status_id} is in both {seen[status_id]!r} and {state.name!r}"
                 )
             seen[status_id] = state.name
+    kept = working.working_by_name(conn, board_id)
     conn.execute(delete(s.work_state_status).where(s.work_state_status.c.board_id == board_id))
     conn.execute(delete(s.work_state).where(s.work_state.c.board_id == board_id))
     conn.execute(
@@ -54,6 +56,7 @@ def set_workflow(
         .where(s.board.c.id == board_id)
         .values(interval_start=interval[0], interval_end=interval[1])
     )
+    working.apply_defaults(conn, board_id, kept)
 
 
 def get_workflow(conn: Connection, board_id: int) -> Workflow | None:

@@ -78,6 +78,22 @@ HOW_TO_READ = {
         "Per week: items started minus items finished or abandoned. Above zero the WIP "
         "grew that week, below zero it shrank; the bars add up to the WIP chart's change."
     ),
+    "eff-histogram": (
+        "Flow efficiency = time in working states ÷ lead time, per completed issue. Bars: how "
+        "many issues fall in each 10 % bin. Most teams sit between 15 % and 40 %: work "
+        "waits far longer than it is worked on, so shortening queues shortens lead time "
+        "more than working faster."
+    ),
+    "eff-weekly": (
+        "The median flow efficiency of the issues finished each week (team time zone). A "
+        "rising line means less waiting per item; a gap is a week without finished issues."
+    ),
+    "eff-states": (
+        "For each work state: 50 %, 80 % and 90 % of issues spent at most this long there "
+        "(blue: a working state, orange: a waiting one), then the same for each issue's total "
+        "working and total waiting time. Which states are working is set per board under "
+        "Admin → work states or with vger board states."
+    ),
 }
 
 

@@ -7,7 +7,7 @@ from flask import flash, redirect, render_template, request, url_for
 
 from vger.errors import ConfigError, VgerError
 from vger.store import boards as store_boards
-from vger.store import workflows
+from vger.store import workflows, working
 from vger.store.issues import issue_types, rederive_board
 from vger.web import state
 from vger.web.admin import bp
@@ -59,13 +59,30 @@ def work_types(slug: str):
     ), 400 if error else 200
 
 
-def _workflow_rows(workflow) -> list[dict]:
+def _workflow_rows(workflow, flags: dict[str, bool] | None = None) -> list[dict]:
     if workflow is None:
         return []
     return [
-        {"name": st.name, "order": k + 1, "ids": sorted(st.status_ids)}
+        {
+            "name": st.name,
+            "order": k + 1,
+            "ids": sorted(st.status_ids),
+            "working": (flags or {}).get(st.name, True),
+        }
         for k, st in enumerate(workflow.states)
     ]
+
+
+def _posted_working(form) -> dict[str, bool]:
+    """Work-state name -> the "working" box of its row (unticked: waiting)."""
+    out: dict[str, bool] = {}
+    k = 0
+    while f"state_name_{k}" in form and k < 200:
+        name = form.get(f"state_name_{k}", "").strip()
+        if name:
+            out[name] = f"state_working_{k}" in form
+        k += 1
+    return out
 
 
 def _parse_states(form, status_ids: list[str]):
@@ -121,7 +138,8 @@ def work_states(slug: str):
         workflow = workflows.get_workflow(conn, b.id)
         known = workflows.statuses(conn, b.id)
         unmapped = workflows.unmapped_statuses(conn, b.id)
-    rows = _workflow_rows(workflow)
+        flags = working.working_by_name(conn, b.id)
+    rows = _workflow_rows(workflow, flags)
     mapped = {sid for r in rows for sid in r["ids"]}
     status_ids = sorted(set(known) | mapped | set(unmapped), key=lambda x: (len(x), x))
     error = None
@@ -138,6 +156,8 @@ def work_states(slug: str):
                 message = "Work states saved."
             with state.engine().begin() as conn:
                 workflows.set_workflow(conn, b.id, states, interval)
+                if action != "reset":
+                    working.set_working(conn, b.id, _posted_working(request.form))
                 n = rederive_board(conn, store_boards.get_board(conn, slug))
             flash(f"{message} {n} issue(s) re-derived.", "success")
             return redirect(url_for("admin.work_states", slug=slug))

@@ -20,6 +20,8 @@ from vger.web.views.aging import export as aging_export
 from vger.web.views.aging import page as aging_page
 from vger.web.views.distributions import export as distributions_export
 from vger.web.views.distributions import page as distributions_page
+from vger.web.views.efficiency import export as efficiency_export
+from vger.web.views.efficiency import page as efficiency_page
 from vger.web.views.flow import export as flow_export
 from vger.web.views.flow import page as flow_page
 from vger.web.views.forecast import export as forecast_export
@@ -75,5 +77,13 @@ VIEWS: tuple[View, ...] = (
         "Distributions",
     ),
     View("wip", "/wip", "WIP and net flow", wip_page, wip_export.bp, "WIP"),
+    View(
+        "efficiency",
+        "/efficiency",
+        "Flow efficiency",
+        efficiency_page,
+        efficiency_export.bp,
+        "Efficiency",
+    ),
     View("quality", "/quality", "Data quality", quality_page, quality_export.bp, "Data quality"),
 )

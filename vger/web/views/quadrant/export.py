@@ -18,6 +18,7 @@ from vger.web import cache, state
 from vger.web.export import csv_response, defuse, iso_utc, json_response
 from vger.web.params import parse
 from vger.web.views.common import choose_board, request_view, view_key
+from vger.web.views.efficiency.data import days_flagged
 from vger.web.views.quadrant.data import QuadrantData, completed_with_details, quadrant_data
 
 bp = Blueprint("vger_quadrant", __name__)
@@ -66,7 +67,8 @@ def _quadrant_csv(conn, chart: str, data) -> pd.DataFrame:
         if "state_days" in completed:
             states = queries.completed_state_times_of(conn, data.choice.board, completed)
             completed = completed.drop(columns="state_days")
-        return leadtime_csv(dataclasses.replace(data, completed=completed), states)
+        flagged = None if github else days_flagged(conn, data.choice.board, completed)
+        return leadtime_csv(dataclasses.replace(data, completed=completed), states, flagged)
     bodies = {
         "throughput": throughput_csv,
         "variation": variation_csv,
@@ -161,10 +163,16 @@ def volume_csv(data: QuadrantData) -> pd.DataFrame:
     return v.rename(columns={"merged": "merged_lines", "rejected": "rejected_lines"})
 
 
-def leadtime_csv(data: QuadrantData, state_days: pd.DataFrame | None = None) -> pd.DataFrame:
+def leadtime_csv(
+    data: QuadrantData, state_days: pd.DataFrame | None = None, flagged: np.ndarray | None = None
+) -> pd.DataFrame:
     """One row per completed item in the range: key, summary, type, start, done, days
-    (and for issues the days per work state, in board order)."""
-    c = data.completed.sort_values(["done", "key"])
+    (and for issues the days flagged in Jira, ``flagged`` in the order of
+    ``data.completed``, and the days per work state, in board order)."""
+    c = data.completed
+    if flagged is not None:
+        c = c.assign(flagged=np.asarray(flagged, dtype=float))
+    c = c.sort_values(["done", "key"])
     github = data.source == "github"
     frame = pd.DataFrame(
         {
@@ -176,6 +184,8 @@ def leadtime_csv(data: QuadrantData, state_days: pd.DataFrame | None = None) -> 
             "days": np.round(c["lead_time"].to_numpy(dtype=float), 4),
         }
     )
+    if not github and flagged is not None:
+        frame["days_flagged"] = np.round(c["flagged"].to_numpy(dtype=float), 4)
     if github:
         frame["additions"] = c["additions"].to_numpy()
         frame["deletions"] = c["deletions"].to_numpy()

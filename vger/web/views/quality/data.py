@@ -18,7 +18,7 @@ from sqlalchemy import Connection
 
 from vger.metrics.events import Workflow
 from vger.metrics.quality import Check, run_checks
-from vger.store import queries, workflows
+from vger.store import flags, queries, workflows
 from vger.web import cache
 from vger.web.views.common import BoardChoice, local_today
 
@@ -94,6 +94,9 @@ def _quality_data(conn: Connection, choice: BoardChoice, now: datetime) -> Quali
         now=pd.Timestamp(now),
         names=workflows.statuses(conn, board.id),
         unit="working days" if board.working_days else "days",
+        flags=flags.issue_flags(conn, board.id),
+        tz=board.tz,
+        working_days=board.working_days,
     )
     return QualityData(choice, workflow, checks, int(len(issues)), summaries, now)
 

@@ -1,0 +1,45 @@
+"""Reads of Jira's "Flagged" history (``issue_flag``), for blocked time."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+from sqlalchemy import Connection, select
+
+from vger.store import schema as s
+from vger.store.queries import read_frame
+
+CHUNK = 500
+
+
+def issue_flags(
+    conn: Connection, board_id: int, issue_ids: Sequence[str] | None = None
+) -> pd.DataFrame:
+    """Flag changes of the board's issues (all, or those of ``issue_ids``):
+    ``issue_id``, ``at`` (UTC), ``flagged``, in changelog order per issue."""
+    f = s.issue_flag
+    stmt = select(f.c.issue_id, f.c.at, f.c.flagged).where(f.c.board_id == board_id)
+    order = (f.c.issue_id, f.c.seq)
+    if issue_ids is None:
+        frames = [read_frame(conn, stmt.order_by(*order))]
+    else:
+        ids = sorted({str(i) for i in issue_ids})
+        frames = [
+            read_frame(conn, stmt.where(f.c.issue_id.in_(ids[k : k + CHUNK])).order_by(*order))
+            for k in range(0, len(ids), CHUNK)
+        ]
+    frames = [x for x in frames if not x.empty]
+    if not frames:
+        return pd.DataFrame(
+            {
+                "issue_id": pd.Series(dtype=object),
+                "at": pd.Series(dtype="datetime64[ns, UTC]"),
+                "flagged": pd.Series(dtype=bool),
+            }
+        )
+    out = pd.concat(frames, ignore_index=True)
+    out["at"] = pd.to_datetime(out["at"], utc=True)
+    out["flagged"] = out["flagged"].astype(bool)
+    out["issue_id"] = out["issue_id"].astype(str)
+    return out

@@ -1,0 +1,1 @@
+"""The flow-efficiency view: data, figures, page and export side by side."""

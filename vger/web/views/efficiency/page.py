@@ -1,0 +1,152 @@
+"""``/efficiency``: flow efficiency (time in working states / lead time) of the range's
+completed Jira issues — its distribution, its weekly median and lead time by work state
+split working vs waiting (docs/metrics.md, "Flow efficiency")."""
+
+from __future__ import annotations
+
+import logging
+
+import dash_bootstrap_components as dbc
+import numpy as np
+from dash import Dash, Input, Output, get_relative_path, html
+
+from vger.web.components import chart_card, checklist
+from vger.web.feedback import slot_id, typed_messages
+from vger.web.figures import empty_figure
+from vger.web.params import ViewParams, from_shared_controls, shared_controls_query
+from vger.web.ranges import range_fields, register_range_sync
+from vger.web.urlsync import register_url_sync
+from vger.web.views.common import Start, page_layout, safe_render
+from vger.web.views.efficiency.data import EfficiencyData, efficiency_data
+from vger.web.views.efficiency.figures import (
+    histogram_figure,
+    notes,
+    split_figure,
+    weekly_figure,
+)
+
+log = logging.getLogger(__name__)
+P = "eff"
+PATH = "/efficiency"
+CHARTS = ("histogram", "weekly", "states")
+
+
+@page_layout(PATH)
+def layout(head: Start) -> html.Div:
+    choice, p = head.choice, head.params
+    github = p.source == "github"
+    start, end = p.dates(head.today)
+    controls = dbc.Row([*head.pickers(P), *range_fields(P, p, start, end)], className="g-2 mb-2")
+    filters = dbc.Row(
+        dbc.Col(
+            [
+                dbc.Label("Work types", style={"display": "none" if github else "block"}),
+                checklist(f"{P}-types", list(choice.work_types), list(p.types), not github),
+                checklist(f"{P}-repos", list(choice.repos), list(p.repos), False),
+            ]
+        ),
+        className="g-2 mb-3",
+    )
+    return head.frame(
+        P,
+        PATH,
+        "flow efficiency",
+        controls,
+        filters,
+        html.Div(id=f"{P}-status"),
+        dbc.Row(
+            [
+                dbc.Col(chart_card(P, "histogram", "efficiency"), lg=6),
+                dbc.Col(chart_card(P, "weekly"), lg=6),
+            ]
+        ),
+        chart_card(P, "states"),
+    )
+
+
+def params_from_controls(board, source, start, end, types, repos, relative=None) -> ViewParams:
+    """The view the controls show, validated exactly like a URL."""
+    return from_shared_controls(board, source, start, end, types, repos, relative)
+
+
+def update(board, source, start, end, types, repos, relative=None) -> tuple:
+    """Every output of the charts' callback: :func:`render`'s, then the messages under
+    the From and To fields."""
+    params = params_from_controls(board, source, start, end, types, repos, relative)
+    query = shared_controls_query(board, source, start, end, types, repos, relative)
+    return render(params) + typed_messages(query, ("from", "to"))
+
+
+def render(params: ViewParams) -> tuple:
+    """Three figures, three notes, the CSV link and the status; never raises."""
+    return safe_render(params, efficiency_data, _outputs, lambda m: _failed(m, "danger"))
+
+
+def _failed(message: str, colour: str) -> tuple:
+    blank = empty_figure(message)
+    return (blank, blank, blank, "", "", "", "#", dbc.Alert(message, color=colour))
+
+
+def _outputs(data: EfficiencyData) -> tuple:
+    message = data.empty_message
+    if message:
+        return _failed(message, "info")
+    link = get_relative_path("/download/efficiency.csv") + f"?{data.choice.params.to_query()}"
+    counted = data.counted
+    values = counted["efficiency"].to_numpy(dtype=float)
+    values = values[~np.isnan(values)]
+    median = float(np.median(values)) if len(values) else None
+    flagged = int((counted["flagged"].to_numpy(dtype=float) > 0).sum())
+    status = html.Div(
+        [
+            html.Span(
+                f"{len(counted)} completed issues · median flow efficiency "
+                f"{'—' if median is None else f'{median:.0%}'} · {flagged} flagged in Jira · "
+            ),
+            html.Span(f"{data.first_day} to {data.last_day}", id=f"{P}-range"),
+        ],
+        className="text-muted small mb-2",
+        id=f"{P}-summary",
+    )
+    states = (
+        split_figure(data.by_state, unit=data.unit)
+        if not data.by_state.empty
+        else empty_figure("No completed issue in a complete week of the range.")
+    )
+    return (
+        histogram_figure(data.histogram, median, items=len(counted)),
+        weekly_figure(data.weekly),
+        states,
+        *notes(data),
+        link,
+        status,
+    )
+
+
+def register(app: Dash) -> None:
+    """Controls → URL and page links, controls → charts."""
+    controls = [
+        Input(f"{P}-board", "value"),
+        Input(f"{P}-source", "value"),
+        Input(f"{P}-from", "value"),
+        Input(f"{P}-to", "value"),
+        Input(f"{P}-types", "value"),
+        Input(f"{P}-repos", "value"),
+        Input(f"{P}-preset", "value"),
+    ]
+    register_url_sync(app, P, PATH, controls, params_from_controls)
+    register_range_sync(app, P)
+    outputs = (
+        [Output(f"{P}-chart-{c}", "figure") for c in CHARTS]
+        + [Output(f"{P}-chart-{c}-note", "children") for c in CHARTS]
+        + [
+            Output(f"{P}-chart-histogram-csv", "href"),
+            Output(f"{P}-status", "children"),
+            Output(slot_id(P, "from"), "children"),
+            Output(slot_id(P, "to"), "children"),
+        ]
+    )
+
+    @app.callback(*outputs, *controls)
+    def update_charts(*values):
+        return update(*values)
