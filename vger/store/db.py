@@ -163,7 +163,25 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     refresh the planner's statistics (:func:`analyze`)."""
     command.upgrade(alembic_config(engine), revision)
     with engine.begin() as conn:
+        _refresh_stale_quality(conn)
         analyze(conn)
+
+
+def _refresh_stale_quality(conn: Connection) -> None:
+    """Re-derive the boards stored before their data-quality hits were kept (revision
+    0007 lists them in ``quality_stale``), so their quality report reads the hits."""
+    from sqlalchemy import inspect
+
+    if not inspect(conn).has_table("quality_stale"):  # migrated to an older revision
+        return
+    from vger.store.boards import list_boards
+    from vger.store.issues import rederive_board
+    from vger.store.quality_hits import stale_board_ids
+
+    stale = set(stale_board_ids(conn))
+    for board in list_boards(conn):
+        if board.id in stale:
+            rederive_board(conn, board)
 
 
 #: Rows SQLite samples per index when analysing: bounded cost (milliseconds on a

@@ -201,6 +201,8 @@ def delete_board(conn: Connection, slug: str) -> dict[str, int]:
         conn.execute(delete(s.pull_request).where(s.pull_request.c.repo_id.in_(repo_ids)))
         conn.execute(delete(s.tag).where(s.tag.c.repo_id.in_(repo_ids)))
     for table in (
+        s.issue_quality,
+        s.quality_stale,
         s.issue_state_time,
         s.transition,
         s.issue,

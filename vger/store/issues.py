@@ -14,6 +14,7 @@ from vger.metrics.events import Workflow, derive_events
 from vger.store import schema as s
 from vger.store.boards import Board, get_workflow
 from vger.store.db import bulk_insert, update_rows, upsert
+from vger.store.quality_hits import hit_rows, replace_board_hits, replace_hits
 from vger.store.statepack import pack
 
 CHUNK = 500
@@ -41,7 +42,8 @@ def save_issues(
     workflow = workflow or get_workflow(conn, board.id)
     ids = [str(row["issue_id"]) for row in issues]
     existing = _existing_ids(conn, board.id, ids)
-    derived, state_rows = _derive(board, issues, transitions, workflow)
+    issue_frame, transition_frame = _frames(issues, transitions)
+    derived, state_rows = _derive_frames(board, issue_frame, transition_frame, workflow)
     rows = [
         {
             "history_cut": False,  # set by the ETL when Jira answered part of the history
@@ -74,6 +76,8 @@ def save_issues(
         ],
     )
     bulk_insert(conn, s.issue_state_time, state_rows)
+    hits = hit_rows(board.id, issue_frame, transition_frame, workflow)
+    replace_hits(conn, board.id, sorted(existing), hits)  # new issues have no stored hits
     return SaveCounts(added=len(set(ids) - existing), updated=len(set(ids) & existing))
 
 
@@ -83,11 +87,16 @@ def rederive_board(conn: Connection, board: Board) -> int:
     workflow = get_workflow(conn, board.id)
     issues = pd.read_sql(
         select(
-            s.issue.c.issue_id, s.issue.c.created, s.issue.c.status_id, s.issue.c.resolution
+            s.issue.c.issue_id,
+            s.issue.c.key,
+            s.issue.c.created,
+            s.issue.c.status_id,
+            s.issue.c.resolution,
         ).where(s.issue.c.board_id == board.id),
         conn,
     )
     if issues.empty:
+        conn.execute(delete(s.quality_stale).where(s.quality_stale.c.board_id == board.id))
         return 0
     transitions = pd.read_sql(
         select(
@@ -110,15 +119,18 @@ def rederive_board(conn: Connection, board: Board) -> int:
     conn.execute(delete(s.issue_state_time).where(s.issue_state_time.c.board_id == board.id))
     if state_rows:
         bulk_insert(conn, s.issue_state_time, state_rows)
+    replace_board_hits(conn, board, issues, transitions, workflow)
     return len(rows)
 
 
-def _derive(
-    board: Board, issues: Sequence[dict], transitions: Sequence[dict], workflow: Workflow | None
-):
+def _frames(
+    issues: Sequence[dict], transitions: Sequence[dict]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The issues and their moves as the metrics read them."""
     issue_frame = pd.DataFrame(
         {
             "issue_id": [str(r["issue_id"]) for r in issues],
+            "key": [r.get("key") for r in issues],
             "created": pd.to_datetime([r["created"] for r in issues], utc=True),
             "status_id": [r.get("status_id") for r in issues],
             "resolution": [r.get("resolution") for r in issues],
@@ -133,7 +145,7 @@ def _derive(
             "to_status_id": [t.get("to_status_id") for t in transitions],
         }
     )
-    return _derive_frames(board, issue_frame, transition_frame, workflow)
+    return issue_frame, transition_frame
 
 
 def _derive_frames(
@@ -217,6 +229,11 @@ def delete_issues(conn: Connection, board_id: int, issue_ids: Sequence[str]) -> 
     """Remove issues (deleted in Jira or gone from the JQL) with their history."""
     removed = 0
     for chunk in _chunks([str(i) for i in issue_ids]):
+        conn.execute(
+            delete(s.issue_quality).where(
+                s.issue_quality.c.board_id == board_id, s.issue_quality.c.issue_id.in_(chunk)
+            )
+        )
         conn.execute(
             delete(s.issue_state_time).where(
                 s.issue_state_time.c.board_id == board_id, s.issue_state_time.c.issue_id.in_(chunk)

@@ -191,6 +191,30 @@ issue_state_time = Table(
     ),
 )
 
+issue_quality = Table(
+    "issue_quality",
+    metadata,
+    # The data-quality checks that read an issue's status history, run when the issue is
+    # stored (vger.store.quality): one row per hit; the unmapped-history check stores one
+    # row per unmapped visit (seq = visit number, detail = status id).
+    Column("board_id", Integer, primary_key=True),
+    Column("issue_id", String(64), primary_key=True),
+    Column("check_id", String(64), primary_key=True),
+    Column("seq", Integer, primary_key=True),
+    Column("detail", Text, nullable=True),
+    ForeignKeyConstraint(
+        ["board_id", "issue_id"], ["issue.board_id", "issue.issue_id"], ondelete="CASCADE"
+    ),
+)
+
+quality_stale = Table(
+    "quality_stale",
+    metadata,
+    # Boards stored before issue_quality existed: their hits are computed on the next
+    # `vger db upgrade`; until then the report reads the whole history.
+    Column("board_id", Integer, ForeignKey("board.id", ondelete="CASCADE"), primary_key=True),
+)
+
 pull_request = Table(
     "pull_request",
     metadata,

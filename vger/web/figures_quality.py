@@ -19,7 +19,7 @@ from sqlalchemy import Connection
 
 from vger.metrics.events import Workflow
 from vger.metrics.quality import Check, run_checks
-from vger.store import boards, queries
+from vger.store import boards, quality_hits, queries
 from vger.web import cache
 from vger.web.csv import defuse
 from vger.web.views import BoardChoice, local_today
@@ -66,9 +66,19 @@ class QualityData:
         return f"{base}/browse/{quote(str(key))}"
 
 
-def _read(conn: Connection, choice: BoardChoice) -> tuple[pd.DataFrame, pd.DataFrame]:
-    board, types = choice.board, choice.params.types or None
-    return queries.quality_rows(conn, board, types), queries.issue_transitions(conn, board, types)
+def _checks(conn: Connection, choice: BoardChoice, issues: pd.DataFrame, workflow, now) -> list:
+    """Every check over ``issues``: the history-based ones from the hits stored with the
+    issues; from the whole history only on a store not re-derived since they are kept."""
+    board = choice.board
+    options = {
+        "now": pd.Timestamp(now),
+        "names": boards.statuses(conn, board.id),
+        "unit": "working days" if board.working_days else "days",
+    }
+    if quality_hits.is_stale(conn, board.id):
+        transitions = queries.issue_transitions(conn, board, choice.params.types or None)
+        return run_checks(issues, transitions, workflow, **options)
+    return quality_hits.stored_checks(conn, board, issues, workflow, **options)
 
 
 def quality_data(conn: Connection, choice: BoardChoice, now: datetime) -> QualityData:
@@ -88,20 +98,13 @@ def quality_data(conn: Connection, choice: BoardChoice, now: datetime) -> Qualit
 def _quality_data(conn: Connection, choice: BoardChoice, now: datetime) -> QualityData:
     board = choice.board
     workflow = boards.get_workflow(conn, board.id)
-    issues, transitions = _read(conn, choice)
+    issues = queries.quality_rows(conn, board, choice.params.types or None)
     summaries = dict(
         zip(issues["key"].astype(str), issues["summary"].fillna("").astype(str), strict=True)
     )
     if workflow is None or issues.empty:
         return QualityData(choice, workflow, [], int(len(issues)), summaries, now)
-    checks = run_checks(
-        issues,
-        transitions,
-        workflow,
-        now=pd.Timestamp(now),
-        names=boards.statuses(conn, board.id),
-        unit="working days" if board.working_days else "days",
-    )
+    checks = _checks(conn, choice, issues, workflow, now)
     return QualityData(choice, workflow, checks, int(len(issues)), summaries, now)
 
 

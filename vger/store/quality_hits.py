@@ -1,0 +1,213 @@
+"""The data-quality checks that read status histories, run when issues are stored.
+
+Reopened, moved backwards, skipped the interval, entered late, moves before creation,
+history out of order and unmapped statuses in the history depend on one issue's own
+history and the board's work states only, so :func:`hit_rows` runs the very functions of
+:mod:`vger.metrics.quality` on the issues being saved and ``issue_quality`` keeps their
+hits (replaced with the issue, refreshed when the work states change). The report then
+reads those few rows (:func:`stored_checks`) instead of the board's whole history; the
+checks over issue rows and board-wide thresholds (long lead times, stuck, …) still run
+at request time, through :func:`~vger.metrics.quality.run_checks` itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Connection, and_, delete, func, select
+
+from vger.metrics import quality
+from vger.metrics.events import Workflow
+from vger.store import schema as s
+from vger.store.boards import Board
+from vger.store.db import bulk_insert
+
+#: Checks whose hits are stored: each depends only on the issue's own history.
+HISTORY_CHECKS = (
+    "reopened",
+    "backward_moves",
+    "skipped_interval",
+    "entered_late",
+    "before_created",
+    "out_of_order",
+)
+UNMAPPED = "unmapped_statuses"  # stored as the issue's unmapped visits, named when read
+STORED = (UNMAPPED, *HISTORY_CHECKS)
+TRANSITION_COLUMNS = ["issue_id", "seq", "at", "from_status_id", "to_status_id"]
+
+
+def hit_rows(
+    board_id: int, issues: pd.DataFrame, transitions: pd.DataFrame, workflow: Workflow | None
+) -> list[dict]:
+    """``issue_quality`` rows for ``issues`` (issue_id, key, created, status_id) and their
+    whole ``transitions`` (issue_id, seq, at, from/to status id)."""
+    if workflow is None or issues.empty:
+        return []
+    v = quality.visits(issues, transitions, workflow)
+    found = {
+        "reopened": quality.reopened(issues, v, workflow),
+        "backward_moves": quality.backward_moves(issues, v, workflow),
+        "skipped_interval": quality.skipped_interval(issues, v, workflow),
+        "entered_late": quality.entered_late(issues, v, workflow),
+        "before_created": quality.before_created(issues, transitions),
+        "out_of_order": quality.out_of_order(issues, transitions),
+    }
+    rows = [
+        {"board_id": board_id, "issue_id": i, "check_id": check, "seq": 0, "detail": d}
+        for check, frame in found.items()
+        for i, d in zip(frame["issue_id"].tolist(), frame["detail"].tolist(), strict=True)
+    ]
+    # The unmapped-history check names statuses as the board names them when the report
+    # is read, so its input is stored: every visit of a status of no work state.
+    unmapped = v[(v["position"].to_numpy() < 0) & v["status_id"].notna().to_numpy()]
+    rows += [
+        {"board_id": board_id, "issue_id": i, "check_id": UNMAPPED, "seq": int(n), "detail": st}
+        for i, n, st in zip(
+            unmapped["issue_id"].tolist(),
+            unmapped["n"].tolist(),
+            unmapped["status_id"].astype(str).tolist(),
+            strict=True,
+        )
+    ]
+    return rows
+
+
+def replace_hits(conn: Connection, board_id: int, issue_ids: Sequence[str], rows: list[dict]):
+    """Delete the stored hits of ``issue_ids`` and insert ``rows`` (caller's transaction)."""
+    ids = [str(i) for i in issue_ids]
+    for k in range(0, len(ids), 500):
+        conn.execute(
+            delete(s.issue_quality).where(
+                s.issue_quality.c.board_id == board_id,
+                s.issue_quality.c.issue_id.in_(ids[k : k + 500]),
+            )
+        )
+    bulk_insert(conn, s.issue_quality, rows)
+
+
+def replace_board_hits(
+    conn: Connection,
+    board: Board,
+    issues: pd.DataFrame,
+    transitions: pd.DataFrame,
+    workflow: Workflow | None,
+) -> None:
+    """Every hit of the board, from all its issues and history; the board is no longer
+    stale."""
+    conn.execute(delete(s.issue_quality).where(s.issue_quality.c.board_id == board.id))
+    bulk_insert(conn, s.issue_quality, hit_rows(board.id, issues, transitions, workflow))
+    conn.execute(delete(s.quality_stale).where(s.quality_stale.c.board_id == board.id))
+
+
+def is_stale(conn: Connection, board_id: int) -> bool:
+    """True for a board stored before the hits were kept (until ``vger db upgrade``)."""
+    found = conn.execute(
+        select(s.quality_stale.c.board_id).where(s.quality_stale.c.board_id == board_id)
+    ).first()
+    return found is not None
+
+
+def stale_board_ids(conn: Connection) -> list[int]:
+    return list(conn.execute(select(s.quality_stale.c.board_id)).scalars())
+
+
+def _stored(conn: Connection, board: Board) -> pd.DataFrame:
+    q = s.issue_quality
+    rows = conn.execute(
+        select(q.c.issue_id, q.c.check_id, q.c.seq, q.c.detail).where(q.c.board_id == board.id)
+    ).all()
+    return pd.DataFrame(rows, columns=["issue_id", "check_id", "seq", "detail"], dtype=object)
+
+
+def _last_moves(conn: Connection, board: Board) -> pd.DataFrame:
+    """The latest move of each open issue (the only ones the stuck check ages)."""
+    t, i = s.transition, s.issue
+    rows = conn.execute(
+        select(t.c.issue_id, func.max(t.c.at))
+        .join(i, and_(i.c.board_id == t.c.board_id, i.c.issue_id == t.c.issue_id))
+        .where(t.c.board_id == board.id, i.c.outcome.is_(None))
+        .group_by(t.c.issue_id)
+    ).all()
+    return pd.DataFrame(rows, columns=["issue_id", "at"], dtype=object)
+
+
+def stored_checks(
+    conn: Connection,
+    board: Board,
+    issues: pd.DataFrame,
+    workflow: Workflow,
+    *,
+    now: pd.Timestamp,
+    names: Mapping[str, str] | None = None,
+    unit: str = "days",
+) -> list[quality.Check]:
+    """The report of :func:`~vger.metrics.quality.run_checks` over ``issues`` (the
+    board's filtered issue rows), read from the stored hits instead of the history."""
+    no_moves = pd.DataFrame({c: pd.Series(dtype=object) for c in TRANSITION_COLUMNS})
+    checks = quality.run_checks(issues, no_moves, workflow, now=now, names=names, unit=unit)
+    index = pd.Index(issues["issue_id"].astype(str).to_numpy())
+    hits = _stored(conn, board)
+    hits["issue"] = index.get_indexer(hits["issue_id"].astype(str).to_numpy())
+    hits = hits[hits["issue"].to_numpy() >= 0]  # the work-type filter
+    out = []
+    for check in checks:
+        if check.id == UNMAPPED:
+            rows, statuses = quality.unmapped_in_history(issues, _unmapped_visits(hits), names)
+            check = replace(check, rows=rows, count=len(statuses))
+        elif check.id in HISTORY_CHECKS:
+            rows = _history_rows(issues, hits[hits["check_id"] == check.id])
+            check = replace(check, rows=rows, count=int(len(rows)))
+        elif check.id == "stuck":
+            v = _latest_visits(issues, index, _last_moves(conn, board))
+            rows, _ = quality.stuck(issues, v, workflow, now)
+            check = replace(check, rows=rows, count=int(len(rows)))
+        out.append(check)
+    return out
+
+
+def _history_rows(issues: pd.DataFrame, hits: pd.DataFrame) -> pd.DataFrame:
+    picked = issues.iloc[hits["issue"].to_numpy(dtype=np.int64)]
+    frame = pd.DataFrame(
+        {
+            "issue_id": picked["issue_id"].astype(str).to_numpy(),
+            "key": picked["key"].astype(str).to_numpy(),
+            "detail": hits["detail"].to_numpy(dtype=object),
+        },
+        columns=quality.ROW_COLUMNS,
+    )
+    return quality.sort_keys(frame)
+
+
+def _unmapped_visits(hits: pd.DataFrame) -> pd.DataFrame:
+    """The stored unmapped visits as the rows of :func:`~vger.metrics.quality.visits`
+    that :func:`~vger.metrics.quality.unmapped_in_history` reads."""
+    mine = hits[hits["check_id"] == UNMAPPED]
+    v = pd.DataFrame(
+        {
+            "issue": mine["issue"].to_numpy(dtype=np.int64),
+            "n": mine["seq"].to_numpy(dtype=np.int64),
+            "status_id": mine["detail"].to_numpy(dtype=object),
+            "position": np.full(len(mine), -1, dtype=np.int64),
+        }
+    )
+    return v.sort_values(["issue", "n"], kind="stable").reset_index(drop=True)
+
+
+def _latest_visits(issues: pd.DataFrame, index: pd.Index, last: pd.DataFrame) -> pd.DataFrame:
+    """Visits enough for the stuck check: each issue's creation and latest move."""
+    row = index.get_indexer(last["issue_id"].astype(str).to_numpy())
+    keep = row >= 0
+    at = np.concatenate([_naive_utc(issues["created"]), _naive_utc(last["at"])[keep]])
+    return pd.DataFrame(
+        {
+            "issue": np.concatenate([np.arange(len(issues)), row[keep]]),
+            "at": pd.to_datetime(at, utc=True),
+        }
+    )
+
+
+def _naive_utc(values) -> np.ndarray:
+    return pd.DatetimeIndex(pd.to_datetime(values, utc=True)).tz_convert(None).to_numpy()
