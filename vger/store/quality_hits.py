@@ -169,16 +169,11 @@ def stored_checks(
 
 
 def _history_rows(issues: pd.DataFrame, hits: pd.DataFrame) -> pd.DataFrame:
-    picked = issues.iloc[hits["issue"].to_numpy(dtype=np.int64)]
-    frame = pd.DataFrame(
-        {
-            "issue_id": picked["issue_id"].astype(str).to_numpy(),
-            "key": picked["key"].astype(str).to_numpy(),
-            "detail": hits["detail"].to_numpy(dtype=object),
-        },
-        columns=quality.ROW_COLUMNS,
+    """The check's rows as the check itself builds them (key order, same types)."""
+    detail = pd.Series(
+        hits["detail"].to_numpy(dtype=object), index=hits["issue"].to_numpy(dtype=np.int64)
     )
-    return quality.sort_keys(frame)
+    return quality._keyed(issues, detail)
 
 
 def _unmapped_visits(hits: pd.DataFrame) -> pd.DataFrame:
