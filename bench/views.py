@@ -37,7 +37,7 @@ import sqlalchemy as sa
 from bench.scale import copy_frame, generate_board, make_board, schema_url
 
 NOW = datetime(2026, 11, 18, 15, 0, tzinfo=UTC)
-SCHEMA = "vger_views"
+SCHEMA = os.environ.get("VGER_BENCH_SCHEMA", "vger_views")  # PostgreSQL schema of the board
 DAY = NOW.date()
 W13 = f"from={(DAY - timedelta(weeks=13)).isoformat()}&to={DAY.isoformat()}"
 Y2 = f"from={(DAY - timedelta(weeks=104)).isoformat()}&to={DAY.isoformat()}"
@@ -90,6 +90,7 @@ def _packed(issue_ids: np.ndarray, st: pd.DataFrame) -> list[bytes | None]:
 def build(engine: sa.Engine, n: int, moves: int) -> None:
     """One board ``big`` of ``n`` issues into a migrated, empty store."""
     from vger.metrics.events import derive_events
+    from vger.store.quality_hits import hit_rows
     from vger.store.sync import finish_run, start_run
 
     now = pd.Timestamp(NOW)
@@ -109,6 +110,17 @@ def build(engine: sa.Engine, n: int, moves: int) -> None:
         issues[column] = ev[column].reindex(issues["issue_id"]).to_numpy()
     st = result.state_times[["issue_id", "position", "state", "days", "working_days"]].copy()
     issues["state_days"] = _packed(issues["issue_id"].to_numpy(), st)
+    t = time.perf_counter()
+    hits = pd.DataFrame(  # the history-based quality checks, as save_issues stores them
+        hit_rows(
+            board.id,
+            issues[["issue_id", "key", "created", "status_id"]],
+            transitions[["issue_id", "seq", "at", "from_status_id", "to_status_id"]],
+            workflow,
+        ),
+        columns=["board_id", "issue_id", "check_id", "seq", "detail"],
+    )
+    say(f"   {len(hits):,} quality hits in {time.perf_counter() - t:.1f} s")
     for frame in (issues, transitions, st):
         frame.insert(0, "board_id", board.id)
     with engine.begin() as conn:
@@ -120,6 +132,7 @@ def build(engine: sa.Engine, n: int, moves: int) -> None:
                 copy_frame(cur, "issue", issues)
                 copy_frame(cur, "transition", transitions)
                 copy_frame(cur, "issue_state_time", st)
+                copy_frame(cur, "issue_quality", hits)
                 cur.executemany(
                     "UPDATE issue SET state_days = %s WHERE board_id = %s AND issue_id = %s",
                     list(zip(blobs, issues["board_id"], issues["issue_id"], strict=True)),
@@ -129,6 +142,7 @@ def build(engine: sa.Engine, n: int, moves: int) -> None:
                 ("issue", issues, ["created", "updated", "start", "done"]),
                 ("transition", transitions, ["at"]),
                 ("issue_state_time", st, []),
+                ("issue_quality", hits, []),
             ):
                 rows = _text_times(frame, times).astype(object)
                 rows = rows.where(rows.notna(), None)

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from tests.factories import EXAMPLE_STATES, NAMES, example_board, utc
 from vger.demo import build_demo
 from vger.metrics.quality import CHECK_IDS, run_checks
-from vger.store import boards, quality_hits, queries
+from vger.store import boards, quality_hits, queries, sync
 from vger.store import schema as s
 from vger.store.db import alembic_config, make_engine, upgrade
 from vger.store.issues import delete_issues, rederive_board, save_issues
@@ -164,8 +164,9 @@ EVERY_CHECK = [
 ]
 
 
-def hand_built(engine, slug: str = "every") -> boards.Board:
-    """A board (workflow of example 5) on which every check finds something."""
+def hand_built(engine, slug: str = "every", refresh: bool = True) -> boards.Board:
+    """A board (workflow of example 5) on which every check finds something; its hits
+    computed in one batch as at the end of a sync run (``refresh``) or still pending."""
     with engine.begin() as conn:
         if not conn.execute(select(s.team.c.id).where(s.team.c.slug == "hb-team")).first():
             boards.add_team(conn, "hb-team", "Hand-built team")
@@ -179,7 +180,19 @@ def hand_built(engine, slug: str = "every") -> boards.Board:
         for first in range(0, len(EVERY_CHECK), 4):  # several pages, as the ETL saves
             part = EVERY_CHECK[first : first + 4]
             save_issues(conn, board, [i for i, _ in part], [m for _, ms in part for m in ms])
+        if refresh:
+            assert quality_hits.refresh_pending(conn, board.id) == len(EVERY_CHECK)
     return board
+
+
+def pending(engine) -> int:
+    with engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(s.quality_pending)).scalar_one()
+
+
+def kept(engine) -> int:
+    with engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(s.issue_quality)).scalar_one()
 
 
 def _options(conn, board):
@@ -214,6 +227,7 @@ def assert_same(scratch, stored):
 
 def test_every_check_fires_and_stored_hits_give_the_same_report(engine):
     board = hand_built(engine)
+    assert pending(engine) == 0 and kept(engine) > 0
     scratch, stored = reports(engine, board)
     assert {c.id for c in scratch if c.count} == set(CHECK_IDS)  # the board covers them all
     assert_same(scratch, stored)
@@ -227,6 +241,19 @@ def test_every_check_fires_and_stored_hits_give_the_same_report(engine):
     assert by_id["stuck"].rows["key"].tolist() == ["HB-9", "HB-12"]
     for types in (["Bug"], ["Story"]):  # the work-type filter applies to the stored hits
         assert_same(*reports(engine, board, types))
+
+
+def test_pending_issues_are_checked_from_their_own_history(engine):
+    """Saved pages wait for the end of the run; the report computes their hits."""
+    board = hand_built(engine, refresh=False)
+    assert pending(engine) == len(EVERY_CHECK) and kept(engine) == 0
+    assert_same(*reports(engine, board))
+    assert_same(*reports(engine, board, ["Bug"]))
+    with engine.begin() as conn:  # a sync run ends: the hits are computed and kept
+        run = sync.start_run(conn, "jira", "every", board.id)
+        sync.finish_run(conn, run, "ok")
+    assert pending(engine) == 0 and kept(engine) > 0
+    assert_same(*reports(engine, board))
 
 
 def test_renamed_status_is_named_as_now(engine):
@@ -249,10 +276,14 @@ def test_resaving_deleting_and_new_work_states_keep_the_hits_current(engine):
             _moves("201", ("1", "3", "2024-01-02 09:00"), ("3", "5", "2024-01-05 09:00")),
         )
         delete_issues(conn, board.id, ["202"])
+    assert pending(engine) == 1  # HB-1: its hits wait; the others' are stored
     scratch, stored = reports(engine, board)
     assert_same(scratch, stored)
     reopened = {c.id: c for c in stored}["reopened"].rows["key"].tolist()
     assert "HB-1" not in reopened and "HB-4" in reopened
+    with engine.begin() as conn:
+        quality_hits.refresh_pending(conn, board.id)
+    assert_same(*reports(engine, board))
     with engine.begin() as conn:  # Review becomes a done state; Blocked a work state
         boards.set_workflow(
             conn,
@@ -262,6 +293,7 @@ def test_resaving_deleting_and_new_work_states_keep_the_hits_current(engine):
             (1, 2),
         )
         rederive_board(conn, board)
+    assert pending(engine) == 0
     scratch, stored = reports(engine, board)
     assert_same(scratch, stored)
     by_id = {c.id: c for c in stored}
@@ -273,6 +305,11 @@ def test_resaving_deleting_and_new_work_states_keep_the_hits_current(engine):
 def test_example_board_same_report(engine):
     board = example_board(engine)
     hand_built(engine)  # another board's hits never leak in
+    assert_same(*reports(engine, board))
+    assert_same(*reports(engine, board, ["Bug"]))
+    with engine.begin() as conn:
+        quality_hits.refresh_pending(conn, board.id)
+    assert pending(engine) == 0
     assert_same(*reports(engine, board))
     assert_same(*reports(engine, board, ["Bug"]))
 
@@ -289,32 +326,33 @@ def demo_engine(tmp_path_factory):
 def test_demo_boards_same_report(demo_engine):
     with demo_engine.connect() as conn:
         every = boards.list_boards(conn)
-    assert every
+    assert every and pending(demo_engine) == 0  # the demo's sync runs computed the hits
     for board in every:
         scratch, stored = reports(demo_engine, board)
         assert sum(c.count for c in scratch) > 0
         assert_same(scratch, stored)
 
 
-def test_a_store_from_before_the_hits_is_rederived_on_upgrade(sqlite_engine):
+def test_a_store_from_before_the_hits_gets_them_on_upgrade(sqlite_engine):
     engine = sqlite_engine
     board = hand_built(engine)
     expected, _ = reports(engine, board)
     command.downgrade(alembic_config(engine), "0006")
-    command.upgrade(alembic_config(engine), "head")  # the migration alone: board is stale
-    with engine.connect() as conn:
-        assert quality_hits.is_stale(conn, board.id)
-        assert conn.execute(select(func.count()).select_from(s.issue_quality)).scalar_one() == 0
-    upgrade(engine)  # vger db upgrade: re-derives the stale boards
-    with engine.connect() as conn:
-        assert not quality_hits.is_stale(conn, board.id)
-    scratch, stored = reports(engine, board)
-    assert_same(expected, stored)
-    assert_same(scratch, stored)
+    command.upgrade(alembic_config(engine), "head")  # the migration alone: all pending
+    assert pending(engine) == len(EVERY_CHECK) and kept(engine) == 0
+    assert_same(expected, reports(engine, board)[1])
+    upgrade(engine)  # vger db upgrade computes them
+    assert pending(engine) == 0 and kept(engine) > 0
+    scratch, stored_report = reports(engine, board)
+    assert_same(expected, stored_report)
+    assert_same(scratch, stored_report)
 
 
-def test_a_stale_board_reports_from_the_whole_history(sqlite_engine):
-    """Until vger db upgrade re-derives it, the page reads the history as before."""
+def test_the_report_reads_no_history_once_the_hits_are_kept(sqlite_engine):
+    """The page's data: issue rows, the stored hits, the latest move of open issues (one
+    aggregate) and the moves of pending issues (none), never the board's history."""
+    from sqlalchemy import event
+
     from vger.web.figures_quality import quality_data
     from vger.web.params import parse
     from vger.web.views import choose_board
@@ -322,10 +360,13 @@ def test_a_stale_board_reports_from_the_whole_history(sqlite_engine):
     engine = sqlite_engine
     board = hand_built(engine)
     expected, _ = reports(engine, board)
-    with engine.begin() as conn:
-        conn.execute(s.issue_quality.delete())
-        conn.execute(s.quality_stale.insert().values(board_id=board.id))
+    seen: list[str] = []
+    event.listen(engine, "before_cursor_execute", lambda *a: seen.append(a[2]))
     with engine.connect() as conn:
         choice = choose_board(conn, parse({"board": board.slug}).params, NOW.to_pydatetime())
         data = quality_data(conn, choice, NOW.to_pydatetime())
     assert_same(expected, data.checks)
+    history = [q for q in seen if "FROM transition" in q]
+    assert len(history) == 2, history
+    assert any("max(transition.at)" in q for q in history)
+    assert any("JOIN quality_pending" in q for q in history)  # pending issues' only

@@ -163,25 +163,21 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     refresh the planner's statistics (:func:`analyze`)."""
     command.upgrade(alembic_config(engine), revision)
     with engine.begin() as conn:
-        _refresh_stale_quality(conn)
+        _refresh_quality(conn)
         analyze(conn)
 
 
-def _refresh_stale_quality(conn: Connection) -> None:
-    """Re-derive the boards stored before their data-quality hits were kept (revision
-    0007 lists them in ``quality_stale``), so their quality report reads the hits."""
+def _refresh_quality(conn: Connection) -> None:
+    """Compute the data-quality hits of every issue still pending (revision 0007 lists
+    every issue stored before it), so the quality report reads stored hits."""
     from sqlalchemy import inspect
 
-    if not inspect(conn).has_table("quality_stale"):  # migrated to an older revision
+    if not inspect(conn).has_table("quality_pending"):  # migrated to an older revision
         return
-    from vger.store.boards import list_boards
-    from vger.store.issues import rederive_board
-    from vger.store.quality_hits import stale_board_ids
+    from vger.store.quality_hits import pending_boards, refresh_pending
 
-    stale = set(stale_board_ids(conn))
-    for board in list_boards(conn):
-        if board.id in stale:
-            rederive_board(conn, board)
+    for board_id in pending_boards(conn):
+        refresh_pending(conn, board_id)
 
 
 #: Rows SQLite samples per index when analysing: bounded cost (milliseconds on a

@@ -14,7 +14,7 @@ from vger.metrics.events import Workflow, derive_events
 from vger.store import schema as s
 from vger.store.boards import Board, get_workflow
 from vger.store.db import bulk_insert, update_rows, upsert
-from vger.store.quality_hits import hit_rows, replace_board_hits, replace_hits
+from vger.store.quality_hits import mark_pending, replace_board_hits
 from vger.store.statepack import pack
 
 CHUNK = 500
@@ -76,8 +76,7 @@ def save_issues(
         ],
     )
     bulk_insert(conn, s.issue_state_time, state_rows)
-    hits = hit_rows(board.id, issue_frame, transition_frame, workflow)
-    replace_hits(conn, board.id, sorted(existing), hits)  # new issues have no stored hits
+    mark_pending(conn, board.id, ids, existing)  # their quality hits: vger.store.quality_hits
     return SaveCounts(added=len(set(ids) - existing), updated=len(set(ids) & existing))
 
 
@@ -96,7 +95,6 @@ def rederive_board(conn: Connection, board: Board) -> int:
         conn,
     )
     if issues.empty:
-        conn.execute(delete(s.quality_stale).where(s.quality_stale.c.board_id == board.id))
         return 0
     transitions = pd.read_sql(
         select(
@@ -119,7 +117,7 @@ def rederive_board(conn: Connection, board: Board) -> int:
     conn.execute(delete(s.issue_state_time).where(s.issue_state_time.c.board_id == board.id))
     if state_rows:
         bulk_insert(conn, s.issue_state_time, state_rows)
-    replace_board_hits(conn, board, issues, transitions, workflow)
+    replace_board_hits(conn, board.id, issues, transitions, workflow)
     return len(rows)
 
 
@@ -229,11 +227,10 @@ def delete_issues(conn: Connection, board_id: int, issue_ids: Sequence[str]) -> 
     """Remove issues (deleted in Jira or gone from the JQL) with their history."""
     removed = 0
     for chunk in _chunks([str(i) for i in issue_ids]):
-        conn.execute(
-            delete(s.issue_quality).where(
-                s.issue_quality.c.board_id == board_id, s.issue_quality.c.issue_id.in_(chunk)
+        for table in (s.issue_quality, s.quality_pending):
+            conn.execute(
+                delete(table).where(table.c.board_id == board_id, table.c.issue_id.in_(chunk))
             )
-        )
         conn.execute(
             delete(s.issue_state_time).where(
                 s.issue_state_time.c.board_id == board_id, s.issue_state_time.c.issue_id.in_(chunk)

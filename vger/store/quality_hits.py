@@ -1,13 +1,18 @@
-"""The data-quality checks that read status histories, run when issues are stored.
+"""The data-quality checks that read status histories, computed from the stored issues.
 
 Reopened, moved backwards, skipped the interval, entered late, moves before creation,
 history out of order and unmapped statuses in the history depend on one issue's own
 history and the board's work states only, so :func:`hit_rows` runs the very functions of
-:mod:`vger.metrics.quality` on the issues being saved and ``issue_quality`` keeps their
-hits (replaced with the issue, refreshed when the work states change). The report then
-reads those few rows (:func:`stored_checks`) instead of the board's whole history; the
-checks over issue rows and board-wide thresholds (long lead times, stuck, …) still run
-at request time, through :func:`~vger.metrics.quality.run_checks` itself.
+:mod:`vger.metrics.quality` over stored issues and ``issue_quality`` keeps their hits. The
+report reads those rows (:func:`stored_checks`) instead of the board's whole history; the
+checks over issue rows and board-wide thresholds (long lead times, stuck, …) still run at
+request time, through :func:`~vger.metrics.quality.run_checks` itself.
+
+``save_issues`` drops the saved issues' hits and lists them in ``quality_pending`` (cheap
+per page); :func:`refresh_pending` computes their hits in one batch at the end of each
+sync run and on ``vger db upgrade``, and a re-derive recomputes the whole board. Until
+then :func:`stored_checks` computes the pending issues' hits from their own history, so
+the report is always the one the whole history gives.
 """
 
 from __future__ import annotations
@@ -22,8 +27,9 @@ from sqlalchemy import Connection, and_, delete, func, select
 from vger.metrics import quality
 from vger.metrics.events import Workflow
 from vger.store import schema as s
-from vger.store.boards import Board
+from vger.store.boards import Board, get_workflow
 from vger.store.db import bulk_insert
+from vger.store.queries import read_frame
 
 #: Checks whose hits are stored: each depends only on the issue's own history.
 HISTORY_CHECKS = (
@@ -37,6 +43,8 @@ HISTORY_CHECKS = (
 UNMAPPED = "unmapped_statuses"  # stored as the issue's unmapped visits, named when read
 STORED = (UNMAPPED, *HISTORY_CHECKS)
 TRANSITION_COLUMNS = ["issue_id", "seq", "at", "from_status_id", "to_status_id"]
+HIT_COLUMNS = ["board_id", "issue_id", "check_id", "seq", "detail"]
+CHUNK = 500
 
 
 def hit_rows(
@@ -75,51 +83,79 @@ def hit_rows(
     return rows
 
 
-def replace_hits(conn: Connection, board_id: int, issue_ids: Sequence[str], rows: list[dict]):
-    """Delete the stored hits of ``issue_ids`` and insert ``rows`` (caller's transaction)."""
-    ids = [str(i) for i in issue_ids]
-    for k in range(0, len(ids), 500):
-        conn.execute(
-            delete(s.issue_quality).where(
-                s.issue_quality.c.board_id == board_id,
-                s.issue_quality.c.issue_id.in_(ids[k : k + 500]),
+def mark_pending(conn: Connection, board_id: int, issue_ids: Sequence[str], existing) -> None:
+    """The saved ``issue_ids`` (``existing``: those stored before) lose their hits and
+    wait in ``quality_pending`` (caller's transaction)."""
+    old = sorted(str(i) for i in existing)
+    for k in range(0, len(old), CHUNK):
+        for table in (s.issue_quality, s.quality_pending):
+            conn.execute(
+                delete(table).where(
+                    table.c.board_id == board_id, table.c.issue_id.in_(old[k : k + CHUNK])
+                )
             )
-        )
-    bulk_insert(conn, s.issue_quality, rows)
+    ids = sorted({str(i) for i in issue_ids})
+    bulk_insert(conn, s.quality_pending, [{"board_id": board_id, "issue_id": i} for i in ids])
 
 
 def replace_board_hits(
     conn: Connection,
-    board: Board,
+    board_id: int,
     issues: pd.DataFrame,
     transitions: pd.DataFrame,
     workflow: Workflow | None,
 ) -> None:
-    """Every hit of the board, from all its issues and history; the board is no longer
-    stale."""
-    conn.execute(delete(s.issue_quality).where(s.issue_quality.c.board_id == board.id))
-    bulk_insert(conn, s.issue_quality, hit_rows(board.id, issues, transitions, workflow))
-    conn.execute(delete(s.quality_stale).where(s.quality_stale.c.board_id == board.id))
+    """Every hit of the board, from all its issues and history; nothing is pending."""
+    for table in (s.issue_quality, s.quality_pending):
+        conn.execute(delete(table).where(table.c.board_id == board_id))
+    bulk_insert(conn, s.issue_quality, hit_rows(board_id, issues, transitions, workflow))
 
 
-def is_stale(conn: Connection, board_id: int) -> bool:
-    """True for a board stored before the hits were kept (until ``vger db upgrade``)."""
-    found = conn.execute(
-        select(s.quality_stale.c.board_id).where(s.quality_stale.c.board_id == board_id)
-    ).first()
-    return found is not None
+def refresh_pending(conn: Connection, board_id: int) -> int:
+    """Compute the hits of the board's pending issues in one batch; returns how many
+    issues were pending."""
+    issues, transitions = _pending_history(conn, board_id)
+    if issues.empty:
+        return 0
+    workflow = get_workflow(conn, board_id)
+    bulk_insert(conn, s.issue_quality, hit_rows(board_id, issues, transitions, workflow))
+    conn.execute(delete(s.quality_pending).where(s.quality_pending.c.board_id == board_id))
+    return len(issues)
 
 
-def stale_board_ids(conn: Connection) -> list[int]:
-    return list(conn.execute(select(s.quality_stale.c.board_id)).scalars())
+def pending_boards(conn: Connection) -> list[int]:
+    """Boards with issues whose hits are still to be computed."""
+    return list(conn.execute(select(s.quality_pending.c.board_id).distinct()).scalars())
+
+
+def _pending_history(conn: Connection, board_id: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The pending issues (issue_id, key, created, status_id) and their moves."""
+    i, t, p = s.issue, s.transition, s.quality_pending
+    issues = read_frame(
+        conn,
+        select(i.c.issue_id, i.c.key, i.c.created, i.c.status_id)
+        .join(p, and_(p.c.board_id == i.c.board_id, p.c.issue_id == i.c.issue_id))
+        .where(i.c.board_id == board_id),
+    )
+    moves = read_frame(
+        conn,
+        select(*[t.c[c] for c in TRANSITION_COLUMNS])
+        .join(p, and_(p.c.board_id == t.c.board_id, p.c.issue_id == t.c.issue_id))
+        .where(t.c.board_id == board_id),
+    )
+    issues["issue_id"] = issues["issue_id"].astype(str)
+    moves["issue_id"] = moves["issue_id"].astype(str)
+    issues["created"] = pd.to_datetime(issues["created"], utc=True, format="ISO8601")
+    moves["at"] = pd.to_datetime(moves["at"], utc=True, format="ISO8601")
+    return issues, moves
 
 
 def _stored(conn: Connection, board: Board) -> pd.DataFrame:
     q = s.issue_quality
-    rows = conn.execute(
-        select(q.c.issue_id, q.c.check_id, q.c.seq, q.c.detail).where(q.c.board_id == board.id)
-    ).all()
-    return pd.DataFrame(rows, columns=["issue_id", "check_id", "seq", "detail"], dtype=object)
+    return read_frame(
+        conn,
+        select(q.c.issue_id, q.c.check_id, q.c.seq, q.c.detail).where(q.c.board_id == board.id),
+    )
 
 
 def _last_moves(conn: Connection, board: Board) -> pd.DataFrame:
@@ -150,6 +186,10 @@ def stored_checks(
     checks = quality.run_checks(issues, no_moves, workflow, now=now, names=names, unit=unit)
     index = pd.Index(issues["issue_id"].astype(str).to_numpy())
     hits = _stored(conn, board)
+    pending, moves = _pending_history(conn, board.id)
+    if len(pending):  # saved since the last batch: their hits from their own history
+        found = pd.DataFrame(hit_rows(board.id, pending, moves, workflow), columns=HIT_COLUMNS)
+        hits = pd.concat([hits, found[hits.columns]], ignore_index=True)
     hits["issue"] = index.get_indexer(hits["issue_id"].astype(str).to_numpy())
     hits = hits[hits["issue"].to_numpy() >= 0]  # the work-type filter
     out = []

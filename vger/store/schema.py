@@ -207,12 +207,17 @@ issue_quality = Table(
     ),
 )
 
-quality_stale = Table(
-    "quality_stale",
+quality_pending = Table(
+    "quality_pending",
     metadata,
-    # Boards stored before issue_quality existed: their hits are computed on the next
-    # `vger db upgrade`; until then the report reads the whole history.
-    Column("board_id", Integer, ForeignKey("board.id", ondelete="CASCADE"), primary_key=True),
+    # Issues stored since their quality hits were last computed: save_issues lists them,
+    # the end of each sync run (and vger db upgrade) computes their hits in one batch, and
+    # until then the report computes theirs from their own history when read.
+    Column("board_id", Integer, primary_key=True),
+    Column("issue_id", String(64), primary_key=True),
+    ForeignKeyConstraint(
+        ["board_id", "issue_id"], ["issue.board_id", "issue.issue_id"], ondelete="CASCADE"
+    ),
 )
 
 pull_request = Table(

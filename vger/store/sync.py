@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from vger.errors import LockedError
 from vger.store import schema as s
 from vger.store.db import analyze
+from vger.store.quality_hits import refresh_pending
 from vger.store.schema import utcnow
 
 
@@ -59,6 +60,9 @@ def finish_run(
     if status == "ok":
         values["cursor"] = None
     conn.execute(update(s.sync).where(s.sync.c.id == run_id).values(**values))
+    board_id = conn.execute(select(s.sync.c.board_id).where(s.sync.c.id == run_id)).scalar()
+    if board_id is not None:  # the quality hits of the issues the run saved, in one batch
+        refresh_pending(conn, board_id)
     analyze(conn)  # the planner's statistics follow what the run stored
 
 

@@ -18,7 +18,7 @@ import pandas as pd
 from sqlalchemy import Connection
 
 from vger.metrics.events import Workflow
-from vger.metrics.quality import Check, run_checks
+from vger.metrics.quality import Check
 from vger.store import boards, quality_hits, queries
 from vger.web import cache
 from vger.web.csv import defuse
@@ -67,18 +67,18 @@ class QualityData:
 
 
 def _checks(conn: Connection, choice: BoardChoice, issues: pd.DataFrame, workflow, now) -> list:
-    """Every check over ``issues``: the history-based ones from the hits stored with the
-    issues; from the whole history only on a store not re-derived since they are kept."""
+    """Every check over ``issues``; the history-based ones from the hits kept in the
+    store (vger.store.quality_hits), so the board's whole history is not read."""
     board = choice.board
-    options = {
-        "now": pd.Timestamp(now),
-        "names": boards.statuses(conn, board.id),
-        "unit": "working days" if board.working_days else "days",
-    }
-    if quality_hits.is_stale(conn, board.id):
-        transitions = queries.issue_transitions(conn, board, choice.params.types or None)
-        return run_checks(issues, transitions, workflow, **options)
-    return quality_hits.stored_checks(conn, board, issues, workflow, **options)
+    return quality_hits.stored_checks(
+        conn,
+        board,
+        issues,
+        workflow,
+        now=pd.Timestamp(now),
+        names=boards.statuses(conn, board.id),
+        unit="working days" if board.working_days else "days",
+    )
 
 
 def quality_data(conn: Connection, choice: BoardChoice, now: datetime) -> QualityData:

@@ -1,10 +1,11 @@
 """issue_quality: the history-based data-quality checks, stored per issue
 
 The checks that read an issue's status history (reopened, moved backwards, skipped the
-interval, …) run when the issue is stored, so the quality report no longer reads every
-transition. Boards stored before this revision are listed in ``quality_stale``: ``vger db
-upgrade`` (vger.store.db.upgrade) computes their hits right after migrating, and until
-then the report reads the whole history as before.
+interval, …) are computed from the stored issues, not at request time, so the quality
+report no longer reads every transition. Issues saved since their hits were computed are
+listed in ``quality_pending`` (all of them for a store from before this revision): ``vger
+db upgrade`` (vger.store.db.upgrade) and the end of every sync run compute their hits in
+one batch; until then the report computes theirs from their own history when read.
 
 Revision ID: 0007
 Revises: 0006
@@ -34,18 +35,19 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint('board_id', 'issue_id', 'check_id', 'seq', name=op.f('pk_issue_quality')),
     )
     op.create_table(
-        'quality_stale',
+        'quality_pending',
         sa.Column('board_id', sa.Integer(), nullable=False),
+        sa.Column('issue_id', sa.String(length=64), nullable=False),
         sa.ForeignKeyConstraint(
-            ['board_id'], ['board.id'],
-            name=op.f('fk_quality_stale_board_id_board'), ondelete='CASCADE',
+            ['board_id', 'issue_id'], ['issue.board_id', 'issue.issue_id'],
+            name=op.f('fk_quality_pending_board_id_issue'), ondelete='CASCADE',
         ),
-        sa.PrimaryKeyConstraint('board_id', name=op.f('pk_quality_stale')),
+        sa.PrimaryKeyConstraint('board_id', 'issue_id', name=op.f('pk_quality_pending')),
     )
-    # Every existing board's hits are still to be computed (by vger db upgrade).
-    op.execute('INSERT INTO quality_stale (board_id) SELECT id FROM board')
+    # Every stored issue's hits are still to be computed (by vger db upgrade right after).
+    op.execute('INSERT INTO quality_pending (board_id, issue_id) SELECT board_id, issue_id FROM issue')
 
 
 def downgrade() -> None:
-    op.drop_table('quality_stale')
+    op.drop_table('quality_pending')
     op.drop_table('issue_quality')
