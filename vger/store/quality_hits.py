@@ -158,16 +158,45 @@ def _stored(conn: Connection, board: Board) -> pd.DataFrame:
     )
 
 
-def _last_moves(conn: Connection, board: Board) -> pd.DataFrame:
-    """The latest move of each open issue (the only ones the stuck check ages)."""
+def _last_moves(conn: Connection, board: Board, workflow: Workflow) -> pd.DataFrame:
+    """The latest move of each open issue now in the lead-time interval (the only ones
+    the stuck check ages), through the transition table's primary key."""
     t, i = s.transition, s.issue
+    interval = sorted(
+        str(status)
+        for state in workflow.states[workflow.interval_start : workflow.interval_end + 1]
+        for status in state.status_ids
+    )
+    latest = (
+        select(func.max(t.c.at))
+        .where(t.c.board_id == i.c.board_id, t.c.issue_id == i.c.issue_id)
+        .scalar_subquery()
+    )
     rows = conn.execute(
-        select(t.c.issue_id, func.max(t.c.at))
-        .join(i, and_(i.c.board_id == t.c.board_id, i.c.issue_id == t.c.issue_id))
-        .where(t.c.board_id == board.id, i.c.outcome.is_(None))
-        .group_by(t.c.issue_id)
+        select(i.c.issue_id, latest).where(
+            i.c.board_id == board.id, i.c.outcome.is_(None), i.c.status_id.in_(interval)
+        )
     ).all()
-    return pd.DataFrame(rows, columns=["issue_id", "at"], dtype=object)
+    return pd.DataFrame(rows, columns=["issue_id", "at"], dtype=object).dropna()
+
+
+def _quiet_moves(issues: pd.DataFrame, workflow: Workflow) -> pd.DataFrame:
+    """One move per issue at its creation, from and to one status of a work state: the
+    history-based checks of ``run_checks`` find nothing in it, so they cost little there
+    (their stored hits replace them)."""
+    statuses = [sorted(state.status_ids) for state in workflow.states if state.status_ids]
+    if not statuses:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in TRANSITION_COLUMNS})
+    status = str(statuses[0][0])
+    return pd.DataFrame(
+        {
+            "issue_id": issues["issue_id"].astype(str).to_numpy(),
+            "seq": 0,
+            "at": _naive_utc(issues["created"]),
+            "from_status_id": status,
+            "to_status_id": status,
+        }
+    )
 
 
 def stored_checks(
@@ -182,8 +211,8 @@ def stored_checks(
 ) -> list[quality.Check]:
     """The report of :func:`~vger.metrics.quality.run_checks` over ``issues`` (the
     board's filtered issue rows), read from the stored hits instead of the history."""
-    no_moves = pd.DataFrame({c: pd.Series(dtype=object) for c in TRANSITION_COLUMNS})
-    checks = quality.run_checks(issues, no_moves, workflow, now=now, names=names, unit=unit)
+    quiet = _quiet_moves(issues, workflow)
+    checks = quality.run_checks(issues, quiet, workflow, now=now, names=names, unit=unit)
     index = pd.Index(issues["issue_id"].astype(str).to_numpy())
     hits = _stored(conn, board)
     pending, moves = _pending_history(conn, board.id)
@@ -201,7 +230,7 @@ def stored_checks(
             rows = _history_rows(issues, hits[hits["check_id"] == check.id])
             check = replace(check, rows=rows, count=int(len(rows)))
         elif check.id == "stuck":
-            v = _latest_visits(issues, index, _last_moves(conn, board))
+            v = _latest_visits(issues, index, _last_moves(conn, board, workflow))
             rows, _ = quality.stuck(issues, v, workflow, now)
             check = replace(check, rows=rows, count=int(len(rows)))
         out.append(check)
