@@ -132,6 +132,7 @@ def _flags(rng, issues: pd.DataFrame) -> pd.DataFrame:
 def build(engine: sa.Engine, n: int, moves: int) -> None:
     """One board ``big`` of ``n`` issues into a migrated, empty store."""
     from vger.metrics.events import derive_events
+    from vger.store.quality_hits import hit_rows
     from vger.store.sync import finish_run, start_run
 
     now = pd.Timestamp(NOW)
@@ -151,6 +152,17 @@ def build(engine: sa.Engine, n: int, moves: int) -> None:
         issues[column] = ev[column].reindex(issues["issue_id"]).to_numpy()
     st = result.state_times[["issue_id", "position", "state", "days", "working_days"]].copy()
     issues["state_days"] = _packed(issues["issue_id"].to_numpy(), st)
+    t = time.perf_counter()
+    hits = pd.DataFrame(  # the history-based quality checks, as save_issues stores them
+        hit_rows(
+            board.id,
+            issues[["issue_id", "key", "created", "status_id"]],
+            transitions[["issue_id", "seq", "at", "from_status_id", "to_status_id"]],
+            workflow,
+        ),
+        columns=["board_id", "issue_id", "check_id", "seq", "detail"],
+    )
+    say(f"   {len(hits):,} quality hits in {time.perf_counter() - t:.1f} s")
     flags = _flags(np.random.default_rng(11), issues)
     for frame in (issues, transitions, st, flags):
         frame.insert(0, "board_id", board.id)
@@ -164,6 +176,7 @@ def build(engine: sa.Engine, n: int, moves: int) -> None:
                 copy_frame(cur, "transition", transitions)
                 copy_frame(cur, "issue_state_time", st)
                 copy_frame(cur, "issue_flag", flags)
+                copy_frame(cur, "issue_quality", hits)
                 cur.executemany(
                     "UPDATE issue SET state_days = %s WHERE board_id = %s AND issue_id = %s",
                     list(zip(blobs, issues["board_id"], issues["issue_id"], strict=True)),
@@ -174,6 +187,7 @@ def build(engine: sa.Engine, n: int, moves: int) -> None:
                 ("transition", transitions, ["at"]),
                 ("issue_state_time", st, []),
                 ("issue_flag", flags, ["at"]),
+                ("issue_quality", hits, []),
             ):
                 rows = _text_times(frame, times).astype(object)
                 rows = rows.where(rows.notna(), None)
@@ -228,7 +242,8 @@ def store_url(db: str, n: int, moves: int, reuse: bool) -> str:
 
 def raw_read(url: str, scope: str) -> float:
     """CPU seconds to fetch the rows a view needs: the issues done or open in its range
-    (with the columns views read), or for the quality report every issue and move."""
+    (with the columns views read), or for the quality report every issue and the stored
+    hits of the checks that read histories (vger.store.quality_hits)."""
     first = {"13w": DAY - timedelta(weeks=13), "2y": DAY - timedelta(weeks=104)}.get(scope)
     sql = (
         "SELECT issue_id, key, issue_type, created, done, outcome, lead_time_days, summary,"
@@ -237,10 +252,9 @@ def raw_read(url: str, scope: str) -> float:
     if first is not None:
         sql += f" AND (done IS NULL OR done >= '{first.isoformat()}')"
     queries = [sql]
-    if scope == "all":
+    if scope == "all":  # the quality report: the history-based checks' stored hits
         queries.append(
-            "SELECT issue_id, seq, at, from_status_id, to_status_id FROM transition"
-            " WHERE board_id = 1"
+            "SELECT issue_id, check_id, seq, detail FROM issue_quality WHERE board_id = 1"
         )
     engine = sa.create_engine(url)
     with engine.connect() as conn:

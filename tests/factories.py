@@ -8,6 +8,7 @@ from sqlalchemy import Engine
 
 from vger.store import boards, teams, workflows
 from vger.store.issues import save_issues
+from vger.store.quality_hits import refresh_pending
 
 EXAMPLE_STATES = [
     ("Backlog", ["1"]),  # To Do
@@ -125,4 +126,5 @@ def example_board(
         )
         board = boards.get_board(conn, slug)
         save_issues(conn, board, EXAMPLE_ISSUES, EXAMPLE_TRANSITIONS)
+        refresh_pending(conn, board_id)  # as the end of a sync run does
     return board

@@ -225,6 +225,8 @@ def delete_board(conn: Connection, slug: str) -> dict[str, int]:
         conn.execute(delete(s.tag).where(s.tag.c.repo_id.in_(repo_ids)))
     for table in (
         s.issue_flag,
+        s.issue_quality,
+        s.quality_pending,
         s.issue_state_time,
         s.transition,
         s.issue,

@@ -163,7 +163,21 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     refresh the planner's statistics (:func:`analyze`)."""
     command.upgrade(alembic_config(engine), revision)
     with engine.begin() as conn:
+        _refresh_quality(conn)
         analyze(conn)
+
+
+def _refresh_quality(conn: Connection) -> None:
+    """Compute the data-quality hits of every issue still pending (revision 0008 lists
+    every issue stored before it), so the quality report reads stored hits."""
+    from sqlalchemy import inspect
+
+    if not inspect(conn).has_table("quality_pending"):  # migrated to an older revision
+        return
+    from vger.store.quality_hits import pending_boards, refresh_pending
+
+    for board_id in pending_boards(conn):
+        refresh_pending(conn, board_id)
 
 
 #: Rows SQLite samples per index when analysing: bounded cost (milliseconds on a

@@ -13,6 +13,7 @@ from sqlalchemy import Connection, delete, select
 from vger.metrics.events import Workflow, derive_events
 from vger.store import schema as s
 from vger.store.db import bulk_insert, update_rows, upsert
+from vger.store.quality_hits import mark_pending, replace_board_hits
 from vger.store.statepack import pack
 from vger.store.workflows import get_workflow
 
@@ -47,7 +48,8 @@ def save_issues(
     workflow = workflow or get_workflow(conn, board.id)
     ids = [str(row["issue_id"]) for row in issues]
     existing = _existing_ids(conn, board.id, ids)
-    derived, state_rows = _derive(board, issues, transitions, workflow)
+    issue_frame, transition_frame = _frames(issues, transitions)
+    derived, state_rows = _derive_frames(board, issue_frame, transition_frame, workflow)
     rows = [
         {
             "history_cut": False,  # set by the ETL when Jira answered part of the history
@@ -99,6 +101,7 @@ def save_issues(
             for f in flags
         ],
     )
+    mark_pending(conn, board.id, ids, existing)  # their quality hits: vger.store.quality_hits
     return SaveCounts(added=len(set(ids) - existing), updated=len(set(ids) & existing))
 
 
@@ -108,7 +111,11 @@ def rederive_board(conn: Connection, board: Board) -> int:
     workflow = get_workflow(conn, board.id)
     issues = pd.read_sql(
         select(
-            s.issue.c.issue_id, s.issue.c.created, s.issue.c.status_id, s.issue.c.resolution
+            s.issue.c.issue_id,
+            s.issue.c.key,
+            s.issue.c.created,
+            s.issue.c.status_id,
+            s.issue.c.resolution,
         ).where(s.issue.c.board_id == board.id),
         conn,
     )
@@ -135,15 +142,18 @@ def rederive_board(conn: Connection, board: Board) -> int:
     conn.execute(delete(s.issue_state_time).where(s.issue_state_time.c.board_id == board.id))
     if state_rows:
         bulk_insert(conn, s.issue_state_time, state_rows)
+    replace_board_hits(conn, board.id, issues, transitions, workflow)
     return len(rows)
 
 
-def _derive(
-    board: Board, issues: Sequence[dict], transitions: Sequence[dict], workflow: Workflow | None
-):
+def _frames(
+    issues: Sequence[dict], transitions: Sequence[dict]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The issues and their moves as the metrics read them."""
     issue_frame = pd.DataFrame(
         {
             "issue_id": [str(r["issue_id"]) for r in issues],
+            "key": [r.get("key") for r in issues],
             "created": pd.to_datetime([r["created"] for r in issues], utc=True),
             "status_id": [r.get("status_id") for r in issues],
             "resolution": [r.get("resolution") for r in issues],
@@ -158,7 +168,7 @@ def _derive(
             "to_status_id": [t.get("to_status_id") for t in transitions],
         }
     )
-    return _derive_frames(board, issue_frame, transition_frame, workflow)
+    return issue_frame, transition_frame
 
 
 def _derive_frames(
@@ -242,6 +252,10 @@ def delete_issues(conn: Connection, board_id: int, issue_ids: Sequence[str]) -> 
     """Remove issues (deleted in Jira or gone from the JQL) with their history."""
     removed = 0
     for chunk in _chunks([str(i) for i in issue_ids]):
+        for table in (s.issue_quality, s.quality_pending):
+            conn.execute(
+                delete(table).where(table.c.board_id == board_id, table.c.issue_id.in_(chunk))
+            )
         conn.execute(
             delete(s.issue_flag).where(
                 s.issue_flag.c.board_id == board_id, s.issue_flag.c.issue_id.in_(chunk)

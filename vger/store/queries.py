@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -15,8 +16,10 @@ from sqlalchemy import Connection, and_, case, func, literal, or_, select, true
 
 from vger.metrics.pulls import pull_events
 from vger.store import schema as s
-from vger.store.boards import Board
 from vger.store.statepack import unpack
+
+if TYPE_CHECKING:  # boards -> issues -> quality_hits -> queries: the type only
+    from vger.store.boards import Board
 
 
 def read_frame(conn: Connection, stmt) -> pd.DataFrame:

@@ -207,6 +207,35 @@ issue_state_time = Table(
     ),
 )
 
+issue_quality = Table(
+    "issue_quality",
+    metadata,
+    # The data-quality checks that read an issue's status history, run when the issue is
+    # stored (vger.store.quality): one row per hit; the unmapped-history check stores one
+    # row per unmapped visit (seq = visit number, detail = status id).
+    Column("board_id", Integer, primary_key=True),
+    Column("issue_id", String(64), primary_key=True),
+    Column("check_id", String(64), primary_key=True),
+    Column("seq", Integer, primary_key=True),
+    Column("detail", Text, nullable=True),
+    ForeignKeyConstraint(
+        ["board_id", "issue_id"], ["issue.board_id", "issue.issue_id"], ondelete="CASCADE"
+    ),
+)
+
+quality_pending = Table(
+    "quality_pending",
+    metadata,
+    # Issues stored since their quality hits were last computed: save_issues lists them,
+    # the end of each sync run (and vger db upgrade) computes their hits in one batch, and
+    # until then the report computes theirs from their own history when read.
+    Column("board_id", Integer, primary_key=True),
+    Column("issue_id", String(64), primary_key=True),
+    ForeignKeyConstraint(
+        ["board_id", "issue_id"], ["issue.board_id", "issue.issue_id"], ondelete="CASCADE"
+    ),
+)
+
 pull_request = Table(
     "pull_request",
     metadata,

@@ -59,6 +59,11 @@ def finish_run(
     if status == "ok":
         values["cursor"] = None
     conn.execute(update(s.sync).where(s.sync.c.id == run_id).values(**values))
+    board_id = conn.execute(select(s.sync.c.board_id).where(s.sync.c.id == run_id)).scalar()
+    if board_id is not None:  # the quality hits of the issues the run saved, in one batch
+        from vger.store.quality_hits import refresh_pending  # it reads boards, which uses sync
+
+        refresh_pending(conn, board_id)
     analyze(conn)  # the planner's statistics follow what the run stored
 
 

@@ -17,8 +17,8 @@ import pandas as pd
 from sqlalchemy import Connection
 
 from vger.metrics.events import Workflow
-from vger.metrics.quality import Check, run_checks
-from vger.store import flags, queries, workflows
+from vger.metrics.quality import Check
+from vger.store import flags, quality_hits, queries, workflows
 from vger.web import cache
 from vger.web.views.common import BoardChoice, local_today
 
@@ -59,9 +59,22 @@ class QualityData:
         return f"{base}/browse/{quote(str(key))}"
 
 
-def _read(conn: Connection, choice: BoardChoice) -> tuple[pd.DataFrame, pd.DataFrame]:
-    board, types = choice.board, choice.params.types or None
-    return queries.quality_rows(conn, board, types), queries.issue_transitions(conn, board, types)
+def _checks(conn: Connection, choice: BoardChoice, issues: pd.DataFrame, workflow, now) -> list:
+    """Every check over ``issues``; the history-based ones from the hits kept in the
+    store (vger.store.quality_hits), so the board's whole history is not read."""
+    board = choice.board
+    return quality_hits.stored_checks(
+        conn,
+        board,
+        issues,
+        workflow,
+        now=pd.Timestamp(now),
+        names=workflows.statuses(conn, board.id),
+        unit="working days" if board.working_days else "days",
+        flags=flags.issue_flags(conn, board.id),
+        tz=board.tz,
+        working_days=board.working_days,
+    )
 
 
 def quality_data(conn: Connection, choice: BoardChoice, now: datetime) -> QualityData:
@@ -81,23 +94,13 @@ def quality_data(conn: Connection, choice: BoardChoice, now: datetime) -> Qualit
 def _quality_data(conn: Connection, choice: BoardChoice, now: datetime) -> QualityData:
     board = choice.board
     workflow = workflows.get_workflow(conn, board.id)
-    issues, transitions = _read(conn, choice)
+    issues = queries.quality_rows(conn, board, choice.params.types or None)
     summaries = dict(
         zip(issues["key"].astype(str), issues["summary"].fillna("").astype(str), strict=True)
     )
     if workflow is None or issues.empty:
         return QualityData(choice, workflow, [], int(len(issues)), summaries, now)
-    checks = run_checks(
-        issues,
-        transitions,
-        workflow,
-        now=pd.Timestamp(now),
-        names=workflows.statuses(conn, board.id),
-        unit="working days" if board.working_days else "days",
-        flags=flags.issue_flags(conn, board.id),
-        tz=board.tz,
-        working_days=board.working_days,
-    )
+    checks = _checks(conn, choice, issues, workflow, now)
     return QualityData(choice, workflow, checks, int(len(issues)), summaries, now)
 
 

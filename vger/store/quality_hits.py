@@ -1,0 +1,283 @@
+"""The data-quality checks that read status histories, computed from the stored issues.
+
+Reopened, moved backwards, skipped the interval, entered late, moves before creation,
+history out of order and unmapped statuses in the history depend on one issue's own
+history and the board's work states only, so :func:`hit_rows` runs the very functions of
+:mod:`vger.metrics.quality` over stored issues and ``issue_quality`` keeps their hits. The
+report reads those rows (:func:`stored_checks`) instead of the board's whole history; the
+checks over issue rows and board-wide thresholds (long lead times, stuck, …) still run at
+request time, through :func:`~vger.metrics.quality.run_checks` itself.
+
+``save_issues`` drops the saved issues' hits and lists them in ``quality_pending`` (cheap
+per page); :func:`refresh_pending` computes their hits in one batch at the end of each
+sync run and on ``vger db upgrade``, and a re-derive recomputes the whole board. Until
+then :func:`stored_checks` computes the pending issues' hits from their own history, so
+the report is always the one the whole history gives.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Connection, and_, delete, func, select
+
+from vger.metrics import quality
+from vger.metrics.events import Workflow
+from vger.store import schema as s
+from vger.store.db import bulk_insert
+from vger.store.queries import read_frame
+from vger.store.workflows import get_workflow
+
+if TYPE_CHECKING:  # boards -> sync -> quality_hits: the type only
+    from vger.store.boards import Board
+
+#: Checks whose hits are stored: each depends only on the issue's own history.
+HISTORY_CHECKS = (
+    "reopened",
+    "backward_moves",
+    "skipped_interval",
+    "entered_late",
+    "before_created",
+    "out_of_order",
+)
+UNMAPPED = "unmapped_statuses"  # stored as the issue's unmapped visits, named when read
+STORED = (UNMAPPED, *HISTORY_CHECKS)
+TRANSITION_COLUMNS = ["issue_id", "seq", "at", "from_status_id", "to_status_id"]
+HIT_COLUMNS = ["board_id", "issue_id", "check_id", "seq", "detail"]
+CHUNK = 500
+
+
+def hit_rows(
+    board_id: int, issues: pd.DataFrame, transitions: pd.DataFrame, workflow: Workflow | None
+) -> list[dict]:
+    """``issue_quality`` rows for ``issues`` (issue_id, key, created, status_id) and their
+    whole ``transitions`` (issue_id, seq, at, from/to status id)."""
+    if workflow is None or issues.empty:
+        return []
+    v = quality.visits(issues, transitions, workflow)
+    found = {
+        "reopened": quality.reopened(issues, v, workflow),
+        "backward_moves": quality.backward_moves(issues, v, workflow),
+        "skipped_interval": quality.skipped_interval(issues, v, workflow),
+        "entered_late": quality.entered_late(issues, v, workflow),
+        "before_created": quality.before_created(issues, transitions),
+        "out_of_order": quality.out_of_order(issues, transitions),
+    }
+    rows = [
+        {"board_id": board_id, "issue_id": i, "check_id": check, "seq": 0, "detail": d}
+        for check, frame in found.items()
+        for i, d in zip(frame["issue_id"].tolist(), frame["detail"].tolist(), strict=True)
+    ]
+    # The unmapped-history check names statuses as the board names them when the report
+    # is read, so its input is stored: every visit of a status of no work state.
+    unmapped = v[(v["position"].to_numpy() < 0) & v["status_id"].notna().to_numpy()]
+    rows += [
+        {"board_id": board_id, "issue_id": i, "check_id": UNMAPPED, "seq": int(n), "detail": st}
+        for i, n, st in zip(
+            unmapped["issue_id"].tolist(),
+            unmapped["n"].tolist(),
+            unmapped["status_id"].astype(str).tolist(),
+            strict=True,
+        )
+    ]
+    return rows
+
+
+def mark_pending(conn: Connection, board_id: int, issue_ids: Sequence[str], existing) -> None:
+    """The saved ``issue_ids`` (``existing``: those stored before) lose their hits and
+    wait in ``quality_pending`` (caller's transaction)."""
+    old = sorted(str(i) for i in existing)
+    for k in range(0, len(old), CHUNK):
+        for table in (s.issue_quality, s.quality_pending):
+            conn.execute(
+                delete(table).where(
+                    table.c.board_id == board_id, table.c.issue_id.in_(old[k : k + CHUNK])
+                )
+            )
+    ids = sorted({str(i) for i in issue_ids})
+    bulk_insert(conn, s.quality_pending, [{"board_id": board_id, "issue_id": i} for i in ids])
+
+
+def replace_board_hits(
+    conn: Connection,
+    board_id: int,
+    issues: pd.DataFrame,
+    transitions: pd.DataFrame,
+    workflow: Workflow | None,
+) -> None:
+    """Every hit of the board, from all its issues and history; nothing is pending."""
+    for table in (s.issue_quality, s.quality_pending):
+        conn.execute(delete(table).where(table.c.board_id == board_id))
+    bulk_insert(conn, s.issue_quality, hit_rows(board_id, issues, transitions, workflow))
+
+
+def refresh_pending(conn: Connection, board_id: int) -> int:
+    """Compute the hits of the board's pending issues in one batch; returns how many
+    issues were pending."""
+    issues, transitions = _pending_history(conn, board_id)
+    if issues.empty:
+        return 0
+    workflow = get_workflow(conn, board_id)
+    bulk_insert(conn, s.issue_quality, hit_rows(board_id, issues, transitions, workflow))
+    conn.execute(delete(s.quality_pending).where(s.quality_pending.c.board_id == board_id))
+    return len(issues)
+
+
+def pending_boards(conn: Connection) -> list[int]:
+    """Boards with issues whose hits are still to be computed."""
+    return list(conn.execute(select(s.quality_pending.c.board_id).distinct()).scalars())
+
+
+def _pending_history(conn: Connection, board_id: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The pending issues (issue_id, key, created, status_id) and their moves."""
+    i, t, p = s.issue, s.transition, s.quality_pending
+    issues = read_frame(
+        conn,
+        select(i.c.issue_id, i.c.key, i.c.created, i.c.status_id)
+        .join(p, and_(p.c.board_id == i.c.board_id, p.c.issue_id == i.c.issue_id))
+        .where(i.c.board_id == board_id),
+    )
+    moves = read_frame(
+        conn,
+        select(*[t.c[c] for c in TRANSITION_COLUMNS])
+        .join(p, and_(p.c.board_id == t.c.board_id, p.c.issue_id == t.c.issue_id))
+        .where(t.c.board_id == board_id),
+    )
+    issues["issue_id"] = issues["issue_id"].astype(str)
+    moves["issue_id"] = moves["issue_id"].astype(str)
+    issues["created"] = pd.to_datetime(issues["created"], utc=True, format="ISO8601")
+    moves["at"] = pd.to_datetime(moves["at"], utc=True, format="ISO8601")
+    return issues, moves
+
+
+def _stored(conn: Connection, board: Board) -> pd.DataFrame:
+    q = s.issue_quality
+    return read_frame(
+        conn,
+        select(q.c.issue_id, q.c.check_id, q.c.seq, q.c.detail).where(q.c.board_id == board.id),
+    )
+
+
+def _last_moves(conn: Connection, board: Board, workflow: Workflow) -> pd.DataFrame:
+    """The latest move of each open issue now in the lead-time interval (the only ones
+    the stuck check ages), through the transition table's primary key."""
+    t, i = s.transition, s.issue
+    interval = sorted(
+        str(status)
+        for state in workflow.states[workflow.interval_start : workflow.interval_end + 1]
+        for status in state.status_ids
+    )
+    latest = (
+        select(func.max(t.c.at))
+        .where(t.c.board_id == i.c.board_id, t.c.issue_id == i.c.issue_id)
+        .scalar_subquery()
+    )
+    rows = conn.execute(
+        select(i.c.issue_id, latest).where(
+            i.c.board_id == board.id, i.c.outcome.is_(None), i.c.status_id.in_(interval)
+        )
+    ).all()
+    return pd.DataFrame(rows, columns=["issue_id", "at"], dtype=object).dropna()
+
+
+def _quiet_moves(issues: pd.DataFrame, workflow: Workflow) -> pd.DataFrame:
+    """One move per issue at its creation, from and to one status of a work state: the
+    history-based checks of ``run_checks`` find nothing in it, so they cost little there
+    (their stored hits replace them)."""
+    statuses = [sorted(state.status_ids) for state in workflow.states if state.status_ids]
+    if not statuses:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in TRANSITION_COLUMNS})
+    status = str(statuses[0][0])
+    return pd.DataFrame(
+        {
+            "issue_id": issues["issue_id"].astype(str).to_numpy(),
+            "seq": 0,
+            "at": _naive_utc(issues["created"]),
+            "from_status_id": status,
+            "to_status_id": status,
+        }
+    )
+
+
+def stored_checks(
+    conn: Connection,
+    board: Board,
+    issues: pd.DataFrame,
+    workflow: Workflow,
+    *,
+    now: pd.Timestamp,
+    names: Mapping[str, str] | None = None,
+    unit: str = "days",
+    **options,
+) -> list[quality.Check]:
+    """The report of :func:`~vger.metrics.quality.run_checks` over ``issues`` (the
+    board's filtered issue rows), read from the stored hits instead of the history;
+    ``options``: run_checks' other keywords (the Jira flags, time zone, working days)."""
+    quiet = _quiet_moves(issues, workflow)
+    checks = quality.run_checks(issues, quiet, workflow, now=now, names=names, unit=unit, **options)
+    index = pd.Index(issues["issue_id"].astype(str).to_numpy())
+    hits = _stored(conn, board)
+    pending, moves = _pending_history(conn, board.id)
+    if len(pending):  # saved since the last batch: their hits from their own history
+        found = pd.DataFrame(hit_rows(board.id, pending, moves, workflow), columns=HIT_COLUMNS)
+        hits = pd.concat([hits, found[hits.columns]], ignore_index=True)
+    hits["issue"] = index.get_indexer(hits["issue_id"].astype(str).to_numpy())
+    hits = hits[hits["issue"].to_numpy() >= 0]  # the work-type filter
+    out = []
+    for check in checks:
+        if check.id == UNMAPPED:
+            rows, statuses = quality.unmapped_in_history(issues, _unmapped_visits(hits), names)
+            check = replace(check, rows=rows, count=len(statuses))
+        elif check.id in HISTORY_CHECKS:
+            rows = _history_rows(issues, hits[hits["check_id"] == check.id])
+            check = replace(check, rows=rows, count=int(len(rows)))
+        elif check.id == "stuck":
+            v = _latest_visits(issues, index, _last_moves(conn, board, workflow))
+            rows, _ = quality.stuck(issues, v, workflow, now)
+            check = replace(check, rows=rows, count=int(len(rows)))
+        out.append(check)
+    return out
+
+
+def _history_rows(issues: pd.DataFrame, hits: pd.DataFrame) -> pd.DataFrame:
+    """The check's rows as the check itself builds them (key order, same types)."""
+    detail = pd.Series(
+        hits["detail"].to_numpy(dtype=object), index=hits["issue"].to_numpy(dtype=np.int64)
+    )
+    return quality._keyed(issues, detail)
+
+
+def _unmapped_visits(hits: pd.DataFrame) -> pd.DataFrame:
+    """The stored unmapped visits as the rows of :func:`~vger.metrics.quality.visits`
+    that :func:`~vger.metrics.quality.unmapped_in_history` reads."""
+    mine = hits[hits["check_id"] == UNMAPPED]
+    v = pd.DataFrame(
+        {
+            "issue": mine["issue"].to_numpy(dtype=np.int64),
+            "n": mine["seq"].to_numpy(dtype=np.int64),
+            "status_id": mine["detail"].to_numpy(dtype=object),
+            "position": np.full(len(mine), -1, dtype=np.int64),
+        }
+    )
+    return v.sort_values(["issue", "n"], kind="stable").reset_index(drop=True)
+
+
+def _latest_visits(issues: pd.DataFrame, index: pd.Index, last: pd.DataFrame) -> pd.DataFrame:
+    """Visits enough for the stuck check: each issue's creation and latest move."""
+    row = index.get_indexer(last["issue_id"].astype(str).to_numpy())
+    keep = row >= 0
+    at = np.concatenate([_naive_utc(issues["created"]), _naive_utc(last["at"])[keep]])
+    return pd.DataFrame(
+        {
+            "issue": np.concatenate([np.arange(len(issues)), row[keep]]),
+            "at": pd.to_datetime(at, utc=True),
+        }
+    )
+
+
+def _naive_utc(values) -> np.ndarray:
+    return pd.DatetimeIndex(pd.to_datetime(values, utc=True)).tz_convert(None).to_numpy()
