@@ -350,10 +350,10 @@ def test_the_report_reads_no_history_once_the_hits_are_kept(sqlite_engine):
     """The page's data: issue rows, the stored hits, the latest move of open issues (one
     aggregate) and the moves of pending issues (none), never the board's history."""
     from sqlalchemy import event
-    from vger.web.views.quality.data import quality_data
 
     from vger.web.params import parse
     from vger.web.views.common import choose_board
+    from vger.web.views.quality.data import quality_data
 
     engine = sqlite_engine
     board = hand_built(engine)
