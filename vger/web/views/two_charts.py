@@ -1,0 +1,119 @@
+"""A page of two charts side by side over the shared controls (board, source, range,
+work types, repositories): its layout, its one chart callback and its outputs. The
+distributions and WIP pages are each one :class:`TwoChartPage`; their data and figures
+stay in their own folders."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import dash_bootstrap_components as dbc
+from dash import Dash, Input, Output, get_relative_path, html
+
+from vger.web.components import chart_card
+from vger.web.feedback import slot_id, typed_messages
+from vger.web.figures import empty_figure
+from vger.web.params import ViewParams, from_shared_controls, shared_controls_query
+from vger.web.ranges import range_fields, register_range_sync
+from vger.web.urlsync import register_url_sync
+from vger.web.views.common import Start, page_layout, safe_render
+
+
+@dataclass(frozen=True)
+class TwoChartPage:
+    """``charts``: (chart name, CSV name) of the left and the right chart; ``data``: the
+    view data of a ViewParams; ``figures``/``notes``: both figures / both notes of the
+    data; ``summary``: the status line's words before the range."""
+
+    prefix: str
+    path: str
+    what: str
+    charts: tuple[tuple[str, str], tuple[str, str]]
+    data: Callable[..., Any]
+    figures: Callable[[Any], tuple]
+    notes: Callable[[Any], tuple[str, str]]
+    summary: Callable[[Any], str]
+
+    def layout(self) -> Callable[..., html.Div]:
+        """The page's Dash layout function (query parameters → controls and empty cards)."""
+        P, PATH = self.prefix, self.path
+
+        @page_layout(PATH)
+        def layout(head: Start) -> html.Div:
+            p = head.params
+            start, end = p.dates(head.today)
+            controls = dbc.Row(
+                [*head.pickers(P), *range_fields(P, p, start, end)], className="g-2 mb-2"
+            )
+            cards = [dbc.Col(chart_card(P, name, csv), lg=6) for name, csv in self.charts]
+            return head.frame(
+                P,
+                PATH,
+                self.what,
+                controls,
+                head.filter_row(P),
+                html.Div(id=f"{P}-status"),
+                dbc.Row(cards),
+            )
+
+        return layout
+
+    def update(self, board, source, start, end, types, repos, relative=None) -> tuple:
+        """Every output of the chart callback: :meth:`render`'s, then the messages under
+        the From and To fields."""
+        query = shared_controls_query(board, source, start, end, types, repos, relative)
+        params = from_shared_controls(board, source, start, end, types, repos, relative)
+        return self.render(params) + typed_messages(query, ("from", "to"))
+
+    def render(self, params: ViewParams) -> tuple:
+        """Both figures, notes and CSV links, then the status; never raises."""
+        return safe_render(params, self.data, self._outputs, lambda m: self._failed(m, "danger"))
+
+    def _failed(self, message: str, colour: str) -> tuple:
+        figure = empty_figure(message)
+        return (figure, "", "#", figure, "", "#", dbc.Alert(message, color=colour))
+
+    def _outputs(self, data) -> tuple:
+        message = data.empty_message
+        if message:
+            return self._failed(message, "info")
+        query = data.choice.params.to_query()
+        links = [get_relative_path(f"/download/{csv}.csv") + f"?{query}" for _, csv in self.charts]
+        left, right = self.figures(data)
+        left_note, right_note = self.notes(data)
+        status = html.Div(
+            [
+                html.Span(self.summary(data)),
+                html.Span(f"{data.first_day} to {data.last_day}", id=f"{self.prefix}-range"),
+            ],
+            className="text-muted small mb-2",
+            id=f"{self.prefix}-summary",
+        )
+        return (left, left_note, links[0], right, right_note, links[1], status)
+
+    def register(self, app: Dash) -> None:
+        """Controls → URL and page links, controls → both charts."""
+        P = self.prefix
+        controls = [
+            Input(f"{P}-{name}", "value")
+            for name in ("board", "source", "from", "to", "types", "repos", "preset")
+        ]
+        register_url_sync(app, P, self.path, controls, from_shared_controls, types_hint=True)
+        register_range_sync(app, P)
+        outputs = [
+            Output(f"{P}-chart-{name}{part}", prop)
+            for name, _ in self.charts
+            for part, prop in (("", "figure"), ("-note", "children"), ("-csv", "href"))
+        ]
+
+        @app.callback(
+            *outputs,
+            Output(f"{P}-status", "children"),
+            Output(slot_id(P, "from"), "children"),
+            Output(slot_id(P, "to"), "children"),
+            *controls,
+        )
+        def update_charts(*values):
+            return self.update(*values)
