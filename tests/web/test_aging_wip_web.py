@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 from datetime import UTC, datetime
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -26,25 +27,28 @@ RANGE = "from=2024-01-01&to=2024-01-14"
 HOSTILE = "<img src=x onerror=alert(1)>"
 
 
-def _open_items(engine) -> None:
+def _open_rows() -> tuple[list, list]:
     """E (Story) and F (Bug) of the aging worked example, F with a hostile summary."""
+    rows = [
+        issue("105", "EX-5", "Story", "2024-01-08 09:00", "In Progress", None),
+        issue("106", "EX-6", "Bug", "2024-01-02 09:00", "In Review", None, summary=HOSTILE),
+    ]
+    history = moves(
+        "105",
+        ("To Do", "Selected", "2024-01-09 09:00"),
+        ("Selected", "In Progress", "2024-01-10 09:00"),
+    ) + moves(
+        "106",
+        ("To Do", "Selected", "2024-01-03 09:00"),
+        ("Selected", "In Progress", "2024-01-03 15:00"),
+        ("In Progress", "In Review", "2024-01-04 09:00"),
+    )
+    return rows, history
+
+
+def _open_items(engine) -> None:
     with engine.begin() as conn:
-        board = boards.get_board(conn, "example")
-        rows = [
-            issue("105", "EX-5", "Story", "2024-01-08 09:00", "In Progress", None),
-            issue("106", "EX-6", "Bug", "2024-01-02 09:00", "In Review", None, summary=HOSTILE),
-        ]
-        history = moves(
-            "105",
-            ("To Do", "Selected", "2024-01-09 09:00"),
-            ("Selected", "In Progress", "2024-01-10 09:00"),
-        ) + moves(
-            "106",
-            ("To Do", "Selected", "2024-01-03 09:00"),
-            ("Selected", "In Progress", "2024-01-03 15:00"),
-            ("In Progress", "In Review", "2024-01-04 09:00"),
-        )
-        save_issues(conn, board, rows, history)
+        save_issues(conn, boards.get_board(conn, "example"), *_open_rows())
 
 
 @pytest.fixture
@@ -233,3 +237,35 @@ def test_open_pull_requests_age_since_created_on_the_demo(tmp_path):
     got = frame.set_index("key")["age_days"].astype(float)
     assert got.to_dict() == pytest.approx(ages.round(4).to_dict(), abs=1e-4)
     assert set(frame["state"]) == {"open"} and frame["url"].str.startswith("https://").all()
+
+
+def test_aging_marks_items_flagged_in_jira(engine, app, client):
+    """Issue 15 item 7 on the aging view. EX-6 flagged from 01-05 09:00 and still flagged
+    at 01-15 09:00: 10.0 days, flagged now; EX-5 flagged 01-10 09:00 to 01-11 09:00:
+    1.0 day, not flagged now."""
+    from tests.factories import utc
+
+    with engine.begin() as conn:
+        board = boards.get_board(conn, "example")
+        flags = [
+            {"issue_id": "106", "seq": 0, "at": utc("2024-01-05 09:00"), "flagged": True},
+            {"issue_id": "105", "seq": 0, "at": utc("2024-01-10 09:00"), "flagged": True},
+            {"issue_id": "105", "seq": 1, "at": utc("2024-01-11 09:00"), "flagged": False},
+        ]
+        rows, history = _open_rows()
+        save_issues(conn, board, rows, history, flags=flags)
+    frame = _csv(client, f"/download/aging.csv?{RANGE}").set_index("key")
+    assert frame.loc["EX-6", ["flagged_now", "days_flagged"]].tolist() == ["True", "10.0"]
+    assert frame.loc["EX-5", ["flagged_now", "days_flagged"]].tolist() == ["False", "1.0"]
+    with app.server.app_context():
+        figure = aging.render(
+            parse({"board": "example", "from": "2024-01-01", "to": "2024-01-14"}).params
+        )[0]
+    points = {
+        str(c[1]): (trace.marker.symbol[k], c[7])
+        for trace in figure.data
+        if trace.customdata is not None and np.ndim(trace.customdata) == 2  # the item points
+        for k, c in enumerate(trace.customdata)
+    }
+    assert points["EX-6"] == ("x", "<br>⚑ flagged now · 10.0 days flagged")
+    assert points["EX-5"] == ("circle", "<br>1.0 days flagged")

@@ -20,10 +20,11 @@ from vger.metrics.aging import (
     passed_level,
     pull_leave_ages,
 )
+from vger.metrics.blocked import flagged_days, flagged_now
 from vger.metrics.calendar import WeekGrid, week_grid
 from vger.metrics.events import UNMAPPED, Workflow
 from vger.metrics.quadrant import completed_in_range
-from vger.store import boards, queries, wip_reads, workflows
+from vger.store import boards, flags, queries, wip_reads, workflows
 from vger.web import cache
 from vger.web.views.common import BoardChoice, local_today, missing_data_message
 from vger.web.views.scatter.data import OTHER, _safe_url, work_type_of
@@ -121,7 +122,7 @@ def _aging_data(conn: Connection, choice: BoardChoice, now: datetime) -> AgingDa
     ages = leave_ages(completed, transitions, workflow, tz=board.tz, working_days=working)
     bands = aging_bands(ages)
     wip = open_ages(issues, transitions, workflow, at, tz=board.tz, working_days=working)
-    items = _open_items(choice, issues, wip, bands)
+    items = _with_flags(conn, choice, _open_items(choice, issues, wip, bands), at)
     return AgingData(
         choice, at, first_day, last_day, grid, workflow, items, bands, len(completed), stored
     )
@@ -143,6 +144,26 @@ def _pull_aging(choice: BoardChoice, empty: AgingData, pulls: pd.DataFrame) -> A
         items["url"] = [_safe_url(urls.get(k)) for k in items["key"]]
     empty.items, empty.bands, empty.completed, empty.stored = items, bands, len(merged), len(pulls)
     return empty
+
+
+def _with_flags(
+    conn: Connection, choice: BoardChoice, items: pd.DataFrame, at: pd.Timestamp
+) -> pd.DataFrame:
+    """``items`` with ``flagged`` (Jira's impediment flag set now) and ``days_flagged``
+    (days flagged since the item's start, board's unit)."""
+    if items.empty:
+        return items
+    board = choice.board
+    changes = flags.issue_flags(conn, board.id, items["issue_id"].astype(str).tolist())
+    now_on = flagged_now(changes)
+    start = pd.to_datetime(items["start"], utc=True)
+    windows = pd.DataFrame({"issue_id": items["issue_id"].astype(str), "start": start, "end": at})
+    days = flagged_days(changes, windows, tz=board.tz, working_days=board.working_days)
+    ids = items["issue_id"].astype(str)
+    return items.assign(
+        flagged=ids.isin(now_on.index[now_on.to_numpy(dtype=bool)]).to_numpy(),
+        days_flagged=days.to_numpy(dtype=float),
+    )
 
 
 def _open_items(

@@ -18,13 +18,15 @@ bp = Blueprint("vger_aging", __name__)
 
 def aging_csv(data: AgingData) -> pd.DataFrame:
     """One row per open item: key, summary, type, work type, state, start (UTC), age,
-    in state since (UTC), days in state, the band passed (0: none), url."""
+    in state since (UTC), days in state, the band passed (0: none), whether it is
+    flagged in Jira now and its days flagged since start (board's unit), url."""
     items = data.items
     if items.empty:
         return pd.DataFrame(
             columns=[
                 "key", "summary", "type", "work_type", "state", "start", "age_days",
-                "state_since", "days_in_state", "passed_percentile", "url",
+                "state_since", "days_in_state", "passed_percentile", "flagged_now",
+                "days_flagged", "url",
             ]
         )  # fmt: skip
     stamp = "%Y-%m-%dT%H:%M:%SZ"
@@ -40,6 +42,10 @@ def aging_csv(data: AgingData) -> pd.DataFrame:
             "state_since": pd.to_datetime(items["since"], utc=True).dt.strftime(stamp).to_numpy(),
             "days_in_state": np.round(items["state_days"].to_numpy(dtype=float), 4),
             "passed_percentile": items["passed"].astype(int).to_numpy(),
+            "flagged_now": items["flagged"].to_numpy(dtype=bool) if "flagged" in items else False,
+            "days_flagged": np.round(items["days_flagged"].to_numpy(dtype=float), 4)
+            if "days_flagged" in items
+            else np.nan,
             "url": items["url"].to_numpy(),
         }
     )

@@ -97,6 +97,7 @@ def aging_figure(data: AgingData) -> go.Figure:
                 _escaped(sub["state"]),
                 np.char.mod("%.1f", sub["state_days"].to_numpy(dtype=float)),
                 np.where(sub["url"].astype(bool), "click to open", "no link"),
+                _flag_words(sub, u),
             ]
         ).astype(str)  # one string array: plotly copies it in one piece, not per value
         fig.add_scatter(
@@ -104,17 +105,41 @@ def aging_figure(data: AgingData) -> go.Figure:
             y=sub["age"].round(4),
             mode="markers",
             name="within the 50 % band" if level == 0 else f"past {level} %",
-            marker=dict(color=PASSED_COLOURS[level], size=10, line=dict(width=1, color="white")),
+            marker=dict(
+                color=PASSED_COLOURS[level],
+                size=np.where(_flagged(sub), 13, 10),
+                symbol=np.where(_flagged(sub), "x", "circle"),  # x: flagged in Jira now
+                line=dict(width=1, color="white"),
+            ),
             customdata=custom,
             hovertemplate=(
                 "<b>%{customdata[1]}</b> %{customdata[2]}<br>%{customdata[3]} · age %{y:.1f} "
                 + u
                 + "<br>%{customdata[5]} "
                 + u
-                + " in %{customdata[4]}<br><i>%{customdata[6]}</i><extra></extra>"
+                + " in %{customdata[4]}%{customdata[7]}<br><i>%{customdata[6]}</i><extra></extra>"
             ),
         )
     return fig
+
+
+def _flagged(sub: pd.DataFrame) -> np.ndarray:
+    """Whether each item is flagged (impediment) in Jira now; False without flag data."""
+    if "flagged" not in sub:
+        return np.zeros(len(sub), dtype=bool)
+    return sub["flagged"].to_numpy(dtype=bool)
+
+
+def _flag_words(sub: pd.DataFrame, unit: str) -> np.ndarray:
+    """The hover's flag line: '<br>⚑ flagged now · N days flagged', or the days flagged
+    before, or nothing."""
+    if "days_flagged" not in sub:
+        return np.full(len(sub), "", dtype=object)
+    days = np.nan_to_num(sub["days_flagged"].to_numpy(dtype=float))
+    total = np.char.mod(f"%.1f {unit} flagged", days)
+    now = np.char.add("<br>⚑ flagged now · ", total)
+    before = np.char.add("<br>", total)
+    return np.where(_flagged(sub), now, np.where(days > 0, before, ""))
 
 
 def aging_note(data: AgingData) -> str:
