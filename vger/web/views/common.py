@@ -33,6 +33,7 @@ from vger.web.components import (
     page_frame,
     source_picker,
 )
+from vger.web.export import csv_response, json_head, json_response, not_found_json
 from vger.web.params import MIN_DAYS, Parsed, ViewParams, clamp_range, parse
 
 log = logging.getLogger(__name__)
@@ -271,3 +272,40 @@ def request_choice(conn: Connection) -> BoardChoice:
     except NotFoundError as exc:
         slugs = ", ".join(b.slug for b in boards.list_boards(conn))
         abort(404, description=f"{exc} Boards: {slugs or 'none yet'}.")
+
+
+def range_csv(compute: Callable[[Connection, BoardChoice, datetime], Any], body, name: str):
+    """The CSV ``body(data)`` of the request's view data (``compute``), named
+    ``vger-<board>-<source>-<name>-<from>-<to>.csv``; an unknown board or a view without
+    data is a 404 in words."""
+    try:
+        _, choice, data = request_view(compute)
+    except NotFoundError as exc:
+        abort(404, description=str(exc))
+    if data.empty_message:
+        abort(404, description=data.empty_message)
+    span = f"{data.first_day}-{data.last_day}"
+    return csv_response(
+        body(data), f"vger-{choice.board.slug}-{choice.params.source}-{name}-{span}.csv"
+    )
+
+
+def range_json(compute: Callable[[Connection, BoardChoice, datetime], Any], body, extra=None):
+    """The JSON twin of :func:`range_csv`: the board head, source, range, ``extra(data)``
+    and ``rows`` (the CSV's records), or ``empty`` (words) when the view has no data."""
+    try:
+        parsed, choice, data = request_view(compute)
+    except NotFoundError as exc:
+        return not_found_json(exc)
+    message = data.empty_message
+    return json_response(
+        {
+            **json_head(choice, parsed),
+            "source": choice.params.source,
+            "from": data.first_day.isoformat(),
+            "to": data.last_day.isoformat(),
+            **({} if message or extra is None else extra(data)),
+            "rows": [] if message else body(data).to_dict("records"),
+            "empty": message,
+        }
+    )

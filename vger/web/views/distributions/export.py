@@ -4,12 +4,10 @@
 from __future__ import annotations
 
 import pandas as pd
-from flask import Blueprint, Response, abort
+from flask import Blueprint, Response
 
-from vger.errors import NotFoundError
 from vger.metrics.percentiles import LEVELS
-from vger.web.export import csv_response, json_head, json_response, not_found_json
-from vger.web.views.common import request_view
+from vger.web.views.common import range_csv, range_json
 from vger.web.views.distributions.data import DistributionsData, distributions_data
 
 bp = Blueprint("vger_distributions", __name__)
@@ -33,54 +31,23 @@ def throughput_histogram_csv(data: DistributionsData) -> pd.DataFrame:
     return frame
 
 
-def _download(body, name: str) -> Response:
-    try:
-        _, choice, data = request_view(distributions_data)
-    except NotFoundError as exc:
-        abort(404, description=str(exc))
-    if data.empty_message:
-        abort(404, description=data.empty_message)
-    span = f"{data.first_day}-{data.last_day}"
-    return csv_response(
-        body(data), f"vger-{choice.board.slug}-{choice.params.source}-{name}-{span}.csv"
-    )
-
-
-def _api(body, extra) -> Response:
-    try:
-        parsed, choice, data = request_view(distributions_data)
-    except NotFoundError as exc:
-        return not_found_json(exc)
-    message = data.empty_message
-    return json_response(
-        {
-            **json_head(choice, parsed),
-            "source": choice.params.source,
-            "from": data.first_day.isoformat(),
-            "to": data.last_day.isoformat(),
-            **({} if message else extra(data)),
-            "rows": [] if message else body(data).to_dict("records"),
-            "empty": message,
-        }
-    )
-
-
 @bp.route("/download/leadtime-histogram.csv")
 def leadtime_histogram_download() -> Response:
     """Items per lead-time bin and the 50/80/90 % marks."""
-    return _download(leadtime_histogram_csv, "leadtime-histogram")
+    return range_csv(distributions_data, leadtime_histogram_csv, "leadtime-histogram")
 
 
 @bp.route("/download/throughput-histogram.csv")
 def throughput_histogram_download() -> Response:
     """Complete weeks per throughput bin and the likelihood marks."""
-    return _download(throughput_histogram_csv, "throughput-histogram")
+    return range_csv(distributions_data, throughput_histogram_csv, "throughput-histogram")
 
 
 @bp.route("/api/v1/leadtime-histogram")
 def leadtime_histogram_api() -> Response:
     """The lead-time histogram's bins as ``rows``, its marks as ``levels``."""
-    return _api(
+    return range_json(
+        distributions_data,
         leadtime_histogram_csv,
         lambda d: {"unit": d.unit, "items": d.lead_items, "levels": d.lead_marks},
     )
@@ -89,7 +56,8 @@ def leadtime_histogram_api() -> Response:
 @bp.route("/api/v1/throughput-histogram")
 def throughput_histogram_api() -> Response:
     """The throughput histogram's bins as ``rows``, the likelihood as ``likelihood``."""
-    return _api(
+    return range_json(
+        distributions_data,
         throughput_histogram_csv,
         lambda d: {"complete_weeks": d.weeks, "likelihood": d.weekly_marks},
     )
