@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 import dash_bootstrap_components as dbc
 import pandas as pd
-from dash import html
+from dash import Input, html
 from flask import abort, request
 from sqlalchemy import Connection
 from sqlalchemy.exc import InterfaceError, OperationalError
@@ -309,3 +309,12 @@ def range_json(compute: Callable[[Connection, BoardChoice, datetime], Any], body
             "empty": message,
         }
     )
+
+
+SHARED_CONTROLS = ("board", "source", "from", "to", "types", "repos", "preset")
+
+
+def shared_inputs(prefix: str) -> list[Input]:
+    """The callback inputs of the shared controls (board, source, From, To, work types,
+    repositories, range preset), in the order ``update`` functions take them."""
+    return [Input(f"{prefix}-{name}", "value") for name in SHARED_CONTROLS]

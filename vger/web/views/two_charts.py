@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import dash_bootstrap_components as dbc
-from dash import Dash, Input, Output, get_relative_path, html
+from dash import Dash, Output, get_relative_path, html
 
 from vger.web.components import chart_card
 from vger.web.feedback import slot_id, typed_messages
@@ -18,7 +18,7 @@ from vger.web.figures import empty_figure
 from vger.web.params import ViewParams, from_shared_controls, shared_controls_query
 from vger.web.ranges import range_fields, register_range_sync
 from vger.web.urlsync import register_url_sync
-from vger.web.views.common import Start, page_layout, safe_render
+from vger.web.views.common import Start, page_layout, safe_render, shared_inputs
 
 
 @dataclass(frozen=True)
@@ -96,10 +96,7 @@ class TwoChartPage:
     def register(self, app: Dash) -> None:
         """Controls → URL and page links, controls → both charts."""
         P = self.prefix
-        controls = [
-            Input(f"{P}-{name}", "value")
-            for name in ("board", "source", "from", "to", "types", "repos", "preset")
-        ]
+        controls = shared_inputs(P)
         register_url_sync(app, P, self.path, controls, from_shared_controls, types_hint=True)
         register_range_sync(app, P)
         outputs = [

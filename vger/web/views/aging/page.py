@@ -14,7 +14,7 @@ from vger.web.ranges import range_fields, register_range_sync
 from vger.web.urlsync import register_url_sync
 from vger.web.views.aging.data import AgingData, aging_data
 from vger.web.views.aging.figures import aging_figure, aging_note
-from vger.web.views.common import Start, page_layout, safe_render
+from vger.web.views.common import Start, page_layout, safe_render, shared_inputs
 from vger.web.views.scatter.page import OPEN_CLICKED
 
 P = "aging"
@@ -87,15 +87,7 @@ def _outputs(data: AgingData) -> tuple:
 
 def register(app: Dash) -> None:
     """Controls → URL and page links, controls → chart, point click → new tab."""
-    controls = [
-        Input(f"{P}-board", "value"),
-        Input(f"{P}-source", "value"),
-        Input(f"{P}-from", "value"),
-        Input(f"{P}-to", "value"),
-        Input(f"{P}-types", "value"),
-        Input(f"{P}-repos", "value"),
-        Input(f"{P}-preset", "value"),
-    ]
+    controls = shared_inputs(P)
     register_url_sync(app, P, PATH, controls, params_from_controls, types_hint=True)
     register_range_sync(app, P)
 

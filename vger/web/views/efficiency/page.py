@@ -8,7 +8,7 @@ import logging
 
 import dash_bootstrap_components as dbc
 import numpy as np
-from dash import Dash, Input, Output, get_relative_path, html
+from dash import Dash, Output, get_relative_path, html
 
 from vger.web.components import chart_card, checklist
 from vger.web.feedback import slot_id, typed_messages
@@ -16,7 +16,7 @@ from vger.web.figures import empty_figure
 from vger.web.params import ViewParams, from_shared_controls, shared_controls_query
 from vger.web.ranges import range_fields, register_range_sync
 from vger.web.urlsync import register_url_sync
-from vger.web.views.common import Start, page_layout, safe_render
+from vger.web.views.common import Start, page_layout, safe_render, shared_inputs
 from vger.web.views.efficiency.data import EfficiencyData, efficiency_data
 from vger.web.views.efficiency.figures import (
     histogram_figure,
@@ -125,15 +125,7 @@ def _outputs(data: EfficiencyData) -> tuple:
 
 def register(app: Dash) -> None:
     """Controls → URL and page links, controls → charts."""
-    controls = [
-        Input(f"{P}-board", "value"),
-        Input(f"{P}-source", "value"),
-        Input(f"{P}-from", "value"),
-        Input(f"{P}-to", "value"),
-        Input(f"{P}-types", "value"),
-        Input(f"{P}-repos", "value"),
-        Input(f"{P}-preset", "value"),
-    ]
+    controls = shared_inputs(P)
     register_url_sync(app, P, PATH, controls, params_from_controls)
     register_range_sync(app, P)
     outputs = (

@@ -16,7 +16,7 @@ from vger.web.feedback import slot_id, typed_messages
 from vger.web.params import ViewParams, from_shared_controls, shared_controls_query
 from vger.web.ranges import range_fields, register_range_sync
 from vger.web.urlsync import register_url_sync
-from vger.web.views.common import Start, page_layout, safe_render
+from vger.web.views.common import Start, page_layout, safe_render, shared_inputs
 from vger.web.views.scatter.data import ScatterData, scatter_data
 from vger.web.views.scatter.figures import scatter_figure, scatter_note, scatter_point_url
 
@@ -168,15 +168,7 @@ def clicked_url(params: ViewParams, pick: dict | None):
 def register(app: Dash) -> None:
     """Controls → URL and page links, controls → chart, board/source → navigation,
     point click → new tab (in the browser)."""
-    controls = [
-        Input(f"{P}-board", "value"),
-        Input(f"{P}-source", "value"),
-        Input(f"{P}-from", "value"),
-        Input(f"{P}-to", "value"),
-        Input(f"{P}-types", "value"),
-        Input(f"{P}-repos", "value"),
-        Input(f"{P}-preset", "value"),
-    ]
+    controls = shared_inputs(P)
 
     register_url_sync(app, P, PATH, controls, params_from_controls, types_hint=True)
     register_range_sync(app, P)
