@@ -34,7 +34,16 @@ from vger.web.components import (
     source_picker,
 )
 from vger.web.export import csv_response, json_head, json_response, not_found_json
-from vger.web.params import MIN_DAYS, Parsed, ViewParams, clamp_range, parse
+from vger.web.feedback import typed_messages
+from vger.web.params import (
+    MIN_DAYS,
+    Parsed,
+    ViewParams,
+    clamp_range,
+    from_shared_controls,
+    parse,
+    shared_controls_query,
+)
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -318,3 +327,13 @@ def shared_inputs(prefix: str) -> list[Input]:
     """The callback inputs of the shared controls (board, source, From, To, work types,
     repositories, range preset), in the order ``update`` functions take them."""
     return [Input(f"{prefix}-{name}", "value") for name in SHARED_CONTROLS]
+
+
+def shared_update(
+    render: Callable[[ViewParams], tuple], board, source, start, end, types, repos, relative=None
+) -> tuple:
+    """A chart callback over the shared controls: ``render`` of the view they stand for,
+    then the messages under the From and To fields."""
+    query = shared_controls_query(board, source, start, end, types, repos, relative)
+    params = from_shared_controls(board, source, start, end, types, repos, relative)
+    return render(params) + typed_messages(query, ("from", "to"))

@@ -13,12 +13,12 @@ import dash_bootstrap_components as dbc
 from dash import Dash, Output, get_relative_path, html
 
 from vger.web.components import chart_card
-from vger.web.feedback import slot_id, typed_messages
+from vger.web.feedback import slot_id
 from vger.web.figures import empty_figure
-from vger.web.params import ViewParams, from_shared_controls, shared_controls_query
+from vger.web.params import ViewParams, from_shared_controls
 from vger.web.ranges import range_fields, register_range_sync
 from vger.web.urlsync import register_url_sync
-from vger.web.views.common import Start, page_layout, safe_render, shared_inputs
+from vger.web.views.common import Start, page_layout, safe_render, shared_inputs, shared_update
 
 
 @dataclass(frozen=True)
@@ -63,9 +63,7 @@ class TwoChartPage:
     def update(self, board, source, start, end, types, repos, relative=None) -> tuple:
         """Every output of the chart callback: :meth:`render`'s, then the messages under
         the From and To fields."""
-        query = shared_controls_query(board, source, start, end, types, repos, relative)
-        params = from_shared_controls(board, source, start, end, types, repos, relative)
-        return self.render(params) + typed_messages(query, ("from", "to"))
+        return shared_update(self.render, board, source, start, end, types, repos, relative)
 
     def render(self, params: ViewParams) -> tuple:
         """Both figures, notes and CSV links, then the status; never raises."""

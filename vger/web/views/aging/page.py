@@ -8,13 +8,13 @@ import dash_bootstrap_components as dbc
 from dash import Dash, Input, Output, dcc, get_relative_path, html
 
 from vger.web.components import chart_card, one_chart_failure
-from vger.web.feedback import slot_id, typed_messages
-from vger.web.params import ViewParams, from_shared_controls, shared_controls_query
+from vger.web.feedback import slot_id
+from vger.web.params import ViewParams, from_shared_controls
 from vger.web.ranges import range_fields, register_range_sync
 from vger.web.urlsync import register_url_sync
 from vger.web.views.aging.data import AgingData, aging_data
 from vger.web.views.aging.figures import aging_figure, aging_note
-from vger.web.views.common import Start, page_layout, safe_render, shared_inputs
+from vger.web.views.common import Start, page_layout, safe_render, shared_inputs, shared_update
 from vger.web.views.scatter.page import OPEN_CLICKED
 
 P = "aging"
@@ -57,10 +57,7 @@ params_from_controls = from_shared_controls
 def update(board, source, start, end, types, repos, relative=None) -> tuple:
     """Every output of the chart callback: :func:`render`'s, then the messages under the
     From and To fields."""
-    query = shared_controls_query(board, source, start, end, types, repos, relative)
-    return render(params_from_controls(board, source, start, end, types, repos, relative)) + (
-        typed_messages(query, ("from", "to"))
-    )
+    return shared_update(render, board, source, start, end, types, repos, relative)
 
 
 def render(params: ViewParams) -> tuple:

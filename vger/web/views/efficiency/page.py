@@ -11,12 +11,12 @@ import numpy as np
 from dash import Dash, Output, get_relative_path, html
 
 from vger.web.components import chart_card, checklist
-from vger.web.feedback import slot_id, typed_messages
+from vger.web.feedback import slot_id
 from vger.web.figures import empty_figure
-from vger.web.params import ViewParams, from_shared_controls, shared_controls_query
+from vger.web.params import ViewParams, from_shared_controls
 from vger.web.ranges import range_fields, register_range_sync
 from vger.web.urlsync import register_url_sync
-from vger.web.views.common import Start, page_layout, safe_render, shared_inputs
+from vger.web.views.common import Start, page_layout, safe_render, shared_inputs, shared_update
 from vger.web.views.efficiency.data import EfficiencyData, efficiency_data
 from vger.web.views.efficiency.figures import (
     histogram_figure,
@@ -64,17 +64,13 @@ def layout(head: Start) -> html.Div:
     )
 
 
-def params_from_controls(board, source, start, end, types, repos, relative=None) -> ViewParams:
-    """The view the controls show, validated exactly like a URL."""
-    return from_shared_controls(board, source, start, end, types, repos, relative)
+params_from_controls = from_shared_controls
 
 
 def update(board, source, start, end, types, repos, relative=None) -> tuple:
-    """Every output of the charts' callback: :func:`render`'s, then the messages under
-    the From and To fields."""
-    params = params_from_controls(board, source, start, end, types, repos, relative)
-    query = shared_controls_query(board, source, start, end, types, repos, relative)
-    return render(params) + typed_messages(query, ("from", "to"))
+    """Every output of the chart callback: :func:`render`'s, then the messages under the
+    From and To fields."""
+    return shared_update(render, board, source, start, end, types, repos, relative)
 
 
 def render(params: ViewParams) -> tuple:

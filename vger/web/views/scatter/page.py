@@ -12,11 +12,11 @@ from vger.web.components import (
     graph_config,
     one_chart_failure,
 )
-from vger.web.feedback import slot_id, typed_messages
-from vger.web.params import ViewParams, from_shared_controls, shared_controls_query
+from vger.web.feedback import slot_id
+from vger.web.params import ViewParams, from_shared_controls
 from vger.web.ranges import range_fields, register_range_sync
 from vger.web.urlsync import register_url_sync
-from vger.web.views.common import Start, page_layout, safe_render, shared_inputs
+from vger.web.views.common import Start, page_layout, safe_render, shared_inputs, shared_update
 from vger.web.views.scatter.data import ScatterData, scatter_data
 from vger.web.views.scatter.figures import scatter_figure, scatter_note, scatter_point_url
 
@@ -122,10 +122,7 @@ params_from_controls = from_shared_controls
 def update(board, source, start, end, types, repos, relative=None) -> tuple:
     """Every output of the chart callback: :func:`render`'s, then the messages under the
     From and To fields."""
-    query = shared_controls_query(board, source, start, end, types, repos, relative)
-    return render(params_from_controls(board, source, start, end, types, repos, relative)) + (
-        typed_messages(query, ("from", "to"))
-    )
+    return shared_update(render, board, source, start, end, types, repos, relative)
 
 
 def render(params: ViewParams) -> tuple:
