@@ -20,7 +20,7 @@ from vger.web.components import (
 from vger.web.feedback import message_slot, slot_id, typed_messages, typed_text
 from vger.web.figures import empty_figure
 from vger.web.params import RANGE_PRESETS, ViewParams, parse
-from vger.web.ranges import picker_value, range_presets, register_range_sync
+from vger.web.ranges import range_fields, range_presets, register_range_sync
 from vger.web.urlsync import register_url_sync
 from vger.web.views.common import Start, page_layout, safe_render
 from vger.web.views.quadrant.data import QuadrantData, quadrant_data
@@ -52,36 +52,7 @@ def layout(head: Start) -> html.Div:
     controls = dbc.Row(
         [
             *head.pickers(P),
-            dbc.Col(
-                [
-                    dbc.Label("From", html_for=f"{P}-from"),
-                    dcc.Input(
-                        id=f"{P}-from",
-                        type="date",
-                        value=picker_value(p, "from"),
-                        placeholder=start.isoformat(),
-                        debounce=True,
-                        className="form-control",
-                    ),
-                    message_slot(P, "from"),
-                ],
-                md=2,
-            ),
-            dbc.Col(
-                [
-                    dbc.Label("To", html_for=f"{P}-to"),
-                    dcc.Input(
-                        id=f"{P}-to",
-                        type="date",
-                        value=picker_value(p, "to"),
-                        placeholder=end.isoformat(),
-                        debounce=True,
-                        className="form-control",
-                    ),
-                    message_slot(P, "to"),
-                ],
-                md=2,
-            ),
+            *range_fields(P, p, start, end)[:2],  # From and To; the presets go below
             dbc.Col(
                 [
                     dbc.Label("Rolling weeks", html_for=f"{P}-window"),
