@@ -111,6 +111,21 @@ def test_aging_json_twin_has_the_rows_and_the_bands(client):
     assert rows["EX-6"]["passed_percentile"] == 95 and rows["EX-5"]["age_days"] == 6.0
 
 
+def test_aging_json_pages_its_rows(client):
+    every = client.get(f"/api/v1/aging?{RANGE}").get_json()
+    keys = [r["key"] for r in every["rows"]]
+    assert every["rows_total"] == len(keys) == 2 and every["pages"] == 1
+    second = client.get(f"/api/v1/aging?{RANGE}&limit=1&page=2").get_json()
+    assert (second["page"], second["limit"], second["pages"]) == (2, 1, 2)
+    assert [r["key"] for r in second["rows"]] == keys[1:] and second["rows_total"] == 2
+    past = client.get(f"/api/v1/aging?{RANGE}&limit=1&page=3").get_json()
+    assert past["rows"] == [] and past["rows_total"] == 2
+    bad = client.get(f"/api/v1/aging?{RANGE}&limit=0&page=x").get_json()
+    assert [r["key"] for r in bad["rows"]] == keys and bad["limit"] == 1000
+    assert any("limit='0'" in n for n in bad["notices"])
+    assert any("page='x'" in n for n in bad["notices"])
+
+
 def test_aging_work_type_filter(client):
     frame = _csv(client, f"/download/aging.csv?{RANGE}&types=Defect")
     assert frame["key"].tolist() == ["EX-6"]

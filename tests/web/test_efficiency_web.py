@@ -192,7 +192,10 @@ def test_csv_by_hand(app):
 def test_json_twin(app):
     body = app.server.test_client().get(f"/api/v1/efficiency?{RANGE}").get_json()
     assert [i["key"] for i in body["items"]] == ["EX-1", "EX-4"]
-    assert body["items"][0]["days_flagged"] == 4.0
+    assert body["items"][0]["days_flagged"] == 4.0 and body["items_total"] == 2
+    paged = app.server.test_client().get(f"/api/v1/efficiency?{RANGE}&limit=1&page=2").get_json()
+    assert [i["key"] for i in paged["items"]] == ["EX-4"] and paged["pages"] == 2
+    assert paged["weekly_median"] == body["weekly_median"]  # only the items are paged
     assert body["weekly_median"][1]["median"] == pytest.approx(61 / 126)
     assert body["working_states"]["Ready"] is False
     states = {r["state"]: r for r in body["lead_time_by_state"]}

@@ -4,11 +4,13 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from flask import Response, current_app
+from flask import Response, current_app, request
 
 from vger.errors import NotFoundError
 
@@ -83,3 +85,55 @@ def json_response(body: dict, status: int = 200) -> Response:
     :mod:`vger.web.jsonprovider`), written as ``json.dumps`` writes it."""
     body_text = current_app.json.dumps(body, sort_keys=False)  # in the order written
     return Response(body_text, status, mimetype="application/json")
+
+
+def whole_arg(name: str, default: int, most: int, notices: list[str]) -> int:
+    """The request's query parameter ``name`` as a whole number in 1..``most``; otherwise
+    ``default`` and a notice in words (never an error: a bad ``page`` is no reason to
+    refuse the answer)."""
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if not 1 <= value <= most:
+        notices.append(
+            f"{name}={raw[:40]!r} is not a whole number from 1 to {most}; showing {name} {default}."
+        )
+        return default
+    return value
+
+
+ROWS_LIMIT = 1000  # rows in one page of a JSON twin that lists items (aging, efficiency)
+MOST_ROWS = 10_000
+
+
+@dataclass(frozen=True)
+class Paging:
+    """One page of a JSON list: ``page`` (1-based) of ``limit`` rows."""
+
+    page: int = 1
+    limit: int = ROWS_LIMIT
+
+    def of(self, frame: pd.DataFrame, name: str = "rows") -> dict:
+        """``page``, ``limit``, ``pages``, ``<name>_total`` (rows in all pages) and this
+        page's rows as ``<name>`` (a DataFrame: the provider writes its records in C,
+        not row by row)."""
+        first = (self.page - 1) * self.limit
+        return {
+            "page": self.page,
+            "limit": self.limit,
+            "pages": max(1, math.ceil(len(frame) / self.limit)),
+            f"{name}_total": len(frame),
+            name: frame.iloc[first : first + self.limit],
+        }
+
+
+def request_paging(notices: list[str], limit: int = ROWS_LIMIT, most: int = MOST_ROWS) -> Paging:
+    """``page`` and ``limit`` of the request's query string (bad values: the defaults,
+    and a notice in ``notices``)."""
+    return Paging(
+        whole_arg("page", 1, 1_000_000, notices), whole_arg("limit", limit, most, notices)
+    )

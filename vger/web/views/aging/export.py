@@ -9,7 +9,14 @@ from flask import Blueprint, Response, abort
 
 from vger.errors import NotFoundError
 from vger.metrics.aging import AGING_LEVELS
-from vger.web.export import csv_response, defuse, json_head, json_response, not_found_json
+from vger.web.export import (
+    csv_response,
+    defuse,
+    json_head,
+    json_response,
+    not_found_json,
+    request_paging,
+)
 from vger.web.views.aging.data import AgingData, aging_data
 from vger.web.views.common import request_view
 
@@ -86,22 +93,25 @@ def aging_download() -> Response:
 
 @bp.route("/api/v1/aging")
 def aging_api() -> Response:
-    """The CSV's rows as ``rows``, the bands per state and the instant the ages are at."""
+    """The CSV's rows, one page at a time (``page``, ``limit``: see
+    :class:`vger.web.export.Paging`), the bands per state and the instant the ages are at."""
     try:
         parsed, choice, data = request_view(aging_data)
     except NotFoundError as exc:
         return not_found_json(exc)
+    head = json_head(choice, parsed)
+    paging = request_paging(head["notices"])
     message = data.empty_message
     return json_response(
         {
-            **json_head(choice, parsed),
+            **head,
             "source": choice.params.source,
             "from": data.first_day.isoformat(),
             "to": data.last_day.isoformat(),
             "at": data.now.isoformat(),
             "unit": data.unit,
             "bands": [] if message else aging_bands_json(data),
-            "rows": [] if message else aging_csv(data).to_dict("records"),
+            **paging.of(aging_csv(data).iloc[:0] if message else aging_csv(data)),
             "empty": message,
         }
     )

@@ -16,6 +16,7 @@ from vger.web.export import (
     json_head,
     json_response,
     not_found_json,
+    request_paging,
 )
 from vger.web.views.common import request_choice, request_view
 from vger.web.views.efficiency.data import EfficiencyData, efficiency_data
@@ -79,23 +80,26 @@ def efficiency_download() -> Response:
 
 @bp.route("/api/v1/efficiency")
 def api_efficiency() -> Response:
-    """The efficiency page's numbers: per item, per week, the distribution and lead
-    time by work state split working vs waiting."""
+    """The efficiency page's numbers: per item (one page at a time: ``page``, ``limit``,
+    see :class:`vger.web.export.Paging`), per week, the distribution and lead time by
+    work state split working vs waiting."""
     try:
         parsed, choice, data = request_view(efficiency_data)
     except NotFoundError as exc:
         return not_found_json(exc)
+    head = json_head(choice, parsed)
+    paging = request_paging(head["notices"])
     weekly = data.weekly.reset_index(names="week")
     weekly["week"] = [pd.Timestamp(w).date().isoformat() for w in weekly["week"]]
     by_state = data.by_state.rename(columns={k: str(k) for k in (50, 80, 90)})
     return json_response(
         {
-            **json_head(choice, parsed),
+            **head,
             "from": data.first_day.isoformat(),
             "to": data.last_day.isoformat(),
             "unit": data.unit,
             "working_states": data.flags,
-            "items": efficiency_csv(data).drop(columns="summary"),
+            **paging.of(efficiency_csv(data).drop(columns="summary"), "items"),
             "weekly_median": weekly,
             "histogram": data.histogram,
             "lead_time_by_state": by_state.drop(columns="position", errors="ignore"),

@@ -14,7 +14,14 @@ from flask import Blueprint, Response, abort, request
 
 from vger.errors import NotFoundError
 from vger.metrics.quality import CHECK_IDS
-from vger.web.export import csv_stream, defuse, json_head, json_response, not_found_json
+from vger.web.export import (
+    csv_stream,
+    defuse,
+    json_head,
+    json_response,
+    not_found_json,
+    whole_arg,
+)
 from vger.web.views.common import request_view
 from vger.web.views.quality.data import QualityData, _page_columns, pages, quality_data
 
@@ -72,29 +79,11 @@ def quality_json(
     }
 
 
-def _whole(name: str, default: int, most: int, notices: list[str]) -> int:
-    """Query parameter ``name`` as a whole number in 1..``most``; otherwise ``default``
-    and a notice in words."""
-    raw = request.args.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        value = 0
-    if not 1 <= value <= most:
-        notices.append(
-            f"{name}={raw[:40]!r} is not a whole number from 1 to {most}; showing {name} {default}."
-        )
-        return default
-    return value
-
-
 def _paging() -> tuple[int, int, str | None, list[str]]:
     """page, limit and check of the quality API's query string, with notices."""
     notices: list[str] = []
-    page = _whole("page", 1, 1_000_000, notices)
-    limit = _whole("limit", DEFAULT_LIMIT, MAX_LIMIT, notices)
+    page = whole_arg("page", 1, 1_000_000, notices)
+    limit = whole_arg("limit", DEFAULT_LIMIT, MAX_LIMIT, notices)
     only = request.args.get("check") or None
     if only is not None and only not in CHECK_IDS:
         notices.append(
