@@ -282,5 +282,6 @@ def test_aging_marks_items_flagged_in_jira(engine, app, client):
         if trace.customdata is not None and np.ndim(trace.customdata) == 2  # the item points
         for k, c in enumerate(trace.customdata)
     }
-    assert points["EX-6"] == ("x", "<br>⚑ flagged now · 10.0 days flagged")
-    assert points["EX-5"] == ("circle", "<br>1.0 days flagged")
+    # plotly.js's marker symbol codes: 4 draws "x", 0 "circle"
+    assert points["EX-6"] == (4, "<br>⚑ flagged now · 10.0 days flagged")
+    assert points["EX-5"] == (0, "<br>1.0 days flagged")

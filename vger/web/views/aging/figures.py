@@ -15,6 +15,7 @@ from vger.web.views.aging.data import AgingData
 
 #: Band fills (below 50 %, 50–70, 70–85, 85–95) and point colours by the band passed.
 BAND_FILLS = {50: "#d8f3dc", 70: "#fff3bf", 85: "#ffe0b2", 95: "#ffccd5"}
+SYMBOL_CIRCLE, SYMBOL_X = 0, 4  # plotly's marker symbol codes
 PASSED_COLOURS = {0: "#2b9348", 50: "#b08900", 70: "#e76f51", 85: "#c1121f", 95: "#6a040f"}
 
 
@@ -108,7 +109,9 @@ def aging_figure(data: AgingData) -> go.Figure:
             marker=dict(
                 color=PASSED_COLOURS[level],
                 size=np.where(_flagged(sub), 13, 10),
-                symbol=np.where(_flagged(sub), "x", "circle"),  # x: flagged in Jira now
+                # x (code 4): flagged in Jira now, else circle (0); codes, not names, as
+                # plotly checks each name of an array against its list, one by one
+                symbol=np.where(_flagged(sub), SYMBOL_X, SYMBOL_CIRCLE),
                 line=dict(width=1, color="white"),
             ),
             customdata=custom,
