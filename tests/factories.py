@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Engine
 
+from vger.metrics import quality, quality_history
 from vger.store import boards, teams, workflows
 from vger.store.issues import save_issues
 from vger.store.quality_hits import refresh_pending
@@ -128,3 +129,10 @@ def example_board(
         save_issues(conn, board, EXAMPLE_ISSUES, EXAMPLE_TRANSITIONS)
         refresh_pending(conn, board_id)  # as the end of a sync run does
     return board
+
+
+def whole_history_report(issues, transitions, workflow, **options) -> list:
+    """The data-quality report over issues and their whole status history: what the
+    stored hits must reproduce (``options``: the report's keywords, ``now`` included)."""
+    found = quality_history.history(issues, transitions, workflow)
+    return quality.report(issues, workflow, found, **options)

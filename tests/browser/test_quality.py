@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import text
 
 from tests.browser.conftest import NOW, screenshot
-from vger.metrics.quality import run_checks
+from tests.factories import whole_history_report
 from vger.store import boards, workflows
 from vger.web.views.quality.page import PAGE_KEYS
 
@@ -58,7 +58,7 @@ def _expected(engine) -> dict:
     issues["lead_time"] = (
         issues["lead_time_working_days"] if board.working_days else issues["lead_time_days"]
     )
-    checks = run_checks(
+    checks = whole_history_report(
         issues,
         moves,
         workflow,

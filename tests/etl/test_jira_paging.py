@@ -13,7 +13,7 @@ from etl.jira_sync import BoardSync, sync_board
 from tests.etl.conftest import settings_for
 from tests.etl.fake_jira import parse_time
 from tests.etl.test_jira_etl import make_board, many, search_requests
-from vger.metrics.quality import run_checks
+from tests.factories import whole_history_report
 from vger.store import queries, workflows
 from vger.store import schema as s
 
@@ -144,7 +144,9 @@ def test_data_center_history_cut_is_flagged(sqlite_engine, fake_dc, says_total):
         "EX-3": False,
         "EX-999": True,
     }
-    checks = {c.id: c for c in run_checks(rows, transitions, workflow, now=pd.Timestamp(T1))}
+    checks = {
+        c.id: c for c in whole_history_report(rows, transitions, workflow, now=pd.Timestamp(T1))
+    }
     cut = checks["history_cut"]
     assert cut.count == 1 and list(cut.rows["key"]) == ["EX-999"]
     assert list(cut.rows["detail"]) == ["history cut by Jira"]

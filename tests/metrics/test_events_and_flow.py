@@ -17,7 +17,7 @@ from vger.metrics.events import (
 )
 from vger.metrics.flow import cumulative_flow
 from vger.metrics.lead_time import lead_time_by_state
-from vger.metrics.quality import visits as quality_visits
+from vger.metrics.quality_history import visits as quality_visits
 
 # Backlog {1 Open}, Doing {2 In Progress}, Done {3 Resolved, 4 Closed}; interval = Doing.
 WF = Workflow(

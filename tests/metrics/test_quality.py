@@ -6,27 +6,30 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from tests.factories import whole_history_report
 from vger.metrics.events import Workflow, WorkState, derive_events
 from vger.metrics.quality import (
-    backward_moves,
-    before_created,
     completed_without_start,
     cut_history,
     done_without_resolution,
-    entered_late,
     flagged_long,
     long_lead_times,
+    resolved_not_done,
+    stuck,
+    unmapped_now,
+)
+from vger.metrics.quality_history import (
+    backward_moves,
+    before_created,
+    entered_late,
+    last_moves,
     out_of_order,
     reopened,
-    resolved_not_done,
-    run_checks,
     skipped_interval,
-    sort_keys,
-    stuck,
     unmapped_in_history,
-    unmapped_now,
     visits,
 )
+from vger.metrics.quality_rows import sort_keys
 
 # Backlog {To Do}, Ready {Selected}, Doing {In Progress}, Review {In Review}, Done {Done, Closed}
 WF = Workflow(
@@ -318,19 +321,19 @@ def test_stuck_open_items_in_the_interval():
         ("S-4", "2024-01-01", None, [("In Review", "")]),
     ]
     issues, moves = board(*specs)
-    rows, limit = stuck(issues, visits(issues, moves, WF), WF, NOW)
+    rows, limit = stuck(issues, last_moves(visits(issues, moves, WF)), WF, NOW)
     assert limit == pytest.approx(9.1)
     assert keys(rows) == ["S-1", "S-4"]
     assert rows["detail"].iat[0] == "no move for 20.0 days (limit 9.1)"
 
 
-def test_run_checks_counts_and_every_check_explained():
+def test_report_counts_and_every_check_explained():
     issues, moves = board(
         CLEAN,
         ("Q-1", "2024-01-01", "Done", [("To Do", ""), ("Done", "2024-01-02")]),
         ("U-1", "2024-01-01", None, [("To Do", ""), ("Blocked", "2024-01-03")]),
     )
-    checks = {c.id: c for c in run_checks(issues, moves, WF, now=NOW, names=NAMES)}
+    checks = {c.id: c for c in whole_history_report(issues, moves, WF, now=NOW, names=NAMES)}
     # 13 over the history, 1 over what Jira answered (history_cut), 1 over its flags
     assert len(checks) == 15
     assert {k: c.count for k, c in checks.items() if c.count} == {
@@ -346,7 +349,7 @@ def test_run_checks_counts_and_every_check_explained():
 def test_empty_board_and_natural_key_order():
     issues, moves = board(CLEAN)
     empty = issues.iloc[0:0]
-    assert all(c.count == 0 for c in run_checks(empty, moves.iloc[0:0], WF, now=NOW))
+    assert all(c.count == 0 for c in whole_history_report(empty, moves.iloc[0:0], WF, now=NOW))
     frame = pd.DataFrame({"key": ["EX-10", "EX-2", "AB-3"], "issue_id": ["1", "2", "3"]})
     assert list(sort_keys(frame)["key"]) == ["AB-3", "EX-2", "EX-10"]
 

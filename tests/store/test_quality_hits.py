@@ -13,9 +13,9 @@ import pytest
 from alembic import command
 from sqlalchemy import func, select
 
-from tests.factories import EXAMPLE_STATES, NAMES, example_board, utc
+from tests.factories import EXAMPLE_STATES, NAMES, example_board, utc, whole_history_report
 from vger.demo import build_demo
-from vger.metrics.quality import CHECK_IDS, run_checks
+from vger.metrics.quality import CHECK_IDS
 from vger.store import boards, quality_hits, queries, sync, teams, workflows
 from vger.store import schema as s
 from vger.store.db import alembic_config, make_engine, upgrade
@@ -209,7 +209,7 @@ def reports(engine, board, types=None):
         workflow = workflows.get_workflow(conn, board.id)
         issues = queries.quality_rows(conn, board, types)
         transitions = queries.issue_transitions(conn, board, types)
-        scratch = run_checks(issues, transitions, workflow, **_options(conn, board))
+        scratch = whole_history_report(issues, transitions, workflow, **_options(conn, board))
         stored = quality_hits.stored_checks(conn, board, issues, workflow, **_options(conn, board))
     return scratch, stored
 

@@ -2,11 +2,12 @@
 
 Reopened, moved backwards, skipped the interval, entered late, moves before creation,
 history out of order and unmapped statuses in the history depend on one issue's own
-history and the board's work states only, so :func:`hit_rows` runs the very functions of
-:mod:`vger.metrics.quality` over stored issues and ``issue_quality`` keeps their hits. The
-report reads those rows (:func:`stored_checks`) instead of the board's whole history; the
-checks over issue rows and board-wide thresholds (long lead times, stuck, …) still run at
-request time, through :func:`~vger.metrics.quality.run_checks` itself.
+history and the board's work states only, so :func:`hit_rows` runs
+:func:`vger.metrics.quality_history.history` over stored issues and ``issue_quality``
+keeps their hits. The report (:func:`stored_checks`) hands those rows to
+:func:`vger.metrics.quality.report` instead of the board's whole history; the checks over
+issue rows and board-wide thresholds (long lead times, stuck, …) run there at request
+time, the stuck check over each open issue's latest move read by primary key.
 
 ``save_issues`` drops the saved issues' hits and lists them in ``quality_pending`` (cheap
 per page); :func:`refresh_pending` computes their hits in one batch at the end of each
@@ -18,15 +19,16 @@ the report is always the one the whole history gives.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, and_, delete, func, select
 
-from vger.metrics import quality
+from vger.metrics import quality, quality_history
 from vger.metrics.events import Workflow
+from vger.metrics.quality_history import HISTORY_CHECKS
+from vger.metrics.quality_rows import keyed, naive_utc
 from vger.store import schema as s
 from vger.store.db import bulk_insert
 from vger.store.queries import read_frame
@@ -35,15 +37,6 @@ from vger.store.workflows import get_workflow
 if TYPE_CHECKING:  # boards -> sync -> quality_hits: the type only
     from vger.store.boards import Board
 
-#: Checks whose hits are stored: each depends only on the issue's own history.
-HISTORY_CHECKS = (
-    "reopened",
-    "backward_moves",
-    "skipped_interval",
-    "entered_late",
-    "before_created",
-    "out_of_order",
-)
 UNMAPPED = "unmapped_statuses"  # stored as the issue's unmapped visits, named when read
 STORED = (UNMAPPED, *HISTORY_CHECKS)
 TRANSITION_COLUMNS = ["issue_id", "seq", "at", "from_status_id", "to_status_id"]
@@ -58,23 +51,15 @@ def hit_rows(
     whole ``transitions`` (issue_id, seq, at, from/to status id)."""
     if workflow is None or issues.empty:
         return []
-    v = quality.visits(issues, transitions, workflow)
-    found = {
-        "reopened": quality.reopened(issues, v, workflow),
-        "backward_moves": quality.backward_moves(issues, v, workflow),
-        "skipped_interval": quality.skipped_interval(issues, v, workflow),
-        "entered_late": quality.entered_late(issues, v, workflow),
-        "before_created": quality.before_created(issues, transitions),
-        "out_of_order": quality.out_of_order(issues, transitions),
-    }
+    found = quality_history.history(issues, transitions, workflow)
     rows = [
         {"board_id": board_id, "issue_id": i, "check_id": check, "seq": 0, "detail": d}
-        for check, frame in found.items()
+        for check, frame in found.hits.items()
         for i, d in zip(frame["issue_id"].tolist(), frame["detail"].tolist(), strict=True)
     ]
     # The unmapped-history check names statuses as the board names them when the report
     # is read, so its input is stored: every visit of a status of no work state.
-    unmapped = v[(v["position"].to_numpy() < 0) & v["status_id"].notna().to_numpy()]
+    unmapped = found.unmapped
     rows += [
         {"board_id": board_id, "issue_id": i, "check_id": UNMAPPED, "seq": int(n), "detail": st}
         for i, n, st in zip(
@@ -184,25 +169,6 @@ def _last_moves(conn: Connection, board: Board, workflow: Workflow) -> pd.DataFr
     return pd.DataFrame(rows, columns=["issue_id", "at"], dtype=object).dropna()
 
 
-def _quiet_moves(issues: pd.DataFrame, workflow: Workflow) -> pd.DataFrame:
-    """One move per issue at its creation, from and to one status of a work state: the
-    history-based checks of ``run_checks`` find nothing in it, so they cost little there
-    (their stored hits replace them)."""
-    statuses = [sorted(state.status_ids) for state in workflow.states if state.status_ids]
-    if not statuses:
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in TRANSITION_COLUMNS})
-    status = str(statuses[0][0])
-    return pd.DataFrame(
-        {
-            "issue_id": issues["issue_id"].astype(str).to_numpy(),
-            "seq": 0,
-            "at": _naive_utc(issues["created"]),
-            "from_status_id": status,
-            "to_status_id": status,
-        }
-    )
-
-
 def stored_checks(
     conn: Connection,
     board: Board,
@@ -214,11 +180,10 @@ def stored_checks(
     unit: str = "days",
     **options,
 ) -> list[quality.Check]:
-    """The report of :func:`~vger.metrics.quality.run_checks` over ``issues`` (the
-    board's filtered issue rows), read from the stored hits instead of the history;
-    ``options``: run_checks' other keywords (the Jira flags, time zone, working days)."""
-    quiet = _quiet_moves(issues, workflow)
-    checks = quality.run_checks(issues, quiet, workflow, now=now, names=names, unit=unit, **options)
+    """The data-quality report (:func:`~vger.metrics.quality.report`) of ``issues`` (the
+    board's filtered issue rows), with the history checks' stored hits instead of the
+    history; ``options``: the report's other keywords (Jira flags, time zone, working
+    days)."""
     index = pd.Index(issues["issue_id"].astype(str).to_numpy())
     hits = _stored(conn, board)
     pending, moves = _pending_history(conn, board.id)
@@ -227,20 +192,14 @@ def stored_checks(
         hits = pd.concat([hits, found[hits.columns]], ignore_index=True)
     hits["issue"] = index.get_indexer(hits["issue_id"].astype(str).to_numpy())
     hits = hits[hits["issue"].to_numpy() >= 0]  # the work-type filter
-    out = []
-    for check in checks:
-        if check.id == UNMAPPED:
-            rows, statuses = quality.unmapped_in_history(issues, _unmapped_visits(hits), names)
-            check = replace(check, rows=rows, count=len(statuses))
-        elif check.id in HISTORY_CHECKS:
-            rows = _history_rows(issues, hits[hits["check_id"] == check.id])
-            check = replace(check, rows=rows, count=int(len(rows)))
-        elif check.id == "stuck":
-            v = _latest_visits(issues, index, _last_moves(conn, board, workflow))
-            rows, _ = quality.stuck(issues, v, workflow, now)
-            check = replace(check, rows=rows, count=int(len(rows)))
-        out.append(check)
-    return out
+    stored = quality_history.History(
+        hits={c: _history_rows(issues, hits[hits["check_id"] == c]) for c in HISTORY_CHECKS},
+        unmapped=_unmapped_visits(hits),
+        last_move=quality_history.last_moves(
+            _latest_visits(issues, index, _last_moves(conn, board, workflow))
+        ),
+    )
+    return quality.report(issues, workflow, stored, now=now, names=names, unit=unit, **options)
 
 
 def _history_rows(issues: pd.DataFrame, hits: pd.DataFrame) -> pd.DataFrame:
@@ -248,12 +207,12 @@ def _history_rows(issues: pd.DataFrame, hits: pd.DataFrame) -> pd.DataFrame:
     detail = pd.Series(
         hits["detail"].to_numpy(dtype=object), index=hits["issue"].to_numpy(dtype=np.int64)
     )
-    return quality._keyed(issues, detail)
+    return keyed(issues, detail)
 
 
 def _unmapped_visits(hits: pd.DataFrame) -> pd.DataFrame:
-    """The stored unmapped visits as the rows of :func:`~vger.metrics.quality.visits`
-    that :func:`~vger.metrics.quality.unmapped_in_history` reads."""
+    """The stored unmapped visits as the rows of :func:`~vger.metrics.quality_history.visits`
+    that :func:`~vger.metrics.quality_history.unmapped_in_history` reads."""
     mine = hits[hits["check_id"] == UNMAPPED]
     v = pd.DataFrame(
         {
@@ -270,14 +229,10 @@ def _latest_visits(issues: pd.DataFrame, index: pd.Index, last: pd.DataFrame) ->
     """Visits enough for the stuck check: each issue's creation and latest move."""
     row = index.get_indexer(last["issue_id"].astype(str).to_numpy())
     keep = row >= 0
-    at = np.concatenate([_naive_utc(issues["created"]), _naive_utc(last["at"])[keep]])
+    at = np.concatenate([naive_utc(issues["created"]), naive_utc(last["at"])[keep]])
     return pd.DataFrame(
         {
             "issue": np.concatenate([np.arange(len(issues)), row[keep]]),
             "at": pd.to_datetime(at, utc=True),
         }
     )
-
-
-def _naive_utc(values) -> np.ndarray:
-    return pd.DatetimeIndex(pd.to_datetime(values, utc=True)).tz_convert(None).to_numpy()
