@@ -116,3 +116,26 @@ def test_not_browser_runs_no_browser_test():
         sys.executable, "-m", "pytest", "-n", "0", "--collect-only", "-q", "tests/browser"
     )
     assert sum("::" in line for line in everything.stdout.splitlines()) > 20
+
+
+#: Statistics: a view that calls one of these computes a number of its own. Every number
+#: a user sees comes from a function of vger.metrics (docs/metrics.md).
+STATISTICS = {
+    "median", "mean", "average", "quantile", "percentile", "nanpercentile", "nanmedian",
+    "nanmean", "bincount", "histogram", "std", "var", "cumsum", "rolling", "resample",
+    "groupby", "value_counts", "describe", "ewm", "expanding", "interp",
+}  # fmt: skip
+
+
+def test_the_web_computes_no_statistic():
+    """``vger.web`` calls no statistical aggregate (medians, percentiles, histograms,
+    groupings, running sums): it shapes, counts and draws what vger.metrics computed."""
+    import ast
+
+    found = []
+    for path in sorted((ROOT / "vger" / "web").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+                if node.func.attr in STATISTICS:
+                    found.append(f"{path.relative_to(ROOT)}:{node.lineno} .{node.func.attr}()")
+    assert not found, "statistics computed in the web layer:\n" + "\n".join(found)

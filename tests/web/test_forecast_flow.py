@@ -21,6 +21,7 @@ from vger.metrics.flow import cumulative_flow
 from vger.metrics.forecast import (
     SEED,
     TRIALS,
+    finish_bins,
     how_many,
     how_many_by_day,
     trial_finish_days,
@@ -38,7 +39,6 @@ from vger.web.params import parse
 from vger.web.views.flow import page as flow
 from vger.web.views.flow.data import flow_counts
 from vger.web.views.forecast import page as forecast
-from vger.web.views.forecast.figures import when_bins
 
 NOW = datetime(2024, 2, 1, 12, 0, tzinfo=UTC)  # Thursday; week of 2024-01-29 in progress
 NEXT_MONDAY = date(2024, 2, 5)
@@ -470,13 +470,13 @@ def test_when_chart_with_every_trial_in_one_week_reads_in_days(ff_app):
 
 def test_when_bins_are_days_then_weeks():
     # finish days 3..40: 38 days fit in one-day bins
-    width, firsts, counts = when_bins(np.array([3, 3, 10, 40]))
+    width, firsts, counts = finish_bins(np.array([3, 3, 10, 40]))
     assert width == 1 and firsts.tolist() == [3, 10, 40] and counts.tolist() == [2, 1, 1]
     # days 1..200 need weeks: day 1..7 is bin 1 (first day 1), 197..203 the last
-    width, firsts, counts = when_bins(np.array([1, 7, 8, 200, 200]))
+    width, firsts, counts = finish_bins(np.array([1, 7, 8, 200, 200]))
     assert width == 7 and firsts.tolist() == [1, 8, 197] and counts.tolist() == [2, 1, 2]
     # trials that never finished (7·520 + 1) are not drawn
-    width, firsts, counts = when_bins(np.array([5, 7 * 520 + 1]))
+    width, firsts, counts = finish_bins(np.array([5, 7 * 520 + 1]))
     assert (width, firsts.tolist(), counts.tolist()) == (1, [5], [1])
 
 
@@ -491,7 +491,7 @@ def test_forecast_charts_draw_the_metrics_trials(ff_app):
     assert list(how_fig.data[0].x) == np.flatnonzero(counts).tolist()
     assert list(how_fig.data[0].y) == counts[counts > 0].tolist()
     finish = trial_finish_days(weekly, 5)
-    width, firsts, binned = when_bins(finish)
+    width, firsts, binned = finish_bins(finish)
     assert sum(when_fig.data[0].y) == int((finish <= 7 * 520).sum())
     assert list(when_fig.data[0].y) == binned.tolist()
     assert (

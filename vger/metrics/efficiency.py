@@ -93,6 +93,14 @@ def weekly_median_efficiency(
     )
 
 
+def median_efficiency(efficiency: pd.Series | np.ndarray) -> float | None:
+    """The median flow efficiency of the items that have one (NaN left out); None when
+    none has."""
+    values = np.asarray(efficiency, dtype=float)
+    values = values[~np.isnan(values)]
+    return float(np.median(values)) if len(values) else None
+
+
 def efficiency_histogram(efficiency: pd.Series | np.ndarray, bins: int = 10) -> pd.DataFrame:
     """How many items have a flow efficiency in each of ``bins`` equal bins of 0..1
     (``low`` inclusive, ``high`` exclusive; the last bin includes 1). NaN is left out."""

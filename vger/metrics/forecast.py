@@ -151,3 +151,31 @@ def when_done(
         weekly, items, levels=levels, trials=trials, seed=seed, max_weeks=max_weeks
     )
     return {level: None if d is None else -(-d // DAYS) for level, d in days.items()}
+
+
+def total_counts(totals: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """How many trials ended with each total (:func:`trial_totals`): the totals that
+    occur, ascending, and their number of trials (the how-many chart's bars)."""
+    counts = np.bincount(np.asarray(totals, dtype=np.int64))
+    x = np.flatnonzero(counts)
+    return x, counts[x]
+
+
+#: Finish-day bins, in days: the first that puts the trials in at most MAX_BINS bins.
+BIN_DAYS = (1, 7, 28, 91, 364)
+MAX_BINS = 62
+
+
+def finish_bins(finish_days: np.ndarray) -> tuple[int, np.ndarray, np.ndarray]:
+    """The trials' finish days (:func:`trial_finish_days`) in bins, as the when chart
+    draws them: the bin width in days (the first of ``BIN_DAYS`` that needs at most
+    ``MAX_BINS`` bins), the first day of each non-empty bin (day 1 = the first forecast
+    day) and its number of trials. Trials that never finished are left out."""
+    finished = finish_days[(finish_days >= 1) & (finish_days <= 7 * MAX_WEEKS)]
+    if not finished.size:
+        return 1, np.array([], dtype=np.int64), np.array([], dtype=np.int64)
+    span = int(finished.max() - finished.min()) + 1
+    width = next((w for w in BIN_DAYS if -(-span // w) <= MAX_BINS - 1), BIN_DAYS[-1])
+    counts = np.bincount((finished - 1) // width)
+    index = np.flatnonzero(counts)
+    return width, index * width + 1, counts[index]

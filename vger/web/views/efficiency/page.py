@@ -7,9 +7,9 @@ from __future__ import annotations
 import logging
 
 import dash_bootstrap_components as dbc
-import numpy as np
 from dash import Dash, Output, get_relative_path, html
 
+from vger.metrics.efficiency import median_efficiency
 from vger.web.components import chart_card, checklist
 from vger.web.feedback import slot_id
 from vger.web.figures import empty_figure
@@ -89,9 +89,7 @@ def _outputs(data: EfficiencyData) -> tuple:
         return _failed(message, "info")
     link = get_relative_path("/download/efficiency.csv") + f"?{data.choice.params.to_query()}"
     counted = data.counted
-    values = counted["efficiency"].to_numpy(dtype=float)
-    values = values[~np.isnan(values)]
-    median = float(np.median(values)) if len(values) else None
+    median = median_efficiency(counted["efficiency"])
     flagged = int((counted["flagged"].to_numpy(dtype=float) > 0).sum())
     status = html.Div(
         [

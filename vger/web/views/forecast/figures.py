@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date, timedelta
 from html import escape
 
-import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -13,19 +12,14 @@ from vger.metrics.forecast import (
     MAX_WEEKS,
     SEED,
     TRIALS,
+    finish_bins,
+    total_counts,
 )
 from vger.metrics.percentiles import LEVELS
 from vger.web.figures import BAR, FONT, level_line
 from vger.web.views.forecast.data import ForecastData
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-
-
-#: When-chart bins, in days: the first that draws the trials in at most MAX_BINS bars.
-BIN_DAYS = (1, 7, 28, 91, 364)
-
-
-MAX_BINS = 62
 
 
 DAY_MS = 86_400_000
@@ -134,11 +128,10 @@ def how_many_figure(data: ForecastData) -> go.Figure:
     """Histogram of the trials' totals by the end of ``by`` with the 50/80/90 % answers."""
     noun = "PRs merged" if data.github else "items completed"
     fig = _bar_layout(f"How many by {data.by}?", noun, "trials")
-    counts = np.bincount(data.totals)
-    x = np.flatnonzero(counts)
+    x, counts = total_counts(data.totals)
     fig.add_bar(
         x=x,
-        y=counts[x],
+        y=counts,
         name="Trials",
         marker_color="#a8c5da",
         hovertemplate="%{y} trials finished %{x}<extra></extra>",
@@ -146,20 +139,6 @@ def how_many_figure(data: ForecastData) -> go.Figure:
     texts = answer_text(data)["howmany"]
     _markers(fig, {level: n for level, n in data.how_many.items()}, texts)
     return fig
-
-
-def when_bins(finish_days: np.ndarray) -> tuple[int, np.ndarray, np.ndarray]:
-    """The when-chart's bins: their width in days (the first of ``BIN_DAYS`` that needs
-    at most ``MAX_BINS`` bars), the first day of each non-empty bin (day 1 = ``start``)
-    and its number of trials. Trials that never finished are left out."""
-    finished = finish_days[(finish_days >= 1) & (finish_days <= 7 * MAX_WEEKS)]
-    if not finished.size:
-        return 1, np.array([], dtype=np.int64), np.array([], dtype=np.int64)
-    span = int(finished.max() - finished.min()) + 1
-    width = next((w for w in BIN_DAYS if -(-span // w) <= MAX_BINS - 1), BIN_DAYS[-1])
-    counts = np.bincount((finished - 1) // width)
-    index = np.flatnonzero(counts)
-    return width, index * width + 1, counts[index]
 
 
 def _tick_days(range_days: int) -> int:
@@ -171,7 +150,7 @@ def when_figure(data: ForecastData) -> go.Figure:
     """Histogram of the day on which each trial finished ``items``, in bins of 1, 7, 28…
     days, with the 50/80/90 % dates marked at the middle of their day."""
     fig = _bar_layout(f"When will {data.items} items be done?", "done by (day)", "trials")
-    width, firsts, counts = when_bins(data.finish_days)
+    width, firsts, counts = finish_bins(data.finish_days)
     lasts = [data.day(int(f) + width - 1) for f in firsts]
     spans = [
         day_label(data.day(int(f)))
