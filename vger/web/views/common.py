@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, TypeVar
 
 import dash_bootstrap_components as dbc
 import pandas as pd
-from dash import Input, html
+from dash import Input, Output, html
 from flask import abort, request
 from sqlalchemy import Connection
 from sqlalchemy.exc import InterfaceError, OperationalError
@@ -318,6 +318,16 @@ def range_json(compute: Callable[[Connection, BoardChoice, datetime], Any], body
             "empty": message,
         }
     )
+
+
+def named_outputs(shown: type, where: Mapping[str, tuple[str, str]]) -> list[Output]:
+    """The callback's Outputs for a page's outputs, a NamedTuple ``shown`` (its fields in
+    order): ``where`` gives each field's (component id, property). The page returns one
+    ``shown`` value: outputs by name, never by position."""
+    fields = shown._fields
+    if set(fields) != set(where):
+        raise ValueError(f"outputs without a place or places without an output: {fields}")
+    return [Output(*where[name]) for name in fields]
 
 
 SHARED_CONTROLS = ("board", "source", "from", "to", "types", "repos", "preset")

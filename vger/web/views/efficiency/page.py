@@ -5,6 +5,7 @@ split working vs waiting (docs/metrics.md, "Flow efficiency")."""
 from __future__ import annotations
 
 import logging
+from typing import NamedTuple
 
 import dash_bootstrap_components as dbc
 from dash import Dash, Output, get_relative_path, html
@@ -16,7 +17,14 @@ from vger.web.figures import empty_figure
 from vger.web.params import ViewParams, from_shared_controls
 from vger.web.ranges import range_fields, register_range_sync
 from vger.web.urlsync import register_url_sync
-from vger.web.views.common import Start, page_layout, safe_render, shared_inputs, shared_update
+from vger.web.views.common import (
+    Start,
+    named_outputs,
+    page_layout,
+    safe_render,
+    shared_inputs,
+    shared_update,
+)
 from vger.web.views.efficiency.data import EfficiencyData, efficiency_data
 from vger.web.views.efficiency.figures import (
     histogram_figure,
@@ -78,12 +86,33 @@ def render(params: ViewParams) -> tuple:
     return safe_render(params, efficiency_data, _outputs, lambda m: _failed(m, "danger"))
 
 
-def _failed(message: str, colour: str) -> tuple:
+class Shown(NamedTuple):
+    """What the page shows for one view, by name (the callback's outputs, in order)."""
+
+    histogram: object  # figures
+    weekly: object
+    states: object
+    histogram_note: str
+    weekly_note: str
+    states_note: str
+    histogram_csv: str
+    status: object
+
+
+WHERE = {
+    **{c: (f"{P}-chart-{c}", "figure") for c in CHARTS},
+    **{f"{c}_note": (f"{P}-chart-{c}-note", "children") for c in CHARTS},
+    "histogram_csv": (f"{P}-chart-histogram-csv", "href"),
+    "status": (f"{P}-status", "children"),
+}
+
+
+def _failed(message: str, colour: str) -> Shown:
     blank = empty_figure(message)
-    return (blank, blank, blank, "", "", "", "#", dbc.Alert(message, color=colour))
+    return Shown(blank, blank, blank, "", "", "", "#", dbc.Alert(message, color=colour))
 
 
-def _outputs(data: EfficiencyData) -> tuple:
+def _outputs(data: EfficiencyData) -> Shown:
     message = data.empty_message
     if message:
         return _failed(message, "info")
@@ -107,13 +136,16 @@ def _outputs(data: EfficiencyData) -> tuple:
         if not data.by_state.empty
         else empty_figure("No completed issue in a complete week of the range.")
     )
-    return (
-        histogram_figure(data.histogram, median, items=len(counted)),
-        weekly_figure(data.weekly),
-        states,
-        *notes(data),
-        link,
-        status,
+    histogram_note, weekly_note, states_note = notes(data)
+    return Shown(
+        histogram=histogram_figure(data.histogram, median, items=len(counted)),
+        weekly=weekly_figure(data.weekly),
+        states=states,
+        histogram_note=histogram_note,
+        weekly_note=weekly_note,
+        states_note=states_note,
+        histogram_csv=link,
+        status=status,
     )
 
 
@@ -122,16 +154,11 @@ def register(app: Dash) -> None:
     controls = shared_inputs(P)
     register_url_sync(app, P, PATH, controls, params_from_controls)
     register_range_sync(app, P)
-    outputs = (
-        [Output(f"{P}-chart-{c}", "figure") for c in CHARTS]
-        + [Output(f"{P}-chart-{c}-note", "children") for c in CHARTS]
-        + [
-            Output(f"{P}-chart-histogram-csv", "href"),
-            Output(f"{P}-status", "children"),
-            Output(slot_id(P, "from"), "children"),
-            Output(slot_id(P, "to"), "children"),
-        ]
-    )
+    outputs = [
+        *named_outputs(Shown, WHERE),
+        Output(slot_id(P, "from"), "children"),
+        Output(slot_id(P, "to"), "children"),
+    ]
 
     @app.callback(*outputs, *controls)
     def update_charts(*values):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from datetime import date
+from typing import NamedTuple
 
 import dash_bootstrap_components as dbc
 from dash import Dash, Input, Output, State, dcc, get_relative_path, html
@@ -21,7 +22,14 @@ from vger.web.figures import empty_figure
 from vger.web.params import RANGE_PRESETS, ViewParams, parse
 from vger.web.ranges import range_presets
 from vger.web.urlsync import register_url_sync
-from vger.web.views.common import Start, choose_board, local_today, page_layout, safe_render
+from vger.web.views.common import (
+    Start,
+    choose_board,
+    local_today,
+    named_outputs,
+    page_layout,
+    safe_render,
+)
 from vger.web.views.forecast.data import DEFAULT_AHEAD, ForecastData, forecast_data
 from vger.web.views.forecast.figures import (
     answer_text,
@@ -174,10 +182,33 @@ def update(board, source, sample, by, items, types, repos, relative=None, shared
     return (*outputs, *control_feedback(sample, by, items, notices))
 
 
-def _failed(message: str, colour: str, extra: list | None = None) -> tuple:
+class Shown(NamedTuple):
+    """What the page shows for one view, by name (the callback's outputs, in order)."""
+
+    sample: object  # figures
+    howmany: object
+    when: object
+    sample_note: str
+    howmany_note: str
+    when_note: str
+    sample_csv: str
+    answers: object
+    status: object
+
+
+WHERE = {
+    **{c: (f"{P}-chart-{c}", "figure") for c in CHARTS},
+    **{f"{c}_note": (f"{P}-chart-{c}-note", "children") for c in CHARTS},
+    "sample_csv": (f"{P}-chart-sample-csv", "href"),
+    "answers": (f"{P}-answers", "children"),
+    "status": (f"{P}-status", "children"),
+}
+
+
+def _failed(message: str, colour: str, extra: list | None = None) -> Shown:
     blank = empty_figure(message)
     status = html.Div([*(extra or []), dbc.Alert(message, color=colour)])
-    return (blank, blank, blank, "", "", "", "#", "", status)
+    return Shown(blank, blank, blank, "", "", "", "#", "", status)
 
 
 def _answers(data: ForecastData) -> dbc.Card:
@@ -213,7 +244,7 @@ def _answers(data: ForecastData) -> dbc.Card:
     )
 
 
-def _outputs(data: ForecastData) -> tuple:
+def _outputs(data: ForecastData) -> Shown:
     warnings = [
         dbc.Alert(m, color="warning", className="py-2 mb-2", dismissable=True) for m in data.notices
     ]
@@ -239,16 +270,16 @@ def _outputs(data: ForecastData) -> tuple:
         ]
     )
     sample_note, how_note, when_note = forecast_notes(data)
-    return (
-        sample_figure(data),
-        how_many_figure(data),
-        when_figure(data),
-        sample_note,
-        how_note,
-        when_note,
-        link,
-        _answers(data),
-        status,
+    return Shown(
+        sample=sample_figure(data),
+        howmany=how_many_figure(data),
+        when=when_figure(data),
+        sample_note=sample_note,
+        howmany_note=how_note,
+        when_note=when_note,
+        sample_csv=link,
+        answers=_answers(data),
+        status=status,
     )
 
 
@@ -291,13 +322,10 @@ def register(app: Dash) -> None:
         app, P, PATH, [*controls, State(f"{P}-range", "data")], current, types_hint=True
     )
 
-    outputs = (
-        [Output(f"{P}-chart-{c}", "figure") for c in CHARTS]
-        + [Output(f"{P}-chart-{c}-note", "children") for c in CHARTS]
-        + [Output(f"{P}-chart-sample-csv", "href")]
-        + [Output(f"{P}-answers", "children"), Output(f"{P}-status", "children")]
-        + [Output(slot_id(P, name), "children") for name in TYPED]
-    )
+    outputs = [
+        *named_outputs(Shown, WHERE),
+        *(Output(slot_id(P, name), "children") for name in TYPED),
+    ]
 
     @app.callback(*outputs, *controls, State(f"{P}-range", "data"))
     def update_charts(board, source, sample, by, items, types, repos, relative, shared):

@@ -4,6 +4,7 @@ merged pull requests (``source=github``)."""
 from __future__ import annotations
 
 import logging
+from typing import NamedTuple
 
 import dash_bootstrap_components as dbc
 from dash import Dash, Input, Output, State, dcc, get_relative_path, html
@@ -18,7 +19,7 @@ from vger.web.figures import empty_figure
 from vger.web.params import QUARTERS, RANGE_PRESETS, ViewParams, parse
 from vger.web.ranges import picker_value, range_presets, register_range_sync
 from vger.web.urlsync import register_url_sync
-from vger.web.views.common import Start, page_layout, safe_render
+from vger.web.views.common import Start, named_outputs, page_layout, safe_render
 from vger.web.views.quarterly.data import QuarterlyData, quarterly_data
 from vger.web.views.quarterly.figures import (
     quarterly_lead_time_figure,
@@ -113,17 +114,37 @@ def render(params: ViewParams) -> tuple:
     return safe_render(params, quarterly_data, _outputs, lambda message: _failed(message, "danger"))
 
 
-def _failed(message: str, colour: str) -> tuple:
+class Shown(NamedTuple):
+    """What the page shows for one view, by name (the callback's outputs, in order)."""
+
+    throughput: object  # figures
+    leadtime: object
+    throughput_note: str
+    leadtime_note: str
+    throughput_csv: str
+    leadtime_csv: str
+    status: object
+
+
+WHERE = {
+    **{c: (f"{P}-chart-{c}", "figure") for c in CHARTS},
+    **{f"{c}_note": (f"{P}-chart-{c}-note", "children") for c in CHARTS},
+    **{f"{c}_csv": (f"{P}-chart-{c}-csv", "href") for c in CHARTS},
+    "status": (f"{P}-status", "children"),
+}
+
+
+def _failed(message: str, colour: str) -> Shown:
     blank = empty_figure(message)
-    return (blank, blank, "", "", "#", "#", dbc.Alert(message, color=colour))
+    return Shown(blank, blank, "", "", "#", "#", dbc.Alert(message, color=colour))
 
 
-def _outputs(data: QuarterlyData) -> tuple:
+def _outputs(data: QuarterlyData) -> Shown:
     message = data.empty_message
     if message:
         return _failed(message, "info")
     query = data.choice.params.to_query()
-    links = tuple(
+    throughput_csv, leadtime_csv = (
         get_relative_path(f"/download/{name}.csv") + f"?{query}"
         for name in ("quarterly-throughput", "quarterly-leadtime")
     )
@@ -140,12 +161,15 @@ def _outputs(data: QuarterlyData) -> tuple:
         className="text-muted small mb-2",
         id=f"{P}-summary",
     )
-    return (
-        quarterly_throughput_figure(data),
-        quarterly_lead_time_figure(data),
-        *quarterly_notes(data),
-        *links,
-        status,
+    throughput_note, leadtime_note = quarterly_notes(data)
+    return Shown(
+        throughput=quarterly_throughput_figure(data),
+        leadtime=quarterly_lead_time_figure(data),
+        throughput_note=throughput_note,
+        leadtime_note=leadtime_note,
+        throughput_csv=throughput_csv,
+        leadtime_csv=leadtime_csv,
+        status=status,
     )
 
 
@@ -166,12 +190,7 @@ def register(app: Dash) -> None:
     )
     register_range_sync(app, P, ("to",))
 
-    outputs = (
-        [Output(f"{P}-chart-{c}", "figure") for c in CHARTS]
-        + [Output(f"{P}-chart-{c}-note", "children") for c in CHARTS]
-        + [Output(f"{P}-chart-{c}-csv", "href") for c in CHARTS]
-        + [Output(f"{P}-status", "children"), Output(slot_id(P, "to"), "children")]
-    )
+    outputs = [*named_outputs(Shown, WHERE), Output(slot_id(P, "to"), "children")]
 
     @app.callback(*outputs, *controls, State(f"{P}-from", "data"))
     def update_charts(*values):
