@@ -17,7 +17,7 @@ import pytest
 from tests.factories import EXAMPLE_STATES, example_board, issue, moves
 from vger.config import Settings
 from vger.metrics.calendar import week_grid
-from vger.metrics.flow import cumulative_flow
+from vger.metrics.flow import cumulative_flow, range_cumulative_flow
 from vger.metrics.forecast import (
     SEED,
     TRIALS,
@@ -37,7 +37,6 @@ from vger.store.queries import flow_rows
 from vger.web import state
 from vger.web.params import parse
 from vger.web.views.flow import page as flow
-from vger.web.views.flow.data import flow_counts
 from vger.web.views.forecast import page as forecast
 
 NOW = datetime(2024, 2, 1, 12, 0, tzinfo=UTC)  # Thursday; week of 2024-01-29 in progress
@@ -333,7 +332,7 @@ def test_flow_reading_only_recent_moves_equals_cumulative_flow(tmp_path, first, 
         issues, transitions, settled = flow_rows(
             conn, board, None, bounds[0].to_pydatetime(), bounds[1].to_pydatetime()
         )
-    got = flow_counts(issues, transitions, workflow, days, tz, settled)
+    got = range_cumulative_flow(issues, transitions, workflow, days, tz, settled)
     pd.testing.assert_frame_equal(got, expected.astype("int64"), check_names=False)
 
 
@@ -365,7 +364,7 @@ def test_flow_unmapped_status_is_a_separate_line(tmp_path):
         issues, transitions, settled = flow_rows(
             conn, board, None, start, start + timedelta(days=12)
         )
-    got = flow_counts(issues, transitions, workflow, days, "UTC", settled)
+    got = range_cumulative_flow(issues, transitions, workflow, days, "UTC", settled)
     assert got.columns.tolist() == ["Backlog", "Ready", "Doing", "Done", "(unmapped)"]
     assert got["(unmapped)"].tolist() == [row[4] for row in EXAMPLE_FLOW]
 

@@ -81,3 +81,31 @@ def flow_bands(flow: pd.DataFrame, workflow: Workflow, bands: str) -> pd.DataFra
         out[done] = out[done] - out[done].iloc[0]
         return out
     return flow
+
+
+def range_cumulative_flow(
+    issues: pd.DataFrame,
+    transitions: pd.DataFrame,
+    workflow: Workflow,
+    days: pd.DatetimeIndex,
+    tz: str,
+    settled: dict[str, int] | None = None,
+) -> pd.DataFrame:
+    """:func:`cumulative_flow` over a range, from what the range needs (the rows
+    ``vger.store.queries.flow_rows`` reads): the flow of ``issues`` (the ones that moved
+    since the first day or were created since) plus ``settled``: issues, counted per
+    current status id, created before the first day that never moved during or after it,
+    so they stay in one state for the whole range. Equal to :func:`cumulative_flow` over
+    the whole history (a test pins the two together)."""
+    flow = cumulative_flow(issues, transitions, workflow, days, tz)
+    positions: dict[int, int] = {}
+    for status_id, count in (settled or {}).items():
+        position = workflow.position(status_id)
+        positions[position] = positions.get(position, 0) + int(count)
+    out = pd.DataFrame(index=pd.DatetimeIndex(days, name="day"))
+    for k, state in enumerate(workflow.states):
+        out[state.name] = flow[state.name].to_numpy() + positions.get(k, 0)
+    if UNMAPPED in flow or positions.get(-1):
+        base = flow[UNMAPPED].to_numpy() if UNMAPPED in flow else 0
+        out[UNMAPPED] = base + positions.get(-1, 0)
+    return out.astype("int64")

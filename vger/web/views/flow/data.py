@@ -11,8 +11,8 @@ import pandas as pd
 from sqlalchemy import Connection
 
 from vger.metrics.calendar import local_midnight_to_utc
-from vger.metrics.events import UNMAPPED, Workflow
-from vger.metrics.flow import cumulative_flow
+from vger.metrics.events import Workflow
+from vger.metrics.flow import range_cumulative_flow
 from vger.store import boards, queries, workflows
 from vger.web import cache
 from vger.web.views.common import BoardChoice, local_today, missing_data_message, view_key
@@ -49,31 +49,6 @@ class FlowData:
         return None
 
 
-def flow_counts(
-    issues: pd.DataFrame,
-    transitions: pd.DataFrame,
-    workflow: Workflow,
-    days: pd.DatetimeIndex,
-    tz: str,
-    settled: dict[str, int] | None = None,
-) -> pd.DataFrame:
-    """:func:`vger.metrics.flow.cumulative_flow` of ``issues``, plus ``settled``: issues
-    (counted per current status id) created before the first day that never moved
-    during or after it, so they stay in one state for the whole range."""
-    flow = cumulative_flow(issues, transitions, workflow, days, tz)
-    positions: dict[int, int] = {}
-    for status_id, count in (settled or {}).items():
-        position = workflow.position(status_id)
-        positions[position] = positions.get(position, 0) + int(count)
-    out = pd.DataFrame(index=pd.DatetimeIndex(days, name="day"))
-    for k, state in enumerate(workflow.states):
-        out[state.name] = flow[state.name].to_numpy() + positions.get(k, 0)
-    if UNMAPPED in flow or positions.get(-1):
-        base = flow[UNMAPPED].to_numpy() if UNMAPPED in flow else 0
-        out[UNMAPPED] = base + positions.get(-1, 0)
-    return out.astype("int64")
-
-
 def flow_data(conn: Connection, choice: BoardChoice, now: datetime) -> FlowData:
     """Issues per work state at the end of each day of the range (up to today);
     cached like the quadrant."""
@@ -99,5 +74,5 @@ def _flow_data(conn: Connection, choice: BoardChoice, now: datetime) -> FlowData
     issues, transitions, settled = queries.flow_rows(
         conn, board, params.types or None, bounds[0].to_pydatetime(), bounds[1].to_pydatetime()
     )
-    flow = flow_counts(issues, transitions, workflow, days, board.tz, settled)
+    flow = range_cumulative_flow(issues, transitions, workflow, days, board.tz, settled)
     return FlowData(choice, first_day, last_day, workflow, flow, stored)
