@@ -89,11 +89,22 @@ class ForecastData:
         return None
 
 
-def _forecast_items(conn: Connection, choice: BoardChoice) -> pd.DataFrame:
+def _forecast_items(
+    conn: Connection, choice: BoardChoice, since: datetime
+) -> tuple[pd.DataFrame, int, pd.Timestamp | None]:
+    """The items the sample's throughput counts (for issues: those created or done
+    since ``since``, UTC, the sample's first instant: a big board's history stays in
+    the store), how many the board stores and its first creation (UTC)."""
     board, params = choice.board, choice.params
     if params.source == "github":
-        return queries.pull_items(conn, board, params.repos or None)
-    return queries.issue_items(conn, board, params.types or None, lean=True)
+        items = queries.pull_items(conn, board, params.repos or None)
+        created = pd.to_datetime(items["created"], utc=True)
+        return items, int(len(items)), (created.min() if len(created) else None)
+    types = params.types or None
+    counts = queries.issue_counts(conn, board, since, types)
+    items = queries.issue_items(conn, board, types, lean=True, since=since)
+    first = pd.Timestamp(counts.first).tz_convert("UTC") if counts.first else None
+    return items, counts.stored, first
 
 
 def forecast_data(conn: Connection, choice: BoardChoice, now: datetime) -> ForecastData:
@@ -116,7 +127,8 @@ def _forecast_data(conn: Connection, choice: BoardChoice, now: datetime) -> Fore
         board.tz,
         pd.Timestamp(now),
     )
-    items = _forecast_items(conn, choice)
+    since = grid.starts[0].to_pydatetime() if len(grid) else pd.Timestamp(now).to_pydatetime()
+    items, stored, first_created = _forecast_items(conn, choice, since)
     completed = items[items["outcome"] == "completed"]
     weekly = weekly_counts(completed["done"], grid)
     notices: list[str] = []
@@ -138,7 +150,6 @@ def _forecast_data(conn: Connection, choice: BoardChoice, now: datetime) -> Fore
     sample = weekly.to_numpy(dtype=float)
     totals = trial_totals(sample, days)
     finish_days = trial_finish_days(sample, params.items)
-    created = pd.to_datetime(items["created"], utc=True)
     return ForecastData(
         choice=choice,
         today=today,
@@ -152,7 +163,7 @@ def _forecast_data(conn: Connection, choice: BoardChoice, now: datetime) -> Fore
         when_days=day_levels(finish_days),
         totals=totals,
         finish_days=finish_days,
-        stored=int(len(items)),
-        first_created=created.min() if len(created) else None,
+        stored=stored,
+        first_created=first_created,
         notices=notices,
     )
