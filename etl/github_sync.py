@@ -94,13 +94,14 @@ query($owner: String!, $name: String!, $first: Int!, $after: String) {
       pageInfo { hasNextPage endCursor }
       nodes {
         number title url state isDraft createdAt updatedAt closedAt mergedAt
-        additions deletions author { login }%s
+        additions deletions author { login }
+        #REVIEW_FIELDS
       }
     }
   }
   rateLimit { cost remaining resetAt }
 }
-""" % REVIEW_FIELDS
+""".replace("#REVIEW_FIELDS", REVIEW_FIELDS)  # review stages: etl.github_reviews
 
 TAGS_QUERY = """
 query($owner: String!, $name: String!, $first: Int!, $after: String) {
