@@ -82,3 +82,16 @@ def merged_stage_items(
     frame["cut"] = frame["cut"].fillna(False).astype(bool)
     frame["has_stages"] = frame["has_stages"].astype(bool)
     return frame
+
+
+def board_pull_count(conn: Connection, board: Board, repos: Sequence[str] | None = None) -> int:
+    """How many pull requests the board's repositories (or ``repos``) have stored."""
+    pr = s.pull_request
+    stmt = (
+        select(func.count())
+        .select_from(pr.join(s.repo, s.repo.c.id == pr.c.repo_id))
+        .where(s.repo.c.board_id == board.id)
+    )
+    if repos:
+        stmt = stmt.where(s.repo.c.full_name.in_(list(repos)))
+    return int(conn.execute(stmt).scalar_one())
