@@ -20,6 +20,7 @@ from typing import Any
 
 from etl.github_transform import parse_time
 from vger.metrics.pr_stages import Event, Review, is_bot, pr_stages
+from vger.store.pr_stages import stage_columns
 
 REVIEWS_PAGE = 50
 TIMELINE_PAGE = 100
@@ -95,14 +96,4 @@ def stage_row(node: Mapping[str, Any], pull: Mapping[str, Any]) -> dict[str, Any
         events,
         cut=cut,
     )
-    return {
-        "number": pull["number"],
-        "first_review": stages.first_review,
-        "last_approval": stages.last_approval,
-        "wait_days": stages.wait,
-        "review_days": stages.review,
-        "merge_days": stages.merge,
-        "rounds": stages.rounds,
-        "draft_days": stages.draft,
-        "cut": stages.cut,
-    }
+    return stage_columns(pull["number"], stages)

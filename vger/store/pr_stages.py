@@ -10,10 +10,26 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import Connection, and_, func, literal, select
 
+from vger.metrics.pr_stages import Stages
 from vger.store import schema as s
 from vger.store.boards import Board
 from vger.store.db import upsert
 from vger.store.queries import _utc, read_frame
+
+
+def stage_columns(number: int, stages: Stages) -> dict[str, Any]:
+    """The ``pull_request_stage`` row (without ``repo_id``) of pull request ``number``."""
+    return {
+        "number": int(number),
+        "first_review": stages.first_review,
+        "last_approval": stages.last_approval,
+        "wait_days": stages.wait,
+        "review_days": stages.review,
+        "merge_days": stages.merge,
+        "rounds": stages.rounds,
+        "draft_days": stages.draft,
+        "cut": stages.cut,
+    }
 
 
 def save_pr_stages(conn: Connection, repo_id: int, rows: Sequence[dict[str, Any]]) -> int:
