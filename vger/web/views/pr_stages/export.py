@@ -65,4 +65,4 @@ def pr_stages_download() -> Response:
 @bp.route("/api/v1/pr-stages")
 def pr_stages_api() -> Response:
     """The stage percentiles, the rounds and the CSV's rows."""
-    return range_json(pr_stages_data, stages_csv, _levels)
+    return range_json(pr_stages_data, stages_csv, _levels, pandas_rows=True)
