@@ -82,6 +82,12 @@ def test_json_percentiles_by_hand(stages_app):
         "cut": 1,
         "no_stages": 0,
     }
+    client = stages_app.server.test_client()
+    paged = client.get(f"/api/v1/pr-stages?{RANGE}&limit=2&page=2").get_json()
+    assert (paged["pages"], paged["rows_total"], paged["limit"]) == (2, 3, 2)
+    assert [r["key"] for r in paged["rows"]] == [f"{REPO}#3"]
+    bad = client.get(f"/api/v1/pr-stages?{RANGE}&limit=x").get_json()
+    assert bad["limit"] == 1000 and any("limit" in n for n in bad["notices"])
     assert {r["rounds"]: r["items"] for r in body["rounds"]} == {
         **{k: 0 for k in range(51)},
         0: 1,

@@ -33,7 +33,13 @@ from vger.web.components import (
     page_frame,
     source_picker,
 )
-from vger.web.export import csv_response, json_head, json_response, not_found_json
+from vger.web.export import (
+    csv_response,
+    json_head,
+    json_response,
+    not_found_json,
+    request_paging,
+)
 from vger.web.feedback import typed_messages
 from vger.web.params import (
     MIN_DAYS,
@@ -304,25 +310,30 @@ def range_json(
     body,
     extra=None,
     *,
-    pandas_rows: bool = False,
+    paged: bool = False,
 ):
     """The JSON twin of :func:`range_csv`: the board head, source, range, ``extra(data)``
     and ``rows`` (the CSV's records), or ``empty`` (words) when the view has no data.
-    ``pandas_rows``: the rows are written by pandas (``to_json``, in C; floats to 10
-    significant digits) instead of row by row: for views of thousands of rows."""
+    ``paged``: the rows come a page at a time (``page``, ``limit``, ``pages``,
+    ``rows_total``: :class:`vger.web.export.Paging`), for views of thousands of rows."""
     try:
         parsed, choice, data = request_view(compute)
     except NotFoundError as exc:
         return not_found_json(exc)
     message = data.empty_message
+    head = json_head(choice, parsed)
+    if paged:
+        rows = request_paging(head["notices"]).of(pd.DataFrame() if message else body(data))
+    else:
+        rows = {"rows": [] if message else body(data).to_dict("records")}
     return json_response(
         {
-            **json_head(choice, parsed),
+            **head,
             "source": choice.params.source,
             "from": data.first_day.isoformat(),
             "to": data.last_day.isoformat(),
             **({} if message or extra is None else extra(data)),
-            "rows": [] if message else _rows(body(data), pandas_rows),
+            **rows,
             "empty": message,
         }
     )
@@ -336,10 +347,6 @@ def named_outputs(shown: type, where: Mapping[str, tuple[str, str]]) -> list[Out
     if set(fields) != set(where):
         raise ValueError(f"outputs without a place or places without an output: {fields}")
     return [Output(*where[name]) for name in fields]
-
-
-def _rows(frame: pd.DataFrame, pandas_rows: bool) -> pd.DataFrame | list[dict]:
-    return frame if pandas_rows else frame.to_dict("records")
 
 
 SHARED_CONTROLS = ("board", "source", "from", "to", "types", "repos", "preset")

@@ -8,12 +8,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Connection
 
 from vger.metrics.pr_stages import rounds_histogram, stage_levels
 from vger.store import pr_stages
 from vger.web import cache
+from vger.web.export import defuse, iso_utc
 from vger.web.views.common import BoardChoice, local_today, missing_data_message, view_key
 
 
@@ -28,6 +30,7 @@ class PrStagesData:
     levels: pd.DataFrame  # vger.metrics.pr_stages.stage_levels
     rounds: pd.DataFrame  # vger.metrics.pr_stages.rounds_histogram
     stored: int
+    rows: pd.DataFrame  # the CSV's rows (csv_rows), built once and cached with the rest
 
     @property
     def counts(self) -> dict[str, int]:
@@ -72,6 +75,36 @@ def pr_stages_data(conn: Connection, choice: BoardChoice, now: datetime) -> PrSt
     )
 
 
+def csv_rows(i: pd.DataFrame) -> pd.DataFrame:
+    """One row per pull request of ``i`` (the view's items): key, title, author, created,
+    first review, last approval, merged (UTC), the three stages in days (draft time
+    excluded; empty: the stage did not happen or the PR has no stages yet), review
+    rounds, days as a draft, ``cut`` (more reviews or events than one page fetched), URL."""
+
+    def days(column: str) -> np.ndarray:
+        return np.round(i[column].to_numpy(dtype=float), 4)
+
+    frame = pd.DataFrame(
+        {
+            "key": i["key"].to_numpy(dtype=object),
+            "title": i["title"].to_numpy(dtype=object),
+            "author": i["author"].to_numpy(dtype=object),
+            "created": iso_utc(i["created"]),
+            "first_review": iso_utc(i["first_review"]),
+            "last_approval": iso_utc(i["last_approval"]),
+            "merged": iso_utc(i["merged"]),
+            "days_to_first_review": days("wait"),
+            "days_in_review": days("review"),
+            "days_approval_to_merge": days("merge"),
+            "review_rounds": np.where(i["has_stages"], i["rounds"], None),
+            "days_draft": days("draft"),
+            "cut": i["cut"].to_numpy(dtype=bool),
+            "url": i["url"].to_numpy(dtype=object),
+        }
+    )
+    return defuse(frame, ["title", "author"])
+
+
 RENAMES = {
     "wait_days": "wait",
     "review_days": "review",
@@ -106,4 +139,5 @@ def _pr_stages_data(conn: Connection, choice: BoardChoice, now: datetime) -> PrS
         stage_levels(staged),
         rounds_histogram(staged["rounds"].astype(int)),
         stored,
+        csv_rows(items) if len(items) else pd.DataFrame(),
     )

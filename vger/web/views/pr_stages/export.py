@@ -3,11 +3,9 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 from flask import Blueprint, Response
 
-from vger.web.export import defuse, iso_utc
 from vger.web.views.common import range_csv, range_json
 from vger.web.views.pr_stages.data import PrStagesData, pr_stages_data
 
@@ -15,34 +13,9 @@ bp = Blueprint("vger_pr_stages", __name__)
 
 
 def stages_csv(data: PrStagesData) -> pd.DataFrame:
-    """One row per pull request merged in the range: key, title, author, created, first
-    review, last approval, merged (UTC), the three stages in days (draft time excluded;
-    empty: the stage did not happen or the PR has no stages yet), review rounds, days as
-    a draft, ``cut`` (more reviews or events than one page fetched) and the URL."""
-    i = data.items
-
-    def days(column: str) -> np.ndarray:
-        return np.round(i[column].to_numpy(dtype=float), 4)
-
-    frame = pd.DataFrame(
-        {
-            "key": i["key"].to_numpy(dtype=object),
-            "title": i["title"].to_numpy(dtype=object),
-            "author": i["author"].to_numpy(dtype=object),
-            "created": iso_utc(i["created"]),
-            "first_review": iso_utc(i["first_review"]),
-            "last_approval": iso_utc(i["last_approval"]),
-            "merged": iso_utc(i["merged"]),
-            "days_to_first_review": days("wait"),
-            "days_in_review": days("review"),
-            "days_approval_to_merge": days("merge"),
-            "review_rounds": np.where(i["has_stages"], i["rounds"], None),
-            "days_draft": days("draft"),
-            "cut": i["cut"].to_numpy(dtype=bool),
-            "url": i["url"].to_numpy(dtype=object),
-        }
-    )
-    return defuse(frame, ["title", "author"])
+    """One row per pull request merged in the range (:data:`vger.web.views.pr_stages.data.
+    CSV_COLUMNS`), built with the view's cached data."""
+    return data.rows
 
 
 def _levels(data: PrStagesData) -> dict:
@@ -64,5 +37,6 @@ def pr_stages_download() -> Response:
 
 @bp.route("/api/v1/pr-stages")
 def pr_stages_api() -> Response:
-    """The stage percentiles, the rounds and the CSV's rows."""
-    return range_json(pr_stages_data, stages_csv, _levels, pandas_rows=True)
+    """The stage percentiles, the rounds and the CSV's rows, a page at a time (``page``,
+    ``limit``: :class:`vger.web.export.Paging`)."""
+    return range_json(pr_stages_data, stages_csv, _levels, paged=True)
