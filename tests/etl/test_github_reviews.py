@@ -5,6 +5,7 @@ filled by the next sync, and the query asks for no request per pull request."""
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Iterator
 
@@ -15,7 +16,7 @@ from sqlalchemy import delete, select
 
 from etl.github_reviews import REVIEWS_PAGE
 from etl.github_sync import sync_board_repos
-from tests.etl.fake_github import TOKEN, FakeGitHub
+from tests.etl.fake_github import DATA, TOKEN, FakeGitHub, make_pull
 from tests.etl.github_fixtures import FAST, make_board
 from tests.etl.review_fixtures import example_pull, many_reviews_pull
 from vger.config import Settings
@@ -78,3 +79,38 @@ def test_a_store_from_before_the_stages_is_filled_by_the_next_sync(sqlite_engine
     fake.reset_counts()
     sync(sqlite_engine, board, settings)
     assert fake.count_of("graphql") <= 2  # then incremental again
+
+
+def test_real_review_timeline_by_hand(sqlite_engine, fake, settings):
+    """PyGithub/PyGithub#538 (tests/data/github/pygithub_pr538_reviews.json): allevin's
+    PR, created 2017-03-20 21:00:37, approved by jzelinskie 2017-03-22 19:06:59, merged
+    2017-03-25 16:52:49; four COMMENTED reviews a year after the merge are ignored."""
+    real = json.loads((DATA / "pygithub_pr538_reviews.json").read_text())
+    p = real["pull"]
+    fake.add_repo(
+        "PyGithub/PyGithub",
+        [
+            make_pull(
+                p["number"],
+                p["createdAt"],
+                merged_at=p["mergedAt"],
+                updated_at=p["updatedAt"],
+                author=p["author"],
+                title=p["title"],
+                reviews=[
+                    {"login": r["login"], "state": r["state"], "at": r["submittedAt"]}
+                    for r in real["reviews"]
+                ],
+            )
+        ],
+        [],
+    )
+    board = make_board(sqlite_engine, "PyGithub/PyGithub", slug="pygithub")
+    sync(sqlite_engine, board, settings)
+    row = stages(sqlite_engine).loc[538]
+    # 03-20 21:00:37 -> 03-22 19:06:59 = 1 d 22:06:22 = 1 + 79 582 / 86 400 days
+    assert row["wait_days"] == pytest.approx(1 + 79_582 / 86_400)
+    assert row["review_days"] == 0.0  # the first review was the approval
+    # 03-22 19:06:59 -> 03-25 16:52:49 = 2 d 21:45:50 = 2 + 78 350 / 86 400 days
+    assert row["merge_days"] == pytest.approx(2 + 78_350 / 86_400)
+    assert row["rounds"] == 1 and row["draft_days"] == 0.0 and not row["cut"]
