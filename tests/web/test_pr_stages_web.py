@@ -10,12 +10,14 @@ from datetime import UTC, datetime
 import pandas as pd
 import pytest
 from pydantic import SecretStr
+from sqlalchemy import delete
 
 from etl.github_sync import sync_board_repos
 from tests.etl.fake_github import TOKEN, FakeGitHub
 from tests.etl.github_fixtures import FAST, make_board
 from tests.etl.review_fixtures import example_pull, many_reviews_pull, unreviewed_pull
 from vger.config import Settings
+from vger.store import schema as s
 from vger.web import create_app
 from vger.web.params import parse
 from vger.web.views.pr_stages import page
@@ -24,18 +26,27 @@ REPO = "acme/widgets"
 RANGE = "board=widgets&source=github&from=2024-03-01&to=2024-04-30"
 
 
-@pytest.fixture
-def stages_app(sqlite_engine):
+def synced(engine) -> None:
+    """The three pull requests loaded by a sync through the fake GitHub."""
     with FakeGitHub() as fake:
         fake.add_repo(REPO, [example_pull(), many_reviews_pull(), unreviewed_pull()], [])
-        board = make_board(sqlite_engine, REPO, slug="widgets")
+        board = make_board(engine, REPO, slug="widgets")
         settings = Settings(github_token=SecretStr(TOKEN), github_url=fake.url, _env_file=None)
-        assert all(r.ok for r in sync_board_repos(sqlite_engine, board, settings, options=FAST))
+        assert all(r.ok for r in sync_board_repos(engine, board, settings, options=FAST))
+
+
+def app_on(sqlite_engine):
     app = create_app(
         Settings(database_url=str(sqlite_engine.url), _env_file=None), engine=sqlite_engine
     )
     app.server.config["VGER_NOW"] = datetime(2024, 5, 15, tzinfo=UTC)
     return app
+
+
+@pytest.fixture
+def stages_app(sqlite_engine):
+    synced(sqlite_engine)
+    return app_on(sqlite_engine)
 
 
 def test_csv_rows_by_hand(stages_app):
@@ -126,3 +137,20 @@ def test_page_renders_from_a_bookmark_and_is_in_the_navigation(stages_app):
 
 def _query(text: str) -> dict:
     return {k: [v] for k, v in (pair.split("=") for pair in text.split("&"))}
+
+
+def test_pull_requests_without_stage_rows_are_counted_not_guessed(sqlite_engine):
+    synced(sqlite_engine)
+    with sqlite_engine.begin() as conn:  # as stored before revision 0009
+        conn.execute(delete(s.pull_request_stage).where(s.pull_request_stage.c.number == 1))
+    app = app_on(sqlite_engine)
+    body = app.server.test_client().get(f"/api/v1/pr-stages?{RANGE}").get_json()
+    assert body["counts"]["no_stages"] == 1 and body["counts"]["merged"] == 3
+    rows = {r["key"]: r for r in body["rows"]}
+    assert rows[f"{REPO}#1"]["review_rounds"] is None
+    assert rows[f"{REPO}#1"]["days_to_first_review"] is None
+    stages = {x["stage"]: x for x in body["stages"]}
+    assert stages["wait"]["items"] == 1  # only #2 is left with a first review
+    with app.server.test_request_context(f"/pr-stages?{RANGE}"):
+        note = page.render(parse(_query(RANGE)).params)[2]
+    assert "1 have no stages yet" in note
