@@ -14,6 +14,7 @@ from vger.metrics.pr_stages import (
     Review,
     draft_intervals,
     is_bot,
+    median_rounds,
     pr_stages,
     rounds_histogram,
     stage_levels,
@@ -146,3 +147,5 @@ def test_stage_levels_and_rounds_histogram():
     assert levels.loc["total", 50] == pytest.approx(3.0)  # median of 2 and 4
     hist = rounds_histogram([0, 1, 1, 3])
     assert hist["items"].tolist() == [1, 2, 0, 1] and hist["rounds"].tolist() == [0, 1, 2, 3]
+    assert median_rounds([0, 1, 1, 3]) == 1.0 and median_rounds([1, 2]) == 1.5
+    assert np.isnan(median_rounds([]))

@@ -198,3 +198,8 @@ def rounds_histogram(rounds: Iterable[int]) -> pd.DataFrame:
     top = int(counts.index.max()) if len(counts) else 0
     counts = counts.reindex(range(top + 1), fill_value=0)
     return pd.DataFrame({"rounds": counts.index.astype(int), "items": counts.to_numpy(dtype=int)})
+
+
+def median_rounds(rounds: Iterable[int]) -> float:
+    """The median number of review rounds (the 50th percentile, linear); NaN for none."""
+    return percentile(np.asarray(list(rounds), dtype=float), 50)

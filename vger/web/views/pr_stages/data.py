@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection
 
-from vger.metrics.pr_stages import rounds_histogram, stage_levels
+from vger.metrics.pr_stages import median_rounds, rounds_histogram, stage_levels
 from vger.store import pr_stages
 from vger.web import cache
 from vger.web.export import defuse, iso_utc
@@ -31,6 +31,7 @@ class PrStagesData:
     rounds: pd.DataFrame  # vger.metrics.pr_stages.rounds_histogram
     stored: int
     rows: pd.DataFrame  # the CSV's rows (csv_rows), built once and cached with the rest
+    median_rounds: float  # vger.metrics.pr_stages.median_rounds (NaN: none)
 
     @property
     def counts(self) -> dict[str, int]:
@@ -140,4 +141,5 @@ def _pr_stages_data(conn: Connection, choice: BoardChoice, now: datetime) -> PrS
         rounds_histogram(staged["rounds"].astype(int)),
         stored,
         csv_rows(items) if len(items) else pd.DataFrame(),
+        median_rounds(staged["rounds"]),
     )

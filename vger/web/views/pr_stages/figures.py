@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from html import escape
 
-import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -86,8 +85,7 @@ def rounds_figure(rounds: pd.DataFrame) -> go.Figure:
 def notes(data: PrStagesData) -> tuple[str, str]:
     """The one-line "how it is computed" under each chart."""
     c = data.counts
-    rounds = data.items.loc[data.items["has_stages"], "rounds"].to_numpy(dtype=float)
-    median = float(np.median(rounds)) if len(rounds) else float("nan")
+    median = data.median_rounds
     quality = []
     if c["cut"]:
         quality.append(
