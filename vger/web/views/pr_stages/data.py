@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection
 
+from vger.metrics.calendar import local_midnight_to_utc
 from vger.metrics.pr_stages import median_rounds, rounds_histogram, stage_levels
 from vger.store import pr_stages
 from vger.web import cache
@@ -117,8 +118,9 @@ RENAMES = {
 def _pr_stages_data(conn: Connection, choice: BoardChoice, now: datetime) -> PrStagesData:
     board, params = choice.board, choice.params
     first_day, last_day = params.dates(local_today(board.tz, now))
-    start = pd.Timestamp(first_day).tz_localize(board.tz).tz_convert("UTC")
-    end = (pd.Timestamp(last_day) + pd.Timedelta(days=1)).tz_localize(board.tz).tz_convert("UTC")
+    start, end = local_midnight_to_utc(
+        [pd.Timestamp(first_day), pd.Timestamp(last_day) + pd.Timedelta(days=1)], board.tz
+    )
     repos = params.repos or None
     github = params.source == "github"
     stored = pr_stages.board_pull_count(conn, board, repos) if github else 0
