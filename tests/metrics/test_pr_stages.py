@@ -8,6 +8,8 @@ from datetime import UTC, datetime
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from vger.metrics.pr_stages import (
     Event,
@@ -149,3 +151,41 @@ def test_stage_levels_and_rounds_histogram():
     assert hist["items"].tolist() == [1, 2, 0, 1] and hist["rounds"].tolist() == [0, 1, 2, 3]
     assert median_rounds([0, 1, 1, 3]) == 1.0 and median_rounds([1, 2]) == 1.5
     assert np.isnan(median_rounds([]))
+
+
+KINDS = ("draft", "ready", "commit", "request")
+STATES = ("APPROVED", "CHANGES_REQUESTED", "COMMENTED", "DISMISSED")
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    reviews=st.lists(
+        st.tuples(st.integers(0, 10_000), st.sampled_from(STATES), st.sampled_from("abx")),
+        max_size=8,
+    ),
+    events=st.lists(st.tuples(st.integers(0, 10_000), st.sampled_from(KINDS)), max_size=8),
+    draft_now=st.booleans(),
+    merged_after=st.integers(1, 10_000),
+)
+def test_stages_add_up_to_the_lead_time_less_the_draft(reviews, events, draft_now, merged_after):
+    """Whatever the reviews and events: every stage is ≥ 0, rounds ≤ counted reviews, and
+    for a PR with all three stages, they and the draft days add up to its lead time."""
+    merged = CREATED + pd.Timedelta(minutes=merged_after)
+    stages = pr_stages(
+        "x",  # reviews by "x" are self-reviews
+        CREATED,
+        merged,
+        merged,
+        draft_now,
+        [Review(who, False, s, CREATED + pd.Timedelta(minutes=m)) for m, s, who in reviews],
+        [Event(kind, CREATED + pd.Timedelta(minutes=m)) for m, kind in events],
+    )
+    counted = [m for m, _, who in reviews if who != "x" and m <= merged_after]
+    assert stages.rounds <= len(counted) and (stages.rounds == 0) == (not counted)
+    for value in (stages.wait, stages.review, stages.merge):
+        assert value is None or value >= -1e-12
+    lead = merged_after / 1440
+    assert 0 <= stages.draft <= lead + 1e-9
+    if stages.merge is not None:
+        total = stages.wait + stages.review + stages.merge + stages.draft
+        assert total == pytest.approx(lead)

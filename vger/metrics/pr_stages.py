@@ -106,18 +106,25 @@ def draft_intervals(
     return out
 
 
+def _draft_seconds(
+    start: datetime, end: datetime, drafts: Sequence[tuple[datetime, datetime | None]]
+) -> float:
+    """Seconds between ``start`` and ``end`` the pull request was a draft."""
+    seconds = 0.0
+    for lo, hi in drafts:
+        a, b = max(lo, start), min(hi or end, end)
+        if b > a:
+            seconds += (b - a).total_seconds()
+    return seconds
+
+
 def _days(
     start: datetime | None, end: datetime | None, drafts: Sequence[tuple[datetime, datetime | None]]
 ) -> float | None:
     """Days from ``start`` to ``end`` less the draft time between them."""
     if start is None or end is None or end < start:
         return None
-    seconds = (end - start).total_seconds()
-    for lo, hi in drafts:
-        a, b = max(lo, start), min(hi or end, end)
-        if b > a:
-            seconds -= (b - a).total_seconds()
-    return seconds / DAY
+    return ((end - start).total_seconds() - _draft_seconds(start, end, drafts)) / DAY
 
 
 def pr_stages(
@@ -156,9 +163,7 @@ def pr_stages(
         if previous is None or any(previous < at <= review.at for at in answers):
             rounds += 1
         previous = review.at
-    undrafted = _days(created, end, drafts)
-    draft = 0.0 if end is None or undrafted is None else (end - created).total_seconds() / DAY
-    draft = round(draft - (undrafted or 0.0), 9)  # days a draft between creation and end
+    draft = _draft_seconds(created, end, drafts) / DAY if end is not None else 0.0
     return Stages(
         first_review=first,
         last_approval=last,
@@ -166,7 +171,7 @@ def pr_stages(
         review=_days(first, last, drafts),
         merge=_days(last, merged, drafts),
         rounds=rounds,
-        draft=max(draft, 0.0),
+        draft=draft,
         cut=cut,
     )
 
