@@ -122,7 +122,8 @@ def test_page_renders_from_a_bookmark_and_is_in_the_navigation(stages_app):
     client = stages_app.server.test_client()
     assert client.get(f"/pr-stages?{RANGE}").status_code == 200
     with stages_app.server.test_request_context(f"/pr-stages?{RANGE}"):
-        stages, rounds, note, _, link, _ = page.render(parse(_query(RANGE)).params)
+        shown = page.render(parse(_query(RANGE)).params)
+    stages, rounds, note, link = shown.stages, shown.rounds, shown.stages_note, shown.stages_csv
     assert link.endswith(f"/download/pr-stages.csv?{RANGE}")
     bars = [t for t in stages.data if t.type == "bar"]
     assert [t.name.split(" (")[0] for t in bars][0] == "waiting for first review"
@@ -152,5 +153,5 @@ def test_pull_requests_without_stage_rows_are_counted_not_guessed(sqlite_engine)
     stages = {x["stage"]: x for x in body["stages"]}
     assert stages["wait"]["items"] == 1  # only #2 is left with a first review
     with app.server.test_request_context(f"/pr-stages?{RANGE}"):
-        note = page.render(parse(_query(RANGE)).params)[2]
+        note = page.render(parse(_query(RANGE)).params).stages_note
     assert "1 have no stages yet" in note

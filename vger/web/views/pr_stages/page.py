@@ -4,6 +4,8 @@ and the review rounds (docs/metrics.md, "Pull-request stages")."""
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import dash_bootstrap_components as dbc
 from dash import Dash, Output, get_relative_path, html
 
@@ -13,7 +15,14 @@ from vger.web.figures import empty_figure
 from vger.web.params import ViewParams, from_shared_controls
 from vger.web.ranges import range_fields, register_range_sync
 from vger.web.urlsync import register_url_sync
-from vger.web.views.common import Start, page_layout, safe_render, shared_inputs, shared_update
+from vger.web.views.common import (
+    Start,
+    named_outputs,
+    page_layout,
+    safe_render,
+    shared_inputs,
+    shared_update,
+)
 from vger.web.views.pr_stages.data import PrStagesData, pr_stages_data
 from vger.web.views.pr_stages.figures import notes, rounds_figure, stages_figure
 
@@ -59,17 +68,36 @@ def update(board, source, start, end, types, repos, relative=None) -> tuple:
     return shared_update(render, board, source, start, end, types, repos, relative)
 
 
-def render(params: ViewParams) -> tuple:
+def render(params: ViewParams) -> Shown:
     """Two figures, two notes, the CSV link and the status; never raises."""
     return safe_render(params, pr_stages_data, _outputs, lambda m: _failed(m, "danger"))
 
 
-def _failed(message: str, colour: str) -> tuple:
+class Shown(NamedTuple):
+    """What the page shows for one view, by name (the callback's outputs, in order)."""
+
+    stages: object  # figures
+    rounds: object
+    stages_note: str
+    rounds_note: str
+    stages_csv: str
+    status: object
+
+
+WHERE = {
+    **{c: (f"{P}-chart-{c}", "figure") for c in CHARTS},
+    **{f"{c}_note": (f"{P}-chart-{c}-note", "children") for c in CHARTS},
+    "stages_csv": (f"{P}-chart-stages-csv", "href"),
+    "status": (f"{P}-status", "children"),
+}
+
+
+def _failed(message: str, colour: str) -> Shown:
     blank = empty_figure(message)
-    return (blank, blank, "", "", "#", dbc.Alert(message, color=colour))
+    return Shown(blank, blank, "", "", "#", dbc.Alert(message, color=colour))
 
 
-def _outputs(data: PrStagesData) -> tuple:
+def _outputs(data: PrStagesData) -> Shown:
     message = data.empty_message
     if message:
         return _failed(message, "info")
@@ -86,12 +114,14 @@ def _outputs(data: PrStagesData) -> tuple:
         className="text-muted small mb-2",
         id=f"{P}-summary",
     )
-    return (
-        stages_figure(data.levels, merged=c["merged"]),
-        rounds_figure(data.rounds),
-        *notes(data),
-        link,
-        status,
+    stages_note, rounds_note = notes(data)
+    return Shown(
+        stages=stages_figure(data.levels, merged=c["merged"]),
+        rounds=rounds_figure(data.rounds),
+        stages_note=stages_note,
+        rounds_note=rounds_note,
+        stages_csv=link,
+        status=status,
     )
 
 
@@ -100,16 +130,11 @@ def register(app: Dash) -> None:
     controls = shared_inputs(P)
     register_url_sync(app, P, PATH, controls, params_from_controls)
     register_range_sync(app, P)
-    outputs = (
-        [Output(f"{P}-chart-{c}", "figure") for c in CHARTS]
-        + [Output(f"{P}-chart-{c}-note", "children") for c in CHARTS]
-        + [
-            Output(f"{P}-chart-stages-csv", "href"),
-            Output(f"{P}-status", "children"),
-            Output(slot_id(P, "from"), "children"),
-            Output(slot_id(P, "to"), "children"),
-        ]
-    )
+    outputs = [
+        *named_outputs(Shown, WHERE),
+        Output(slot_id(P, "from"), "children"),
+        Output(slot_id(P, "to"), "children"),
+    ]
 
     @app.callback(*outputs, *controls)
     def update_charts(*values):
