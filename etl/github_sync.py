@@ -56,12 +56,14 @@ from github.GithubException import (
 from sqlalchemy import Engine
 from urllib3.exceptions import MaxRetryError
 
+from etl.github_reviews import REVIEW_FIELDS, stage_row
 from etl.github_transform import parse_time, pull_row, tag_row_from_graphql
 from etl.lease import Lease
 from etl.report import SourceReport
 from vger.config import Settings, mask_secrets
 from vger.errors import LockedError
 from vger.store.boards import Board, repos
+from vger.store.pr_stages import missing_stages, save_pr_stages
 from vger.store.pulls import (
     count_pulls,
     delete_tags,
@@ -93,12 +95,13 @@ query($owner: String!, $name: String!, $first: Int!, $after: String) {
       nodes {
         number title url state isDraft createdAt updatedAt closedAt mergedAt
         additions deletions author { login }
+        #REVIEW_FIELDS
       }
     }
   }
   rateLimit { cost remaining resetAt }
 }
-"""
+""".replace("#REVIEW_FIELDS", REVIEW_FIELDS)  # review stages: etl.github_reviews
 
 TAGS_QUERY = """
 query($owner: String!, $name: String!, $first: Int!, $after: String) {
@@ -400,7 +403,9 @@ class _RepoSync:
 
     def run(self) -> None:
         watermark, pending = _previous(self.engine, self.scope, self.board.id)
-        if self.full:
+        with self.engine.connect() as conn:
+            unstaged = missing_stages(conn, self.repo_id)
+        if self.full or unstaged:  # stages unknown (stored before 0009): re-read all once
             watermark, pending = None, None
         with self.engine.begin() as conn:
             n_pulls = count_pulls(conn, self.repo_id)
@@ -451,13 +456,14 @@ class _RepoSync:
 
                 bar = tqdm(total=connection.get("totalCount"), desc=self.full_name, unit="PR")
             first = False
-            rows, reached = [], False
+            rows, stages, reached = [], [], False
             for node in nodes:
                 row = pull_row(node)
                 if floor is not None and row["updated"] < floor:
                     reached = True
                     break
                 rows.append(row)
+                stages.append(stage_row(node, row))
             if rows:
                 newest = max(r["updated"] for r in rows)
                 top = newest if top is None else max(top, newest)
@@ -467,6 +473,7 @@ class _RepoSync:
             with self.engine.begin() as conn:
                 changed = _changed_pulls(conn, self.repo_id, rows)
                 added, updated = save_pull_requests(conn, self.repo_id, changed)
+                save_pr_stages(conn, self.repo_id, stages)
                 self.report.added += added
                 self.report.updated += updated
                 if more:

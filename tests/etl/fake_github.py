@@ -16,7 +16,9 @@ REST shapes served (docs.github.com/en/rest):
 * ``POST /graphql`` -- the two queries Vger sends: ``repository.pullRequests``
   (ordered by UPDATED_AT DESC, keyset cursors) and ``repository.refs(refPrefix:
   "refs/tags/")`` (ordered by TAG_COMMIT_DATE DESC). The fake does not parse GraphQL:
-  it recognises the query by its connection name and answers every field Vger asks.
+  it recognises the query by its connection name and answers every field Vger asks;
+  each pull request's ``reviews`` and ``timelineItems`` as many as the query's
+  ``first:`` asks, with their ``totalCount``.
 
 Every answer carries ``x-ratelimit-limit/-remaining/-used/-reset/-resource``. Knobs:
 ``remaining`` (budget; 0 -> 403 "API rate limit exceeded", or for GraphQL 200 with
@@ -32,6 +34,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 import threading
 import time
 import urllib.parse
@@ -90,7 +93,13 @@ def make_pull(
     draft: bool = False,
     additions: int = 1,
     deletions: int = 0,
+    reviews: list[dict[str, Any]] | None = None,
+    timeline: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
+    """A fake pull request. ``reviews``: dicts ``login`` (None: deleted account),
+    ``state``, ``at`` (None: pending) and ``bot``; ``timeline``: dicts ``type`` (the
+    GraphQL ``__typename``: ReadyForReviewEvent, ConvertToDraftEvent,
+    ReviewRequestedEvent, PullRequestCommit) and ``at``; both oldest first."""
     closed_at = closed_at or merged_at
     return {
         "number": int(number),
@@ -103,7 +112,48 @@ def make_pull(
         "draft": draft,
         "additions": int(additions),
         "deletions": int(deletions),
+        "reviews": list(reviews or []),
+        "timeline": list(timeline or []),
     }
+
+
+def _page_size(query: str, connection: str) -> int | None:
+    """The ``first:`` of a nested connection in the query text (None: not asked)."""
+    match = re.search(rf"{connection}\(first:\s*(\d+)", query)
+    return int(match.group(1)) if match else None
+
+
+def graphql_reviews(pull: dict[str, Any], query: str) -> dict[str, Any]:
+    """The ``reviews`` and ``timelineItems`` connections of a pull request, as many
+    nodes as the query's ``first:`` asks (``totalCount`` says how many there are)."""
+    out: dict[str, Any] = {}
+    first = _page_size(query, "reviews")
+    if first is not None:
+        reviews = pull.get("reviews") or []
+        out["reviews"] = {
+            "totalCount": len(reviews),
+            "nodes": [
+                {
+                    "author": None
+                    if r.get("login") is None
+                    else {"__typename": "Bot" if r.get("bot") else "User", "login": r["login"]},
+                    "state": r["state"],
+                    "submittedAt": r.get("at"),
+                }
+                for r in reviews[:first]
+            ],
+        }
+    first = _page_size(query, "timelineItems")
+    if first is not None:
+        items = pull.get("timeline") or []
+        nodes = []
+        for item in items[:first]:
+            if item["type"] == "PullRequestCommit":
+                nodes.append({"__typename": item["type"], "commit": {"committedDate": item["at"]}})
+            else:
+                nodes.append({"__typename": item["type"], "createdAt": item["at"]})
+        out["timelineItems"] = {"totalCount": len(items), "nodes": nodes}
+    return out
 
 
 def make_tag(
@@ -574,7 +624,9 @@ class FakeGitHub:
                     if chunk
                     else None,
                 },
-                "nodes": [self.graphql_pull(repo, p) for p in chunk],
+                "nodes": [
+                    {**self.graphql_pull(repo, p), **graphql_reviews(p, query)} for p in chunk
+                ],
             }
             return (
                 200,

@@ -32,6 +32,7 @@ PAGES = (
     "/distributions",
     "/wip",
     "/efficiency",
+    "/pr-stages",
 )
 
 

@@ -11,10 +11,11 @@ import pytest
 from vger.web.views.common import named_outputs
 from vger.web.views.efficiency import page as efficiency
 from vger.web.views.forecast import page as forecast
+from vger.web.views.pr_stages import page as pr_stages
 from vger.web.views.quarterly import page as quarterly
 
 
-@pytest.mark.parametrize("page", [quarterly, forecast, efficiency], ids=lambda p: p.P)
+@pytest.mark.parametrize("page", [quarterly, forecast, efficiency, pr_stages], ids=lambda p: p.P)
 def test_each_output_has_one_place_in_field_order(page):
     outputs = named_outputs(page.Shown, page.WHERE)
     places = [(o.component_id, o.component_property) for o in outputs]

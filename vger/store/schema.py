@@ -255,6 +255,28 @@ pull_request = Table(
     Index("ix_pull_request_repo_merged", "repo_id", "merged"),
 )
 
+# Derived when a pull request is saved (etl.github_reviews, vger.metrics.pr_stages): its
+# review stages in days, draft time excluded, so the stages view reads one row per PR.
+pull_request_stage = Table(
+    "pull_request_stage",
+    metadata,
+    Column("repo_id", Integer, primary_key=True),
+    Column("number", Integer, primary_key=True),
+    Column("first_review", UTCDateTime, nullable=True),
+    Column("last_approval", UTCDateTime, nullable=True),
+    Column("wait_days", Float, nullable=True),  # created -> first review
+    Column("review_days", Float, nullable=True),  # first review -> last approval
+    Column("merge_days", Float, nullable=True),  # last approval -> merged
+    Column("rounds", Integer, nullable=False, default=0),
+    Column("draft_days", Float, nullable=False, default=0.0),
+    Column("cut", Boolean, nullable=False, default=False),  # more reviews than fetched
+    ForeignKeyConstraint(
+        ["repo_id", "number"],
+        ["pull_request.repo_id", "pull_request.number"],
+        ondelete="CASCADE",
+    ),
+)
+
 tag = Table(
     "tag",
     metadata,

@@ -94,6 +94,18 @@ HOW_TO_READ = {
         "working and total waiting time. Which states are working is set per board under "
         "Admin → work states or with vger board states."
     ),
+    "prs-stages": (
+        "Each bar is one level: 50 %, 80 % or 90 % of the merged pull requests waited at most "
+        "the orange length for their first review, spent at most the blue length between the "
+        "first review and the last approval, and at most the green length from approval to "
+        "merge. Percentiles of parts do not add up; the ◆ marks the same level of the whole. "
+        "Time as a draft is left out. A long orange segment means reviews start late."
+    ),
+    "prs-rounds": (
+        "How many review rounds the merged pull requests needed: 1 is approved without a "
+        "change asked for, each further round is another review after the author pushed or "
+        "asked again. 0: merged without any review by someone else."
+    ),
 }
 
 

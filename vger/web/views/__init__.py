@@ -27,6 +27,8 @@ from vger.web.views.flow import page as flow_page
 from vger.web.views.forecast import export as forecast_export
 from vger.web.views.forecast import page as forecast_page
 from vger.web.views.home import page as home_page
+from vger.web.views.pr_stages import export as pr_stages_export
+from vger.web.views.pr_stages import page as pr_stages_page
 from vger.web.views.quadrant import export as quadrant_export
 from vger.web.views.quadrant import page as quadrant_page
 from vger.web.views.quality import export as quality_export
@@ -84,6 +86,14 @@ VIEWS: tuple[View, ...] = (
         efficiency_page,
         efficiency_export.bp,
         "Efficiency",
+    ),
+    View(
+        "pr-stages",
+        "/pr-stages",
+        "Pull-request stages",
+        pr_stages_page,
+        pr_stages_export.bp,
+        "PR stages",
     ),
     View("quality", "/quality", "Data quality", quality_page, quality_export.bp, "Data quality"),
 )

@@ -33,7 +33,13 @@ from vger.web.components import (
     page_frame,
     source_picker,
 )
-from vger.web.export import csv_response, json_head, json_response, not_found_json
+from vger.web.export import (
+    csv_response,
+    json_head,
+    json_response,
+    not_found_json,
+    request_paging,
+)
 from vger.web.feedback import typed_messages
 from vger.web.params import (
     MIN_DAYS,
@@ -299,22 +305,35 @@ def range_csv(compute: Callable[[Connection, BoardChoice, datetime], Any], body,
     )
 
 
-def range_json(compute: Callable[[Connection, BoardChoice, datetime], Any], body, extra=None):
+def range_json(
+    compute: Callable[[Connection, BoardChoice, datetime], Any],
+    body,
+    extra=None,
+    *,
+    paged: bool = False,
+):
     """The JSON twin of :func:`range_csv`: the board head, source, range, ``extra(data)``
-    and ``rows`` (the CSV's records), or ``empty`` (words) when the view has no data."""
+    and ``rows`` (the CSV's records), or ``empty`` (words) when the view has no data.
+    ``paged``: the rows come a page at a time (``page``, ``limit``, ``pages``,
+    ``rows_total``: :class:`vger.web.export.Paging`), for views of thousands of rows."""
     try:
         parsed, choice, data = request_view(compute)
     except NotFoundError as exc:
         return not_found_json(exc)
     message = data.empty_message
+    head = json_head(choice, parsed)
+    if paged:
+        rows = request_paging(head["notices"]).of(pd.DataFrame() if message else body(data))
+    else:
+        rows = {"rows": [] if message else body(data).to_dict("records")}
     return json_response(
         {
-            **json_head(choice, parsed),
+            **head,
             "source": choice.params.source,
             "from": data.first_day.isoformat(),
             "to": data.last_day.isoformat(),
             **({} if message or extra is None else extra(data)),
-            "rows": [] if message else body(data).to_dict("records"),
+            **rows,
             "empty": message,
         }
     )

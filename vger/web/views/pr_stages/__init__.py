@@ -1,0 +1,1 @@
+"""The pull-request stages view (``/pr-stages``)."""
