@@ -285,3 +285,17 @@ def test_aging_marks_items_flagged_in_jira(engine, app, client):
     # plotly.js's marker symbol codes: 4 draws "x", 0 "circle"
     assert points["EX-6"] == (4, "<br>⚑ flagged now · 10.0 days flagged")
     assert points["EX-5"] == (0, "<br>1.0 days flagged")
+
+
+def test_a_crowded_state_draws_its_oldest_items_and_says_how_many_are_not_drawn():
+    from vger.web.views.aging.figures import drawn
+
+    items = pd.DataFrame(
+        {
+            "position": [1] * 5 + [2] * 2,
+            "age": [9.0, 7.0, 5.0, 3.0, 1.0, 4.0, 2.0],
+            "key": ["A", "B", "C", "D", "E", "F", "G"],
+        }
+    )
+    assert drawn(items, most=3)["key"].tolist() == ["A", "B", "C", "F", "G"]
+    assert drawn(items, most=10)["key"].tolist() == list("ABCDEFG")

@@ -19,6 +19,22 @@ SYMBOL_CIRCLE, SYMBOL_X = 0, 4  # plotly's marker symbol codes
 PASSED_COLOURS = {0: "#2b9348", 50: "#b08900", 70: "#e76f51", 85: "#c1121f", 95: "#6a040f"}
 
 
+#: Points drawn per column: the oldest items of a state (a column of thousands of points is
+#: a blot, and each costs the page); the note says how many are not drawn, the CSV has all.
+MAX_POINTS_PER_STATE = 300
+
+
+def drawn(items: pd.DataFrame, most: int = MAX_POINTS_PER_STATE) -> pd.DataFrame:
+    """The items the chart draws: in each state (``position``), the ``most`` oldest;
+    ``items`` are sorted by position, then age from the oldest (as the view data is)."""
+    if len(items) <= most:
+        return items
+    position = items["position"].to_numpy()
+    _, first, inverse = np.unique(position, return_index=True, return_inverse=True)
+    rank = np.arange(len(items)) - first[inverse]  # 0 for a state's oldest item
+    return items[rank < most]
+
+
 def _escaped(values: pd.Series) -> np.ndarray:
     """HTML-escaped text (``&``, ``<``, ``>``), as an object array."""
     return np.array([escape(str(v), quote=False) for v in values], dtype=object)
@@ -80,7 +96,7 @@ def aging_figure(data: AgingData) -> go.Figure:
             hovertemplate=f"{level} % of completed items had left by %{{customdata}} {u}<extra></extra>",
         )
         below = np.where(np.isnan(tops), below, np.maximum(tops, below))
-    items = data.items
+    items = drawn(data.items)
     for level in (0, *AGING_LEVELS):
         sub = items[items["passed"] == level] if len(items) else items
         if sub.empty:
@@ -148,15 +164,22 @@ def _flag_words(sub: pd.DataFrame, unit: str) -> np.ndarray:
 def aging_note(data: AgingData) -> str:
     tz = data.choice.board.tz
     when = data.now.tz_convert(tz).strftime("%Y-%m-%d %H:%M")
+    hidden = len(data.items) - len(drawn(data.items))
+    shown = (
+        f" · the {MAX_POINTS_PER_STATE} oldest of each state are drawn ({hidden} younger "
+        "ones are not: the CSV lists every one)"
+        if hidden
+        else ""
+    )
     if data.github:
         return (
-            f"{len(data.items)} pull requests open, ages at {when} ({tz}) in days since "
+            f"{len(data.items)} pull requests open{shown}, ages at {when} ({tz}) in days since "
             f"created (draft time included) · bands: 50/70/85/95 % of the {data.completed} "
             f"pull requests merged in the complete weeks from {data.first_day} to "
             f"{data.last_day} were merged by that age · colour: the highest band passed"
         )
     return (
-        f"{len(data.items)} items started and not done, ages at {when} ({tz}) in {data.unit} "
+        f"{len(data.items)} items started and not done{shown}, ages at {when} ({tz}) in {data.unit} "
         f"since start · bands: 50/70/85/95 % of the {data.completed} items completed in the "
         f"complete weeks from {data.first_day} to {data.last_day} had left the state by that "
         "age (left = moved past it for good) · colour: the highest band passed · linear "
