@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, TypeVar
@@ -337,6 +337,21 @@ def range_json(
             "empty": message,
         }
     )
+
+
+def chart_places(
+    prefix: str, charts: Sequence[str], csv: Sequence[str], *single: str
+) -> dict[str, tuple[str, str]]:
+    """Where a page of chart cards (:func:`vger.web.components.chart_card`) shows its
+    outputs: each chart ``c``'s figure (field ``c``) and note (``c_note``), the CSV link
+    of each chart in ``csv`` (``c_csv``), and each ``single`` output (``status``,
+    ``answers``…) in the element ``<prefix>-<name>``."""
+    return {
+        **{c: (f"{prefix}-chart-{c}", "figure") for c in charts},
+        **{f"{c}_note": (f"{prefix}-chart-{c}-note", "children") for c in charts},
+        **{f"{c}_csv": (f"{prefix}-chart-{c}-csv", "href") for c in csv},
+        **{name: (f"{prefix}-{name}", "children") for name in single},
+    }
 
 
 def named_outputs(shown: type, where: Mapping[str, tuple[str, str]]) -> list[Output]:

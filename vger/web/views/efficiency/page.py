@@ -19,6 +19,7 @@ from vger.web.ranges import range_fields, register_range_sync
 from vger.web.urlsync import register_url_sync
 from vger.web.views.common import (
     Start,
+    chart_places,
     named_outputs,
     page_layout,
     safe_render,
@@ -99,12 +100,7 @@ class Shown(NamedTuple):
     status: object
 
 
-WHERE = {
-    **{c: (f"{P}-chart-{c}", "figure") for c in CHARTS},
-    **{f"{c}_note": (f"{P}-chart-{c}-note", "children") for c in CHARTS},
-    "histogram_csv": (f"{P}-chart-histogram-csv", "href"),
-    "status": (f"{P}-status", "children"),
-}
+WHERE = chart_places(P, CHARTS, ["histogram"], "status")
 
 
 def _failed(message: str, colour: str) -> Shown:

@@ -24,6 +24,7 @@ from vger.web.ranges import range_presets
 from vger.web.urlsync import register_url_sync
 from vger.web.views.common import (
     Start,
+    chart_places,
     choose_board,
     local_today,
     named_outputs,
@@ -196,13 +197,7 @@ class Shown(NamedTuple):
     status: object
 
 
-WHERE = {
-    **{c: (f"{P}-chart-{c}", "figure") for c in CHARTS},
-    **{f"{c}_note": (f"{P}-chart-{c}-note", "children") for c in CHARTS},
-    "sample_csv": (f"{P}-chart-sample-csv", "href"),
-    "answers": (f"{P}-answers", "children"),
-    "status": (f"{P}-status", "children"),
-}
+WHERE = chart_places(P, CHARTS, ["sample"], "answers", "status")
 
 
 def _failed(message: str, colour: str, extra: list | None = None) -> Shown:

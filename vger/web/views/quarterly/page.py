@@ -19,7 +19,7 @@ from vger.web.figures import empty_figure
 from vger.web.params import QUARTERS, RANGE_PRESETS, ViewParams, parse
 from vger.web.ranges import picker_value, range_presets, register_range_sync
 from vger.web.urlsync import register_url_sync
-from vger.web.views.common import Start, named_outputs, page_layout, safe_render
+from vger.web.views.common import Start, chart_places, named_outputs, page_layout, safe_render
 from vger.web.views.quarterly.data import QuarterlyData, quarterly_data
 from vger.web.views.quarterly.figures import (
     quarterly_lead_time_figure,
@@ -126,12 +126,7 @@ class Shown(NamedTuple):
     status: object
 
 
-WHERE = {
-    **{c: (f"{P}-chart-{c}", "figure") for c in CHARTS},
-    **{f"{c}_note": (f"{P}-chart-{c}-note", "children") for c in CHARTS},
-    **{f"{c}_csv": (f"{P}-chart-{c}-csv", "href") for c in CHARTS},
-    "status": (f"{P}-status", "children"),
-}
+WHERE = chart_places(P, CHARTS, CHARTS, "status")
 
 
 def _failed(message: str, colour: str) -> Shown:
