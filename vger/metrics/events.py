@@ -136,127 +136,185 @@ def derive_events(
 ) -> IssueEvents:
     """Derive start, done, outcome, lead time (calendar and working days) and time in
     each work state for every issue. Times are UTC; durations are days (seconds / 86 400);
-    working days skip Saturdays and Sundays in ``tz``."""
-    n = len(issues)
-    issue_ids = issues["issue_id"].astype(str).to_numpy()
-    created_ns = _ns(issues["created"])
-    created_wc = working_clock(issues["created"], tz)
-    statuses = issues["status_id"].astype(object).to_numpy()
-    is_abandoned = abandoned_mask(issues["resolution"], abandoned)
+    working days skip Saturdays and Sundays in ``tz``.
 
-    order, slices = _transition_slices(transitions)
-    position = workflow.position
-    if len(transitions):
-        t = transitions.iloc[order]
-        t_at = _ns(t["at"]).astype("int64").tolist()
-        t_wc = working_clock(t["at"], tz).tolist()
-        t_to_pos = [position(x) for x in t["to_status_id"].astype(object).tolist()]
-    else:
-        t_at, t_wc, t_to_pos = [], [], []
-    created_at = created_ns.astype("int64").tolist()
-    created_clock = created_wc.tolist()
-    status_list = statuses.tolist()
-    first_statuses = created_status(issues, transitions).tolist()
-
+    Vectorised over all issues at once: every issue's visits (its created status, then
+    one per move, moves sorted by time, ties by changelog order) lie in one flat array,
+    and each rule below is an array operation over it."""
+    v = _visits(issues, transitions, workflow, tz)
+    n, first, issue_of, pos = v.n, v.first, v.issue, v.position
+    index = np.arange(len(issue_of))
     first_done = workflow.interval_end + 1
     lo_int, hi_int = workflow.interval_start, workflow.interval_end
-    names = workflow.state_names
-    ns_per_day = 1e9 * SECONDS_PER_DAY
 
-    starts: list[int | None] = [None] * n
-    dones: list[int | None] = [None] * n
-    outcomes: list[object] = [None] * n
+    # done: the last entry into a done state from a state that is not done (or created
+    # in one), only while the current status is done.
+    entered = pos >= first_done
+    entered[1:] &= (pos[:-1] < first_done) | (issue_of[1:] != issue_of[:-1])
+    done_visit = _segment(np.maximum, np.where(entered, index, -1), first)
+    done_visit[v.current < first_done] = -1
+    has_done = done_visit >= 0
+    # start: the first entry into the interval before done (anywhere when not done).
+    done_of = done_visit[issue_of]
+    in_interval = (pos >= lo_int) & (pos <= hi_int) & ((done_of < 0) | (index < done_of))
+    start_visit = _segment(np.minimum, np.where(in_interval, index, len(index)), first)
+    has_start = start_visit < len(index)
+    both = has_start & has_done
+
+    nat = np.iinfo(np.int64).min
+    start_ns = np.full(n, nat)
+    start_ns[has_start] = v.at[start_visit[has_start]]
+    done_ns = np.full(n, nat)
+    done_ns[has_done] = v.at[done_visit[has_done]]
+    outcome = np.full(n, None, dtype=object)
+    is_abandoned = abandoned_mask(issues["resolution"], abandoned)
+    outcome[has_done] = np.where(is_abandoned[has_done], "abandoned", "completed")
+    ns_per_day = 1e9 * SECONDS_PER_DAY
     lead = np.full(n, np.nan)
     lead_wd = np.full(n, np.nan)
-    st_issue: list[str] = []
-    st_pos: list[int] = []
-    st_days: list[float] = []
-    st_wdays: list[float] = []
+    s_b, d_b = start_visit[both], done_visit[both]
+    lead[both] = (v.at[d_b] - v.at[s_b]) / ns_per_day
+    lead_wd[both] = (v.clock[d_b] - v.clock[s_b]) / SECONDS_PER_DAY
 
-    for i in range(n):
-        lo, hi = slices.get(issue_ids[i], (0, 0))
-        # Visits: position, entered at (ns since epoch), entered at working clock (s).
-        positions = [position(first_statuses[i]), *t_to_pos[lo:hi]]
-        at = [created_at[i], *t_at[lo:hi]]
-        wc = [created_clock[i], *t_wc[lo:hi]]
-        current = position(status_list[i]) if status_list[i] is not None else positions[-1]
-
-        done_visit = -1
-        if current >= first_done:
-            for v in range(len(positions) - 1, -1, -1):
-                if positions[v] >= first_done and (v == 0 or positions[v - 1] < first_done):
-                    done_visit = v
-                    break
-        start_visit = -1
-        limit = done_visit if done_visit >= 0 else len(positions)
-        for v in range(limit):
-            if lo_int <= positions[v] <= hi_int:
-                start_visit = v
-                break
-        if start_visit >= 0:
-            starts[i] = at[start_visit]
-        if done_visit < 0:
-            continue
-        dones[i] = at[done_visit]
-        outcomes[i] = "abandoned" if is_abandoned[i] else "completed"
-        if start_visit < 0:
-            continue
-        lead[i] = (at[done_visit] - at[start_visit]) / ns_per_day
-        lead_wd[i] = (wc[done_visit] - wc[start_visit]) / SECONDS_PER_DAY
-        per_state: dict[int, list[float]] = {}
-        for v in range(start_visit, done_visit):
-            acc = per_state.setdefault(positions[v], [0.0, 0.0])
-            acc[0] += (at[v + 1] - at[v]) / ns_per_day
-            acc[1] += (wc[v + 1] - wc[v]) / SECONDS_PER_DAY
-        for pos, (days, wdays) in per_state.items():
-            st_issue.append(issue_ids[i])
-            st_pos.append(pos)
-            st_days.append(days)
-            st_wdays.append(wdays)
+    # Time per work state: each visit from start up to (not including) done, summed per
+    # (issue, state) in visit order (bincount adds in input order, from 0.0); the states
+    # of an issue in the order of their first such visit.
+    span = both[issue_of] & (index >= start_visit[issue_of]) & (index < done_of)
+    k = np.flatnonzero(span)
+    days = (v.at[k + 1] - v.at[k]) / ns_per_day
+    wdays = (v.clock[k + 1] - v.clock[k]) / SECONDS_PER_DAY
+    width = len(workflow.states) + 1  # positions -1 .. len(states) - 1
+    codes, keys = pd.factorize(issue_of[k] * width + (pos[k] + 1), sort=False)
+    keys = np.asarray(keys, dtype=np.int64)
+    st_issue, st_pos = keys // width, keys % width - 1
+    names = np.array([*workflow.state_names, UNMAPPED], dtype=object)  # [-1]: unmapped
 
     events = pd.DataFrame(
         {
-            "issue_id": issue_ids,
-            "start": _utc_from_ns(starts),
-            "done": _utc_from_ns(dones),
-            "outcome": pd.Series(outcomes, dtype=object),
+            "issue_id": v.issue_ids,
+            "start": _utc_from_ns(start_ns),
+            "done": _utc_from_ns(done_ns),
+            "outcome": pd.Series(outcome, dtype=object),
             "lead_time_days": lead,
             "lead_time_working_days": lead_wd,
         }
     )
     state_times = pd.DataFrame(
         {
-            "issue_id": pd.Series(st_issue, dtype=object),
-            "state": pd.Series([names[p] if p >= 0 else UNMAPPED for p in st_pos], dtype=object),
+            "issue_id": pd.Series(v.issue_ids[st_issue], dtype=object),
+            "state": pd.Series(names[st_pos], dtype=object),
             "position": pd.Series(st_pos, dtype="int64"),
-            "days": pd.Series(st_days, dtype=float),
-            "working_days": pd.Series(st_wdays, dtype=float),
+            "days": pd.Series(np.bincount(codes, days, len(keys)), dtype=float),
+            "working_days": pd.Series(np.bincount(codes, wdays, len(keys)), dtype=float),
         }
     )
     return IssueEvents(events=events, state_times=state_times)
 
 
-def _utc_from_ns(values: list[int | None]) -> pd.Series:
-    """UTC timestamps from nanoseconds since the epoch (None -> NaT)."""
-    array = np.array([np.iinfo(np.int64).min if v is None else v for v in values], dtype=np.int64)
+@dataclass
+class _Visits:
+    """Every issue's visits in one flat array, issue after issue (see :func:`_visits`)."""
+
+    n: int  # issues
+    issue_ids: np.ndarray  # issue id per issue (object)
+    first: np.ndarray  # index of each issue's first visit (its created status)
+    issue: np.ndarray  # issue row of each visit
+    position: np.ndarray  # work-state position of each visit (-1 unmapped)
+    at: np.ndarray  # entered at, ns since the epoch (int64)
+    clock: np.ndarray  # entered at, working clock seconds (float)
+    current: np.ndarray  # position of each issue's current status
+
+
+def _visits(issues: pd.DataFrame, transitions: pd.DataFrame, workflow: Workflow, tz: str):
+    """The visits of every issue: created in :func:`created_status` at ``created``, then
+    one per move of its own (moves of other issues ignored), sorted by time then
+    ``seq``."""
+    n = len(issues)
+    issue_ids = issues["issue_id"].astype(str).to_numpy()
+    statuses = issues["status_id"].astype(object).to_numpy()
+    lookup = _position_lookup(workflow)
+    status_pos = lookup(statuses)
+    if len(transitions):
+        t_ids = transitions["issue_id"].astype(str).to_numpy()
+        row = pd.Index(issue_ids).get_indexer(t_ids)
+        t_at = _ns(transitions["at"])
+        order = np.lexsort((transitions["seq"].to_numpy(), t_at, row))
+        order = order[row[order] >= 0]
+        t_row = row[order]
+        t_at = t_at[order]
+        t_to = lookup(transitions["to_status_id"].astype(object).to_numpy()[order])
+        t_clock = working_clock(pd.DatetimeIndex(t_at).tz_localize("UTC"), tz)
+        t_from = transitions["from_status_id"].to_numpy(dtype=object)[order]
+    else:
+        t_row = np.array([], dtype=np.int64)
+        t_at = np.array([], dtype="datetime64[ns]")
+        t_to = np.array([], dtype=np.int64)
+        t_clock = np.array([], dtype=float)
+        t_from = np.array([], dtype=object)
+    moves = np.bincount(t_row, minlength=n) if n else np.zeros(0, dtype=np.int64)
+    first = np.zeros(n, dtype=np.int64)
+    if n:
+        first[1:] = np.cumsum(moves + 1)[:-1]
+    # created_status: the ``from`` of the first move, unless missing or blank.
+    created_pos = status_pos.copy()
+    moved = np.flatnonzero(moves)
+    if len(moved):
+        first_move = np.zeros(n, dtype=np.int64)
+        first_move[1:] = np.cumsum(moves)[:-1]
+        named = t_from[first_move[moved]]
+        codes, uniques = pd.factorize(named, use_na_sentinel=True)
+        blank = np.array([str(u).strip() == "" for u in uniques] + [True], dtype=bool)
+        positions = np.append(lookup(np.asarray(uniques, dtype=object)), -1)
+        keep = ~blank[codes]
+        created_pos[moved[keep]] = positions[codes[keep]]
+    total = n + len(t_row)
+    slot = np.ones(total, dtype=bool)
+    slot[first] = False  # False: created visit, True: a move
+    issue_of = np.repeat(np.arange(n), moves + 1)
+    position = np.empty(total, dtype=np.int64)
+    position[first] = created_pos
+    position[slot] = t_to
+    at = np.empty(total, dtype=np.int64)
+    at[first] = _ns(issues["created"]).astype(np.int64)
+    at[slot] = t_at.astype(np.int64)
+    clock = np.empty(total, dtype=float)
+    clock[first] = working_clock(issues["created"], tz)
+    clock[slot] = t_clock
+    # the current status's position; a missing (None) one: where the last move went
+    current = status_pos.copy()
+    unknown = np.flatnonzero(pd.isna(statuses))
+    none = unknown[[statuses[i] is None for i in unknown]]
+    current[none] = position[(first + moves)[none]]
+    return _Visits(n, issue_ids, first, issue_of, position, at, clock, current)
+
+
+def _position_lookup(workflow: Workflow):
+    """status ids (object array) -> work-state positions, one lookup per distinct id."""
+
+    def lookup(values: np.ndarray) -> np.ndarray:
+        if not len(values):
+            return np.zeros(0, dtype=np.int64)
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        table = np.array([workflow.position(u) for u in uniques] + [-1], dtype=np.int64)
+        return table[codes]
+
+    return lookup
+
+
+def _segment(ufunc: np.ufunc, values: np.ndarray, first: np.ndarray) -> np.ndarray:
+    """``ufunc`` (np.maximum, np.minimum) over each issue's visits; every issue has one
+    at least, so each segment ``first[i]:first[i + 1]`` is not empty."""
+    if not len(first):
+        return np.zeros(0, dtype=np.int64)
+    return ufunc.reduceat(values, first)
+
+
+def _utc_from_ns(values: np.ndarray) -> pd.Series:
+    """UTC timestamps from nanoseconds since the epoch (int64 minimum -> NaT)."""
+    array = np.asarray(values, dtype=np.int64)
     return pd.Series(pd.DatetimeIndex(array.view("datetime64[ns]")).tz_localize("UTC"))
 
 
 def _ns(values: pd.Series) -> np.ndarray:
     index = pd.DatetimeIndex(pd.to_datetime(values, utc=True)).tz_localize(None)
     return index.to_numpy(dtype="datetime64[ns]")
-
-
-def _transition_slices(transitions: pd.DataFrame) -> tuple[np.ndarray, dict[str, tuple[int, int]]]:
-    """Sort transitions by (issue, time, changelog order); map issue -> [lo, hi) slice."""
-    if len(transitions) == 0:
-        return np.array([], dtype=np.int64), {}
-    ids = transitions["issue_id"].astype(str).to_numpy()
-    at = _ns(transitions["at"])
-    seq = transitions["seq"].to_numpy()
-    order = np.lexsort((seq, at, ids))
-    sorted_ids = ids[order]
-    uniques, first = np.unique(sorted_ids, return_index=True)
-    bounds = list(first) + [len(sorted_ids)]
-    slices = {str(uniques[k]): (int(bounds[k]), int(bounds[k + 1])) for k in range(len(uniques))}
-    return order, slices
