@@ -11,10 +11,12 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, delete, select
 
-from vger.metrics.events import Workflow, derive_events
+from vger.metrics.event_arrays import MoveArrays
+from vger.metrics.events import Workflow
 from vger.store import schema as s
 from vger.store.bulk import insert_columns, utc_ns
 from vger.store.db import update_rows
+from vger.store.derived import columns_of, derive, naive_utc
 from vger.store.quality_hits import mark_pending, replace_board_hits
 from vger.store.workflows import get_workflow
 
@@ -22,9 +24,15 @@ if TYPE_CHECKING:
     from vger.store.boards import Board
 
 CHUNK = 500
-DERIVED = ("start", "done", "outcome", "lead_time_days", "lead_time_working_days", "state_days")
-MOVE_COLUMNS = ("from_status_id", "to_status_id", "from_status", "to_status")
-STATE_COLUMNS = ["issue_id", "state", "position", "days", "working_days"]
+MOVE_COLUMNS = (
+    "issue_id",
+    "seq",
+    "at",
+    "from_status_id",
+    "to_status_id",
+    "from_status",
+    "to_status",
+)
 
 
 @dataclass
@@ -50,50 +58,50 @@ def save_issues(
     if not issues:
         return SaveCounts()
     workflow = workflow or get_workflow(conn, board.id)
-    ids = [str(row["issue_id"]) for row in issues]
+    columns = columns_of(issues, list(issues[0]))
+    ids = [str(i) for i in columns["issue_id"]]
     existing = _existing_ids(conn, board.id, ids)
-    issue_frame, transition_frame = _frames(issues, transitions)
-    derived = _derive(board, issue_frame, transition_frame, workflow)
+    created = utc_ns(columns["created"])
+    moves = columns_of(transitions, MOVE_COLUMNS)
+    move_ids = [str(i) for i in moves["issue_id"]]
+    at = utc_ns(moves["at"])
+    derived = derive(
+        board,
+        workflow,
+        np.array(ids, dtype=object),
+        created,
+        columns.get("status_id", [None] * len(ids)),
+        columns.get("resolution", [None] * len(ids)),
+        MoveArrays(
+            np.array(move_ids, dtype=object),
+            np.array(moves["seq"]),
+            at,
+            np.array(moves["from_status_id"], dtype=object),
+            np.array(moves["to_status_id"], dtype=object),
+        ),
+    )
     n = len(ids)
-    columns: dict[str, Any] = {c: [row.get(c) for row in issues] for c in issues[0]}
     # set by the ETL when Jira answered part of the history
     columns["history_cut"] = [row.get("history_cut", False) for row in issues]
-    columns.update(
-        board_id=[board.id] * n,
-        issue_id=ids,
-        created=issue_frame["created"].to_numpy(dtype="datetime64[ns]"),
-        **derived.issue_columns(),
-    )
+    columns.update(board_id=[board.id] * n, issue_id=ids, created=created)
+    columns.update(derived.issue_columns())
     insert_columns(conn, s.issue, columns, keys=["board_id", "issue_id"])
     for chunk in _chunks(sorted(existing)):  # new issues have no history to replace
         for table in (s.transition, s.issue_state_time, s.issue_flag):
             conn.execute(
                 delete(table).where(table.c.board_id == board.id, table.c.issue_id.in_(chunk))
             )
-    m = len(transitions)
-    insert_columns(
-        conn,
-        s.transition,
-        {
-            "board_id": [board.id] * m,
-            "issue_id": transition_frame["issue_id"].tolist(),
-            "seq": [t.get("seq") for t in transitions],
-            "at": transition_frame["at"].to_numpy(dtype="datetime64[ns]"),
-            **{c: [t.get(c) for t in transitions] for c in MOVE_COLUMNS},
-        },
-    )
+    moves.update(board_id=[board.id] * len(move_ids), issue_id=move_ids, at=at)
+    insert_columns(conn, s.transition, moves)
     insert_columns(conn, s.issue_state_time, derived.state_columns(board.id))
-    insert_columns(
-        conn,
-        s.issue_flag,
-        {
-            "board_id": [board.id] * len(flags),
-            "issue_id": [str(f["issue_id"]) for f in flags],
-            "seq": [int(f["seq"]) for f in flags],
-            "at": [f["at"] for f in flags],
-            "flagged": [bool(f["flagged"]) for f in flags],
-        },
+    flag = columns_of(flags, ("issue_id", "seq", "at", "flagged"))
+    flag.update(
+        board_id=[board.id] * len(flags),
+        issue_id=[str(i) for i in flag["issue_id"]],
+        seq=[int(x) for x in flag["seq"]],
+        flagged=[bool(x) for x in flag["flagged"]],
     )
+    insert_columns(conn, s.issue_flag, flag)
     mark_pending(conn, board.id, ids, existing)  # their quality hits: vger.store.quality_hits
     return SaveCounts(added=len(set(ids) - existing), updated=len(set(ids) & existing))
 
@@ -126,13 +134,27 @@ def rederive_board(conn: Connection, board: Board) -> int:
     )
     issues["created"] = pd.to_datetime(issues["created"], utc=True)
     transitions["at"] = pd.to_datetime(transitions["at"], utc=True)
-    derived = _derive(board, issues, transitions, workflow)
+    ids = issues["issue_id"].astype(str).to_numpy()
+    derived = derive(
+        board,
+        workflow,
+        ids,
+        naive_utc(issues["created"]),
+        issues["status_id"].to_numpy(dtype=object),
+        issues["resolution"].to_numpy(dtype=object),
+        MoveArrays(
+            transitions["issue_id"].astype(str).to_numpy(),
+            transitions["seq"].to_numpy(),
+            naive_utc(transitions["at"]),
+            transitions["from_status_id"].to_numpy(dtype=object),
+            transitions["to_status_id"].to_numpy(dtype=object),
+        ),
+    )
     values = derived.issue_columns()
     values["start"], values["done"] = _py_times(values["start"]), _py_times(values["done"])
-    ids = issues["issue_id"].astype(str).tolist()
     rows = [
         {"board_id": board.id, "issue_id": i, **dict(zip(values, v, strict=True))}
-        for i, v in zip(ids, zip(*values.values(), strict=True), strict=True)
+        for i, v in zip(ids.tolist(), zip(*values.values(), strict=True), strict=True)
     ]
     update_rows(conn, s.issue, rows, ["board_id", "issue_id"])
     conn.execute(delete(s.issue_state_time).where(s.issue_state_time.c.board_id == board.id))
@@ -141,117 +163,12 @@ def rederive_board(conn: Connection, board: Board) -> int:
     return len(rows)
 
 
-def _frames(
-    issues: Sequence[dict], transitions: Sequence[dict]
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The issues and their moves as the metrics read them (times: UTC ``datetime64``)."""
-    issue_frame = pd.DataFrame(
-        {
-            "issue_id": [str(r["issue_id"]) for r in issues],
-            "key": [r.get("key") for r in issues],
-            "created": _utc(utc_ns([r["created"] for r in issues])),
-            "status_id": [r.get("status_id") for r in issues],
-            "resolution": [r.get("resolution") for r in issues],
-        }
-    )
-    transition_frame = pd.DataFrame(
-        {
-            "issue_id": [str(t["issue_id"]) for t in transitions],
-            "seq": [t["seq"] for t in transitions],
-            "at": _utc(utc_ns([t["at"] for t in transitions])),
-            "from_status_id": [t.get("from_status_id") for t in transitions],
-            "to_status_id": [t.get("to_status_id") for t in transitions],
-        }
-    )
-    return issue_frame, transition_frame
-
-
-def _utc(ns: np.ndarray) -> pd.DatetimeIndex:
-    return pd.DatetimeIndex(ns).tz_localize("UTC")
-
-
-@dataclass
-class _Derived:
-    """What :func:`~vger.metrics.events.derive_events` gives, as store columns."""
-
-    events: pd.DataFrame | None  # None: the board has no workflow yet
-    state_times: pd.DataFrame
-    n: int
-
-    def issue_columns(self) -> dict[str, Any]:
-        """start, done (``datetime64``), outcome, lead times, state_days per issue."""
-        if self.events is None:
-            return {c: [None] * self.n for c in DERIVED}
-        ev = self.events
-        return {
-            "start": _naive(ev["start"]),
-            "done": _naive(ev["done"]),
-            "outcome": ev["outcome"].tolist(),
-            "lead_time_days": _floats(ev["lead_time_days"]),
-            "lead_time_working_days": _floats(ev["lead_time_working_days"]),
-            "state_days": self._packed(ev["issue_id"].to_numpy()),
-        }
-
-    def state_columns(self, board_id: int) -> dict[str, Any]:
-        st = self.state_times
-        return {
-            "board_id": [board_id] * len(st),
-            "issue_id": st["issue_id"].tolist(),
-            "position": st["position"].astype("int64").tolist(),
-            "state": st["state"].tolist(),
-            "days": st["days"].astype(float).tolist(),
-            "working_days": st["working_days"].astype(float).tolist(),
-        }
-
-    def _packed(self, issue_ids: np.ndarray) -> list[bytes | None]:
-        """Each issue's (position, days, working_days) triples, packed
-        (:func:`vger.store.statepack.pack`), in state-time row order."""
-        st = self.state_times
-        out: list[bytes | None] = [None] * len(issue_ids)
-        if not len(st):
-            return out
-        row = pd.Index(issue_ids).get_indexer(st["issue_id"].to_numpy())
-        order = np.argsort(row, kind="stable")
-        triples = np.column_stack(
-            [
-                st["position"].to_numpy(dtype="<f8"),
-                st["days"].to_numpy(),
-                st["working_days"].to_numpy(),
-            ]
-        )[order]
-        blob = np.ascontiguousarray(triples, dtype="<f8").tobytes()
-        rows, first, count = np.unique(row[order], return_index=True, return_counts=True)
-        size = 3 * 8
-        for r, f, c in zip(rows.tolist(), first.tolist(), count.tolist(), strict=True):
-            out[r] = blob[f * size : (f + c) * size]
-        return out
-
-
-def _derive(
-    board: Board, issues: pd.DataFrame, transitions: pd.DataFrame, workflow: Workflow | None
-) -> _Derived:
-    if workflow is None:
-        return _Derived(None, pd.DataFrame(columns=STATE_COLUMNS), len(issues))
-    result = derive_events(issues, transitions, workflow, tz=board.tz, abandoned=board.abandoned)
-    return _Derived(result.events, result.state_times, len(issues))
-
-
-def _naive(values: pd.Series) -> np.ndarray:
-    return pd.DatetimeIndex(values).tz_convert(None).to_numpy(dtype="datetime64[ns]")
-
-
-def _py_times(values: np.ndarray) -> list:
+def _py_times(values: np.ndarray | list) -> list:
     """datetime64 (naive UTC) as UTC-aware datetimes; NaT as None."""
+    if not isinstance(values, np.ndarray):
+        return list(values)
     out = pd.DatetimeIndex(values).tz_localize("UTC").to_pydatetime().astype(object)
     out[np.isnat(values)] = None
-    return out.tolist()
-
-
-def _floats(values: pd.Series) -> list:
-    """Floats with NaN as None."""
-    x = values.to_numpy(dtype=float)
-    out = x.astype(object)
-    out[np.isnan(x)] = None
     return out.tolist()
 
 
