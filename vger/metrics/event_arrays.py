@@ -74,7 +74,7 @@ def derive_arrays(
     issue ids unique, as on a board). Vectorised over all issues at once: every issue's
     visits (its created status, then one per move, moves sorted by time, ties by
     changelog order) lie in one flat array, and each rule is an array operation."""
-    v = _visits(issue_ids, created, status_ids, moves, workflow, tz)
+    v = flat_visits(issue_ids, created, status_ids, moves, workflow, tz)
     n, first, issue_of, pos = v.n, v.first, v.issue, v.position
     index = np.arange(len(issue_of))
     first_done = workflow.interval_end + 1
@@ -137,7 +137,7 @@ def derive_arrays(
 
 
 @dataclass
-class _Visits:
+class FlatVisits:
     """Every issue's visits in one flat array, issue after issue (see :func:`_visits`)."""
 
     n: int  # issues
@@ -146,21 +146,25 @@ class _Visits:
     issue: np.ndarray  # issue row of each visit
     position: np.ndarray  # work-state position of each visit (-1 unmapped)
     at: np.ndarray  # entered at, ns since the epoch (int64)
-    clock: np.ndarray  # entered at, working clock seconds (float)
+    clock: np.ndarray  # entered at, working clock seconds (float; NaN without a zone)
     current: np.ndarray  # position of each issue's current status
+    status: np.ndarray  # status id of each visit (object)
+    seq: np.ndarray  # changelog order of each move's visit (created visits: 0)
+    move: np.ndarray  # True for a move's visit, False for a created one
+    origin: np.ndarray  # each move visit's row in the moves given (created visits: -1)
 
 
-def _visits(
+def flat_visits(
     issue_ids: np.ndarray,
     created: np.ndarray,
     statuses: np.ndarray,
     moves: MoveArrays,
     workflow: Workflow,
-    tz: str,
-) -> _Visits:
+    tz: str | None,
+) -> FlatVisits:
     """The visits of every issue: created in :func:`created_status` at ``created``, then
     one per move of its own (moves of other issues ignored), sorted by time then
-    ``seq``."""
+    ``seq``. Without ``tz`` the working clock is not read (NaN)."""
     n = len(issue_ids)
     lookup = _position_lookup(workflow)
     status_pos = lookup(statuses)
@@ -171,20 +175,25 @@ def _visits(
         t_row = row[order]
         t_at = moves.at[order]
         t_to = lookup(moves.to_status_id[order])
-        t_clock = working_clock(pd.DatetimeIndex(t_at).tz_localize("UTC"), tz)
+        t_clock = _clock(t_at, tz)
         t_from = moves.from_status_id[order]
+        t_to_id = moves.to_status_id[order]
+        t_seq = moves.seq[order]
+        t_origin = order
     else:
         t_row = np.array([], dtype=np.int64)
         t_at = np.array([], dtype="datetime64[ns]")
         t_to = np.array([], dtype=np.int64)
         t_clock = np.array([], dtype=float)
-        t_from = np.array([], dtype=object)
+        t_from = t_to_id = np.array([], dtype=object)
+        t_seq = t_origin = np.array([], dtype=np.int64)
     moves_of = np.bincount(t_row, minlength=n) if n else np.zeros(0, dtype=np.int64)
     first = np.zeros(n, dtype=np.int64)
     if n:
         first[1:] = np.cumsum(moves_of + 1)[:-1]
     # created_status: the ``from`` of the first move, unless missing or blank.
     created_pos = status_pos.copy()
+    created_id = np.array(statuses, dtype=object)
     moved = np.flatnonzero(moves_of)
     if len(moved):
         first_move = np.zeros(n, dtype=np.int64)
@@ -195,6 +204,7 @@ def _visits(
         positions = np.append(lookup(np.asarray(uniques, dtype=object)), -1)
         keep = ~blank[codes]
         created_pos[moved[keep]] = positions[codes[keep]]
+        created_id[moved[keep]] = named[keep]
     total = n + len(t_row)
     slot = np.ones(total, dtype=bool)
     slot[first] = False  # False: created visit, True: a move
@@ -206,14 +216,30 @@ def _visits(
     at[first] = created.astype("datetime64[ns]").astype(np.int64)
     at[slot] = t_at.astype(np.int64)
     clock = np.empty(total, dtype=float)
-    clock[first] = working_clock(pd.DatetimeIndex(created).tz_localize("UTC"), tz)
+    clock[first] = _clock(created, tz)
     clock[slot] = t_clock
+    status = np.empty(total, dtype=object)
+    status[first] = created_id
+    status[slot] = t_to_id
+    seq = np.zeros(total, dtype=t_seq.dtype if len(t_seq) else np.int64)
+    seq[slot] = t_seq
+    origin = np.full(total, -1, dtype=np.int64)
+    origin[slot] = t_origin
     # the current status's position; a missing (None) one: where the last move went
     current = status_pos.copy()
     unknown = np.flatnonzero(pd.isna(statuses))
     none = unknown[[statuses[i] is None for i in unknown]]
     current[none] = position[(first + moves_of)[none]]
-    return _Visits(n, issue_ids, first, issue_of, position, at, clock, current)
+    return FlatVisits(
+        n, issue_ids, first, issue_of, position, at, clock, current, status, seq, slot, origin
+    )
+
+
+def _clock(at: np.ndarray, tz: str | None) -> np.ndarray:
+    """Working clock of naive UTC instants in ``tz`` (NaN when no zone is given)."""
+    if tz is None:
+        return np.full(len(at), np.nan)
+    return working_clock(pd.DatetimeIndex(at).tz_localize("UTC"), tz)
 
 
 def _position_lookup(workflow: Workflow):
