@@ -4,7 +4,7 @@ Rows arrive as columns (equal-length sequences or numpy arrays), never as one di
 row. Timestamps may be ``datetime64[ns]`` arrays (naive UTC, NaT for none), converted
 for the driver in one vectorised pass, or UTC-aware datetimes. SQLite gets one
 ``executemany`` of a statement compiled once per process; PostgreSQL gets ``COPY``
-(psycopg 3) for plain inserts and one ``executemany`` for upserts. Both run inside the
+(psycopg 3) for plain inserts and one multi-row ``INSERT ... ON CONFLICT`` for upserts. Both run inside the
 caller's transaction.
 """
 
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -24,6 +25,8 @@ _INSERT = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
 #: conflict keys) is compiled once.
 _COMPILED: dict[tuple, tuple[str, list[str]]] = {}
 _FORMAT_DIALECTS: dict[str, Any] = {}
+_MULTI: dict[tuple[str, int], str] = {}
+PG_PARAMETERS = 32_000  # bound parameters per PostgreSQL statement (its limit: 65,535)
 
 
 def insert_columns(
@@ -56,9 +59,31 @@ def insert_columns(
         return n
     sql, order = _statement(conn, table, names, tuple(keys or ()))
     index = {c: k for k, c in enumerate(names)}
-    ordered = [values[index[c]] for c in order]
-    conn.exec_driver_sql(sql, list(zip(*ordered, strict=True)))
+    rows = list(zip(*[values[index[c]] for c in order], strict=True))
+    if dialect == "postgresql":  # one multi-row statement: the server plans it once
+        step = max(1, PG_PARAMETERS // len(order))
+        for k in range(0, n, step):
+            part = rows[k : k + step]
+            conn.exec_driver_sql(_rows_sql(sql, len(part)), tuple(chain(*part)))
+    else:  # SQLite's executemany steps one prepared statement through the rows in C
+        conn.exec_driver_sql(sql, rows)
     return n
+
+
+def _rows_sql(sql: str, count: int) -> str:
+    """The single-row INSERT ``sql`` repeated over ``count`` rows of parameters."""
+    key = (sql, count)
+    if key not in _MULTI:
+        start = sql.index(" VALUES (") + len(" VALUES ")
+        depth, end = 0, start
+        while True:  # the row's balanced parentheses (types may hold some)
+            depth += {"(": 1, ")": -1}.get(sql[end], 0)
+            if depth == 0:
+                break
+            end += 1
+        group = sql[start : end + 1]
+        _MULTI[key] = sql[:start] + ", ".join([group] * count) + sql[end + 1 :]
+    return _MULTI[key]
 
 
 def sqlite_texts(values: np.ndarray) -> list[str | None]:
