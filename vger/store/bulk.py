@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import psycopg
 from sqlalchemy import Connection, DateTime, Table
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -61,17 +62,22 @@ def insert_columns(
     index = {c: k for k, c in enumerate(names)}
     rows = list(zip(*[values[index[c]] for c in order], strict=True))
     if dialect == "postgresql":  # one multi-row statement: the server plans it once
-        step = max(1, PG_PARAMETERS // len(order))
-        for k in range(0, n, step):
-            part = rows[k : k + step]
-            conn.exec_driver_sql(_rows_sql(sql, len(part)), tuple(chain(*part)))
+        cursor = psycopg.RawCursor(conn.connection.dbapi_connection)  # $n: psycopg parses none
+        try:
+            step = max(1, PG_PARAMETERS // len(order))
+            for k in range(0, n, step):
+                part = rows[k : k + step]
+                cursor.execute(_rows_sql(sql, len(part)), list(chain(*part)))
+        finally:
+            cursor.close()
     else:  # SQLite's executemany steps one prepared statement through the rows in C
         conn.exec_driver_sql(sql, rows)
     return n
 
 
 def _rows_sql(sql: str, count: int) -> str:
-    """The single-row INSERT ``sql`` repeated over ``count`` rows of parameters."""
+    """The single-row INSERT ``sql`` (``%s`` parameters) repeated over ``count`` rows,
+    with PostgreSQL's own numbered parameters (``$1``, ``$2``, ...)."""
     key = (sql, count)
     if key not in _MULTI:
         start = sql.index(" VALUES (") + len(" VALUES ")
@@ -82,7 +88,10 @@ def _rows_sql(sql: str, count: int) -> str:
                 break
             end += 1
         group = sql[start : end + 1]
-        _MULTI[key] = sql[:start] + ", ".join([group] * count) + sql[end + 1 :]
+        text = sql[:start] + ", ".join([group] * count) + sql[end + 1 :]
+        parts = text.split("%s")
+        numbered = [f"{p}${k}" for k, p in enumerate(parts[:-1], 1)]
+        _MULTI[key] = "".join(numbered) + parts[-1]
     return _MULTI[key]
 
 
