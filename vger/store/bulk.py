@@ -95,11 +95,13 @@ def _rows_sql(sql: str, count: int) -> str:
     return _MULTI[key]
 
 
-def sqlite_texts(values: np.ndarray) -> list[str | None]:
+def sqlite_texts(values: np.ndarray, suffix: str = "") -> list[str | None]:
     """``datetime64`` (naive UTC; NaT = none) as SQLite's stored text, exactly as
-    SQLAlchemy writes a DateTime: ``YYYY-MM-DD HH:MM:SS.ffffff``."""
+    SQLAlchemy writes a DateTime: ``YYYY-MM-DD HH:MM:SS.ffffff`` (then ``suffix``)."""
     us = np.asarray(values, dtype="datetime64[ns]").astype("datetime64[us]")
     text = np.strings.replace(np.datetime_as_string(us, unit="us"), "T", " ", 1)
+    if suffix:
+        text = np.strings.add(text, suffix)
     out = text.astype(object)
     out[np.isnat(us)] = None
     return out.tolist()
@@ -132,10 +134,7 @@ def _driver_times(values, dialect: str) -> list:
     """Timestamps as the driver takes them: SQLite text, PostgreSQL ISO text with +00."""
     if not (isinstance(values, np.ndarray) and values.dtype.kind == "M"):
         values = utc_ns(values)
-    text = sqlite_texts(values)
-    if dialect == "sqlite":
-        return text
-    return [None if t is None else t + "+00" for t in text]
+    return sqlite_texts(values, "" if dialect == "sqlite" else "+00")
 
 
 def _plain(values) -> list:

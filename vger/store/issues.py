@@ -173,6 +173,12 @@ def _py_times(values: np.ndarray | list) -> list:
 
 
 def _existing_ids(conn: Connection, board_id: int, ids: list[str]) -> set[str]:
+    if conn.dialect.name == "postgresql":  # one array parameter, not one per id
+        rows = conn.exec_driver_sql(
+            "SELECT issue_id FROM issue WHERE board_id = %(board)s AND issue_id = ANY(%(ids)s)",
+            {"board": board_id, "ids": ids},
+        )
+        return {r[0] for r in rows}
     found: set[str] = set()
     for chunk in _chunks(ids):
         found |= set(
