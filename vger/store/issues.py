@@ -86,7 +86,6 @@ def save_issues(
     columns.update(board_id=[board.id] * n, issue_id=ids, created=created)
     columns.update(derived.issue_columns())
     insert_columns(conn, s.issue, columns, keys=["board_id", "issue_id"])
-    _statistics_while_small(conn)
     for chunk in _chunks(sorted(existing)):  # new issues have no history to replace
         for table in (s.transition, s.issue_state_time, s.issue_flag):
             conn.execute(
@@ -171,28 +170,6 @@ def _py_times(values: np.ndarray | list) -> list:
     out = pd.DatetimeIndex(values).tz_localize("UTC").to_pydatetime().astype(object)
     out[np.isnat(values)] = None
     return out.tolist()
-
-
-#: PostgreSQL: below this many rows in its statistics, ``issue`` is analysed after each
-#: page's issues are written (see :func:`_statistics_while_small`).
-ANALYZE_BELOW = 5_000
-
-
-def _statistics_while_small(conn: Connection) -> None:
-    """PostgreSQL plans each foreign-key check of a connection once and keeps the plan
-    until the statistics of ``issue`` change. Planned while the first sync's table is
-    tiny and never analysed, the check reads the whole ``issue`` table for every inserted
-    transition and state time, so each page costs more than the one before (measured:
-    39 ms for the first page's transitions, ~400 ms for the 30th). While the statistics
-    say fewer than :data:`ANALYZE_BELOW` rows, analyse ``issue`` (cheap at that size) so
-    the checks are replanned to read its primary key."""
-    if conn.dialect.name != "postgresql":
-        return
-    known = conn.exec_driver_sql(
-        "SELECT reltuples FROM pg_class WHERE oid = 'issue'::regclass"
-    ).scalar()
-    if known is None or known < ANALYZE_BELOW:
-        conn.exec_driver_sql("ANALYZE issue")
 
 
 def _existing_ids(conn: Connection, board_id: int, ids: list[str]) -> set[str]:
