@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from operator import itemgetter
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -77,22 +78,20 @@ def _ordered(*lists: Iterable[Mapping[str, Any]]) -> list[tuple[datetime, Mappin
     for histories in lists:
         for h in histories or ():
             hid = h.get("id")
-            if hid is not None:
+            if hid is None:
+                hid = ""
+            else:
                 hid = str(hid)
                 if hid in seen:
                     continue
                 seen.add(hid)
-            at = parse_time(h.get("created")) or _EPOCH
-            out.append((at, len(hid or ""), hid or "", h))
-    out.sort(key=_sort_key)
+            out.append((parse_time(h.get("created")) or _EPOCH, len(hid), hid, h))
+    out.sort(key=_SORT_KEY)
     return [(x[0], x[3]) for x in out]
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-def _sort_key(x):
-    return x[0], x[1], x[2]
+_SORT_KEY = itemgetter(0, 1, 2)  # time, then numeric id (shorter first), never the dict
 
 
 def _name(value: Any) -> str | None:
@@ -102,15 +101,20 @@ def _name(value: Any) -> str | None:
 
 
 def _is_status(item: Mapping[str, Any]) -> bool:
-    if "fieldId" in item:
-        return item["fieldId"] == "status"
+    field_id = item.get("fieldId", _ABSENT)
+    if field_id is not _ABSENT:
+        return field_id == "status"
     return item.get("field") == "status" and item.get("fieldtype", "jira") == "jira"
+
+
+_ABSENT = object()
 
 
 def _is_flag(item: Mapping[str, Any]) -> bool:
     """Jira's "Flagged" field (a custom field whose id differs per site, so matched by
     its name): set to "Impediment" when flagged, emptied when the flag is removed."""
-    return str(item.get("field") or "").casefold() == "flagged"
+    field = item.get("field")
+    return bool(field) and str(field).casefold() == "flagged"
 
 
 def flag_field_id(docs: Iterable[Mapping[str, Any]]) -> str | None:
@@ -131,15 +135,20 @@ def flag_rows(
     """The issue's flag changes (``issue_id``, ``seq``, ``at``, ``flagged``), oldest
     first. An issue whose first change clears the flag was flagged since ``created``
     (Jira records no change for a value set at creation)."""
+    changes = [(at, item) for at, h in ordered for item in h.get("items") or () if _is_flag(item)]
+    return _flag_rows(issue_id, created, changes)
+
+
+def _flag_rows(
+    issue_id: str, created: datetime, changes: Sequence[tuple[datetime, Mapping[str, Any]]]
+) -> list[dict[str, Any]]:
+    """:func:`flag_rows` of the Flagged items already picked, in order."""
     rows: list[dict[str, Any]] = []
-    for at, h in ordered:
-        for item in h.get("items") or ():
-            if not _is_flag(item):
-                continue
-            if not rows and item.get("fromString"):
-                rows.append({"issue_id": issue_id, "seq": 0, "at": created, "flagged": True})
-            flagged = bool((item.get("toString") or "").strip())
-            rows.append({"issue_id": issue_id, "seq": len(rows), "at": at, "flagged": flagged})
+    for at, item in changes:
+        if not rows and item.get("fromString"):
+            rows.append({"issue_id": issue_id, "seq": 0, "at": created, "flagged": True})
+        flagged = bool((item.get("toString") or "").strip())
+        rows.append({"issue_id": issue_id, "seq": len(rows), "at": at, "flagged": flagged})
     return rows
 
 
@@ -170,16 +179,21 @@ def transform_issue(
     else:
         ordered = [(parse_time(h.get("created")) or _EPOCH, h) for h in histories]
     transitions: list[dict[str, Any]] = []
-    for at, h in ordered:
+    flagged: list[tuple[datetime, Mapping[str, Any]]] = []
+    for at, h in ordered:  # one pass over the items: status moves and Flagged changes
         for item in h.get("items") or ():
+            if _is_flag(item):
+                flagged.append((at, item))
             if not _is_status(item):
                 continue
             src, dst = item.get("from"), item.get("to")
             src = None if src is None else str(src)
             dst = None if dst is None else str(dst)
-            for sid, name in ((src, item.get("fromString")), (dst, item.get("toString"))):
-                if sid is not None and sid not in statuses:
-                    statuses[sid] = {"status_id": sid, "name": name or sid, "category": None}
+            src_name, dst_name = item.get("fromString"), item.get("toString")
+            if src is not None and src not in statuses:
+                statuses[src] = {"status_id": src, "name": src_name or src, "category": None}
+            if dst is not None and dst not in statuses:
+                statuses[dst] = {"status_id": dst, "name": dst_name or dst, "category": None}
             transitions.append(
                 {
                     "issue_id": issue_id,
@@ -187,8 +201,8 @@ def transform_issue(
                     "at": at,
                     "from_status_id": src,
                     "to_status_id": dst,
-                    "from_status": item.get("fromString"),
-                    "to_status": item.get("toString"),
+                    "from_status": src_name,
+                    "to_status": dst_name,
                 }
             )
     row = {
@@ -205,7 +219,7 @@ def transform_issue(
         "updated": parse_time(f.get("updated")) or created,
         "history_cut": False,
     }
-    return IssueRows(row, transitions, statuses, flag_rows(issue_id, created, ordered))
+    return IssueRows(row, transitions, statuses, _flag_rows(issue_id, created, flagged))
 
 
 def history_cut(doc: Mapping[str, Any]) -> bool:

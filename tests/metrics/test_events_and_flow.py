@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from tests.metrics.conftest import example_issues, example_transitions, example_workflow
+from tests.metrics.quality_reference import visits as quality_visits
 from vger.metrics.events import (
     UNMAPPED,
     Workflow,
@@ -17,7 +18,6 @@ from vger.metrics.events import (
 )
 from vger.metrics.flow import cumulative_flow
 from vger.metrics.lead_time import lead_time_by_state
-from vger.metrics.quality_history import visits as quality_visits
 
 # Backlog {1 Open}, Doing {2 In Progress}, Done {3 Resolved, 4 Closed}; interval = Doing.
 WF = Workflow(

@@ -18,17 +18,7 @@ from vger.metrics.quality import (
     stuck,
     unmapped_now,
 )
-from vger.metrics.quality_history import (
-    backward_moves,
-    before_created,
-    entered_late,
-    last_moves,
-    out_of_order,
-    reopened,
-    skipped_interval,
-    unmapped_in_history,
-    visits,
-)
+from vger.metrics.quality_history import history, unmapped_in_history
 from vger.metrics.quality_rows import sort_keys
 
 # Backlog {To Do}, Ready {Selected}, Doing {In Progress}, Review {In Review}, Done {Done, Closed}
@@ -120,9 +110,9 @@ def test_completed_without_start_and_skipped_interval():
         ("Q-10", "2024-01-01", "Done", [("Done", "")]),
     )
     assert keys(completed_without_start(issues)) == ["Q-1", "Q-10"]
-    v = visits(issues, moves, WF)
-    assert keys(skipped_interval(issues, v, WF)) == ["Q-1", "Q-2", "Q-10"]
-    late = entered_late(issues, v, WF)
+    found = history(issues, moves, WF).hits
+    assert keys(found["skipped_interval"]) == ["Q-1", "Q-2", "Q-10"]
+    late = found["entered_late"]
     assert keys(late) == ["Q-3"]
     assert "2024-01-03" in late["detail"].iat[0]
 
@@ -150,7 +140,7 @@ def test_unmapped_now_and_in_history():
     )
     now = unmapped_now(issues, WF, NAMES)
     assert keys(now) == ["U-1"] and "Blocked" in now["detail"].iat[0]
-    rows, statuses = unmapped_in_history(issues, visits(issues, moves, WF), NAMES)
+    rows, statuses = unmapped_in_history(issues, history(issues, moves, WF).unmapped, NAMES)
     assert keys(rows) == ["U-1", "U-2"] and statuses == ["9"]
     assert rows["detail"].iat[1] == "was in Blocked (id 9)"
 
@@ -204,7 +194,7 @@ def test_reopened_counts_each_exit_from_done():
             [("Selected", ""), ("Done", "2024-01-02"), ("Blocked", "2024-01-03")],
         ),  # fmt: skip
     )
-    rows = reopened(issues, visits(issues, moves, WF), WF)
+    rows = history(issues, moves, WF).hits["reopened"]
     assert keys(rows) == ["D-1", "D-3"]
     assert rows["detail"].iat[0].startswith("reopened 2 times, last 2024-01-05")
 
@@ -247,7 +237,7 @@ def test_backward_moves_within_the_workflow():
             ],
         ),  # fmt: skip
     )
-    rows = backward_moves(issues, visits(issues, moves, WF), WF)
+    rows = history(issues, moves, WF).hits["backward_moves"]
     assert keys(rows) == ["B-1", "B-2"]
     assert rows["detail"].iat[0] == "2 backward moves, e.g. Review → Doing"
 
@@ -280,9 +270,10 @@ def test_history_before_creation_and_out_of_order():
             [("To Do", ""), ("Selected", "2024-01-03"), ("Done", "2024-01-03")],
         ),  # fmt: skip
     )
-    early = before_created(issues, moves)
+    found = history(issues, moves, WF).hits
+    early = found["before_created"]
     assert keys(early) == ["H-1"] and early["detail"].iat[0].startswith("2 moves before creation")
-    assert keys(out_of_order(issues, moves)) == ["H-2"]
+    assert keys(found["out_of_order"]) == ["H-2"]
 
 
 def _lead(key: str, days: float) -> tuple:
@@ -321,7 +312,7 @@ def test_stuck_open_items_in_the_interval():
         ("S-4", "2024-01-01", None, [("In Review", "")]),
     ]
     issues, moves = board(*specs)
-    rows, limit = stuck(issues, last_moves(visits(issues, moves, WF)), WF, NOW)
+    rows, limit = stuck(issues, history(issues, moves, WF).last_move, WF, NOW)
     assert limit == pytest.approx(9.1)
     assert keys(rows) == ["S-1", "S-4"]
     assert rows["detail"].iat[0] == "no move for 20.0 days (limit 9.1)"

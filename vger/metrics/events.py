@@ -16,8 +16,6 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from vger.metrics.workdays import SECONDS_PER_DAY, working_clock
-
 DEFAULT_ABANDONED: tuple[str, ...] = (
     "Won't Do",
     "Won't Fix",
@@ -83,10 +81,10 @@ def abandoned_mask(
     """True where a resolution means no work was delivered: it is one of ``abandoned``,
     compared without case and surrounding spaces; an empty or missing resolution is not."""
     wanted = {a.strip().casefold() for a in abandoned}
-    text = pd.Series(list(resolutions), dtype=object).map(
-        lambda r: r.strip().casefold() if isinstance(r, str) else None
-    )
-    return text.isin(wanted).to_numpy(dtype=bool)
+    values = resolutions if isinstance(resolutions, np.ndarray) else list(resolutions)
+    codes, uniques = pd.factorize(np.asarray(values, dtype=object), use_na_sentinel=True)
+    hit = [isinstance(r, str) and r.strip().casefold() in wanted for r in uniques]
+    return np.array([*hit, False], dtype=bool)[codes]  # one test per distinct resolution
 
 
 def created_status(issues: pd.DataFrame, transitions: pd.DataFrame) -> np.ndarray:
@@ -136,127 +134,58 @@ def derive_events(
 ) -> IssueEvents:
     """Derive start, done, outcome, lead time (calendar and working days) and time in
     each work state for every issue. Times are UTC; durations are days (seconds / 86 400);
-    working days skip Saturdays and Sundays in ``tz``."""
-    n = len(issues)
-    issue_ids = issues["issue_id"].astype(str).to_numpy()
-    created_ns = _ns(issues["created"])
-    created_wc = working_clock(issues["created"], tz)
-    statuses = issues["status_id"].astype(object).to_numpy()
-    is_abandoned = abandoned_mask(issues["resolution"], abandoned)
+    working days skip Saturdays and Sundays in ``tz``. The frames' form of
+    :func:`vger.metrics.event_arrays.derive_arrays`, which holds the rules."""
+    from vger.metrics.event_arrays import MoveArrays, derive_arrays  # it reads Workflow
 
-    order, slices = _transition_slices(transitions)
-    position = workflow.position
     if len(transitions):
-        t = transitions.iloc[order]
-        t_at = _ns(t["at"]).astype("int64").tolist()
-        t_wc = working_clock(t["at"], tz).tolist()
-        t_to_pos = [position(x) for x in t["to_status_id"].astype(object).tolist()]
+        moves = MoveArrays(
+            transitions["issue_id"].astype(str).to_numpy(),
+            transitions["seq"].to_numpy(),
+            _ns(transitions["at"]),
+            transitions["from_status_id"].to_numpy(dtype=object),
+            transitions["to_status_id"].astype(object).to_numpy(),
+        )
     else:
-        t_at, t_wc, t_to_pos = [], [], []
-    created_at = created_ns.astype("int64").tolist()
-    created_clock = created_wc.tolist()
-    status_list = statuses.tolist()
-    first_statuses = created_status(issues, transitions).tolist()
-
-    first_done = workflow.interval_end + 1
-    lo_int, hi_int = workflow.interval_start, workflow.interval_end
-    names = workflow.state_names
-    ns_per_day = 1e9 * SECONDS_PER_DAY
-
-    starts: list[int | None] = [None] * n
-    dones: list[int | None] = [None] * n
-    outcomes: list[object] = [None] * n
-    lead = np.full(n, np.nan)
-    lead_wd = np.full(n, np.nan)
-    st_issue: list[str] = []
-    st_pos: list[int] = []
-    st_days: list[float] = []
-    st_wdays: list[float] = []
-
-    for i in range(n):
-        lo, hi = slices.get(issue_ids[i], (0, 0))
-        # Visits: position, entered at (ns since epoch), entered at working clock (s).
-        positions = [position(first_statuses[i]), *t_to_pos[lo:hi]]
-        at = [created_at[i], *t_at[lo:hi]]
-        wc = [created_clock[i], *t_wc[lo:hi]]
-        current = position(status_list[i]) if status_list[i] is not None else positions[-1]
-
-        done_visit = -1
-        if current >= first_done:
-            for v in range(len(positions) - 1, -1, -1):
-                if positions[v] >= first_done and (v == 0 or positions[v - 1] < first_done):
-                    done_visit = v
-                    break
-        start_visit = -1
-        limit = done_visit if done_visit >= 0 else len(positions)
-        for v in range(limit):
-            if lo_int <= positions[v] <= hi_int:
-                start_visit = v
-                break
-        if start_visit >= 0:
-            starts[i] = at[start_visit]
-        if done_visit < 0:
-            continue
-        dones[i] = at[done_visit]
-        outcomes[i] = "abandoned" if is_abandoned[i] else "completed"
-        if start_visit < 0:
-            continue
-        lead[i] = (at[done_visit] - at[start_visit]) / ns_per_day
-        lead_wd[i] = (wc[done_visit] - wc[start_visit]) / SECONDS_PER_DAY
-        per_state: dict[int, list[float]] = {}
-        for v in range(start_visit, done_visit):
-            acc = per_state.setdefault(positions[v], [0.0, 0.0])
-            acc[0] += (at[v + 1] - at[v]) / ns_per_day
-            acc[1] += (wc[v + 1] - wc[v]) / SECONDS_PER_DAY
-        for pos, (days, wdays) in per_state.items():
-            st_issue.append(issue_ids[i])
-            st_pos.append(pos)
-            st_days.append(days)
-            st_wdays.append(wdays)
-
+        moves = MoveArrays.empty()
+    d = derive_arrays(
+        issues["issue_id"].astype(str).to_numpy(),
+        _ns(issues["created"]),
+        issues["status_id"].astype(object).to_numpy(),
+        issues["resolution"],
+        moves,
+        workflow,
+        tz=tz,
+        abandoned=abandoned,
+    )
     events = pd.DataFrame(
         {
-            "issue_id": issue_ids,
-            "start": _utc_from_ns(starts),
-            "done": _utc_from_ns(dones),
-            "outcome": pd.Series(outcomes, dtype=object),
-            "lead_time_days": lead,
-            "lead_time_working_days": lead_wd,
+            "issue_id": d.issue_ids,
+            "start": _utc_from_ns(d.start),
+            "done": _utc_from_ns(d.done),
+            "outcome": pd.Series(d.outcome, dtype=object),
+            "lead_time_days": d.lead_time_days,
+            "lead_time_working_days": d.lead_time_working_days,
         }
     )
     state_times = pd.DataFrame(
         {
-            "issue_id": pd.Series(st_issue, dtype=object),
-            "state": pd.Series([names[p] if p >= 0 else UNMAPPED for p in st_pos], dtype=object),
-            "position": pd.Series(st_pos, dtype="int64"),
-            "days": pd.Series(st_days, dtype=float),
-            "working_days": pd.Series(st_wdays, dtype=float),
+            "issue_id": pd.Series(d.issue_ids[d.state_issue], dtype=object),
+            "state": pd.Series(d.state_name, dtype=object),
+            "position": pd.Series(d.state_position, dtype="int64"),
+            "days": pd.Series(d.state_days, dtype=float),
+            "working_days": pd.Series(d.state_working_days, dtype=float),
         }
     )
     return IssueEvents(events=events, state_times=state_times)
 
 
-def _utc_from_ns(values: list[int | None]) -> pd.Series:
-    """UTC timestamps from nanoseconds since the epoch (None -> NaT)."""
-    array = np.array([np.iinfo(np.int64).min if v is None else v for v in values], dtype=np.int64)
+def _utc_from_ns(values: np.ndarray) -> pd.Series:
+    """UTC timestamps from nanoseconds since the epoch (int64 minimum -> NaT)."""
+    array = np.asarray(values, dtype=np.int64)
     return pd.Series(pd.DatetimeIndex(array.view("datetime64[ns]")).tz_localize("UTC"))
 
 
 def _ns(values: pd.Series) -> np.ndarray:
     index = pd.DatetimeIndex(pd.to_datetime(values, utc=True)).tz_localize(None)
     return index.to_numpy(dtype="datetime64[ns]")
-
-
-def _transition_slices(transitions: pd.DataFrame) -> tuple[np.ndarray, dict[str, tuple[int, int]]]:
-    """Sort transitions by (issue, time, changelog order); map issue -> [lo, hi) slice."""
-    if len(transitions) == 0:
-        return np.array([], dtype=np.int64), {}
-    ids = transitions["issue_id"].astype(str).to_numpy()
-    at = _ns(transitions["at"])
-    seq = transitions["seq"].to_numpy()
-    order = np.lexsort((seq, at, ids))
-    sorted_ids = ids[order]
-    uniques, first = np.unique(sorted_ids, return_index=True)
-    bounds = list(first) + [len(sorted_ids)]
-    slices = {str(uniques[k]): (int(bounds[k]), int(bounds[k + 1])) for k in range(len(uniques))}
-    return order, slices

@@ -48,8 +48,9 @@ def day_text(at: pd.Series | pd.Index | np.ndarray) -> np.ndarray:
 
 
 def naive_utc(values) -> np.ndarray:
-    """Instants as naive UTC ``datetime64`` (fast to compare and to rebuild)."""
-    return pd.DatetimeIndex(pd.to_datetime(values, utc=True)).tz_convert(None).to_numpy()
+    """Instants as naive UTC ``datetime64[ns]`` (fast to compare and to rebuild)."""
+    index = pd.DatetimeIndex(pd.to_datetime(values, utc=True)).tz_convert(None)
+    return index.to_numpy(dtype="datetime64[ns]")
 
 
 def blanks(values: pd.Series) -> np.ndarray:

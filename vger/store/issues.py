@@ -7,21 +7,32 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, delete, select
 
-from vger.metrics.events import Workflow, derive_events
+from vger.metrics.event_arrays import MoveArrays
+from vger.metrics.events import Workflow
 from vger.store import schema as s
-from vger.store.db import bulk_insert, update_rows, upsert
+from vger.store.bulk import insert_columns, utc_ns
+from vger.store.db import update_rows
+from vger.store.derived import columns_of, derive, naive_utc
 from vger.store.quality_hits import mark_pending, replace_board_hits
-from vger.store.statepack import pack
 from vger.store.workflows import get_workflow
 
 if TYPE_CHECKING:
     from vger.store.boards import Board
 
 CHUNK = 500
-DERIVED = ("start", "done", "outcome", "lead_time_days", "lead_time_working_days", "state_days")
+MOVE_COLUMNS = (
+    "issue_id",
+    "seq",
+    "at",
+    "from_status_id",
+    "to_status_id",
+    "from_status",
+    "to_status",
+)
 
 
 @dataclass
@@ -42,65 +53,55 @@ def save_issues(
     """Upsert ``issues`` (dicts of ``issue`` columns, UTC-aware datetimes) and replace
     their ``transitions`` (dicts: issue_id, seq, at, from/to status id and name) and
     ``flags`` (Jira's Flagged changes: issue_id, seq, at, flagged).
-    Runs inside the caller's transaction."""
+    Runs inside the caller's transaction; each table gets one bulk write
+    (:mod:`vger.store.bulk`), rows built column by column."""
     if not issues:
         return SaveCounts()
     workflow = workflow or get_workflow(conn, board.id)
-    ids = [str(row["issue_id"]) for row in issues]
+    columns = columns_of(issues, list(issues[0]))
+    ids = [str(i) for i in columns["issue_id"]]
     existing = _existing_ids(conn, board.id, ids)
-    issue_frame, transition_frame = _frames(issues, transitions)
-    derived, state_rows = _derive_frames(board, issue_frame, transition_frame, workflow)
-    rows = [
-        {
-            "history_cut": False,  # set by the ETL when Jira answered part of the history
-            **row,
-            "board_id": board.id,
-            "issue_id": str(row["issue_id"]),
-            **derived.get(str(row["issue_id"]), {}),
-        }
-        for row in issues
-    ]
-    upsert(conn, s.issue, rows, ["board_id", "issue_id"])
+    created = utc_ns(columns["created"])
+    moves = columns_of(transitions, MOVE_COLUMNS)
+    move_ids = [str(i) for i in moves["issue_id"]]
+    at = utc_ns(moves["at"])
+    derived = derive(
+        board,
+        workflow,
+        np.array(ids, dtype=object),
+        created,
+        columns.get("status_id", [None] * len(ids)),
+        columns.get("resolution", [None] * len(ids)),
+        MoveArrays(
+            np.array(move_ids, dtype=object),
+            np.array(moves["seq"]),
+            at,
+            np.array(moves["from_status_id"], dtype=object),
+            np.array(moves["to_status_id"], dtype=object),
+        ),
+    )
+    n = len(ids)
+    # set by the ETL when Jira answered part of the history
+    columns["history_cut"] = [row.get("history_cut", False) for row in issues]
+    columns.update(board_id=[board.id] * n, issue_id=ids, created=created)
+    columns.update(derived.issue_columns())
+    insert_columns(conn, s.issue, columns, keys=["board_id", "issue_id"])
     for chunk in _chunks(sorted(existing)):  # new issues have no history to replace
-        conn.execute(
-            delete(s.transition).where(
-                s.transition.c.board_id == board.id, s.transition.c.issue_id.in_(chunk)
+        for table in (s.transition, s.issue_state_time, s.issue_flag):
+            conn.execute(
+                delete(table).where(table.c.board_id == board.id, table.c.issue_id.in_(chunk))
             )
-        )
-        conn.execute(
-            delete(s.issue_state_time).where(
-                s.issue_state_time.c.board_id == board.id, s.issue_state_time.c.issue_id.in_(chunk)
-            )
-        )
-        conn.execute(
-            delete(s.issue_flag).where(
-                s.issue_flag.c.board_id == board.id, s.issue_flag.c.issue_id.in_(chunk)
-            )
-        )
-    columns = ("seq", "at", "from_status_id", "to_status_id", "from_status", "to_status")
-    bulk_insert(
-        conn,
-        s.transition,
-        [
-            {"board_id": board.id, "issue_id": str(t["issue_id"]), **{c: t.get(c) for c in columns}}
-            for t in transitions
-        ],
+    moves.update(board_id=[board.id] * len(move_ids), issue_id=move_ids, at=at)
+    insert_columns(conn, s.transition, moves)
+    insert_columns(conn, s.issue_state_time, derived.state_columns(board.id))
+    flag = columns_of(flags, ("issue_id", "seq", "at", "flagged"))
+    flag.update(
+        board_id=[board.id] * len(flags),
+        issue_id=[str(i) for i in flag["issue_id"]],
+        seq=[int(x) for x in flag["seq"]],
+        flagged=[bool(x) for x in flag["flagged"]],
     )
-    bulk_insert(conn, s.issue_state_time, state_rows)
-    bulk_insert(
-        conn,
-        s.issue_flag,
-        [
-            {
-                "board_id": board.id,
-                "issue_id": str(f["issue_id"]),
-                "seq": int(f["seq"]),
-                "at": f["at"],
-                "flagged": bool(f["flagged"]),
-            }
-            for f in flags
-        ],
-    )
+    insert_columns(conn, s.issue_flag, flag)
     mark_pending(conn, board.id, ids, existing)  # their quality hits: vger.store.quality_hits
     return SaveCounts(added=len(set(ids) - existing), updated=len(set(ids) & existing))
 
@@ -133,104 +134,51 @@ def rederive_board(conn: Connection, board: Board) -> int:
     )
     issues["created"] = pd.to_datetime(issues["created"], utc=True)
     transitions["at"] = pd.to_datetime(transitions["at"], utc=True)
-    derived, state_rows = _derive_frames(board, issues, transitions, workflow)
+    ids = issues["issue_id"].astype(str).to_numpy()
+    derived = derive(
+        board,
+        workflow,
+        ids,
+        naive_utc(issues["created"]),
+        issues["status_id"].to_numpy(dtype=object),
+        issues["resolution"].to_numpy(dtype=object),
+        MoveArrays(
+            transitions["issue_id"].astype(str).to_numpy(),
+            transitions["seq"].to_numpy(),
+            naive_utc(transitions["at"]),
+            transitions["from_status_id"].to_numpy(dtype=object),
+            transitions["to_status_id"].to_numpy(dtype=object),
+        ),
+    )
+    values = derived.issue_columns()
+    values["start"], values["done"] = _py_times(values["start"]), _py_times(values["done"])
     rows = [
-        {"board_id": board.id, "issue_id": issue_id, **values}
-        for issue_id, values in derived.items()
+        {"board_id": board.id, "issue_id": i, **dict(zip(values, v, strict=True))}
+        for i, v in zip(ids.tolist(), zip(*values.values(), strict=True), strict=True)
     ]
     update_rows(conn, s.issue, rows, ["board_id", "issue_id"])
     conn.execute(delete(s.issue_state_time).where(s.issue_state_time.c.board_id == board.id))
-    if state_rows:
-        bulk_insert(conn, s.issue_state_time, state_rows)
+    insert_columns(conn, s.issue_state_time, derived.state_columns(board.id))
     replace_board_hits(conn, board.id, issues, transitions, workflow)
     return len(rows)
 
 
-def _frames(
-    issues: Sequence[dict], transitions: Sequence[dict]
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The issues and their moves as the metrics read them."""
-    issue_frame = pd.DataFrame(
-        {
-            "issue_id": [str(r["issue_id"]) for r in issues],
-            "key": [r.get("key") for r in issues],
-            "created": pd.to_datetime([r["created"] for r in issues], utc=True),
-            "status_id": [r.get("status_id") for r in issues],
-            "resolution": [r.get("resolution") for r in issues],
-        }
-    )
-    transition_frame = pd.DataFrame(
-        {
-            "issue_id": [str(t["issue_id"]) for t in transitions],
-            "seq": [t["seq"] for t in transitions],
-            "at": pd.to_datetime([t["at"] for t in transitions], utc=True),
-            "from_status_id": [t.get("from_status_id") for t in transitions],
-            "to_status_id": [t.get("to_status_id") for t in transitions],
-        }
-    )
-    return issue_frame, transition_frame
-
-
-def _derive_frames(
-    board: Board, issues: pd.DataFrame, transitions: pd.DataFrame, workflow: Workflow | None
-):
-    if workflow is None:
-        empty = dict.fromkeys(DERIVED)
-        return {str(i): dict(empty) for i in issues["issue_id"]}, []
-    result = derive_events(issues, transitions, workflow, tz=board.tz, abandoned=board.abandoned)
-    ev = result.events
-    derived = {}
-    starts = _py_times(ev["start"])
-    dones = _py_times(ev["done"])
-    outcomes = ev["outcome"].tolist()
-    leads = ev["lead_time_days"].tolist()
-    leads_wd = ev["lead_time_working_days"].tolist()
-    for k, issue_id in enumerate(ev["issue_id"].tolist()):
-        derived[issue_id] = {
-            "start": starts[k],
-            "done": dones[k],
-            "outcome": outcomes[k],
-            "lead_time_days": _float(leads[k]),
-            "lead_time_working_days": _float(leads_wd[k]),
-            "state_days": None,
-        }
-    st = result.state_times
-    state_rows = [
-        {
-            "board_id": board.id,
-            "issue_id": i,
-            "position": int(p),
-            "state": n,
-            "days": float(d),
-            "working_days": float(w),
-        }
-        for i, n, p, d, w in zip(
-            st["issue_id"], st["state"], st["position"], st["days"], st["working_days"], strict=True
-        )
-    ]
-    triples: dict[str, list[tuple[int, float, float]]] = {}
-    for row in state_rows:
-        triples.setdefault(row["issue_id"], []).append(
-            (row["position"], row["days"], row["working_days"])
-        )
-    for issue_id, values in triples.items():
-        derived[issue_id]["state_days"] = pack(values)
-    return derived, state_rows
-
-
-def _py_times(values: pd.Series) -> list:
-    values = pd.to_datetime(values, utc=True)
-    out = values.dt.to_pydatetime().tolist() if len(values) else []
-    return [None if v is None or v is pd.NaT or pd.isna(v) else v for v in out]
-
-
-def _float(value) -> float | None:
-    if value is None or value != value:  # None or NaN
-        return None
-    return float(value)
+def _py_times(values: np.ndarray | list) -> list:
+    """datetime64 (naive UTC) as UTC-aware datetimes; NaT as None."""
+    if not isinstance(values, np.ndarray):
+        return list(values)
+    out = pd.DatetimeIndex(values).tz_localize("UTC").to_pydatetime().astype(object)
+    out[np.isnat(values)] = None
+    return out.tolist()
 
 
 def _existing_ids(conn: Connection, board_id: int, ids: list[str]) -> set[str]:
+    if conn.dialect.name == "postgresql":  # one array parameter, not one per id
+        rows = conn.exec_driver_sql(
+            "SELECT issue_id FROM issue WHERE board_id = %(board)s AND issue_id = ANY(%(ids)s)",
+            {"board": board_id, "ids": ids},
+        )
+        return {r[0] for r in rows}
     found: set[str] = set()
     for chunk in _chunks(ids):
         found |= set(

@@ -2,12 +2,13 @@
 
 Reopened, moved backwards, skipped the interval, entered late, moves before creation,
 history out of order and unmapped statuses in the history depend on one issue's own
-history and the board's work states only, so :func:`hit_rows` runs
-:func:`vger.metrics.quality_history.history` over stored issues and ``issue_quality``
-keeps their hits. The report (:func:`stored_checks`) hands those rows to
-:func:`vger.metrics.quality.report` instead of the board's whole history; the checks over
-issue rows and board-wide thresholds (long lead times, stuck, …) run there at request
-time, the stuck check over each open issue's latest move read by primary key.
+history and the board's work states only, so :func:`hit_rows` computes them over stored
+issues (:mod:`vger.metrics.history_hits`: the history checks over arrays, same issues and
+text as :mod:`vger.metrics.quality_history`) and ``issue_quality`` keeps their hits. The
+report (:func:`stored_checks`) hands those rows to :func:`vger.metrics.quality.report`
+instead of the board's whole history; the checks over issue rows and board-wide
+thresholds (long lead times, stuck, …) run there at request time, the stuck check over
+each open issue's latest move read by primary key.
 
 ``save_issues`` drops the saved issues' hits and lists them in ``quality_pending`` (cheap
 per page); :func:`refresh_pending` computes their hits in one batch at the end of each
@@ -26,11 +27,14 @@ import pandas as pd
 from sqlalchemy import Connection, and_, delete, func, select
 
 from vger.metrics import quality, quality_history
+from vger.metrics.event_arrays import MoveArrays
 from vger.metrics.events import Workflow
+from vger.metrics.history_hits import history_hits
 from vger.metrics.quality_history import HISTORY_CHECKS
-from vger.metrics.quality_rows import keyed, naive_utc
+from vger.metrics.quality_rows import keyed
 from vger.store import schema as s
-from vger.store.db import bulk_insert
+from vger.store.bulk import insert_columns
+from vger.store.derived import naive_utc
 from vger.store.queries import read_frame
 from vger.store.workflows import get_workflow
 
@@ -49,27 +53,43 @@ def hit_rows(
 ) -> list[dict]:
     """``issue_quality`` rows for ``issues`` (issue_id, key, created, status_id) and their
     whole ``transitions`` (issue_id, seq, at, from/to status id)."""
+    columns = hit_columns(board_id, issues, transitions, workflow)
+    return [dict(zip(HIT_COLUMNS, row, strict=True)) for row in zip(*columns.values(), strict=True)]
+
+
+def hit_columns(
+    board_id: int, issues: pd.DataFrame, transitions: pd.DataFrame, workflow: Workflow | None
+) -> dict[str, list]:
+    """:func:`hit_rows` column-wise, by :func:`vger.metrics.history_hits.history_hits`
+    (the checks of :mod:`vger.metrics.quality` over arrays: same issues, same text)."""
     if workflow is None or issues.empty:
-        return []
-    found = quality_history.history(issues, transitions, workflow)
-    rows = [
-        {"board_id": board_id, "issue_id": i, "check_id": check, "seq": 0, "detail": d}
-        for check, frame in found.hits.items()
-        for i, d in zip(frame["issue_id"].tolist(), frame["detail"].tolist(), strict=True)
-    ]
-    # The unmapped-history check names statuses as the board names them when the report
-    # is read, so its input is stored: every visit of a status of no work state.
-    unmapped = found.unmapped
-    rows += [
-        {"board_id": board_id, "issue_id": i, "check_id": UNMAPPED, "seq": int(n), "detail": st}
-        for i, n, st in zip(
-            unmapped["issue_id"].tolist(),
-            unmapped["n"].tolist(),
-            unmapped["status_id"].astype(str).tolist(),
-            strict=True,
+        return {c: [] for c in HIT_COLUMNS}
+    ids = issues["issue_id"].astype(str).to_numpy()
+    moves = (
+        MoveArrays(
+            transitions["issue_id"].astype(str).to_numpy(),
+            transitions["seq"].to_numpy(),
+            naive_utc(transitions["at"]),
+            transitions["from_status_id"].to_numpy(dtype=object),
+            transitions["to_status_id"].to_numpy(dtype=object),
         )
-    ]
-    return rows
+        if len(transitions)
+        else MoveArrays.empty()
+    )
+    hits = history_hits(
+        ids,
+        naive_utc(issues["created"]),
+        issues["status_id"].to_numpy(dtype=object),
+        moves,
+        workflow,
+    )
+    return {
+        "board_id": [board_id] * len(hits.check),
+        "issue_id": ids[hits.issue].tolist(),
+        "check_id": hits.check,
+        "seq": hits.seq,
+        "detail": hits.detail,
+    }
 
 
 def mark_pending(conn: Connection, board_id: int, issue_ids: Sequence[str], existing) -> None:
@@ -84,7 +104,7 @@ def mark_pending(conn: Connection, board_id: int, issue_ids: Sequence[str], exis
                 )
             )
     ids = sorted({str(i) for i in issue_ids})
-    bulk_insert(conn, s.quality_pending, [{"board_id": board_id, "issue_id": i} for i in ids])
+    insert_columns(conn, s.quality_pending, {"board_id": [board_id] * len(ids), "issue_id": ids})
 
 
 def replace_board_hits(
@@ -97,7 +117,7 @@ def replace_board_hits(
     """Every hit of the board, from all its issues and history; nothing is pending."""
     for table in (s.issue_quality, s.quality_pending):
         conn.execute(delete(table).where(table.c.board_id == board_id))
-    bulk_insert(conn, s.issue_quality, hit_rows(board_id, issues, transitions, workflow))
+    insert_columns(conn, s.issue_quality, hit_columns(board_id, issues, transitions, workflow))
 
 
 def refresh_pending(conn: Connection, board_id: int) -> int:
@@ -107,7 +127,7 @@ def refresh_pending(conn: Connection, board_id: int) -> int:
     if issues.empty:
         return 0
     workflow = get_workflow(conn, board_id)
-    bulk_insert(conn, s.issue_quality, hit_rows(board_id, issues, transitions, workflow))
+    insert_columns(conn, s.issue_quality, hit_columns(board_id, issues, transitions, workflow))
     conn.execute(delete(s.quality_pending).where(s.quality_pending.c.board_id == board_id))
     return len(issues)
 
@@ -188,7 +208,7 @@ def stored_checks(
     hits = _stored(conn, board)
     pending, moves = _pending_history(conn, board.id)
     if len(pending):  # saved since the last batch: their hits from their own history
-        found = pd.DataFrame(hit_rows(board.id, pending, moves, workflow), columns=HIT_COLUMNS)
+        found = pd.DataFrame(hit_columns(board.id, pending, moves, workflow), columns=HIT_COLUMNS)
         hits = pd.concat([hits, found[hits.columns]], ignore_index=True)
     hits["issue"] = index.get_indexer(hits["issue_id"].astype(str).to_numpy())
     hits = hits[hits["issue"].to_numpy() >= 0]  # the work-type filter

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, and_, delete, insert, select, update
 
 from vger.errors import ConfigError
 from vger.metrics.events import Workflow, WorkState
@@ -60,27 +60,30 @@ def set_workflow(
 
 
 def get_workflow(conn: Connection, board_id: int) -> Workflow | None:
-    """The board's work states and interval, or None while none are configured."""
-    names = conn.execute(
-        select(s.work_state.c.position, s.work_state.c.name)
-        .where(s.work_state.c.board_id == board_id)
-        .order_by(s.work_state.c.position)
-    ).all()
-    if not names:
-        return None
-    members: dict[int, set[str]] = {p: set() for p, _ in names}
-    for position, status_id in conn.execute(
-        select(s.work_state_status.c.position, s.work_state_status.c.status_id).where(
-            s.work_state_status.c.board_id == board_id
+    """The board's work states and interval, or None while none are configured (one
+    query: the load path reads it for every page)."""
+    ws, wss, b = s.work_state, s.work_state_status, s.board
+    rows = conn.execute(
+        select(ws.c.position, ws.c.name, wss.c.status_id, b.c.interval_start, b.c.interval_end)
+        .select_from(
+            b.join(ws, ws.c.board_id == b.c.id).outerjoin(
+                wss, and_(wss.c.board_id == ws.c.board_id, wss.c.position == ws.c.position)
+            )
         )
-    ):
-        members.setdefault(position, set()).add(status_id)
-    bounds = conn.execute(
-        select(s.board.c.interval_start, s.board.c.interval_end).where(s.board.c.id == board_id)
-    ).one()
-    return Workflow(
-        tuple(WorkState(n, frozenset(members[p])) for p, n in names), bounds[0], bounds[1]
-    )
+        .where(b.c.id == board_id)
+        .order_by(ws.c.position)
+    ).all()
+    if not rows:
+        return None
+    members: dict[int, set[str]] = {}
+    names: dict[int, str] = {}
+    for position, name, status_id, _, _ in rows:
+        names[position] = name
+        statuses = members.setdefault(position, set())
+        if status_id is not None:
+            statuses.add(status_id)
+    start, end = rows[0][3], rows[0][4]
+    return Workflow(tuple(WorkState(names[p], frozenset(members[p])) for p in names), start, end)
 
 
 def upsert_statuses(
