@@ -18,7 +18,7 @@ A real HTTP server (``ThreadingHTTPServer`` on port 0, in a thread) that the rea
   without Jira Software does
 
 JQL: only what the ETL sends — ``(<board jql>) [AND updated >= "yyyy/MM/dd HH:mm"]
-[AND updated < "…"] [AND id in (…)] [ORDER BY <field> ASC|DESC]``, the dates read in the
+[AND updated < "…"] [AND id in (…)] [AND id >= n AND id < m] [ORDER BY <field> ASC|DESC]``, the dates read in the
 user's zone; a board JQL containing ``NOPE`` is invalid (400 with ``errorMessages``).
 Requests are served concurrently (one thread each); ``in_flight`` / ``max_in_flight``
 count them. Knobs: embedded changelog size, ignore ``expand``, 429 / 500 for the next N
@@ -393,6 +393,8 @@ class FakeJira:
         if ids:
             wanted = {i.strip() for i in ids.group(1).split(",")}
             docs = [x for x in docs if str(x["id"]) in wanted]
+        for op, bound in re.findall(r"\bid\s*(>=|<=|>|<)\s*(\d+)", body, re.I):
+            docs = [x for x in docs if _compare(int(x["id"]), op, int(bound))]
         if since:
             docs = [x for x in docs if parse_time(x["fields"]["updated"]) >= since]
         if before:
@@ -413,6 +415,10 @@ class FakeJira:
             return None
         local = datetime.strptime(d.group(1), "%Y/%m/%d %H:%M").replace(tzinfo=ZoneInfo(self.tz))
         return local.astimezone(UTC)
+
+
+def _compare(value: int, op: str, bound: int) -> bool:
+    return {">=": value >= bound, "<=": value <= bound, ">": value > bound, "<": value < bound}[op]
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -1,0 +1,419 @@
+"""Fetch: one board's search window read by keyset, as one chain or as parallel chains
+over id ranges, with the watermark only ever advanced to what every chain has stored.
+
+A chain is a sequence of queries ``(board JQL) [AND <id range>] AND updated >= <minute of
+the newest row read>`` ORDER BY updated ASC; rows already read with the same ``updated``
+are skipped. Why keyset and not offset paging plus a re-read at the end: with ``startAt``
+paging (and Cloud's tokens, which are positions too), an issue read on page 1 that changes
+during the run moves to the end, every later row shifts left by one, and the row at the
+page boundary is never read; its own ``updated`` predates the run, so re-reading "what
+changed since the run started" would not find it. A keyset restart cannot skip a row: each
+query starts at a row we have read, and a row that changes mid-run sorts after it. A
+minute holding more than a page of rows (bulk edits) is listed by id in one request and
+fetched by id (:meth:`KeysetPaging._dense_minute`).
+
+Split. Every query of one chain waits for the one before it. When the first page shows
+more than ``SPLIT_AFTER`` pages left (Data Center: its ``total``; Cloud: an id-only listing
+of up to 5,000 ids, also used to cut the ranges evenly), the rest of the window is cut into
+id ranges (``id < c1``, ``id >= c1 AND id < c2``, …, ``id >= cN``: every id falls in one,
+new issues in the last), one keyset chain each, read in parallel by the board's pool.
+A range only loses rows while the run reads it (an issue's id never changes), and a row
+that changes sorts after its chain's key, so each chain keeps the single chain's guarantee.
+
+Watermark (:class:`Frontier`). A chain *covers* ``t`` when every issue of its range updated
+before ``t`` is stored: the newest ``updated`` of its committed pages, and for a finished
+chain the newest ``updated`` the whole read had received when its last search was sent
+(an issue of its range changed after that search is newer). A commit checkpoints the least
+cover over the chains, so a run killed at any point resumes from a watermark below every
+row not yet stored. When every chain has finished, those that finished before the newest
+row was read search their range once more (one request each, in parallel) so the final
+watermark is the newest ``updated`` read, as a single chain's would be.
+
+Pipeline. A page's changelogs are completed in the pool (``_prepare``) while its chain
+searches on; one writer thread stores pages (``_save``) in the order they were queued, each
+chain's pages in order, a chain waiting for its previous page before queuing the next.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+from collections.abc import Callable
+from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from etl import progress
+from etl.jira_client import PAGE, SWEEP_PAGE
+from etl.jira_transform import FIELDS, parse_time, search_jql, since_clause
+
+LOG = logging.getLogger("vger.etl.jira")
+DC_PAGE_CAP = 1000  # Data Center's default search page cap (id-only listings too)
+CLOUD_ID_PAGE = 5000  # Cloud: rows of an id-only search page
+SPLIT_AFTER = 5  # more pages left than this after the first: read as parallel id ranges
+MISSING_BATCH = 100  # issues fetched per `id in (...)` query
+CLOSING_ROUNDS = 3  # at most this many rounds re-searching chains that ended early
+
+
+@dataclass(eq=False)
+class Chain:
+    """One keyset chain over ids ``lo <= id < hi`` (None: unbounded)."""
+
+    lo: int | None = None
+    hi: int | None = None
+    key: datetime | None = None  # the newest ``updated`` read
+    since: str | None = None  # the clause while nothing is read
+    seen: dict[str, datetime | None] = field(default_factory=dict)
+    pending: Future | None = None  # its page being completed and written
+
+    def clause(self, tz: str | None) -> str | None:
+        parts = [f"id >= {self.lo}"] if self.lo is not None else []
+        parts += [f"id < {self.hi}"] if self.hi is not None else []
+        when = since_clause(self.key, timedelta(0), tz) if self.key is not None else self.since
+        return " AND ".join(parts + ([when] if when else [])) or None
+
+    def label(self) -> str:
+        if self.lo is None and self.hi is None:
+            return ""
+        return f" of ids {self.lo or ''}..{self.hi or ''}"
+
+    def holds(self, issue_id: str) -> bool:
+        n = int(issue_id) if issue_id.isdigit() else None
+        if n is None:
+            return self.lo is None and self.hi is None
+        return (self.lo is None or n >= self.lo) and (self.hi is None or n < self.hi)
+
+
+class Frontier:
+    """The watermark a read may commit: the least cover over its chains (see the module
+    docstring); None while a chain covers nothing yet."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.newest: datetime | None = None  # the newest ``updated`` received so far
+        self.cover: dict[Chain, datetime | None] = {}
+
+    def saw(self, docs: list[dict]) -> datetime | None:
+        """Note a page's rows; answers the newest before them (for a search just sent)."""
+        with self.lock:
+            before = self.newest
+            for d in docs:
+                u = updated_of(d)
+                if u is not None and (self.newest is None or u > self.newest):
+                    self.newest = u
+            return before
+
+    def replace(self, old: Chain, new: list[Chain], cover: datetime | None) -> None:
+        with self.lock:
+            self.cover.pop(old, None)
+            for c in new:
+                self.cover[c] = cover
+
+    def commit(
+        self, chain: Chain, newest: datetime | None, *, final: bool, sent: datetime | None
+    ) -> datetime | None:
+        """A chain's page is stored (``newest``: its newest ``updated``; ``final``: the
+        chain's last search, sent when the read had received ``sent``): the watermark."""
+        with self.lock:
+            if chain in self.cover:
+                now = self.cover[chain]
+                for t in (newest, sent if final else None):
+                    if t is not None and (now is None or t > now):
+                        now = t
+                self.cover[chain] = now
+            return self.watermark()
+
+    def watermark(self) -> datetime | None:
+        covers = list(self.cover.values())
+        if not covers or any(c is None for c in covers):
+            return None
+        return min(covers)  # type: ignore[type-var]
+
+    def behind(self) -> list[Chain]:
+        """Chains that cover less than the newest row read (they finished before it came)."""
+        with self.lock:
+            return [
+                c for c, t in self.cover.items() if self.newest and (t is None or t < self.newest)
+            ]
+
+
+def updated_of(doc: dict) -> datetime | None:
+    return parse_time((doc.get("fields") or {}).get("updated"))
+
+
+def id_ranges(
+    ids: list[int], complete: bool, top: int, n: int
+) -> list[tuple[int | None, int | None]]:
+    """``n`` id ranges covering every id: cut at quantiles of ``ids`` when they are the
+    window's every id (sorted), else evenly between the smallest and ``top``."""
+    if complete:
+        cuts = [ids[len(ids) * j // n] for j in range(1, n)]
+    else:
+        low = ids[0]
+        cuts = [low + math.ceil((top - low + 1) * j / n) for j in range(1, n)]
+    cuts = sorted(set(c for c in cuts if c > ids[0]))
+    return list(zip([None, *cuts], [*cuts, None], strict=True))
+
+
+class KeysetPaging:
+    """The board's window read by keyset chains (mixed into ``etl.jira_sync.BoardSync``,
+    whose ``_search``, ``_by_ids``, ``_prepare`` and ``_save`` it calls)."""
+
+    api: Any
+    board: Any
+    user_tz: str | None
+    watermark: datetime | None
+    meta: dict[str, Any]
+    step: str
+    _lock: threading.Lock
+    _search: Callable[..., Any]
+    _by_ids: Callable[..., Any]
+    _prepare: Callable[..., Any]
+    _save: Callable[..., Any]
+
+    def _read(self, since: str | None, *, total: int | None, bar) -> set[str]:
+        """Read the window (``updated >= since``; everything when None); the ids read."""
+        self._frontier = Frontier()
+        self._halt = threading.Event()
+        self._written: datetime | None = None
+        self._counted = 0
+        self._expected = total
+        self._bar = bar
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="jira-writer")
+        self._completer = ThreadPoolExecutor(
+            max_workers=max(self.api.concurrency, 1), thread_name_prefix="jira-page"
+        )
+        whole = Chain(since=since)
+        self._frontier.replace(whole, [whole], None)
+        chains: list[Chain] = []
+        try:
+            chains = self._chain(whole, first=True)
+            if chains:
+                self._parallel(chains)
+                self._drain([whole, *chains])
+                for _ in range(CLOSING_ROUNDS):  # chains that ended before the newest row
+                    behind = self._frontier.behind()
+                    if not behind:
+                        break
+                    self._parallel(behind)
+                    self._drain(behind)
+            self._drain([whole, *chains])
+            mark = self._frontier.watermark()
+            if mark is not None and (self._written is None or mark > self._written):
+                self._writer.submit(self._save, None, mark).result()
+        finally:
+            self._halt.set()
+            self._writer.shutdown(wait=True, cancel_futures=True)
+            self._completer.shutdown(wait=True, cancel_futures=True)
+        seen = set(whole.seen)
+        for c in chains:
+            seen.update(c.seen)
+        return seen
+
+    def _parallel(self, chains: list[Chain]) -> None:
+        """Chains in threads; the first error stops the others and is raised."""
+        pool = ThreadPoolExecutor(max_workers=len(chains), thread_name_prefix="jira-chain")
+        try:
+            futures = [pool.submit(self._chain, c) for c in chains]
+            done, _ = wait(futures, return_when=FIRST_EXCEPTION)
+            failed = [f for f in done if f.exception() is not None]
+            if failed:
+                self._halt.set()
+                raise failed[0].exception()  # type: ignore[misc]
+        finally:
+            pool.shutdown(wait=True)
+
+    def _drain(self, chains: list[Chain]) -> None:
+        for c in chains:
+            pending, c.pending = c.pending, None
+            if pending is not None:
+                pending.result()
+
+    def _chain(self, chain: Chain, *, first: bool = False) -> list[Chain]:
+        """Read one chain to its end. The whole window's chain (``first``) answers the
+        range chains to read instead when its first page shows the window is large."""
+        board = self.board
+        page_no = 0
+        while not self._halt.is_set():
+            page_no += 1
+            self.step = f"search page {page_no}{chain.label()}"
+            docs, nxt, page_total = self._search(
+                search_jql(board.jql, chain.clause(self.user_tz)),
+                None,
+                fields=",".join(FIELDS),
+                max_results=self._page_size(chain),
+            )
+            sent = self._frontier.saw(docs)
+            if first and page_no == 1:
+                self._first_page(page_total)
+            new = [d for d in docs if chain.seen.get(str(d["id"]), 0) != updated_of(d)]
+            if chain.key is not None and nxt is not None and not new:
+                chain.key = self._dense_minute(chain)  # a full page of already-read rows
+                continue
+            for d in new:
+                chain.seen[str(d["id"])] = u = updated_of(d)
+                if u is not None and (chain.key is None or u > chain.key):
+                    chain.key = u
+            final = nxt is None or not docs or chain.key is None
+            self._hand(chain, new, final=final, sent=sent)
+            self._advance(len(new), page_no)
+            if final:
+                return []
+            if first and page_no == 1:
+                ranges = self._split(chain, page_total)
+                if ranges:
+                    return ranges
+        return []
+
+    def _first_page(self, page_total: int | None) -> None:
+        if page_total is not None:
+            self._expected = page_total
+        if self.watermark is None and self._expected is not None:
+            # a first sync: how many issues it will load, for the pages' notice
+            self.meta["expected"] = int(self._expected)
+        if page_total is not None and self._bar is not None:
+            self._bar.total = page_total
+            self._bar.refresh()
+
+    def _advance(self, new: int, page_no: int) -> None:
+        with self._lock:
+            self._counted += new
+            counted = self._counted
+            if self._bar is not None:
+                self._bar.update(new)
+        expected = self._expected
+        progress.note(
+            f"jira {self.board.slug}",
+            f"{counted} issues" + (f" of {expected}" if expected is not None else ""),
+        )
+        if self._bar is None:
+            LOG.info("jira %s: page %d, %d new issues (%d)", self.board.slug, page_no, new, counted)
+
+    def _hand(self, chain: Chain, docs: list[dict], *, final: bool, sent: datetime | None) -> None:
+        """Queue a page of ``chain``: completed in the pool, then stored by the writer
+        after the pages queued before it. Waits for the chain's previous page first (its
+        error, if any, is raised here)."""
+        pending, chain.pending = chain.pending, None
+        if pending is not None:
+            pending.result()
+        if not docs and not final:
+            return
+        newest = max((u for d in docs if (u := updated_of(d)) is not None), default=None)
+        prepared = self._completer.submit(self._prepare, docs) if docs else None
+        chain.pending = self._writer.submit(self._commit, chain, prepared, newest, final, sent)
+
+    def _commit(
+        self,
+        chain: Chain,
+        prepared: Future | None,
+        newest: datetime | None,
+        final: bool,
+        sent: datetime | None,
+    ) -> None:
+        """In the writer thread: store a completed page with the watermark it allows."""
+        rows = prepared.result() if prepared is not None else None
+        mark = self._frontier.commit(chain, newest, final=final, sent=sent)
+        if rows is not None:
+            self._save(rows, mark)
+            if mark is not None:
+                self._written = mark
+
+    def _split(self, whole: Chain, total: int | None) -> list[Chain]:
+        """Range chains for the rest of the window when it holds more than ``SPLIT_AFTER``
+        pages; [] to go on as one chain. How many are left: Data Center's ``total``, on
+        Cloud the approximate count (not a search request). Then, in parallel, the rest's
+        ids by an id-only listing when one page holds them all (the ranges are cut at
+        quantiles), else its smallest and largest id (cut evenly)."""
+        pool = self.api.concurrency
+        left = None if total is None else total - len(whole.seen)
+        if pool < 2 or whole.key is None or (left is not None and left <= SPLIT_AFTER * PAGE):
+            return []
+        since = since_clause(whole.key, timedelta(0), self.user_tz)
+        cap = CLOUD_ID_PAGE if self.api.cloud else DC_PAGE_CAP
+        asc = search_jql(self.board.jql, since, order="id ASC")
+        desc = search_jql(self.board.jql, since, order="id DESC")
+
+        def probe(jql_size: tuple[str, int]):
+            jql, size = jql_size
+            return self._search(jql, None, fields="id", expand=None, max_results=size)
+
+        if left is None:  # Cloud: how many are left, without a search request
+            self.step = "approximate count of the window"
+            count = self.api.approximate_count(search_jql(self.board.jql, since))
+            left = None if count is None else count
+        if left is None or left <= SPLIT_AFTER * PAGE:
+            return []
+        self.step = "id span of the window"
+        whole_list = left + PAGE <= cap
+        wanted = [(asc, left + PAGE)] if whole_list else [(asc, 1), (desc, 1)]
+        answers = self._pool_map(probe, wanted)
+        docs, nxt = answers[0][0], answers[0][1]
+        last = answers[1][0] if len(answers) > 1 else None
+        ids = [int(d["id"]) for d in docs]
+        if not ids:
+            return []
+        complete = nxt is None
+        top = int(last[0]["id"]) if last else ids[-1]
+        n = max(2, min(pool, math.ceil(left / (2 * PAGE))))
+        chains = [Chain(lo=lo, hi=hi, key=whole.key) for lo, hi in id_ranges(ids, complete, top, n)]
+        for c in chains:  # each skips the rows of its range the first page read
+            c.seen = {i: u for i, u in whole.seen.items() if c.holds(i)}
+        self._frontier.replace(whole, chains, whole.key)
+        LOG.info(
+            "jira %s: %s issues left, read as %d id ranges", self.board.slug, left, len(chains)
+        )
+        return chains
+
+    def _pool_map(self, fn: Callable[[Any], Any], items: list[Any]) -> list[Any]:
+        if len(items) == 1:
+            return [fn(items[0])]
+        with ThreadPoolExecutor(max_workers=len(items), thread_name_prefix="jira-probe") as pool:
+            return list(pool.map(fn, items))
+
+    def _page_size(self, chain: Chain) -> int:
+        """A page of new rows: Data Center also returns the rows already read in the
+        minute of the chain's key (the query restarts there), so it asks for that many
+        more (its cap is 1000); Cloud caps full-field pages at 100."""
+        if chain.key is None or self.api.cloud:
+            return PAGE
+        floor = chain.key.replace(second=0, microsecond=0)
+        again = sum(1 for u in list(chain.seen.values()) if u is not None and u >= floor)
+        return min(PAGE + again, DC_PAGE_CAP)
+
+    def _dense_minute(self, chain: Chain) -> datetime:
+        """More than a page of rows updated in the minute of the chain's key: list the
+        minute's ids (id-only pages hold up to 1000 rows), fetch them by id (unchanged rows
+        cost no changelog request and no write), and answer the next minute as the key."""
+        assert chain.key is not None
+        start = chain.key.replace(second=0, microsecond=0)
+        end = start + timedelta(minutes=1)
+        tz = self.user_tz
+        minute = (
+            f"{since_clause(start, timedelta(0), tz)} AND "
+            f"{since_clause(end, timedelta(0), tz).replace('>=', '<')}"
+        )
+        ids_clause = Chain(lo=chain.lo, hi=chain.hi).clause(tz)
+        jql = search_jql(self.board.jql, f"{ids_clause} AND {minute}" if ids_clause else minute)
+        ids: list[str] = []
+        cursor = None
+        while True:
+            self.step = f"ids updated in the minute {start:%Y-%m-%d %H:%M} UTC"
+            docs, nxt, _ = self._search(
+                jql, cursor, fields="id", expand=None, max_results=SWEEP_PAGE
+            )
+            ids += [str(d["id"]) for d in docs]
+            if nxt is None or not docs:
+                break
+            cursor = nxt
+        for k in range(0, len(ids), MISSING_BATCH):
+            batch = ids[k : k + MISSING_BATCH]
+            self.step = f"fetch {len(batch)} issues of the minute {start:%Y-%m-%d %H:%M} UTC"
+            docs, _, _ = self._by_ids(batch)
+            sent = self._frontier.saw(docs)
+            new = [d for d in docs if chain.seen.get(str(d["id"]), 0) != updated_of(d)]
+            self._hand(chain, new, final=False, sent=sent)
+            for d in new:
+                chain.seen[str(d["id"])] = updated_of(d)
+        return end
