@@ -67,6 +67,7 @@ class Chain:
     since: str | None = None  # the clause while nothing is read
     seen: dict[str, datetime | None] = field(default_factory=dict)
     pending: Future | None = None  # its page being completed and written
+    handed: int = 0  # pages queued for the writer
 
     def clause(self, tz: str | None) -> str | None:
         parts = [f"id >= {self.lo}"] if self.lo is not None else []
@@ -94,6 +95,8 @@ class Frontier:
         self.lock = threading.Lock()
         self.newest: datetime | None = None  # the newest ``updated`` received so far
         self.cover: dict[Chain, datetime | None] = {}
+        self.stored: dict[Chain, int] = {}  # pages of each chain stored
+        self.retired: set[Chain] = set()
 
     def saw(self, docs: list[dict]) -> datetime | None:
         """Note a page's rows; answers the newest before them (for a search just sent)."""
@@ -106,10 +109,17 @@ class Frontier:
             return before
 
     def replace(self, old: Chain, new: list[Chain], cover: datetime | None) -> None:
+        """``new`` chains take over from ``old`` covering ``cover``; ``old`` still counts
+        until every page it queued is stored."""
         with self.lock:
-            self.cover.pop(old, None)
             for c in new:
                 self.cover[c] = cover
+            self.retired.add(old)
+            self._retire(old)
+
+    def _retire(self, chain: Chain) -> None:
+        if chain in self.retired and self.stored.get(chain, 0) >= chain.handed:
+            self.cover.pop(chain, None)
 
     def commit(
         self, chain: Chain, newest: datetime | None, *, final: bool, sent: datetime | None
@@ -117,12 +127,14 @@ class Frontier:
         """A chain's page is stored (``newest``: its newest ``updated``; ``final``: the
         chain's last search, sent when the read had received ``sent``): the watermark."""
         with self.lock:
+            self.stored[chain] = self.stored.get(chain, 0) + 1
             if chain in self.cover:
                 now = self.cover[chain]
                 for t in (newest, sent if final else None):
                     if t is not None and (now is None or t > now):
                         now = t
                 self.cover[chain] = now
+            self._retire(chain)
             return self.watermark()
 
     def watermark(self) -> datetime | None:
@@ -186,7 +198,7 @@ class KeysetPaging:
             max_workers=max(self.api.concurrency, 1), thread_name_prefix="jira-page"
         )
         whole = Chain(since=since)
-        self._frontier.replace(whole, [whole], None)
+        self._frontier.cover[whole] = None
         chains: list[Chain] = []
         try:
             chains = self._chain(whole, first=True)
@@ -293,27 +305,35 @@ class KeysetPaging:
 
     def _hand(self, chain: Chain, docs: list[dict], *, final: bool, sent: datetime | None) -> None:
         """Queue a page of ``chain``: completed in the pool, then stored by the writer
-        after the pages queued before it. Waits for the chain's previous page first (its
-        error, if any, is raised here)."""
+        (pages of different chains in the order their completion ends, so a page waiting
+        for its changelogs holds up no other chain). Waits for the chain's previous page
+        first (its error, if any, is raised here), so a chain's pages are stored in order."""
         pending, chain.pending = chain.pending, None
         if pending is not None:
             pending.result()
         if not docs and not final:
             return
         newest = max((u for d in docs if (u := updated_of(d)) is not None), default=None)
-        prepared = self._completer.submit(self._prepare, docs) if docs else None
-        chain.pending = self._writer.submit(self._commit, chain, prepared, newest, final, sent)
+        chain.handed += 1
+        chain.pending = self._completer.submit(
+            self._complete_and_commit, chain, docs, newest, final, sent
+        )
 
-    def _commit(
+    def _complete_and_commit(
         self,
         chain: Chain,
-        prepared: Future | None,
+        docs: list[dict],
         newest: datetime | None,
         final: bool,
         sent: datetime | None,
     ) -> None:
+        rows = self._prepare(docs) if docs else None
+        self._writer.submit(self._commit, chain, rows, newest, final, sent).result()
+
+    def _commit(
+        self, chain: Chain, rows: Any, newest: datetime | None, final: bool, sent: datetime | None
+    ) -> None:
         """In the writer thread: store a completed page with the watermark it allows."""
-        rows = prepared.result() if prepared is not None else None
         mark = self._frontier.commit(chain, newest, final=final, sent=sent)
         if rows is not None:
             self._save(rows, mark)

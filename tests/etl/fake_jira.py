@@ -97,6 +97,7 @@ class FakeJira:
         self.dc_paged_changelog = False  # DC mode also serves issue/{key}/changelog
         self.release = threading.Event()
         self.issues: dict[str, dict[str, Any]] = {}  # key -> {"id","key","fields","histories"}
+        self._ids: dict[str, str] = {}  # id -> key
         self.statuses: dict[str, tuple[str, str]] = {}  # id -> (name, category key)
         self.boards: dict[int, dict[str, Any]] = {}
         self.board_search = (
@@ -200,6 +201,7 @@ class FakeJira:
         }
         with self._lock:
             self.issues[key] = doc
+            self._ids[str(issue_id)] = key
             self._refresh(doc, status)
         return doc
 
@@ -227,6 +229,7 @@ class FakeJira:
             parse_time(h["created"]) for h in doc["histories"]
         ]
         doc["fields"]["updated"] = jira_time(max(times))
+        doc["_t"] = {"updated": max(times), "created": times[0]}  # parsed once, for select()
         done = [
             parse_time(h["created"])
             for h in doc["histories"]
@@ -396,13 +399,13 @@ class FakeJira:
         for op, bound in re.findall(r"\bid\s*(>=|<=|>|<)\s*(\d+)", body, re.I):
             docs = [x for x in docs if _compare(int(x["id"]), op, int(bound))]
         if since:
-            docs = [x for x in docs if parse_time(x["fields"]["updated"]) >= since]
+            docs = [x for x in docs if x["_t"]["updated"] >= since]
         if before:
-            docs = [x for x in docs if parse_time(x["fields"]["updated"]) < before]
+            docs = [x for x in docs if x["_t"]["updated"] < before]
         field = order.lower()
         if field in ("updated", "created"):
             docs.sort(
-                key=lambda x: (parse_time(x["fields"][field]), int(x["id"])),
+                key=lambda x: (x["_t"][field], int(x["id"])),
                 reverse=direction.upper() == "DESC",
             )
         else:
@@ -516,6 +519,7 @@ class _Handler(BaseHTTPRequestHandler):
 
         def reply(status, payload, headers=None):
             entry["status"] = status
+            entry["done"] = time.monotonic()
             self._send(status, payload, headers)
 
         if fake.latency:
@@ -724,10 +728,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _issue(self, key_or_id: str):
         fake = self.server_fake
         with fake._lock:
-            for doc in fake.issues.values():
-                if key_or_id in (doc["key"], doc["id"]):
-                    return doc
-        return None
+            return fake.issues.get(key_or_id) or fake.issues.get(fake._ids.get(key_or_id, ""))
 
     def _server_info(self) -> dict[str, Any]:
         fake = self.server_fake
