@@ -132,9 +132,11 @@ def _overlap(entries: list[dict]) -> int:
 
 @pytest.mark.parametrize("mode", ["cloud", "dc"])
 def test_split_chains_search_in_parallel_within_the_pool(sqlite_engine, mode):
+    """Requests take 0.1 s: the chains' searches are answered at the same time, and the
+    pool of three is filled but never exceeded."""
     with FakeJira(mode) as fake:
         board_data(fake)
-        fake.latency = 0.03
+        fake.latency = 0.1
         board = make_board(sqlite_engine, jira_board_id=None)
         report = sync_board(sqlite_engine, board, settings_for(fake, jira_concurrency=3))
         assert report.ok, report.error
