@@ -20,14 +20,10 @@ new issues in the last), one keyset chain each, read in parallel by the board's 
 A range only loses rows while the run reads it (an issue's id never changes), and a row
 that changes sorts after its chain's key, so each chain keeps the single chain's guarantee.
 
-Watermark (:class:`Frontier`). A chain *covers* ``t`` when every issue of its range updated
-before ``t`` is stored: the newest ``updated`` of its committed pages, and for a finished
-chain the newest ``updated`` the whole read had received when its last search was sent
-(an issue of its range changed after that search is newer). A commit checkpoints the least
-cover over the chains, so a run killed at any point resumes from a watermark below every
-row not yet stored. When every chain has finished, those that finished before the newest
-row was read search their range once more (one request each, in parallel) so the final
-watermark is the newest ``updated`` read, as a single chain's would be.
+Watermark: only what every chain has stored (``etl.jira_chains.Frontier``), so a run
+killed at any point resumes below every row not yet stored; chains that ended before the
+newest row was read search their range once more at the end, so the final watermark is the
+newest ``updated`` read, as a single chain's would be.
 
 Pipeline. A page's changelogs are completed in the pool (``_prepare``) while its chain
 searches on; one writer thread stores pages (``_save``) in the order they were queued, each
@@ -40,14 +36,14 @@ import logging
 import math
 import threading
 from collections.abc import Callable
-from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from datetime import datetime, timedelta
 from typing import Any
 
 from etl import progress
+from etl.jira_chains import Chain, Frontier, id_ranges, updated_of
 from etl.jira_client import PAGE, SWEEP_PAGE
-from etl.jira_transform import FIELDS, parse_time, search_jql, since_clause
+from etl.jira_transform import FIELDS, search_jql, since_clause
 
 LOG = logging.getLogger("vger.etl.jira")
 DC_PAGE_CAP = 1000  # Data Center's default search page cap (id-only listings too)
@@ -55,118 +51,6 @@ CLOUD_ID_PAGE = 5000  # Cloud: rows of an id-only search page
 SPLIT_AFTER = 5  # more pages left than this after the first: read as parallel id ranges
 MISSING_BATCH = 100  # issues fetched per `id in (...)` query
 CLOSING_ROUNDS = 3  # at most this many rounds re-searching chains that ended early
-
-
-@dataclass(eq=False)
-class Chain:
-    """One keyset chain over ids ``lo <= id < hi`` (None: unbounded)."""
-
-    lo: int | None = None
-    hi: int | None = None
-    key: datetime | None = None  # the newest ``updated`` read
-    since: str | None = None  # the clause while nothing is read
-    seen: dict[str, datetime | None] = field(default_factory=dict)
-    pending: Future | None = None  # its page being completed and written
-    handed: int = 0  # pages queued for the writer
-
-    def clause(self, tz: str | None) -> str | None:
-        parts = [f"id >= {self.lo}"] if self.lo is not None else []
-        parts += [f"id < {self.hi}"] if self.hi is not None else []
-        when = since_clause(self.key, timedelta(0), tz) if self.key is not None else self.since
-        return " AND ".join(parts + ([when] if when else [])) or None
-
-    def label(self) -> str:
-        if self.lo is None and self.hi is None:
-            return ""
-        return f" of ids {self.lo or ''}..{self.hi or ''}"
-
-    def holds(self, issue_id: str) -> bool:
-        n = int(issue_id) if issue_id.isdigit() else None
-        if n is None:
-            return self.lo is None and self.hi is None
-        return (self.lo is None or n >= self.lo) and (self.hi is None or n < self.hi)
-
-
-class Frontier:
-    """The watermark a read may commit: the least cover over its chains (see the module
-    docstring); None while a chain covers nothing yet."""
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.newest: datetime | None = None  # the newest ``updated`` received so far
-        self.cover: dict[Chain, datetime | None] = {}
-        self.stored: dict[Chain, int] = {}  # pages of each chain stored
-        self.retired: set[Chain] = set()
-
-    def saw(self, docs: list[dict]) -> datetime | None:
-        """Note a page's rows; answers the newest before them (for a search just sent)."""
-        with self.lock:
-            before = self.newest
-            for d in docs:
-                u = updated_of(d)
-                if u is not None and (self.newest is None or u > self.newest):
-                    self.newest = u
-            return before
-
-    def replace(self, old: Chain, new: list[Chain], cover: datetime | None) -> None:
-        """``new`` chains take over from ``old`` covering ``cover``; ``old`` still counts
-        until every page it queued is stored."""
-        with self.lock:
-            for c in new:
-                self.cover[c] = cover
-            self.retired.add(old)
-            self._retire(old)
-
-    def _retire(self, chain: Chain) -> None:
-        if chain in self.retired and self.stored.get(chain, 0) >= chain.handed:
-            self.cover.pop(chain, None)
-
-    def commit(
-        self, chain: Chain, newest: datetime | None, *, final: bool, sent: datetime | None
-    ) -> datetime | None:
-        """A chain's page is stored (``newest``: its newest ``updated``; ``final``: the
-        chain's last search, sent when the read had received ``sent``): the watermark."""
-        with self.lock:
-            self.stored[chain] = self.stored.get(chain, 0) + 1
-            if chain in self.cover:
-                now = self.cover[chain]
-                for t in (newest, sent if final else None):
-                    if t is not None and (now is None or t > now):
-                        now = t
-                self.cover[chain] = now
-            self._retire(chain)
-            return self.watermark()
-
-    def watermark(self) -> datetime | None:
-        covers = list(self.cover.values())
-        if not covers or any(c is None for c in covers):
-            return None
-        return min(covers)  # type: ignore[type-var]
-
-    def behind(self) -> list[Chain]:
-        """Chains that cover less than the newest row read (they finished before it came)."""
-        with self.lock:
-            return [
-                c for c, t in self.cover.items() if self.newest and (t is None or t < self.newest)
-            ]
-
-
-def updated_of(doc: dict) -> datetime | None:
-    return parse_time((doc.get("fields") or {}).get("updated"))
-
-
-def id_ranges(
-    ids: list[int], complete: bool, top: int, n: int
-) -> list[tuple[int | None, int | None]]:
-    """``n`` id ranges covering every id: cut at quantiles of ``ids`` when they are the
-    window's every id (sorted), else evenly between the smallest and ``top``."""
-    if complete:
-        cuts = [ids[len(ids) * j // n] for j in range(1, n)]
-    else:
-        low = ids[0]
-        cuts = [low + math.ceil((top - low + 1) * j / n) for j in range(1, n)]
-    cuts = sorted(set(c for c in cuts if c > ids[0]))
-    return list(zip([None, *cuts], [*cuts, None], strict=True))
 
 
 class KeysetPaging:

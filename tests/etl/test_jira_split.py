@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from etl.jira_fetch import id_ranges
+from etl.jira_chains import id_ranges
 from etl.jira_sync import sync_board
 from tests.etl.conftest import settings_for
 from tests.etl.fake_jira import FakeJira, parse_time
