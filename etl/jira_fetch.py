@@ -51,6 +51,7 @@ CLOUD_ID_PAGE = 5000  # Cloud: rows of an id-only search page
 SPLIT_AFTER = 5  # more pages left than this after the first: read as parallel id ranges
 MISSING_BATCH = 100  # issues fetched per `id in (...)` query
 CLOSING_ROUNDS = 3  # at most this many rounds re-searching chains that ended early
+CHAINS_PER_SLOT = 2  # id ranges per request the pool allows; a chain waits for a free thread
 
 
 class KeysetPaging:
@@ -110,7 +111,9 @@ class KeysetPaging:
 
     def _parallel(self, chains: list[Chain]) -> None:
         """Chains in threads; the first error stops the others and is raised."""
-        pool = ThreadPoolExecutor(max_workers=len(chains), thread_name_prefix="jira-chain")
+        pool = ThreadPoolExecutor(
+            max_workers=min(len(chains), self.api.concurrency), thread_name_prefix="jira-chain"
+        )
         try:
             futures = [pool.submit(self._chain, c) for c in chains]
             done, _ = wait(futures, return_when=FIRST_EXCEPTION)
@@ -260,7 +263,7 @@ class KeysetPaging:
             return []
         complete = nxt is None
         top = int(last[0]["id"]) if last else ids[-1]
-        n = max(2, min(pool, math.ceil(left / (2 * PAGE))))
+        n = max(2, min(CHAINS_PER_SLOT * pool, math.ceil(left / (2 * PAGE))))
         chains = [Chain(lo=lo, hi=hi, key=whole.key) for lo, hi in id_ranges(ids, complete, top, n)]
         for c in chains:  # each skips the rows of its range the first page read
             c.seen = {i: u for i, u in whole.seen.items() if c.holds(i)}
