@@ -8,7 +8,7 @@ chain the newest ``updated`` the whole read had received when its last search wa
 (an issue of its range changed after that search is newer). A commit checkpoints the least
 cover over the chains, so a run killed at any point resumes from a watermark below every
 row not yet stored. When every chain has finished, those that finished before the newest
-row was read search their range once more (one request each, in parallel) so the final
+row was read search their ranges once more (one query for all of them) so the final
 watermark is the newest ``updated`` read, as a single chain's would be.
 """
 

@@ -22,8 +22,8 @@ that changes sorts after its chain's key, so each chain keeps the single chain's
 
 Watermark: only what every chain has stored (``etl.jira_chains.Frontier``), so a run
 killed at any point resumes below every row not yet stored; chains that ended before the
-newest row was read search their range once more at the end, so the final watermark is the
-newest ``updated`` read, as a single chain's would be.
+newest row was read search their ranges once more at the end (one query ORing them), so
+the final watermark is the newest ``updated`` read, as a single chain's would be.
 
 Pipeline. A page's changelogs are completed in the pool (``_prepare``) while its chain
 searches on; one writer thread stores pages (``_save``) in the order they were queued, each
@@ -94,7 +94,7 @@ class KeysetPaging:
                     behind = self._frontier.behind()
                     if not behind:
                         break
-                    self._parallel(behind)
+                    self._parallel(self._close(behind))
                     self._drain(behind)
             self._drain([whole, *chains])
             mark = self._frontier.watermark()
@@ -111,6 +111,8 @@ class KeysetPaging:
 
     def _parallel(self, chains: list[Chain]) -> None:
         """Chains in threads; the first error stops the others and is raised."""
+        if not chains:
+            return
         pool = ThreadPoolExecutor(
             max_workers=min(len(chains), self.api.concurrency), thread_name_prefix="jira-chain"
         )
@@ -123,6 +125,38 @@ class KeysetPaging:
                 raise failed[0].exception()  # type: ignore[misc]
         finally:
             pool.shutdown(wait=True)
+
+    def _close(self, chains: list[Chain]) -> list[Chain]:
+        """One search for the rest of every chain that ended before the newest row was
+        read: ``((range 1 AND updated >= key 1) OR (range 2 AND …))``. Each chain takes the
+        rows of its range and ends (the query was answered after every row read so far).
+        Answers the chains left to close one by one (the rest was more than a page)."""
+        if len(chains) < 2:
+            return chains
+        self.step = f"closing search of {len(chains)} id ranges"
+        either = " OR ".join(f"({c.clause(self.user_tz)})" for c in chains)
+        again = sum(self._page_size(c) - PAGE for c in chains)
+        docs, nxt, _ = self._search(
+            search_jql(self.board.jql, f"({either})"),
+            None,
+            fields=",".join(FIELDS),
+            max_results=PAGE if self.api.cloud else min(PAGE + again, DC_PAGE_CAP),
+        )
+        sent = self._frontier.saw(docs)
+        if nxt is not None:
+            return chains
+        for c in chains:
+            new = [
+                d
+                for d in docs
+                if c.holds(str(d["id"])) and c.seen.get(str(d["id"]), 0) != updated_of(d)
+            ]
+            for d in new:
+                c.seen[str(d["id"])] = u = updated_of(d)
+                if u is not None and (c.key is None or u > c.key):
+                    c.key = u
+            self._hand(c, new, final=True, sent=sent)
+        return []
 
     def _drain(self, chains: list[Chain]) -> None:
         for c in chains:

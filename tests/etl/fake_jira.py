@@ -18,7 +18,8 @@ A real HTTP server (``ThreadingHTTPServer`` on port 0, in a thread) that the rea
   without Jira Software does
 
 JQL: only what the ETL sends — ``(<board jql>) [AND updated >= "yyyy/MM/dd HH:mm"]
-[AND updated < "…"] [AND id in (…)] [AND id >= n AND id < m] [ORDER BY <field> ASC|DESC]``, the dates read in the
+[AND updated < "…"] [AND id in (…)] [AND id >= n AND id < m] [AND ((…) OR (…))]
+[ORDER BY <field> ASC|DESC]``, the dates read in the
 user's zone; a board JQL containing ``NOPE`` is invalid (400 with ``errorMessages``).
 Requests are served concurrently (one thread each); ``in_flight`` / ``max_in_flight``
 count them. Knobs: embedded changelog size, ignore ``expand``, 429 / 500 for the next N
@@ -385,8 +386,6 @@ class FakeJira:
             raise ValueError(
                 "Unbounded JQL queries are not allowed here. Please add a search restriction to your query."
             )
-        since = self._jql_time(body, ">=")
-        before = self._jql_time(body, "<")
         project = re.search(r"project\s*=\s*(\w+)", body)
         with self._lock:
             docs = list(self.issues.values())
@@ -396,12 +395,13 @@ class FakeJira:
         if ids:
             wanted = {i.strip() for i in ids.group(1).split(",")}
             docs = [x for x in docs if str(x["id"]) in wanted]
-        for op, bound in re.findall(r"\bid\s*(>=|<=|>|<)\s*(\d+)", body, re.I):
-            docs = [x for x in docs if _compare(int(x["id"]), op, int(bound))]
-        if since:
-            docs = [x for x in docs if x["_t"]["updated"] >= since]
-        if before:
-            docs = [x for x in docs if x["_t"]["updated"] < before]
+        either = re.search(r"AND\s+\(\s*(\(.*\))\s*\)\s*$", body, re.S)
+        if either and re.search(r"\)\s+OR\s+\(", either.group(1)):
+            # ``AND ((a AND b) OR (c AND d))``: a row matches when any group matches
+            groups = re.findall(r"\(([^()]*)\)", either.group(1))
+            docs = [x for x in docs if any(self._matches(x, g) for g in groups)]
+        else:
+            docs = [x for x in docs if self._matches(x, body)]
         field = order.lower()
         if field in ("updated", "created"):
             docs.sort(
@@ -411,6 +411,16 @@ class FakeJira:
         else:
             docs.sort(key=lambda x: int(x["id"]), reverse=direction.upper() == "DESC")
         return docs
+
+    def _matches(self, doc: dict[str, Any], clauses: str) -> bool:
+        """``doc`` passes the ``id`` and ``updated`` comparisons in ``clauses``."""
+        for op, bound in re.findall(r"\bid\s*(>=|<=|>|<)\s*(\d+)", clauses, re.I):
+            if not _compare(int(doc["id"]), op, int(bound)):
+                return False
+        since = self._jql_time(clauses, ">=")
+        before = self._jql_time(clauses, "<")
+        updated = doc["_t"]["updated"]
+        return (since is None or updated >= since) and (before is None or updated < before)
 
     def _jql_time(self, body: str, op: str) -> datetime | None:
         d = re.search(r"updated\s*" + op + r'\s*"(\d{4}/\d{2}/\d{2} \d{2}:\d{2})"', body)
