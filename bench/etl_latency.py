@@ -15,6 +15,10 @@ issues, and on Data Center one issue GET per cut issue. The fake and the proxy r
 threads of this process, so its CPU seconds include theirs: the limit is generous.
 Budgets (issue "ETL at the physical limit"): at 150 ms a long-history board <= 12 s, a
 plain board <= 5 s, wall <= 1.5 x the limit; requests in flight never above the pool size.
+The sync reads a window of more than a few pages as parallel id-range chains
+(``etl.jira_fetch``), so its requests exceed the minimal ones by the id probes, the
+chains' partial last pages and one closing search. ``--modes``, ``--data`` and
+``--no-zero`` run a part of the table.
 """
 
 from __future__ import annotations
