@@ -102,6 +102,9 @@ class KeysetPaging:
                 self._writer.submit(self._save, None, mark).result()
         finally:
             self._halt.set()
+            for c in [whole, *chains]:  # after an error: pages already fetched are stored
+                if c.pending is not None:
+                    c.pending.exception()
             self._writer.shutdown(wait=True, cancel_futures=True)
             self._completer.shutdown(wait=True, cancel_futures=True)
         seen = set(whole.seen)
