@@ -41,6 +41,27 @@ class Chain:
         when = since_clause(self.key, timedelta(0), tz) if self.key is not None else self.since
         return " AND ".join(parts + ([when] if when else [])) or None
 
+    def fresh(self, docs: list[dict]) -> bool:
+        """Whether ``docs`` hold a row of this range not yet read with that ``updated``."""
+        return any(
+            self.holds(str(d["id"])) and self.seen.get(str(d["id"]), 0) != updated_of(d)
+            for d in docs
+        )
+
+    def take(self, docs: list[dict]) -> list[dict]:
+        """The rows of ``docs`` in this range not yet read with that ``updated``; they
+        become read and move the key."""
+        new = [
+            d
+            for d in docs
+            if self.holds(str(d["id"])) and self.seen.get(str(d["id"]), 0) != updated_of(d)
+        ]
+        for d in new:
+            self.seen[str(d["id"])] = u = updated_of(d)
+            if u is not None and (self.key is None or u > self.key):
+                self.key = u
+        return new
+
     def label(self) -> str:
         if self.lo is None and self.hi is None:
             return ""

@@ -13,10 +13,12 @@ minute holding more than a page of rows (bulk edits) is listed by id in one requ
 fetched by id (:meth:`KeysetPaging._dense_minute`).
 
 Split. Every query of one chain waits for the one before it. When the first page shows
-more than ``SPLIT_AFTER`` pages left (Data Center: its ``total``; Cloud: an id-only listing
-of up to 5,000 ids, also used to cut the ranges evenly), the rest of the window is cut into
-id ranges (``id < c1``, ``id >= c1 AND id < c2``, …, ``id >= cN``: every id falls in one,
-new issues in the last), one keyset chain each, read in parallel by the board's pool.
+more than ``SPLIT_AFTER`` pages left (Data Center: its ``total``; Cloud: the approximate
+count), the rest of the window is cut into id ranges (``id < c1``, ``id >= c1 AND id <
+c2``, …, ``id >= cN``: every id falls in one, new issues in the last) at quantiles of its
+ids when one id-only page lists them all, else evenly between its smallest and largest id.
+Two ranges per request the pool allows, one keyset chain each, read by as many threads as
+the pool allows (chains that start later overlap the changelog requests of earlier ones).
 A range only loses rows while the run reads it (an issue's id never changes), and a row
 that changes sorts after its chain's key, so each chain keeps the single chain's guarantee.
 
@@ -26,8 +28,9 @@ newest row was read search their ranges once more at the end (one query ORing th
 the final watermark is the newest ``updated`` read, as a single chain's would be.
 
 Pipeline. A page's changelogs are completed in the pool (``_prepare``) while its chain
-searches on; one writer thread stores pages (``_save``) in the order they were queued, each
-chain's pages in order, a chain waiting for its previous page before queuing the next.
+searches on; one writer thread stores pages (``_save``) in the order their completion
+ends, each chain's pages in order (a chain waits for its previous page before queuing the
+next).
 """
 
 from __future__ import annotations
@@ -149,16 +152,7 @@ class KeysetPaging:
         if nxt is not None:
             return chains
         for c in chains:
-            new = [
-                d
-                for d in docs
-                if c.holds(str(d["id"])) and c.seen.get(str(d["id"]), 0) != updated_of(d)
-            ]
-            for d in new:
-                c.seen[str(d["id"])] = u = updated_of(d)
-                if u is not None and (c.key is None or u > c.key):
-                    c.key = u
-            self._hand(c, new, final=True, sent=sent)
+            self._hand(c, c.take(docs), final=True, sent=sent)
         return []
 
     def _drain(self, chains: list[Chain]) -> None:
@@ -184,14 +178,10 @@ class KeysetPaging:
             sent = self._frontier.saw(docs)
             if first and page_no == 1:
                 self._first_page(page_total)
-            new = [d for d in docs if chain.seen.get(str(d["id"]), 0) != updated_of(d)]
-            if chain.key is not None and nxt is not None and not new:
+            if chain.key is not None and nxt is not None and not chain.fresh(docs):
                 chain.key = self._dense_minute(chain)  # a full page of already-read rows
                 continue
-            for d in new:
-                chain.seen[str(d["id"])] = u = updated_of(d)
-                if u is not None and (chain.key is None or u > chain.key):
-                    chain.key = u
+            new = chain.take(docs)
             final = nxt is None or not docs or chain.key is None
             self._hand(chain, new, final=final, sent=sent)
             self._advance(len(new), page_no)
@@ -356,8 +346,5 @@ class KeysetPaging:
             self.step = f"fetch {len(batch)} issues of the minute {start:%Y-%m-%d %H:%M} UTC"
             docs, _, _ = self._by_ids(batch)
             sent = self._frontier.saw(docs)
-            new = [d for d in docs if chain.seen.get(str(d["id"]), 0) != updated_of(d)]
-            self._hand(chain, new, final=False, sent=sent)
-            for d in new:
-                chain.seen[str(d["id"])] = updated_of(d)
+            self._hand(chain, chain.take(docs), final=False, sent=sent)
         return end
