@@ -398,10 +398,11 @@ class FakeJira:
         either = re.search(r"AND\s+\(\s*(\(.*\))\s*\)\s*$", body, re.S)
         if either and re.search(r"\)\s+OR\s+\(", either.group(1)):
             # ``AND ((a AND b) OR (c AND d))``: a row matches when any group matches
-            groups = re.findall(r"\(([^()]*)\)", either.group(1))
-            docs = [x for x in docs if any(self._matches(x, g) for g in groups)]
+            tests = [self._test(g) for g in re.findall(r"\(([^()]*)\)", either.group(1))]
+            docs = [x for x in docs if any(t(x) for t in tests)]
         else:
-            docs = [x for x in docs if self._matches(x, body)]
+            test = self._test(body)
+            docs = [x for x in docs if test(x)]
         field = order.lower()
         if field in ("updated", "created"):
             docs.sort(
@@ -412,15 +413,22 @@ class FakeJira:
             docs.sort(key=lambda x: int(x["id"]), reverse=direction.upper() == "DESC")
         return docs
 
-    def _matches(self, doc: dict[str, Any], clauses: str) -> bool:
-        """``doc`` passes the ``id`` and ``updated`` comparisons in ``clauses``."""
-        for op, bound in re.findall(r"\bid\s*(>=|<=|>|<)\s*(\d+)", clauses, re.I):
-            if not _compare(int(doc["id"]), op, int(bound)):
-                return False
+    def _test(self, clauses: str):
+        """A row test for the ``id`` and ``updated`` comparisons in ``clauses`` (parsed once)."""
+        ids = [
+            (op, int(bound))
+            for op, bound in re.findall(r"\bid\s*(>=|<=|>|<)\s*(\d+)", clauses, re.I)
+        ]
         since = self._jql_time(clauses, ">=")
         before = self._jql_time(clauses, "<")
-        updated = doc["_t"]["updated"]
-        return (since is None or updated >= since) and (before is None or updated < before)
+
+        def test(doc: dict[str, Any]) -> bool:
+            if not all(_compare(int(doc["id"]), op, bound) for op, bound in ids):
+                return False
+            updated = doc["_t"]["updated"]
+            return (since is None or updated >= since) and (before is None or updated < before)
+
+        return test
 
     def _jql_time(self, body: str, op: str) -> datetime | None:
         d = re.search(r"updated\s*" + op + r'\s*"(\d{4}/\d{2}/\d{2} \d{2}:\d{2})"', body)
