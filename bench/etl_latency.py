@@ -15,6 +15,10 @@ issues, and on Data Center one issue GET per cut issue. The fake and the proxy r
 threads of this process, so its CPU seconds include theirs: the limit is generous.
 Budgets (issue "ETL at the physical limit"): at 150 ms a long-history board <= 12 s, a
 plain board <= 5 s, wall <= 1.5 x the limit; requests in flight never above the pool size.
+The sync reads a window of more than a few pages as parallel id-range chains
+(``etl.jira_fetch``), so its requests exceed the minimal ones by the id probes, the
+chains' partial last pages and one closing search. ``--modes``, ``--data`` and
+``--no-zero`` run a part of the table.
 """
 
 from __future__ import annotations
@@ -182,6 +186,11 @@ def main() -> None:
         default=Settings(_env_file=None).jira_concurrency,
         help="pool size: requests in flight allowed (VGER_JIRA_CONCURRENCY)",
     )
+    parser.add_argument("--modes", default="dc,cloud", help="dc, cloud or both")
+    parser.add_argument("--data", default="plain,long-history", help="plain, long-history or both")
+    parser.add_argument(
+        "--no-zero", action="store_true", help="only the given latency (not 0 ms as well)"
+    )
     args = parser.parse_args()
     pool = max(args.concurrency, 1)
     print(
@@ -189,9 +198,11 @@ def main() -> None:
         f"{'minimal':>7} {'pool':>4} {'in flight':>9} {'limit s':>7} {'wall/limit':>10}"
     )
     with tempfile.TemporaryDirectory() as d:
-        for mode in ("dc", "cloud"):
+        for mode in args.modes.split(","):
             for label, share in (("plain", 0.0), ("long-history", args.long_share)):
-                for latency in (0.0, args.latency):
+                if label not in args.data.split(","):
+                    continue
+                for latency in (args.latency,) if args.no_zero else (0.0, args.latency):
                     r = run(mode, args.issues, share, latency, Path(d), pool)
                     print(
                         f"{mode:5} {label:12} {latency * 1000:6.0f}ms {r['wall']:7.1f} "

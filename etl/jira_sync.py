@@ -20,10 +20,12 @@ Changelogs. An issue whose embedded changelog is cut needs the rest: on Cloud on
 page; where bulkfetch answers 404/403 (older sites), which is learnt once per run, and on
 Data Center, the per-issue requests of a page run in a bounded pool
 (``VGER_JIRA_CONCURRENCY``; a 429 pauses the whole pool, see ``etl.jira_client.Gate``).
-The search for page N+1 overlaps the completion and write of page N (its keyset is known
-from page N's rows); writes go through one writer thread, one transaction a page, pages in
-order, at most one page pending, so resume and the watermark rules are those of a serial
-run. Every request of the board, searches included, counts against the pool size.
+Paging (``etl.jira_fetch``): keyset chains, a large window split into id ranges read
+in parallel; a page's changelogs are completed in the pool while its chain searches on;
+one writer thread stores pages, one transaction a page, each chain's pages in order, the
+watermark advanced only to what every chain has stored, so a killed run resumes without
+losing an issue. Every request of the board, searches included, counts against the pool
+size.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -42,7 +44,8 @@ from jira import JIRAError
 from sqlalchemy import Engine
 
 from etl import progress
-from etl.jira_client import BULK_ISSUES, BULK_PAGE, PAGE, SWEEP_PAGE, Jira, describe
+from etl.jira_client import BULK_ISSUES, BULK_PAGE, SWEEP_PAGE, Jira, describe
+from etl.jira_fetch import MISSING_BATCH, KeysetPaging
 from etl.jira_transform import (
     FIELDS,
     changelog_state,
@@ -70,8 +73,6 @@ from vger.store.issues import delete_issues, rederive_board, save_issues
 LOG = logging.getLogger("vger.etl.jira")
 OVERLAP = timedelta(minutes=5)
 SWEEP_EVERY = timedelta(days=1)
-DC_PAGE_CAP = 1000  # Data Center's default search page cap
-MISSING_BATCH = 100  # issues fetched per `id in (...)` query by the sweep
 FIELD_LIST = ",".join(FIELDS)
 
 
@@ -92,7 +93,17 @@ class Shared:
             return self.user_tz or "UTC"
 
 
-class BoardSync:
+@dataclass
+class Page:
+    """Rows of a page's changed issues, ready for one write."""
+
+    issues: list[dict] = field(default_factory=list)
+    transitions: list[dict] = field(default_factory=list)
+    flags: list[dict] = field(default_factory=list)
+    statuses: dict[str, dict] = field(default_factory=dict)
+
+
+class BoardSync(KeysetPaging):
     """One run of one board."""
 
     def __init__(
@@ -126,8 +137,6 @@ class BoardSync:
         self.bulk: bool | None = None  # changelog/bulkfetch served? learnt once per run
         self.flag_field: str | None = None  # the site's "Flagged" field id, once seen
         self._lock = threading.Lock()  # report counters touched by the pool's threads
-        self._writer: ThreadPoolExecutor | None = None  # one thread: pages written in order
-        self._pending: Future | None = None  # the page being completed and written
 
     # --- entry ---------------------------------------------------------------------------
 
@@ -200,7 +209,7 @@ class BoardSync:
             if changed or gone:  # no run (and no cache invalidation) when nothing changed
                 with self.engine.begin() as conn:
                     self.run_id = store_sync.start_run(conn, "jira", self.scope, self.board.id)
-                self._store_page(changed, None, advance_watermark=False)
+                self._store_page(changed)
                 if gone:
                     with self.engine.begin() as conn:
                         self.report.removed += delete_issues(conn, self.board.id, gone)
@@ -343,204 +352,69 @@ class BoardSync:
             raise
 
     def _pages(self, since: str | None, *, count: bool) -> set[str]:
-        """Read the window by keyset: every page is the first page of a fresh query
-        ``updated >= <minute of the newest row read>`` (ORDER BY updated ASC), and rows
-        already read with the same ``updated`` are skipped.
-
-        Why keyset and not offset paging plus a re-read at the end: with ``startAt``
-        paging (and Cloud's tokens, which are positions too), an issue read on page 1 that
-        changes during the run moves to the end, every later row shifts left by one, and
-        the row at the page boundary is never read. That row's own ``updated`` predates the
-        run, so re-reading "what changed since the run started" would not find it, and the
-        watermark has already jumped past it. A keyset restart cannot skip a row: each
-        query starts at a row we have read, and a row that changes mid-run sorts after it.
-        A minute holding more than a page of rows (bulk edits) is listed by id in one
-        request and fetched by id (:meth:`_dense_minute`).
-        Returns the ids read."""
-        api = self.api
-        board = self.board
-        seen: dict[str, datetime | None] = {}
+        """Read the window by keyset (``etl.jira_fetch``: one chain, or id ranges in
+        parallel when it is large); a first run counts it first on Cloud. The ids read."""
         total = None
-        if count and api.cloud is not False:
+        if count and self.api.cloud:
             self.step = "approximate count"
-            if api.cloud:
-                total = api.approximate_count(search_jql(board.jql, since))
-        bar = _bar(self.progress, board.slug, total)
-        key: datetime | None = None  # the newest ``updated`` read so far
-        page_no = 0
-        first_total: int | None = total
+            total = self.api.approximate_count(search_jql(self.board.jql, since))
+        bar = _bar(self.progress, self.board.slug, total)
         try:
-            while True:
-                page_no += 1
-                self.step = f"search page {page_no}"
-                clause = since if key is None else since_clause(key, timedelta(0), self.user_tz)
-                docs, nxt, page_total = self._search(
-                    search_jql(board.jql, clause),
-                    None,
-                    fields=FIELD_LIST,
-                    max_results=self._page_size(key, seen),
-                )
-                if page_no == 1:
-                    first_total = page_total if page_total is not None else total
-                    if self.watermark is None and first_total is not None:
-                        # a first sync: how many issues it will load, for the pages' notice
-                        self.meta["expected"] = int(first_total)
-                if page_no == 1 and page_total is not None and bar is not None:
-                    bar.total = page_total
-                    bar.refresh()
-                new = [d for d in docs if seen.get(str(d["id"]), 0) != _updated(d)]
-                if key is not None and nxt is not None and not new:
-                    key = self._dense_minute(key, seen)  # a full page of already-read rows
-                    continue
-                self._write(new)
-                for d in new:
-                    seen[str(d["id"])] = _updated(d)
-                    if _updated(d) is not None and (key is None or _updated(d) > key):
-                        key = _updated(d)
-                progress.note(
-                    f"jira {board.slug}",
-                    f"{len(seen)} issues"
-                    + (f" of {first_total}" if first_total is not None else ""),
-                )
-                if bar is not None:
-                    bar.update(len(new))
-                else:
-                    LOG.info(
-                        "jira %s: page %d, %d new issues (%d)",
-                        board.slug,
-                        page_no,
-                        len(new),
-                        len(seen),
-                    )
-                if nxt is None or not docs or key is None:
-                    break
-            self._drain()
+            return self._read(since, total=total, bar=bar)
         finally:
-            self._drain(quiet=True)
-            progress.done(f"jira {board.slug}")
+            progress.done(f"jira {self.board.slug}")
             if bar is not None:
                 bar.close()
-        return set(seen)
-
-    def _write(self, docs: list[dict]) -> None:
-        """Complete and store a page in the writer thread once the previous page is
-        stored (its error, if any, is raised here); the caller goes on to the next search."""
-        self._drain()
-        if not docs:
-            return
-        if self._writer is None:
-            self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="jira-writer")
-        self._pending = self._writer.submit(self._store_page, docs, None)
-
-    def _drain(self, *, quiet: bool = False) -> None:
-        """Wait for the page being written; raise its error unless ``quiet`` (cleanup
-        after another error)."""
-        pending, self._pending = self._pending, None
-        if pending is not None:
-            if quiet:
-                pending.exception()
-            else:
-                pending.result()
-        if quiet and self._writer is not None:
-            self._writer.shutdown(wait=True)
-            self._writer = None
-
-    def _page_size(self, key: datetime | None, seen: dict[str, datetime | None]) -> int:
-        """A page of new rows: Data Center also returns the rows already read in the
-        minute of ``key`` (the query restarts there), so it asks for that many more (its
-        cap is 1000); Cloud caps full-field pages at 100."""
-        if key is None or self.api.cloud:
-            return PAGE
-        floor = key.replace(second=0, microsecond=0)
-        again = sum(1 for u in seen.values() if u is not None and u >= floor)
-        return min(PAGE + again, DC_PAGE_CAP)
-
-    def _dense_minute(self, key: datetime, seen: dict[str, datetime | None]) -> datetime:
-        """More than a page of rows updated in the minute of ``key``: list the minute's
-        ids (id-only pages hold up to 1000 rows), fetch them by id (unchanged rows cost
-        no changelog request and no write), and answer the next minute as the new key."""
-        start = key.replace(second=0, microsecond=0)
-        end = start + timedelta(minutes=1)
-        tz = self.user_tz
-        minute = (
-            f"{since_clause(start, timedelta(0), tz)} AND "
-            f"{since_clause(end, timedelta(0), tz).replace('>=', '<')}"
-        )
-        jql = search_jql(self.board.jql, minute)
-        ids: list[str] = []
-        cursor = None
-        while True:
-            self.step = f"ids updated in the minute {start:%Y-%m-%d %H:%M} UTC"
-            docs, nxt, _ = self._search(
-                jql, cursor, fields="id", expand=None, max_results=SWEEP_PAGE
-            )
-            ids += [str(d["id"]) for d in docs]
-            if nxt is None or not docs:
-                break
-            cursor = nxt
-        for k in range(0, len(ids), MISSING_BATCH):
-            batch = ids[k : k + MISSING_BATCH]
-            self.step = f"fetch {len(batch)} issues of the minute {start:%Y-%m-%d %H:%M} UTC"
-            docs, _, _ = self._by_ids(batch)
-            new = [d for d in docs if seen.get(str(d["id"]), 0) != _updated(d)]
-            self._write(new)
-            for d in new:
-                seen[str(d["id"])] = _updated(d)
-        return end
 
     def _by_ids(self, ids: list[str]):
         jql = f"({strip_order_by(self.board.jql)}) AND id in ({','.join(ids)}) ORDER BY updated ASC"
         return self._search(jql, None, fields=FIELD_LIST, max_results=len(ids))
 
-    def _store_page(self, docs: list[dict], cursor, *, advance_watermark: bool = True) -> None:
-        if not docs:
-            return
-        board = self.board
+    def _store_page(self, docs: list[dict]) -> None:
+        """Complete and store ``docs`` now, without moving the watermark."""
+        if docs:
+            self._save(self._prepare(docs), None)
+
+    def _prepare(self, docs: list[dict]) -> Page:
+        """A page's rows, its issues unchanged since they were stored left out (no
+        changelog request for them), the others with their whole status history."""
         ids = [str(d["id"]) for d in docs]
         with self.engine.connect() as conn:
-            stored = store_issues.stored_updated(conn, board.id, ids)
-        issue_rows: list[dict] = []
-        transition_rows: list[dict] = []
-        flag_rows: list[dict] = []
-        statuses: dict[str, dict] = {}
-        watermark = None
-        changed: list[dict] = []
-        for doc in docs:
-            updated = parse_time((doc.get("fields") or {}).get("updated"))
-            if updated is not None and (watermark is None or updated > watermark):
-                watermark = updated
-            if not self.full and updated is not None and stored.get(str(doc["id"])) == updated:
-                continue  # unchanged since it was stored with its whole history
-            changed.append(doc)
+            stored = store_issues.stored_updated(conn, self.board.id, ids)
+        changed = [
+            d
+            for d in docs
+            if self.full or _updated(d) is None or stored.get(str(d["id"])) != _updated(d)
+        ]
+        page = Page()
         for rows in self._complete_page(changed):
-            issue_rows.append(rows.issue)
-            transition_rows.extend(rows.transitions)
-            flag_rows.extend(rows.flags)
+            page.issues.append(rows.issue)
+            page.transitions.extend(rows.transitions)
+            page.flags.extend(rows.flags)
             for sid, st in rows.statuses.items():
-                if sid not in statuses or st.get("category"):
-                    statuses[sid] = st
+                if sid not in page.statuses or st.get("category"):
+                    page.statuses[sid] = st
+        return page
+
+    def _save(self, page: Page | None, watermark: datetime | None) -> None:
+        """Store a prepared page and checkpoint the run, in one transaction."""
+        board = self.board
         with self.engine.begin() as conn:
-            if issue_rows:
+            if page is not None and page.issues:
                 known = store_workflows.statuses(conn, board.id)
                 store_workflows.upsert_statuses(
                     conn,
                     board.id,
                     [
                         x
-                        for x in statuses.values()
+                        for x in page.statuses.values()
                         if x.get("category") or x["status_id"] not in known
                     ],
                 )
-                counts = save_issues(conn, board, issue_rows, transition_rows, flags=flag_rows)
+                counts = save_issues(conn, board, page.issues, page.transitions, flags=page.flags)
                 self.report.added += counts.added
                 self.report.updated += counts.updated
-            store_sync.checkpoint(
-                conn,
-                self.run_id,
-                watermark=watermark if advance_watermark else None,
-                cursor=None if cursor is None else str(cursor),
-                counts=self._counts(),
-            )
+            store_sync.checkpoint(conn, self.run_id, watermark=watermark, counts=self._counts())
 
     def _complete_page(self, docs: list[dict]) -> list:
         """Rows of a page's issues, in order, each with its whole status history: cut
@@ -720,7 +594,7 @@ class BoardSync:
             self.step = f"fetch {len(batch)} issues missing from the store"
             jql = f"({strip_order_by(self.board.jql)}) AND id in ({','.join(batch)}) ORDER BY created ASC"
             docs, _, _ = self._search(jql, None, fields=FIELD_LIST, max_results=MISSING_BATCH)
-            self._store_page(docs, None, advance_watermark=False)
+            self._store_page(docs)
             self.report.extra["fetched_missing"] = self.report.extra.get(
                 "fetched_missing", 0
             ) + len(docs)

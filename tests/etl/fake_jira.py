@@ -18,7 +18,8 @@ A real HTTP server (``ThreadingHTTPServer`` on port 0, in a thread) that the rea
   without Jira Software does
 
 JQL: only what the ETL sends — ``(<board jql>) [AND updated >= "yyyy/MM/dd HH:mm"]
-[AND updated < "…"] [AND id in (…)] [ORDER BY <field> ASC|DESC]``, the dates read in the
+[AND updated < "…"] [AND id in (…)] [AND id >= n AND id < m] [AND ((…) OR (…))]
+[ORDER BY <field> ASC|DESC]``, the dates read in the
 user's zone; a board JQL containing ``NOPE`` is invalid (400 with ``errorMessages``).
 Requests are served concurrently (one thread each); ``in_flight`` / ``max_in_flight``
 count them. Knobs: embedded changelog size, ignore ``expand``, 429 / 500 for the next N
@@ -97,6 +98,7 @@ class FakeJira:
         self.dc_paged_changelog = False  # DC mode also serves issue/{key}/changelog
         self.release = threading.Event()
         self.issues: dict[str, dict[str, Any]] = {}  # key -> {"id","key","fields","histories"}
+        self._ids: dict[str, str] = {}  # id -> key
         self.statuses: dict[str, tuple[str, str]] = {}  # id -> (name, category key)
         self.boards: dict[int, dict[str, Any]] = {}
         self.board_search = (
@@ -200,6 +202,7 @@ class FakeJira:
         }
         with self._lock:
             self.issues[key] = doc
+            self._ids[str(issue_id)] = key
             self._refresh(doc, status)
         return doc
 
@@ -227,6 +230,7 @@ class FakeJira:
             parse_time(h["created"]) for h in doc["histories"]
         ]
         doc["fields"]["updated"] = jira_time(max(times))
+        doc["_t"] = {"updated": max(times), "created": times[0]}  # parsed once, for select()
         done = [
             parse_time(h["created"])
             for h in doc["histories"]
@@ -382,8 +386,6 @@ class FakeJira:
             raise ValueError(
                 "Unbounded JQL queries are not allowed here. Please add a search restriction to your query."
             )
-        since = self._jql_time(body, ">=")
-        before = self._jql_time(body, "<")
         project = re.search(r"project\s*=\s*(\w+)", body)
         with self._lock:
             docs = list(self.issues.values())
@@ -393,19 +395,40 @@ class FakeJira:
         if ids:
             wanted = {i.strip() for i in ids.group(1).split(",")}
             docs = [x for x in docs if str(x["id"]) in wanted]
-        if since:
-            docs = [x for x in docs if parse_time(x["fields"]["updated"]) >= since]
-        if before:
-            docs = [x for x in docs if parse_time(x["fields"]["updated"]) < before]
+        either = re.search(r"AND\s+\(\s*(\(.*\))\s*\)\s*$", body, re.S)
+        if either and re.search(r"\)\s+OR\s+\(", either.group(1)):
+            # ``AND ((a AND b) OR (c AND d))``: a row matches when any group matches
+            tests = [self._test(g) for g in re.findall(r"\(([^()]*)\)", either.group(1))]
+            docs = [x for x in docs if any(t(x) for t in tests)]
+        else:
+            test = self._test(body)
+            docs = [x for x in docs if test(x)]
         field = order.lower()
         if field in ("updated", "created"):
             docs.sort(
-                key=lambda x: (parse_time(x["fields"][field]), int(x["id"])),
+                key=lambda x: (x["_t"][field], int(x["id"])),
                 reverse=direction.upper() == "DESC",
             )
         else:
             docs.sort(key=lambda x: int(x["id"]), reverse=direction.upper() == "DESC")
         return docs
+
+    def _test(self, clauses: str):
+        """A row test for the ``id`` and ``updated`` comparisons in ``clauses`` (parsed once)."""
+        ids = [
+            (op, int(bound))
+            for op, bound in re.findall(r"\bid\s*(>=|<=|>|<)\s*(\d+)", clauses, re.I)
+        ]
+        since = self._jql_time(clauses, ">=")
+        before = self._jql_time(clauses, "<")
+
+        def test(doc: dict[str, Any]) -> bool:
+            if not all(_compare(int(doc["id"]), op, bound) for op, bound in ids):
+                return False
+            updated = doc["_t"]["updated"]
+            return (since is None or updated >= since) and (before is None or updated < before)
+
+        return test
 
     def _jql_time(self, body: str, op: str) -> datetime | None:
         d = re.search(r"updated\s*" + op + r'\s*"(\d{4}/\d{2}/\d{2} \d{2}:\d{2})"', body)
@@ -413,6 +436,10 @@ class FakeJira:
             return None
         local = datetime.strptime(d.group(1), "%Y/%m/%d %H:%M").replace(tzinfo=ZoneInfo(self.tz))
         return local.astimezone(UTC)
+
+
+def _compare(value: int, op: str, bound: int) -> bool:
+    return {">=": value >= bound, "<=": value <= bound, ">": value > bound, "<": value < bound}[op]
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -510,6 +537,7 @@ class _Handler(BaseHTTPRequestHandler):
 
         def reply(status, payload, headers=None):
             entry["status"] = status
+            entry["done"] = time.monotonic()
             self._send(status, payload, headers)
 
         if fake.latency:
@@ -718,10 +746,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _issue(self, key_or_id: str):
         fake = self.server_fake
         with fake._lock:
-            for doc in fake.issues.values():
-                if key_or_id in (doc["key"], doc["id"]):
-                    return doc
-        return None
+            return fake.issues.get(key_or_id) or fake.issues.get(fake._ids.get(key_or_id, ""))
 
     def _server_info(self) -> dict[str, Any]:
         fake = self.server_fake
