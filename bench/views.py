@@ -93,15 +93,6 @@ def _text_times(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     return out
 
 
-def _packed(issue_ids: np.ndarray, st: pd.DataFrame) -> list[bytes | None]:
-    """Per-issue (position, days, working_days) float64 triples, as vger.store.statepack."""
-    st = st.sort_values(["issue_id", "position"])
-    values = st[["position", "days", "working_days"]].to_numpy(dtype="<f8")
-    bounds = st.groupby("issue_id", sort=True).indices
-    packed = {i: values[rows].tobytes() for i, rows in bounds.items()}
-    return [packed.get(i) for i in issue_ids]
-
-
 def _flags(rng, issues: pd.DataFrame) -> pd.DataFrame:
     """Jira's Flagged history of one issue in ten: flagged a while after creation,
     cleared a few days later (a third never cleared)."""
@@ -131,7 +122,8 @@ def _flags(rng, issues: pd.DataFrame) -> pd.DataFrame:
 
 def build(engine: sa.Engine, n: int, moves: int) -> None:
     """One board ``big`` of ``n`` issues into a migrated, empty store."""
-    from vger.metrics.events import derive_events
+    from vger.metrics.event_arrays import MoveArrays
+    from vger.store.derived import derive, naive_utc
     from vger.store.quality_hits import hit_rows
     from vger.store.sync import finish_run, start_run
 
@@ -140,18 +132,27 @@ def build(engine: sa.Engine, n: int, moves: int) -> None:
         board, workflow = make_board(conn, 0, "big")
         run = start_run(conn, "jira", "big", board.id)
     issues, transitions = generate_board(np.random.default_rng(7), n, moves, now, "S0")
-    result = derive_events(
-        issues[["issue_id", "created", "status_id", "resolution"]],
-        transitions[["issue_id", "seq", "at", "from_status_id", "to_status_id"]],
+    # the derived columns exactly as save_issues stores them (vger.store.derived)
+    derived = derive(
+        board,
         workflow,
-        tz=board.tz,
-        abandoned=board.abandoned,
+        issues["issue_id"].astype(str).to_numpy(dtype=object),
+        naive_utc(issues["created"]),
+        issues["status_id"].to_numpy(dtype=object),
+        issues["resolution"].to_numpy(dtype=object),
+        MoveArrays(
+            transitions["issue_id"].astype(str).to_numpy(dtype=object),
+            transitions["seq"].to_numpy(),
+            naive_utc(transitions["at"]),
+            transitions["from_status_id"].to_numpy(dtype=object),
+            transitions["to_status_id"].to_numpy(dtype=object),
+        ),
     )
-    ev = result.events.set_index("issue_id")
-    for column in ("start", "done", "outcome", "lead_time_days", "lead_time_working_days"):
-        issues[column] = ev[column].reindex(issues["issue_id"]).to_numpy()
-    st = result.state_times[["issue_id", "position", "state", "days", "working_days"]].copy()
-    issues["state_days"] = _packed(issues["issue_id"].to_numpy(), st)
+    for column, values in derived.issue_columns().items():
+        if isinstance(values, np.ndarray) and values.dtype.kind == "M":
+            values = pd.DatetimeIndex(values).tz_localize("UTC")
+        issues[column] = values
+    st = pd.DataFrame(derived.state_columns(board.id)).drop(columns="board_id")
     t = time.perf_counter()
     hits = pd.DataFrame(  # the history-based quality checks, as save_issues stores them
         hit_rows(
@@ -169,7 +170,7 @@ def build(engine: sa.Engine, n: int, moves: int) -> None:
     with engine.begin() as conn:
         if engine.dialect.name == "postgresql":
             raw = conn.connection.driver_connection
-            blobs = issues.pop("state_days")
+            blobs = {c: issues.pop(c) for c in ("state_days", "leave_days")}
             with raw.cursor() as cur:
                 cur.execute("SET LOCAL session_replication_role = replica")
                 copy_frame(cur, "issue", issues)
@@ -177,13 +178,14 @@ def build(engine: sa.Engine, n: int, moves: int) -> None:
                 copy_frame(cur, "issue_state_time", st)
                 copy_frame(cur, "issue_flag", flags)
                 copy_frame(cur, "issue_quality", hits)
-                cur.executemany(
-                    "UPDATE issue SET state_days = %s WHERE board_id = %s AND issue_id = %s",
-                    list(zip(blobs, issues["board_id"], issues["issue_id"], strict=True)),
-                )
+                for column, values in blobs.items():
+                    cur.executemany(
+                        f"UPDATE issue SET {column} = %s WHERE board_id = %s AND issue_id = %s",  # noqa: S608 - own names
+                        list(zip(values, issues["board_id"], issues["issue_id"], strict=True)),
+                    )
         else:
             for table, frame, times in (
-                ("issue", issues, ["created", "updated", "start", "done"]),
+                ("issue", issues, ["created", "updated", "start", "done", "state_since"]),
                 ("transition", transitions, ["at"]),
                 ("issue_state_time", st, []),
                 ("issue_flag", flags, ["at"]),

@@ -13,13 +13,14 @@ the team time zone (``tz``), as for lead time. Instants are UTC.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from vger.metrics.calendar import utc_ns
+from vger.metrics.event_arrays import EventArrays, MoveArrays, derive_arrays
 from vger.metrics.events import UNMAPPED, Workflow
-from vger.metrics.flow import visits
 from vger.metrics.percentiles import percentile
 from vger.metrics.workdays import SECONDS_PER_DAY, working_clock
 
@@ -36,16 +37,86 @@ def day_clock(instants: pd.Series | pd.DatetimeIndex, tz: str, working_days: boo
     return np.where(np.isnat(ns), np.nan, out)
 
 
-def _of(transitions: pd.DataFrame, ids: np.ndarray) -> pd.DataFrame:
-    """The transitions of the issues ``ids`` (ids compared as strings)."""
-    t = transitions.assign(issue_id=transitions["issue_id"].astype(str))
-    return t[t["issue_id"].isin(set(ids))]
+@dataclass
+class AgingMarks:
+    """What the aging view needs of each issue, found once when it is stored (from its
+    whole history; the store keeps them, so a request reads no history):
+
+    - per (issue, work state up to the interval's end), for every issue with a start
+      and a done: ``leave_issue`` (issue row), ``leave_position``, and the age at which
+      it left that state, in calendar (``leave_days``) and working days
+      (``leave_working_days``);
+    - per issue: ``state_position``, the work state of its current status (-1:
+      unmapped) and ``state_since`` (ns since the epoch, UTC), when it entered that
+      work state (moves between statuses of one state do not count)."""
+
+    leave_issue: np.ndarray
+    leave_position: np.ndarray
+    leave_days: np.ndarray
+    leave_working_days: np.ndarray
+    state_position: np.ndarray
+    state_since: np.ndarray
 
 
-def _state_of(status_ids: pd.Series, workflow: Workflow) -> pd.Series:
-    """The work-state position of each status id (-1: unmapped), as ``Workflow.position``."""
-    table = {str(sid): k for k, state in enumerate(workflow.states) for sid in state.status_ids}
-    return status_ids.astype(str).map(table).fillna(-1).astype(int)
+def aging_marks(events: EventArrays, workflow: Workflow, until: int | None = None) -> AgingMarks:
+    """The aging marks of the issues of ``events`` (:func:`derive_arrays`' answer).
+
+    An item is *past* state S while its work state comes after S in board order (a
+    status in no work state is past nothing). It left S at the first instant from which
+    it stayed past S until ``done``: the end of its last visit, between ``start`` and
+    ``done``, to S or an earlier state, or ``start`` when there is none. So an item that
+    skipped S left it when it first moved beyond it for good, a move back to S or before
+    it resets it, and the ages never decrease along the board.
+
+    ``until`` (ns since the epoch): the current state as it was then (visits entered
+    later are not read); default: as the whole history says."""
+    v = events.visits
+    index = np.arange(len(v.issue))
+    count = workflow.interval_end + 1  # the states an item can leave before done
+    both = (events.start_visit < len(index)) & (events.done_visit >= 0)
+    rows = np.flatnonzero(both)
+    start, done = events.start_visit[rows], events.done_visit[rows]
+    # leave[r, P]: index of the visit whose entry ends the last visit to P or before
+    leave = np.repeat(start[:, None], count, axis=1)
+    slot = np.full(v.n, -1, dtype=np.int64)
+    slot[rows] = np.arange(len(rows))
+    r = slot[v.issue]
+    k = np.flatnonzero(r >= 0)
+    r = r[k]
+    inside = (k >= start[r]) & (k < done[r]) & (v.position[k] <= workflow.interval_end)
+    k, r = k[inside], r[inside]
+    np.maximum.at(leave, (r, np.maximum(v.position[k], 0)), k + 1)
+    leave = np.maximum.accumulate(leave, axis=1)
+    ns_per_day = 1e9 * SECONDS_PER_DAY
+    days = (v.at[leave] - v.at[start][:, None]) / ns_per_day
+    working = (v.clock[leave] - v.clock[start][:, None]) / SECONDS_PER_DAY
+    # the current run of one work state: it begins at each change of state (or issue)
+    seen = np.ones(len(index), dtype=bool) if until is None else v.at <= until
+    change = np.ones(len(index), dtype=bool)
+    change[1:] = (v.position[1:] != v.position[:-1]) | (v.issue[1:] != v.issue[:-1])
+    nat = np.iinfo(np.int64).min
+    last = _segment_max(np.where(seen, index, -1), v.first)
+    run = _segment_max(np.where(seen & change, index, -1), v.first)
+    known = last >= 0
+    position = np.full(v.n, -1, dtype=np.int64)
+    position[known] = v.position[last[known]]
+    since = np.full(v.n, nat, dtype=np.int64)
+    since[known] = v.at[run[known]]
+    return AgingMarks(
+        leave_issue=np.repeat(rows, count),
+        leave_position=np.tile(np.arange(count), len(rows)),
+        leave_days=days.ravel(),
+        leave_working_days=working.ravel(),
+        state_position=position,
+        state_since=since,
+    )
+
+
+def _segment_max(values: np.ndarray, first: np.ndarray) -> np.ndarray:
+    """The maximum of ``values`` over each issue's visits (every issue has one)."""
+    if not len(first):
+        return np.zeros(0, dtype=np.int64)
+    return np.maximum.reduceat(values, first)
 
 
 def leave_ages(
@@ -56,54 +127,48 @@ def leave_ages(
     tz: str = "UTC",
     working_days: bool = False,
 ) -> pd.DataFrame:
-    """For each issue with a ``start`` and a ``done`` and each work state before the
-    done states: the age (days since ``start``) at which it left that state.
-
-    ``issues``: ``issue_id``, ``created``, ``status_id`` (current), ``start``, ``done``
-    (UTC); ``transitions`` as for :func:`vger.metrics.events.derive_events`.
-
-    The item is *past* state S while its work state comes after S in board order (a
-    status in no work state is past nothing). It left S at the first instant from
-    which it stayed past S until ``done``: the end of its last visit, between ``start``
-    and ``done``, to S or an earlier state, or ``start`` when there is none. So an item
-    that skipped S left it when it first moved beyond it for good, a move back to S or
-    before it resets it, and the ages never decrease along the board.
-
-    Returns ``issue_id``, ``position``, ``state``, ``days`` (one row per issue and state).
-    """
-    columns = ["issue_id", "position", "state", "days"]
-    done_items = issues[issues["start"].notna() & issues["done"].notna()]
-    count = workflow.interval_end + 1  # the states an item can leave before done
-    if done_items.empty:
-        return pd.DataFrame(columns=columns)
-    ids = done_items["issue_id"].astype(str).to_numpy()
-    start = utc_ns(done_items["start"])
-    done = utc_ns(done_items["done"])
-    v = visits(done_items.assign(issue_id=ids), _of(transitions, ids))
-    row = pd.Index(ids).get_indexer(v["issue_id"])
-    position = _state_of(v["status_id"], workflow).to_numpy(dtype=int)
-    entered = utc_ns(v["entered"])
-    left = utc_ns(v["left"])
-    # visits from start to done (a zero-length visit at done itself included)
-    inside = (entered >= start[row]) & (entered <= done[row]) & (position <= workflow.interval_end)
-    # left[issue, P] = max end of the visits to P or before, from start (the default)
-    last = np.repeat(start.astype(np.int64)[:, None], count, axis=1)
-    left_ns = np.where(np.isnat(left) | (left > done[row]), done[row], left).astype(np.int64)
-    np.maximum.at(last, (row[inside], np.maximum(position[inside], 0)), left_ns[inside])
-    last = np.maximum.accumulate(last, axis=1)
-    instants = pd.DatetimeIndex(last.ravel().astype("datetime64[ns]"), tz="UTC")
-    clock = day_clock(instants, tz, working_days).reshape(last.shape)
-    begin = day_clock(pd.DatetimeIndex(start, tz="UTC"), tz, working_days)
-    ages = clock - begin[:, None]
-    names = workflow.state_names[:count]
+    """:func:`aging_marks`' leave ages as rows, for ``issues`` (``issue_id``,
+    ``created``, ``status_id``, ``resolution`` optional; UTC) and their moves, as
+    :func:`vger.metrics.events.derive_events` reads them: ``issue_id``, ``position``,
+    ``state``, ``days`` (working days with ``working_days``) for each issue with a start
+    and a done and each work state before the done states."""
+    events = _events(issues, transitions, workflow, tz)
+    m = aging_marks(events, workflow)
+    names = np.array(workflow.state_names, dtype=object)
     return pd.DataFrame(
         {
-            "issue_id": np.repeat(ids, count),
-            "position": np.tile(np.arange(count), len(ids)),
-            "state": np.tile(np.array(names, dtype=object), len(ids)),
-            "days": ages.ravel(),
+            "issue_id": events.issue_ids[m.leave_issue],
+            "position": m.leave_position,
+            "state": names[m.leave_position],
+            "days": m.leave_working_days if working_days else m.leave_days,
         }
     )
+
+
+def _events(
+    issues: pd.DataFrame, transitions: pd.DataFrame, workflow: Workflow, tz: str
+) -> EventArrays:
+    resolutions = issues["resolution"] if "resolution" in issues else [None] * len(issues)
+    return derive_arrays(
+        issues["issue_id"].astype(str).to_numpy(dtype=object),
+        _naive(issues["created"]),
+        issues["status_id"].to_numpy(dtype=object),
+        np.asarray(resolutions, dtype=object),
+        MoveArrays(
+            transitions["issue_id"].astype(str).to_numpy(dtype=object),
+            transitions["seq"].to_numpy(),
+            _naive(transitions["at"]),
+            transitions["from_status_id"].to_numpy(dtype=object),
+            transitions["to_status_id"].to_numpy(dtype=object),
+        ),
+        workflow,
+        tz=tz,
+    )
+
+
+def _naive(values) -> np.ndarray:
+    index = pd.DatetimeIndex(pd.to_datetime(values, utc=True))
+    return index.tz_localize(None).to_numpy(dtype="datetime64[ns]")
 
 
 def aging_bands(ages: pd.DataFrame, levels: Sequence[int] = AGING_LEVELS) -> pd.DataFrame:
@@ -135,46 +200,58 @@ def open_ages(
     tz: str = "UTC",
     working_days: bool = False,
 ) -> pd.DataFrame:
-    """Every item started and not done at ``now`` (UTC): ``issue_id``, ``position`` and
-    ``state`` of its current work state (``(unmapped)``, -1, for a status in no state),
-    ``since`` (UTC: when it entered that work state; moves between statuses of one state
-    do not count), ``age`` (days from ``start`` to ``now``) and ``state_days`` (days from
-    ``since`` to ``now``)."""
+    """:func:`open_item_ages` at ``now`` of ``issues`` (as :func:`leave_ages`, plus
+    ``start`` and ``done``) whose current work state and its entry are the marks of
+    their history up to ``now``."""
+    now = _utc(now)
+    events = _events(issues, transitions, workflow, tz)
+    m = aging_marks(events, workflow, until=int(now.value))
+    marked = issues.assign(
+        state_position=m.state_position,
+        state_since=pd.DatetimeIndex(m.state_since.view("datetime64[ns]")).tz_localize("UTC"),
+    )
+    return open_item_ages(marked, workflow, now, tz=tz, working_days=working_days)
+
+
+def open_item_ages(
+    issues: pd.DataFrame,
+    workflow: Workflow,
+    now: pd.Timestamp,
+    *,
+    tz: str = "UTC",
+    working_days: bool = False,
+) -> pd.DataFrame:
+    """Every item started and not done at ``now`` (UTC), from its stored marks
+    (``issues``: ``issue_id``, ``start``, ``done``, ``state_position``, ``state_since``;
+    see :class:`AgingMarks`): ``issue_id``, ``position`` and ``state`` of its current
+    work state (``(unmapped)``, -1, for a status in no state), ``since`` (UTC),
+    ``age`` (days from ``start`` to ``now``) and ``state_days`` (days from ``since``
+    to ``now``)."""
     columns = ["issue_id", "position", "state", "since", "age", "state_days"]
-    now = pd.Timestamp(now)
-    now = now.tz_localize("UTC") if now.tzinfo is None else now.tz_convert("UTC")
-    started = issues[
-        issues["start"].notna()
-        & issues["done"].isna()
-        & (pd.to_datetime(issues["start"], utc=True) <= now)
-    ]
+    now = _utc(now)
+    start = pd.to_datetime(issues["start"], utc=True)
+    started = issues[(start.notna() & issues["done"].isna() & (start <= now)).to_numpy()]
     if started.empty:
         return pd.DataFrame(columns=columns)
-    ids = started["issue_id"].astype(str).to_numpy()
-    v = visits(started.assign(issue_id=ids), _of(transitions, ids))
-    v = v[pd.to_datetime(v["entered"], utc=True) <= now]
-    position = _state_of(v["status_id"], workflow).to_numpy(dtype=int)
-    issue = v["issue_id"].to_numpy()
-    # a new run of one work state begins at each change of state (or of issue)
-    change = np.ones(len(v), dtype=bool)
-    change[1:] = (position[1:] != position[:-1]) | (issue[1:] != issue[:-1])
-    runs = pd.DataFrame({"issue_id": issue, "position": position, "entered": v["entered"]})
-    runs = runs[change].groupby("issue_id", sort=False).tail(1).set_index("issue_id")
-    runs = runs.reindex(ids)
     names = workflow.state_names
-    pos = runs["position"].fillna(-1).astype(int).to_numpy()
-    since = pd.to_datetime(runs["entered"], utc=True)
+    pos = started["state_position"].fillna(-1).astype(int).to_numpy()
+    since = pd.to_datetime(started["state_since"], utc=True)
     reading = day_clock(pd.DatetimeIndex([now]), tz, working_days)[0]
     return pd.DataFrame(
         {
-            "issue_id": ids,
+            "issue_id": started["issue_id"].astype(str).to_numpy(),
             "position": pos,
-            "state": [names[p] if p >= 0 else UNMAPPED for p in pos],
+            "state": [names[p] if 0 <= p < len(names) else UNMAPPED for p in pos],
             "since": since.to_numpy(),
             "age": reading - day_clock(started["start"], tz, working_days),
             "state_days": reading - day_clock(since, tz, working_days),
         }
     )
+
+
+def _utc(moment) -> pd.Timestamp:
+    moment = pd.Timestamp(moment)
+    return moment.tz_localize("UTC") if moment.tzinfo is None else moment.tz_convert("UTC")
 
 
 def passed_level(

@@ -57,6 +57,9 @@ class EventArrays:
     state_name: np.ndarray
     state_days: np.ndarray
     state_working_days: np.ndarray
+    visits: FlatVisits  # the flat visits these come from (aging reads them)
+    start_visit: np.ndarray  # per issue: index of its start visit (len(visits): none)
+    done_visit: np.ndarray  # per issue: index of its done visit (-1: none)
 
 
 def derive_arrays(
@@ -133,6 +136,9 @@ def derive_arrays(
         state_name=names[st_pos],
         state_days=np.bincount(codes, days, len(keys)),
         state_working_days=np.bincount(codes, wdays, len(keys)),
+        visits=v,
+        start_visit=start_visit,
+        done_visit=done_visit,
     )
 
 

@@ -163,8 +163,29 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     refresh the planner's statistics (:func:`analyze`)."""
     command.upgrade(alembic_config(engine), revision)
     with engine.begin() as conn:
+        _refresh_aging(conn)
         _refresh_quality(conn)
         analyze(conn)
+
+
+def _refresh_aging(conn: Connection) -> None:
+    """Re-derive the boards whose started issues have no aging marks yet (stored before
+    revision 0010), so the aging view reads marks, never histories."""
+    from sqlalchemy import inspect
+
+    if "state_since" not in {c["name"] for c in inspect(conn).get_columns("issue")}:
+        return  # migrated to an older revision
+    from vger.store.boards import list_boards
+    from vger.store.issues import rederive_board
+
+    stale = set(
+        conn.exec_driver_sql(
+            "SELECT DISTINCT board_id FROM issue WHERE start IS NOT NULL AND state_since IS NULL"
+        ).scalars()
+    )
+    for board in list_boards(conn):
+        if board.id in stale:
+            rederive_board(conn, board)
 
 
 def _refresh_quality(conn: Connection) -> None:

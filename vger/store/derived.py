@@ -1,5 +1,5 @@
 """The derived columns of stored issues (start, done, outcome, lead times, packed state
-times) and their ``issue_state_time`` rows, from
+times, aging marks) and their ``issue_state_time`` rows, from
 :func:`vger.metrics.event_arrays.derive_arrays` over the columns the load path holds."""
 
 from __future__ import annotations
@@ -12,13 +12,24 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from vger.metrics.aging import aging_marks
 from vger.metrics.event_arrays import EventArrays, MoveArrays, derive_arrays
 from vger.metrics.events import Workflow
 
 if TYPE_CHECKING:
     from vger.store.boards import Board
 
-DERIVED = ("start", "done", "outcome", "lead_time_days", "lead_time_working_days", "state_days")
+DERIVED = (
+    "start",
+    "done",
+    "outcome",
+    "lead_time_days",
+    "lead_time_working_days",
+    "state_days",
+    "leave_days",
+    "state_position",
+    "state_since",
+)
 _TRIPLE = 3 * 8  # vger.store.statepack: (position, days, working_days) as float64
 
 
@@ -28,20 +39,29 @@ class Derived:
 
     arrays: EventArrays | None
     n: int
+    workflow: Workflow | None = None
 
     def issue_columns(self) -> dict[str, Any]:
         """start, done (naive UTC ``datetime64``), outcome, lead times (days; None when
         there is none), state_days (packed) per issue."""
         d = self.arrays
-        if d is None:
+        if d is None or self.workflow is None:
             return {c: [None] * self.n for c in DERIVED}
+        m = aging_marks(d, self.workflow)
         return {
             "start": d.start.view("datetime64[ns]"),
             "done": d.done.view("datetime64[ns]"),
             "outcome": d.outcome.tolist(),
             "lead_time_days": _floats(d.lead_time_days),
             "lead_time_working_days": _floats(d.lead_time_working_days),
-            "state_days": self._packed(),
+            "state_days": _pack(
+                self.n, d.state_issue, d.state_position, d.state_days, d.state_working_days
+            ),
+            "leave_days": _pack(
+                self.n, m.leave_issue, m.leave_position, m.leave_days, m.leave_working_days
+            ),
+            "state_position": m.state_position.tolist(),
+            "state_since": m.state_since.view("datetime64[ns]"),
         }
 
     def state_columns(self, board_id: int) -> dict[str, Any]:
@@ -58,19 +78,22 @@ class Derived:
             "working_days": d.state_working_days.tolist(),
         }
 
-    def _packed(self) -> list[bytes | None]:
-        """Each issue's (position, days, working_days) triples in state-row order, as
-        :func:`vger.store.statepack.pack` packs them; None for an issue without any."""
-        d = self.arrays
-        out: list[bytes | None] = [None] * self.n
-        if d is None or not len(d.state_issue):
-            return out
-        triples = np.column_stack([d.state_position, d.state_days, d.state_working_days])
-        blob = np.ascontiguousarray(triples, dtype="<f8").tobytes()
-        rows, first, count = np.unique(d.state_issue, return_index=True, return_counts=True)
-        for r, f, c in zip(rows.tolist(), first.tolist(), count.tolist(), strict=True):
-            out[r] = blob[f * _TRIPLE : (f + c) * _TRIPLE]  # rows of an issue are adjacent
+
+def _pack(
+    n: int, issue: np.ndarray, position: np.ndarray, days: np.ndarray, working: np.ndarray
+) -> list[bytes | None]:
+    """Each issue's (position, days, working_days) triples, in row order, packed as
+    :func:`vger.store.statepack.pack` packs them; None for an issue without any. The
+    rows of an issue are adjacent."""
+    out: list[bytes | None] = [None] * n
+    if not len(issue):
         return out
+    triples = np.column_stack([position, days, working])
+    blob = np.ascontiguousarray(triples, dtype="<f8").tobytes()
+    rows, first, count = np.unique(issue, return_index=True, return_counts=True)
+    for r, f, c in zip(rows.tolist(), first.tolist(), count.tolist(), strict=True):
+        out[r] = blob[f * _TRIPLE : (f + c) * _TRIPLE]
+    return out
 
 
 def derive(
@@ -96,7 +119,7 @@ def derive(
         tz=board.tz,
         abandoned=board.abandoned,
     )
-    return Derived(arrays, len(issue_ids))
+    return Derived(arrays, len(issue_ids), workflow)
 
 
 def columns_of(rows: Sequence[dict[str, Any]], names: Sequence[str]) -> dict[str, list]:

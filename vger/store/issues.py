@@ -151,7 +151,8 @@ def rederive_board(conn: Connection, board: Board) -> int:
         ),
     )
     values = derived.issue_columns()
-    values["start"], values["done"] = _py_times(values["start"]), _py_times(values["done"])
+    for column in ("start", "done", "state_since"):
+        values[column] = _py_times(values[column])
     rows = [
         {"board_id": board.id, "issue_id": i, **dict(zip(values, v, strict=True))}
         for i, v in zip(ids.tolist(), zip(*values.values(), strict=True), strict=True)

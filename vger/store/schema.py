@@ -155,6 +155,11 @@ issue = Table(
     Column("lead_time_days", Float, nullable=True),
     Column("lead_time_working_days", Float, nullable=True),
     Column("state_days", LargeBinary, nullable=True),  # vger.store.statepack: per-state days
+    # Aging marks (vger.metrics.aging.aging_marks): the age at leaving each state of a
+    # completed item, packed as state_days is; the current work state and its entry.
+    Column("leave_days", LargeBinary, nullable=True),
+    Column("state_position", Integer, nullable=True),
+    Column("state_since", UTCDateTime, nullable=True),
     # Jira answered only part of the status history and the rest could not be fetched
     # (Data Center cuts very long changelogs): the derived start may be wrong.
     Column("history_cut", Boolean, nullable=False, default=False, server_default=false()),

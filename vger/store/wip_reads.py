@@ -20,49 +20,42 @@ def aging_rows(
     begin: datetime,
     end: datetime,
     types: Sequence[str] | None = None,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The issues the aging view needs and their status history: every issue started
-    and not done (the work in progress), and the issues completed with a start in
-    [begin, end) (UTC; the bands' history). Issues: ``issue_id``, ``key``, ``summary``,
-    ``issue_type``, ``created``, ``status_id``, ``start``, ``done``, ``outcome``;
-    transitions: ``issue_id``, ``seq``, ``at``, ``from_status_id``, ``to_status_id``."""
-    i, t = s.issue, s.transition
+) -> pd.DataFrame:
+    """The issues the aging view needs, with their aging marks (no history): every issue
+    started and not done (the work in progress), and the issues completed with a done in
+    [begin, end) (UTC; the bands' history). Columns: ``issue_id``, ``key``, ``summary``,
+    ``issue_type``, ``created``, ``start``, ``done``, ``outcome``, ``state_position``,
+    ``state_since`` and ``leave_days`` (packed, :mod:`vger.store.statepack`)."""
+    i = s.issue
     base = and_(i.c.board_id == board.id, type_filter(board, types), i.c.start.is_not(None))
     # Two reads, each driven by the index on (board_id, done): the open issues, and the
-    # issues completed in the range; their moves are looked up by primary key.
+    # issues completed in the range.
     parts = [
         and_(base, i.c.done.is_(None)),
         and_(base, i.c.outcome == "completed", i.c.done >= begin, i.c.done < end),
     ]
-    issues, moves = [], []
-    for wanted in parts:
-        issues.append(
-            read_frame(
-                conn,
-                select(
-                    i.c.issue_id,
-                    i.c.key,
-                    i.c.summary,
-                    i.c.issue_type,
-                    i.c.created,
-                    i.c.status_id,
-                    i.c.start,
-                    i.c.done,
-                    i.c.outcome,
-                ).where(wanted),
-            )
+    issues = [
+        read_frame(
+            conn,
+            select(
+                i.c.issue_id,
+                i.c.key,
+                i.c.summary,
+                i.c.issue_type,
+                i.c.created,
+                i.c.start,
+                i.c.done,
+                i.c.outcome,
+                i.c.state_position,
+                i.c.state_since,
+                i.c.leave_days,
+            ).where(wanted),
         )
-        moves.append(
-            read_frame(
-                conn,
-                select(t.c.issue_id, t.c.seq, t.c.at, t.c.from_status_id, t.c.to_status_id).where(
-                    t.c.board_id == board.id, t.c.issue_id.in_(select(i.c.issue_id).where(wanted))
-                ),
-            )
-        )
-    frame = _utc(pd.concat(issues, ignore_index=True), "created", "start", "done")
+        for wanted in parts
+    ]
+    frame = _utc(pd.concat(issues, ignore_index=True), "created", "start", "done", "state_since")
     frame["summary"] = frame["summary"].fillna("").astype(str)
-    return frame, _utc(pd.concat(moves, ignore_index=True), "at")
+    return frame
 
 
 def wip_rows(

@@ -14,8 +14,7 @@ from sqlalchemy import Connection
 from vger.metrics.aging import (
     PULL_STATE,
     aging_bands,
-    leave_ages,
-    open_ages,
+    open_item_ages,
     open_pull_ages,
     passed_level,
     pull_leave_ages,
@@ -24,7 +23,7 @@ from vger.metrics.blocked import flagged_days, flagged_now
 from vger.metrics.calendar import WeekGrid, week_grid
 from vger.metrics.events import UNMAPPED, Workflow
 from vger.metrics.quadrant import completed_in_range
-from vger.store import boards, flags, queries, wip_reads, workflows
+from vger.store import boards, flags, queries, statepack, wip_reads, workflows
 from vger.web import cache
 from vger.web.views.common import BoardChoice, local_today, missing_data_message
 from vger.web.views.scatter.data import OTHER, _safe_url, work_type_of
@@ -116,12 +115,15 @@ def _aging_data(conn: Connection, choice: BoardChoice, now: datetime) -> AgingDa
         return empty
     begin = grid.starts[0].to_pydatetime() if len(grid) else at.to_pydatetime()
     end = grid.ends[-1].to_pydatetime() if len(grid) else at.to_pydatetime()
-    issues, transitions = wip_reads.aging_rows(conn, board, begin, end, params.types or None)
+    issues = wip_reads.aging_rows(conn, board, begin, end, params.types or None)
     working = board.working_days
     completed = completed_in_range(issues[issues["outcome"] == "completed"], grid)
-    ages = leave_ages(completed, transitions, workflow, tz=board.tz, working_days=working)
+    names = dict(enumerate(workflow.state_names))
+    ages = statepack.unpack(
+        completed["issue_id"], completed["leave_days"], working=working, names=names
+    )
     bands = aging_bands(ages)
-    wip = open_ages(issues, transitions, workflow, at, tz=board.tz, working_days=working)
+    wip = open_item_ages(issues, workflow, at, tz=board.tz, working_days=working)
     items = _with_flags(conn, choice, _open_items(choice, issues, wip, bands), at)
     return AgingData(
         choice, at, first_day, last_day, grid, workflow, items, bands, len(completed), stored
