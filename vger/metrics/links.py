@@ -1,0 +1,144 @@
+"""Issues linked to pull requests: Jira keys named by a pull request, and what the links
+give (the PRs of each issue, issues without a PR, PRs naming no stored issue, lead time
+from the first linked PR). Pure: plain strings and DataFrames in, no I/O.
+
+**The pattern** (``docs/metrics.md``, "Issues linked to pull requests"): a Jira key is a
+project key (a letter, then at least one letter, digit or ``_``), a hyphen and a number,
+standing alone: neither preceded nor followed by a letter, digit or ``_`` (so
+``ALOY-378b`` and ``XALOY-3`` name nothing). In the title and the body only upper-case
+keys count, as Jira writes them; in the branch name any case counts (``aloy-1314`` is
+``ALOY-1314``: branch names are often lower-cased). A candidate links only when its
+project is one of the board's projects (the prefixes of its stored issue keys), so text
+like ``UTF-8`` or ``ISO-8601`` links nothing unless a project is named ``UTF`` or ``ISO``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+import pandas as pd
+
+from vger.metrics.quality import sort_keys
+
+_EDGE_BEFORE = r"(?<![A-Za-z0-9_])"
+_EDGE_AFTER = r"(?![A-Za-z0-9_])"
+#: A Jira key as written in titles and bodies (upper case).
+KEY_PATTERN = re.compile(_EDGE_BEFORE + r"([A-Z][A-Z0-9_]+-[0-9]+)" + _EDGE_AFTER)
+#: A Jira key in a branch name (any case; upper-cased when read).
+BRANCH_KEY_PATTERN = re.compile(_EDGE_BEFORE + r"([A-Za-z][A-Za-z0-9_]+-[0-9]+)" + _EDGE_AFTER)
+
+
+def _normal(key: str) -> str:
+    """``aloy-0042`` → ``ALOY-42`` (Jira numbers have no leading zeros)."""
+    project, _, number = key.rpartition("-")
+    return f"{project.upper()}-{int(number)}"
+
+
+def candidate_keys(
+    title: str | None, branch: str | None = None, body: str | None = None
+) -> list[str]:
+    """Every Jira-key-shaped word of a pull request, upper case, sorted, without
+    duplicates; not yet restricted to a board's projects (:func:`board_keys`)."""
+    found = set()
+    for text in (title, body):
+        if text:
+            found.update(_normal(k) for k in KEY_PATTERN.findall(text))
+    if branch:
+        found.update(_normal(k) for k in BRANCH_KEY_PATTERN.findall(branch))
+    return sorted(k for k in found if not k.endswith("-0"))
+
+
+def project_of(key: str) -> str:
+    """The project part of an issue key (``ALOY-12`` → ``ALOY``)."""
+    return str(key).rpartition("-")[0]
+
+
+def projects(issue_keys: Iterable[str]) -> set[str]:
+    """A board's projects: the prefixes of its stored issue keys."""
+    return {project_of(k) for k in issue_keys if "-" in str(k)}
+
+
+def board_keys(keys: Iterable[str], board_projects: set[str]) -> list[str]:
+    """The candidates whose project is one of the board's."""
+    return [k for k in keys if project_of(k) in board_projects]
+
+
+def linked_pulls(links: pd.DataFrame, issue_keys: pd.Series) -> pd.Series:
+    """Per issue key (in the order of ``issue_keys``): its linked pull requests as text,
+    ``repo#number`` in creation order joined by ``" "`` ("" without any). ``links``:
+    ``issue_key``, ``repo`` (owner/name), ``number``, ``created`` (UTC)."""
+    keys = pd.Series(issue_keys, dtype=object).astype(str)
+    if links.empty or keys.empty:
+        return pd.Series([""] * len(keys), index=keys.index, dtype=object)
+    mine = links[links["issue_key"].isin(set(keys))]
+    mine = mine.sort_values(["issue_key", "created", "repo", "number"], kind="stable")
+    label = mine["repo"].astype(str) + "#" + mine["number"].astype(int).astype(str)
+    joined = label.groupby(mine["issue_key"].to_numpy()).agg(" ".join)
+    return pd.Series(keys.map(joined).fillna("").to_numpy(dtype=object), index=keys.index)
+
+
+def first_linked_pr(links: pd.DataFrame, issue_keys: pd.Series) -> pd.Series:
+    """Per issue key (in the order of ``issue_keys``): the creation time (UTC) of its
+    earliest linked pull request, NaT without any."""
+    keys = pd.Series(issue_keys, dtype=object).astype(str)
+    if links.empty or keys.empty:
+        return pd.Series(pd.NaT, index=keys.index, dtype="datetime64[ns, UTC]")
+    first = pd.to_datetime(links["created"], utc=True).groupby(links["issue_key"].to_numpy()).min()
+    return pd.Series(pd.to_datetime(keys.map(first), utc=True).to_numpy(), index=keys.index)
+
+
+def review_start(start: pd.Series, first_pr: pd.Series) -> pd.Series:
+    """The start used when lead time includes code review: the first linked PR's
+    creation when it is earlier than ``start``, else ``start`` (both UTC; NaT stays
+    NaT: an issue without a start gets none from a PR)."""
+    s = pd.to_datetime(start, utc=True)
+    f = pd.to_datetime(first_pr, utc=True)
+    earlier = f.notna().to_numpy() & s.notna().to_numpy() & (f < s).to_numpy()
+    return s.where(~earlier, f)
+
+
+def issues_without_pr(issues: pd.DataFrame, links: pd.DataFrame) -> pd.DataFrame:
+    """Completed issues (``outcome == "completed"``) no pull request names: rows
+    ``issue_id``, ``key``, ``detail`` (the done date), in key order."""
+    done = issues[issues["outcome"].to_numpy() == "completed"]
+    linked = set(links["issue_key"].astype(str)) if not links.empty else set()
+    alone = done[~done["key"].astype(str).isin(linked).to_numpy()]
+    when = pd.to_datetime(alone["done"], utc=True).dt.strftime("%Y-%m-%d")
+    return sort_keys(
+        pd.DataFrame(
+            {
+                "issue_id": alone["issue_id"].astype(str).to_numpy(),
+                "key": alone["key"].astype(str).to_numpy(),
+                "detail": ("completed " + when).to_numpy(dtype=object),
+            }
+        )
+    )
+
+
+def pulls_without_issue(links: pd.DataFrame, issue_keys: Iterable[str]) -> pd.DataFrame:
+    """Pull requests naming keys of the board's projects that match no stored issue:
+    rows ``issue_id`` (""), ``key`` (``repo#number``), ``detail`` (the unknown keys),
+    ``url``; one row per pull request, newest number last within a repository."""
+    columns = ["issue_id", "key", "detail", "url"]
+    if links.empty:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+    keys = set(map(str, issue_keys))
+    unknown = links[~links["issue_key"].astype(str).isin(keys).to_numpy()]
+    unknown = unknown[unknown["issue_key"].map(project_of).isin(projects(keys)).to_numpy()]
+    if unknown.empty:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+    unknown = unknown.sort_values(["repo", "number", "issue_key"], kind="stable")
+    grouped = unknown.groupby(["repo", "number"], sort=True)
+    names = grouped["issue_key"].agg(", ".join)
+    urls = grouped["url"].first()
+    labels = [f"{repo}#{number}" for repo, number in names.index]
+    return pd.DataFrame(
+        {
+            "issue_id": [""] * len(labels),
+            "key": labels,
+            "detail": ["names " + n + ", no stored issue" for n in names.to_numpy()],
+            "url": [u if isinstance(u, str) else "" for u in urls.to_numpy()],
+        },
+        columns=columns,
+    )
