@@ -14,6 +14,12 @@ REST ``/tags`` has no dates (one commit GET per tag, one more per annotated tag)
 committer date of the tagged commit, 100 tags per request. GraphQL needs a token; so
 does any useful REST budget (60 requests/h without one).
 
+**Linked issues.** The same query asks for each PR's branch (``headRefName``) and
+description (``body``: Markdown, at most 65,536 characters, usually a few hundred
+bytes): the Jira keys they and the title name are stored with the page
+(:mod:`vger.store.links`), for every PR read (a description edit moves ``updatedAt``).
+No request is added; a page of 100 PRs grows by about the size of their descriptions.
+
 **Incremental runs.** Pull requests come newest-updated first; a run stops at the first
 one updated before ``watermark - overlap`` (the watermark is the newest ``updatedAt``
 a previous run stored completely). A no-change run therefore costs one PR request plus
@@ -56,12 +62,13 @@ from github.GithubException import (
 from sqlalchemy import Engine
 from urllib3.exceptions import MaxRetryError
 
-from etl.github_transform import parse_time, pull_row, tag_row_from_graphql
+from etl.github_transform import parse_time, pull_keys, pull_row, tag_row_from_graphql
 from etl.lease import Lease
 from etl.report import SourceReport
 from vger.config import Settings, mask_secrets
 from vger.errors import LockedError
 from vger.store.boards import Board, repos
+from vger.store.links import save_pull_links
 from vger.store.pulls import (
     count_pulls,
     delete_tags,
@@ -93,6 +100,7 @@ query($owner: String!, $name: String!, $first: Int!, $after: String) {
       nodes {
         number title url state isDraft createdAt updatedAt closedAt mergedAt
         additions deletions author { login }
+        headRefName body
       }
     }
   }
@@ -451,13 +459,14 @@ class _RepoSync:
 
                 bar = tqdm(total=connection.get("totalCount"), desc=self.full_name, unit="PR")
             first = False
-            rows, reached = [], False
+            rows, keys, reached = [], {}, False
             for node in nodes:
                 row = pull_row(node)
                 if floor is not None and row["updated"] < floor:
                     reached = True
                     break
                 rows.append(row)
+                keys[row["number"]] = pull_keys(node)
             if rows:
                 newest = max(r["updated"] for r in rows)
                 top = newest if top is None else max(top, newest)
@@ -467,6 +476,7 @@ class _RepoSync:
             with self.engine.begin() as conn:
                 changed = _changed_pulls(conn, self.repo_id, rows)
                 added, updated = save_pull_requests(conn, self.repo_id, changed)
+                save_pull_links(conn, self.repo_id, keys)  # every PR read: bodies are not compared
                 self.report.added += added
                 self.report.updated += updated
                 if more:

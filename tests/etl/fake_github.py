@@ -90,6 +90,8 @@ def make_pull(
     draft: bool = False,
     additions: int = 1,
     deletions: int = 0,
+    head_ref: str = "",
+    body: str = "",
 ) -> dict[str, Any]:
     closed_at = closed_at or merged_at
     return {
@@ -103,6 +105,8 @@ def make_pull(
         "draft": draft,
         "additions": int(additions),
         "deletions": int(deletions),
+        "head_ref": head_ref,
+        "body": body,
     }
 
 
@@ -134,6 +138,7 @@ def alloy_pulls() -> list[dict[str, Any]]:
             author=r.head_owner or None,
             additions=int(r.additions),
             deletions=int(r.deletions),
+            head_ref=r.head_ref,
         )
         for r in frame.itertuples(index=False)
     ]
@@ -619,6 +624,8 @@ class FakeGitHub:
             "additions": pull["additions"],
             "deletions": pull["deletions"],
             "author": {"login": pull["author"]} if pull["author"] else None,
+            "headRefName": pull.get("head_ref", ""),
+            "body": pull.get("body", ""),
         }
 
     @staticmethod

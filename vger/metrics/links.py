@@ -116,16 +116,18 @@ def issues_without_pr(issues: pd.DataFrame, links: pd.DataFrame) -> pd.DataFrame
     )
 
 
-def pulls_without_issue(links: pd.DataFrame, issue_keys: Iterable[str]) -> pd.DataFrame:
-    """Pull requests naming keys of the board's projects that match no stored issue:
+def pulls_without_issue(
+    links: pd.DataFrame, board_projects: set[str], known_keys: Iterable[str] = ()
+) -> pd.DataFrame:
+    """Pull requests naming keys of the board's projects that match no stored issue
+    (``links`` minus those of ``known_keys``; the store may pass only unmatched links):
     rows ``issue_id`` (""), ``key`` (``repo#number``), ``detail`` (the unknown keys),
-    ``url``; one row per pull request, newest number last within a repository."""
+    ``url``; one row per pull request, by repository and number."""
     columns = ["issue_id", "key", "detail", "url"]
     if links.empty:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
-    keys = set(map(str, issue_keys))
-    unknown = links[~links["issue_key"].astype(str).isin(keys).to_numpy()]
-    unknown = unknown[unknown["issue_key"].map(project_of).isin(projects(keys)).to_numpy()]
+    unknown = links[~links["issue_key"].astype(str).isin(set(map(str, known_keys))).to_numpy()]
+    unknown = unknown[unknown["issue_key"].map(project_of).isin(board_projects).to_numpy()]
     if unknown.empty:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
     unknown = unknown.sort_values(["repo", "number", "issue_key"], kind="stable")

@@ -221,6 +221,7 @@ def delete_board(conn: Connection, slug: str) -> dict[str, int]:
     scopes = sync.board_scopes(conn, board.id, board.slug)
     repo_ids = [r for r in repos(conn, board.id).values()]
     if repo_ids:
+        conn.execute(delete(s.pull_issue_link).where(s.pull_issue_link.c.repo_id.in_(repo_ids)))
         conn.execute(delete(s.pull_request).where(s.pull_request.c.repo_id.in_(repo_ids)))
         conn.execute(delete(s.tag).where(s.tag.c.repo_id.in_(repo_ids)))
     for table in (

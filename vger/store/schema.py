@@ -255,6 +255,24 @@ pull_request = Table(
     Index("ix_pull_request_repo_merged", "repo_id", "merged"),
 )
 
+pull_issue_link = Table(
+    "pull_issue_link",
+    metadata,
+    # The Jira keys a pull request names in its title, branch or body
+    # (vger.metrics.links.candidate_keys), written when the PR is saved. Linked by key,
+    # not by issue id, so an issue stored later still joins; restricted to the board's
+    # projects when read.
+    Column("repo_id", Integer, primary_key=True),
+    Column("number", Integer, primary_key=True),
+    Column("issue_key", String(64), primary_key=True),
+    ForeignKeyConstraint(
+        ["repo_id", "number"],
+        ["pull_request.repo_id", "pull_request.number"],
+        ondelete="CASCADE",
+    ),
+    Index("ix_pull_issue_link_issue_key", "issue_key"),
+)
+
 tag = Table(
     "tag",
     metadata,
