@@ -19,7 +19,7 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-from vger.metrics.quality import sort_keys
+from vger.metrics.quality import Check, sort_keys
 
 _EDGE_BEFORE = r"(?<![A-Za-z0-9_])"
 _EDGE_AFTER = r"(?![A-Za-z0-9_])"
@@ -144,3 +144,43 @@ def pulls_without_issue(
         },
         columns=columns,
     )
+
+
+LINK_WHY = {
+    "completed_without_pr": "The board has repositories, yet no pull request names these "
+    "completed issues in its title, branch or description: their code review is not in "
+    "any PR number, or the work needed no code; name the key in the PR to link them.",
+    "prs_without_issue": "These pull requests name keys of the board's projects that match "
+    "no stored issue: a typo, an issue moved to another project, or one outside the "
+    "board's query; their review time is linked to nothing.",
+}
+#: The ids of the link checks, in report order (after vger.metrics.quality's).
+LINK_CHECK_IDS: tuple[str, ...] = tuple(LINK_WHY)
+
+
+def link_checks(
+    issues: pd.DataFrame, links: pd.DataFrame, unmatched: pd.DataFrame, board_projects: set[str]
+) -> list[Check]:
+    """The data-quality lines of a board that has repositories: completed ``issues``
+    without any PR in ``links`` (:func:`issues_without_pr`, unit issues), and the PRs of
+    ``unmatched`` links naming keys of ``board_projects`` (:func:`pulls_without_issue`,
+    unit pull requests; ``key`` = ``repo#number``)."""
+    alone = issues_without_pr(issues, links)
+    orphans = pulls_without_issue(unmatched, board_projects)
+    return [
+        Check(
+            "completed_without_pr",
+            "Completed without a pull request",
+            LINK_WHY["completed_without_pr"],
+            int(len(alone)),
+            alone,
+        ),
+        Check(
+            "prs_without_issue",
+            "Pull requests naming no stored issue",
+            LINK_WHY["prs_without_issue"],
+            int(len(orphans)),
+            orphans,
+            "pull requests",
+        ),
+    ]

@@ -22,6 +22,7 @@ from vger.web.views.common import (
     missing_data_message,
     view_key,
 )
+from vger.web.views.linked import linked_prs
 
 OTHER = "Other"
 
@@ -34,7 +35,7 @@ class ScatterData:
     first_day: date
     last_day: date
     grid: WeekGrid
-    points: pd.DataFrame  # key, summary, type, work_type, done, days, url, complete
+    points: pd.DataFrame  # key, summary, type, work_type, done, days, url, complete, prs
     levels: dict[int, float]  # over the points of complete weeks
     completed: int  # completed items in the range, with or without a lead time
     stored: int
@@ -126,6 +127,7 @@ def _scatter_data(conn: Connection, choice: BoardChoice, now: datetime) -> Scatt
         }
     )
     points["done"] = pd.to_datetime(points["done"], utc=True)
+    points["prs"] = "" if github else linked_prs(conn, choice, points)
     levels = lead_time_levels(points.loc[points["complete"], "days"])
     return ScatterData(
         choice,

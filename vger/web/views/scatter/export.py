@@ -22,7 +22,8 @@ bp = Blueprint("vger_scatter", __name__)
 
 
 def scatter_csv(data: ScatterData) -> pd.DataFrame:
-    """The points: key, summary, type, work type, done (UTC), days, url."""
+    """The points: key, summary, type, work type, done (UTC), days, url; for issues the
+    linked pull requests (``repo#N`` separated by spaces, vger.metrics.links)."""
     p = data.points
     frame = pd.DataFrame(
         {
@@ -35,6 +36,9 @@ def scatter_csv(data: ScatterData) -> pd.DataFrame:
             "url": p["url"].to_numpy(),
         }
     )
+    if not data.params_github:
+        frame["pull_requests"] = p["prs"].to_numpy()
+        return defuse(frame, ["summary", "pull_requests"])
     return defuse(frame, ["summary"])
 
 
