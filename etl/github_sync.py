@@ -68,7 +68,7 @@ from etl.report import SourceReport
 from vger.config import Settings, mask_secrets
 from vger.errors import LockedError
 from vger.store.boards import Board, repos
-from vger.store.links import save_pull_links
+from vger.store.links import apply_review_lead_times, save_pull_links
 from vger.store.pulls import (
     count_pulls,
     delete_tags,
@@ -476,7 +476,9 @@ class _RepoSync:
             with self.engine.begin() as conn:
                 changed = _changed_pulls(conn, self.repo_id, rows)
                 added, updated = save_pull_requests(conn, self.repo_id, changed)
-                save_pull_links(conn, self.repo_id, keys)  # every PR read: bodies are not compared
+                touched = save_pull_links(conn, self.repo_id, keys)  # every PR read
+                if touched and self.board.review_lead_time:  # lead times from the PRs
+                    apply_review_lead_times(conn, self.board, keys=sorted(touched))
                 self.report.added += added
                 self.report.updated += updated
                 if more:

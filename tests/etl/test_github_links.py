@@ -19,6 +19,7 @@ from vger.config import Settings
 from vger.metrics.links import pulls_without_issue
 from vger.store import boards
 from vger.store.links import board_links, board_projects, unmatched_links
+from vger.store.queries import issue_items
 
 REPO = "acme/app"
 
@@ -128,3 +129,29 @@ def test_alloy_branches_link_through_the_sync(sqlite_engine, fake, settings):
     assert by_key["ALOY-1314"] == [730] and by_key["ALOY-1358"] == [758]
     assert len(by_key["PATCH-1"]) == 13
     assert len(links) == 570  # the 570 (PR, key) pairs of tests/metrics/test_links.py's pattern
+
+
+def test_sync_updates_review_lead_times(sqlite_engine, fake, settings):
+    """With the board's code-review option on, a synced PR moves its issue's lead time
+    (EX-1: 7.0 → 8.0 days, from PR #1 opened a day before start) and an edit that drops
+    the key moves it back."""
+    engine = sqlite_engine
+    board = example_board(engine)
+    with engine.begin() as conn:
+        boards.add_repo(conn, board.id, REPO)
+        boards.set_review_lead_time(conn, "example", True)
+        board = boards.get_board(conn, "example")
+    fake.add_repo(REPO, example_pulls())
+
+    def ex1() -> float:
+        with engine.connect() as conn:
+            items = issue_items(conn, board)
+        return float(items.set_index("key").loc["EX-1", "lead_time"])
+
+    assert ex1() == 7.0
+    assert sync_board_repos(engine, board, settings, options=FAST)[0].ok
+    assert ex1() == 8.0
+    later = "2030-01-01T00:00:00Z"
+    fake.update_pull(REPO, 1, title="Fix login", head_ref="login", body="", updated_at=later)
+    assert sync_board_repos(engine, board, settings, options=FAST)[0].ok
+    assert ex1() == 7.0

@@ -17,9 +17,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+import numpy as np
 import pandas as pd
 
 from vger.metrics.quality import Check, sort_keys
+from vger.metrics.workdays import working_clock
+
+SECONDS_PER_DAY = 86_400.0
 
 _EDGE_BEFORE = r"(?<![A-Za-z0-9_])"
 _EDGE_AFTER = r"(?![A-Za-z0-9_])"
@@ -96,6 +100,20 @@ def review_start(start: pd.Series, first_pr: pd.Series) -> pd.Series:
     f = pd.to_datetime(first_pr, utc=True)
     earlier = f.notna().to_numpy() & s.notna().to_numpy() & (f < s).to_numpy()
     return s.where(~earlier, f)
+
+
+def review_lead_times(
+    start: pd.Series, done: pd.Series, first_pr: pd.Series, tz: str = "UTC"
+) -> tuple[np.ndarray, np.ndarray]:
+    """Lead time including code review, in calendar days and in working days (weekends
+    in ``tz`` skipped): from :func:`review_start` (the first linked PR's creation when
+    earlier than ``start``) to ``done``; NaN where start or done is missing. Without a
+    linked PR it equals the lead time from ``start``."""
+    begin = review_start(start, first_pr)
+    end = pd.to_datetime(done, utc=True)
+    days = (end - begin).dt.total_seconds().to_numpy(dtype=float) / SECONDS_PER_DAY
+    working = (working_clock(end, tz) - working_clock(begin, tz)) / SECONDS_PER_DAY
+    return days, np.asarray(working, dtype=float)
 
 
 def issues_without_pr(issues: pd.DataFrame, links: pd.DataFrame) -> pd.DataFrame:

@@ -13,6 +13,7 @@ from sqlalchemy import Connection, delete, select
 from vger.metrics.events import Workflow, derive_events
 from vger.store import schema as s
 from vger.store.db import bulk_insert, update_rows, upsert
+from vger.store.links import apply_review_lead_times
 from vger.store.quality_hits import mark_pending, replace_board_hits
 from vger.store.statepack import pack
 from vger.store.workflows import get_workflow
@@ -102,6 +103,8 @@ def save_issues(
         ],
     )
     mark_pending(conn, board.id, ids, existing)  # their quality hits: vger.store.quality_hits
+    if board.review_lead_time:  # lead time from the first linked PR (vger.store.links)
+        apply_review_lead_times(conn, board, issue_ids=ids)
     return SaveCounts(added=len(set(ids) - existing), updated=len(set(ids) & existing))
 
 
@@ -143,6 +146,8 @@ def rederive_board(conn: Connection, board: Board) -> int:
     if state_rows:
         bulk_insert(conn, s.issue_state_time, state_rows)
     replace_board_hits(conn, board.id, issues, transitions, workflow)
+    if board.review_lead_time:
+        apply_review_lead_times(conn, board)
     return len(rows)
 
 

@@ -87,6 +87,9 @@ board = Table(
     Column("interval_start", Integer, nullable=True),  # work-state positions, inclusive
     Column("interval_end", Integer, nullable=True),
     Column("browse_url", String(500), nullable=True),  # where issue keys link to
+    # Lead time includes code review: it runs from the first linked pull request's
+    # creation when that is earlier than start (vger.metrics.links.review_lead_times).
+    Column("review_lead_time", Boolean, nullable=False, default=False, server_default=false()),
 )
 
 work_state = Table(

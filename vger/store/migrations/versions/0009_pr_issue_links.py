@@ -1,4 +1,5 @@
-"""pull_issue_link: the Jira keys each pull request names (issues linked to PRs)
+"""pull_issue_link: the Jira keys each pull request names (issues linked to PRs);
+board.review_lead_time: the option "lead time includes code review" (off)
 
 Keys found in a pull request's title, branch name or body link it to the issue of that
 key (vger.metrics.links); they are written when the PR is saved. The stored PRs keep
@@ -36,6 +37,10 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint('repo_id', 'number', 'issue_key', name=op.f('pk_pull_issue_link')),
     )
     op.create_index('ix_pull_issue_link_issue_key', 'pull_issue_link', ['issue_key'])
+    with op.batch_alter_table('board') as batch:
+        batch.add_column(
+            sa.Column('review_lead_time', sa.Boolean(), nullable=False, server_default=sa.false())
+        )
     conn = op.get_bind()
     rows = []
     for repo_id, number, title in conn.execute(sa.text('SELECT repo_id, number, title FROM pull_request')):
@@ -49,5 +54,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('board') as batch:
+        batch.drop_column('review_lead_time')
     op.drop_index('ix_pull_issue_link_issue_key', table_name='pull_issue_link')
     op.drop_table('pull_issue_link')

@@ -11,7 +11,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from vger.metrics.percentiles import LEVELS
-from vger.web.figures import LEVEL_COLOURS, axis_figure
+from vger.web.figures import LEVEL_COLOURS, axis_figure, review_start_words
 from vger.web.views.common import local_naive, unit
 from vger.web.views.scatter.data import OTHER, ScatterData
 
@@ -29,6 +29,8 @@ def scatter_note(data: ScatterData) -> str:
         f"{len(data.points)} {noun} with a lead time · lines over {data.complete_weeks} complete "
         f"weeks · linear percentiles · {zone}"
     )
+    if not data.params_github and data.choice.board.review_lead_time:
+        text += f" · lead time = done − {review_start_words(data.choice.board)}"
     if pending:
         text += f" · {pending} from the week in progress drawn hollow, not in the lines"
     if data.complete_weeks == 0:
