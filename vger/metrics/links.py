@@ -145,7 +145,8 @@ def pulls_without_issue(
     if links.empty:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
     unknown = links[~links["issue_key"].astype(str).isin(set(map(str, known_keys))).to_numpy()]
-    unknown = unknown[unknown["issue_key"].map(project_of).isin(board_projects).to_numpy()]
+    mine = set(board_keys(unknown["issue_key"].astype(str).unique(), board_projects))
+    unknown = unknown[unknown["issue_key"].isin(mine).to_numpy()]
     if unknown.empty:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
     unknown = unknown.sort_values(["repo", "number", "issue_key"], kind="stable")

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, delete, func, insert, literal, select
 
-from vger.metrics.links import project_of, review_lead_times
+from vger.metrics.links import projects, review_lead_times
 from vger.store import schema as s
 from vger.store.db import update_rows
 from vger.store.queries import _utc, read_frame
@@ -49,8 +49,9 @@ def save_pull_links(conn: Connection, repo_id: int, keys: Mapping[int, Sequence[
 def board_projects(conn: Connection, board_id: int) -> set[str]:
     """The board's projects: the prefixes of its stored issue keys (taken here, not in
     SQL, where splitting a key needs a function of each dialect)."""
-    keys = conn.execute(select(s.issue.c.key).where(s.issue.c.board_id == board_id)).scalars()
-    return {project_of(k) for k in keys if "-" in str(k)}
+    return projects(
+        conn.execute(select(s.issue.c.key).where(s.issue.c.board_id == board_id)).scalars()
+    )
 
 
 def board_links(
