@@ -182,10 +182,53 @@ def pure_and_toggle(url: str) -> dict:
     }
 
 
+def parts(url: str, repeat: int = 5) -> dict:
+    """CPU seconds (best of ``repeat``) of what the links add to a view, in-process:
+    the linked PRs of the 13-week range's completed issues (scatter / leadtime.csv), and
+    the quality report's two link lines (every link of the board)."""
+    from vger.metrics.links import link_checks
+    from vger.store import boards, links, queries
+    from vger.web.views.common import BoardChoice
+    from vger.web.views.linked import linked_prs
+
+    engine = sa.create_engine(url)
+    out: dict[str, float] = {}
+    with engine.connect() as conn:
+        board = boards.get_board(conn, "big")
+        items = queries.issue_items(conn, board)
+        first = pd.Timestamp(DAY - timedelta(weeks=13), tz=board.tz)
+        done = items[(items["outcome"] == "completed") & (items["done"] >= first)]
+        choice = BoardChoice(board, None, {}, boards.repos(conn, board.id), [])
+        rows = queries.quality_rows(conn, board)
+
+        def best(fn) -> float:
+            times = []
+            for _ in range(repeat):
+                t = time.process_time()
+                fn()
+                times.append(time.process_time() - t)
+            return min(times)
+
+        out["13w completed"] = float(len(done))
+        out["linked_prs 13w"] = best(lambda: linked_prs(conn, choice, done))
+        out["quality link lines"] = best(
+            lambda: link_checks(
+                rows,
+                links.linked_keys(conn, board.id),
+                links.unmatched_links(conn, board.id),
+                links.board_projects(conn, board.id),
+            )
+        )
+        out["issue_items (the views' read)"] = best(lambda: queries.issue_items(conn, board))
+    engine.dispose()
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--issues", type=int, default=100_000)
     parser.add_argument("--db", default="sqlite,postgresql")
+    parser.add_argument("--parts", action="store_true", help="only the in-process parts (built)")
     parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--url", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -193,6 +236,10 @@ def main() -> None:
         print(json.dumps(child(args.url, args.child)), flush=True)
         return
     for db in [d.strip() for d in args.db.split(",") if d.strip()]:
+        if args.parts:  # the board and its links built by an earlier full run
+            url = store_url(db, args.issues, 10, True)
+            say(f"== {db}: {json.dumps({k: round(v, 4) for k, v in parts(url).items()})}")
+            continue
         say(f"== {db}: one board of {args.issues:,} issues x 10 moves")
         url = store_url(db, args.issues, 10, False)
         before = {name: measure(url, name) for name in VIEWS}
@@ -215,6 +262,7 @@ def main() -> None:
                 f" {a['raw']:4.2f}  {ok} (x{a['cold'] / b['cold']:.2f})"
             )
         say(f"   {json.dumps(pure_and_toggle(url))}")
+        say(f"   {json.dumps({k: round(v, 4) for k, v in parts(url).items()})}")
 
 
 if __name__ == "__main__":

@@ -52,7 +52,7 @@ def test_demo_links_are_alive(demo, platform):  # noqa: F811
         linked, left_on=["full_name", "number"], right_on=["repo", "number"], how="inner"
     )
     assert (~named.apply(lambda r: r["issue_key"] in r["title"], axis=1)).sum() >= 10
-    alone = issues_without_pr(items, linked)
+    alone = issues_without_pr(items, linked["issue_key"])
     orphans = pulls_without_issue(unmatched, projects)
     assert len(alone) > 100 and 1 <= len(orphans) < 40
     assert orphans["detail"].str.contains("PLAT-5").all()  # the mistyped numbers

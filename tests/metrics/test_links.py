@@ -102,7 +102,7 @@ def test_worked_example_issue_lines():
     # EX-1 (item A of example 5, 7.0 days): its PR was opened a day before start: 8.0 days
     assert (issues["done"].iloc[0] - start.iloc[0]) / pd.Timedelta(days=1) == 8.0
     assert start.iloc[1] == issues["start"].iloc[1] and pd.isna(start.iloc[2])
-    alone = issues_without_pr(issues, links)
+    alone = issues_without_pr(issues, links["issue_key"])
     assert alone[["key", "detail"]].values.tolist() == [["EX-2", "completed 2024-01-04"]]
     orphans = pulls_without_issue(links, {"EX"}, issues["key"])
     assert orphans[["key", "detail"]].values.tolist() == [
@@ -212,7 +212,7 @@ def test_alloy_quality_lines_by_hand(alloy, tidev):
             "done": done[quarter.index],
         }
     )
-    alone = issues_without_pr(issues, links)
+    alone = issues_without_pr(issues, links["issue_key"])
     assert alone["key"].tolist() == [
         "ALOY-1351",
         "ALOY-1352",

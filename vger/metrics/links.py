@@ -116,13 +116,14 @@ def review_lead_times(
     return days, np.asarray(working, dtype=float)
 
 
-def issues_without_pr(issues: pd.DataFrame, links: pd.DataFrame) -> pd.DataFrame:
-    """Completed issues (``outcome == "completed"``) no pull request names: rows
-    ``issue_id``, ``key``, ``detail`` (the done date), in key order."""
+def issues_without_pr(issues: pd.DataFrame, linked_keys: Iterable[str]) -> pd.DataFrame:
+    """Completed issues (``outcome == "completed"``) whose key no pull request names
+    (``linked_keys``: the keys linked PRs name): rows ``issue_id``, ``key``, ``detail``
+    (the done date, UTC), in key order."""
     done = issues[issues["outcome"].to_numpy() == "completed"]
-    linked = set(links["issue_key"].astype(str)) if not links.empty else set()
-    alone = done[~done["key"].astype(str).isin(linked).to_numpy()]
-    when = pd.to_datetime(alone["done"], utc=True).dt.strftime("%Y-%m-%d")
+    alone = done[~done["key"].astype(str).isin(set(map(str, linked_keys))).to_numpy()]
+    instants = pd.to_datetime(alone["done"], utc=True).dt.tz_convert(None)
+    when = pd.Series(np.datetime_as_string(instants.to_numpy(dtype="datetime64[D]")), dtype=object)
     return sort_keys(
         pd.DataFrame(
             {
@@ -178,13 +179,16 @@ LINK_CHECK_IDS: tuple[str, ...] = tuple(LINK_WHY)
 
 
 def link_checks(
-    issues: pd.DataFrame, links: pd.DataFrame, unmatched: pd.DataFrame, board_projects: set[str]
+    issues: pd.DataFrame,
+    linked_keys: Iterable[str],
+    unmatched: pd.DataFrame,
+    board_projects: set[str],
 ) -> list[Check]:
     """The data-quality lines of a board that has repositories: completed ``issues``
-    without any PR in ``links`` (:func:`issues_without_pr`, unit issues), and the PRs of
+    whose key no PR names (:func:`issues_without_pr`, unit issues), and the PRs of
     ``unmatched`` links naming keys of ``board_projects`` (:func:`pulls_without_issue`,
     unit pull requests; ``key`` = ``repo#number``)."""
-    alone = issues_without_pr(issues, links)
+    alone = issues_without_pr(issues, linked_keys)
     orphans = pulls_without_issue(unmatched, board_projects)
     return [
         Check(

@@ -85,6 +85,19 @@ def board_links(
     return _frame(conn, stmt)
 
 
+def linked_keys(conn: Connection, board_id: int) -> set[str]:
+    """Every key a pull request of the board's repositories names (stored issue or not:
+    the caller matches them against its issues)."""
+    link = s.pull_issue_link
+    stmt = (
+        select(link.c.issue_key)
+        .distinct()
+        .join(s.repo, s.repo.c.id == link.c.repo_id)
+        .where(s.repo.c.board_id == board_id)
+    )
+    return set(conn.execute(stmt).scalars())
+
+
 def unmatched_links(conn: Connection, board_id: int) -> pd.DataFrame:
     """The board's links whose key matches no stored issue (any project; the caller
     keeps the board's projects): the columns of :func:`board_links`."""

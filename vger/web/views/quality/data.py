@@ -111,7 +111,7 @@ def _quality_data(conn: Connection, choice: BoardChoice, now: datetime) -> Quali
     if choice.repos:  # issues linked to pull requests (vger.metrics.links)
         found = link_checks(
             issues,
-            links.board_links(conn, board.id),
+            links.linked_keys(conn, board.id),
             links.unmatched_links(conn, board.id),
             links.board_projects(conn, board.id),
         )
