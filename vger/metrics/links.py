@@ -77,9 +77,17 @@ def linked_pulls(links: pd.DataFrame, issue_keys: pd.Series) -> pd.Series:
         return pd.Series([""] * len(keys), index=keys.index, dtype=object)
     mine = links[links["issue_key"].isin(set(keys))]
     mine = mine.sort_values(["issue_key", "created", "repo", "number"], kind="stable")
-    label = mine["repo"].astype(str) + "#" + mine["number"].astype(int).astype(str)
-    joined = label.groupby(mine["issue_key"].to_numpy()).agg(" ".join)
-    return pd.Series(keys.map(joined).fillna("").to_numpy(dtype=object), index=keys.index)
+    label = (mine["repo"].astype(str) + "#" + mine["number"].astype(int).astype(str)).to_numpy(
+        dtype=object
+    )
+    owners = mine["issue_key"].to_numpy(dtype=object)
+    firsts = np.flatnonzero(np.r_[True, owners[1:] != owners[:-1]]) if len(owners) else []
+    ends = np.r_[firsts[1:], len(owners)] if len(owners) else []
+    joined = {  # most issues have one PR: no join for them
+        owners[a]: label[a] if b - a == 1 else " ".join(label[a:b])
+        for a, b in zip(firsts, ends, strict=True)
+    }
+    return pd.Series([joined.get(k, "") for k in keys], index=keys.index, dtype=object)
 
 
 def first_linked_pr(links: pd.DataFrame, issue_keys: pd.Series) -> pd.Series:
