@@ -91,6 +91,15 @@ def measure(url: str, name: str) -> dict:
     return json.loads(lines[-1])
 
 
+def drop_pulls(url: str) -> None:
+    """The board without repositories, pull requests and links (a reused store)."""
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        for table in ("pull_issue_link", "pull_request", "tag", "repo"):
+            conn.execute(sa.text(f"DELETE FROM {table}"))  # noqa: S608 - own names
+    engine.dispose()
+
+
 def add_pulls(url: str, seed: int = 5) -> tuple[int, int]:
     """A repository with PRs of the board's completed issues and their links."""
     from vger.store import boards
@@ -229,6 +238,7 @@ def main() -> None:
     parser.add_argument("--issues", type=int, default=100_000)
     parser.add_argument("--db", default="sqlite,postgresql")
     parser.add_argument("--parts", action="store_true", help="only the in-process parts (built)")
+    parser.add_argument("--reuse", action="store_true", help="reuse the board (links removed)")
     parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--url", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -241,7 +251,8 @@ def main() -> None:
             say(f"== {db}: {json.dumps({k: round(v, 4) for k, v in parts(url).items()})}")
             continue
         say(f"== {db}: one board of {args.issues:,} issues x 10 moves")
-        url = store_url(db, args.issues, 10, False)
+        url = store_url(db, args.issues, 10, args.reuse)
+        drop_pulls(url)
         before = {name: measure(url, name) for name in VIEWS}
         t = time.perf_counter()
         n_prs, n_links = add_pulls(url)
