@@ -23,28 +23,31 @@ def _at(text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
+def pr_row(number: int, title: str, created: str, repo: str = "acme/app") -> dict:
+    """A ``pull_request`` row of an open PR."""
+    return {
+        "number": number,
+        "title": title,
+        "author": "dev",
+        "state": "open",
+        "draft": False,
+        "created": _at(created),
+        "updated": _at(created),
+        "merged": None,
+        "closed": None,
+        "additions": 1,
+        "deletions": 0,
+        "url": f"https://github.com/{repo}/pull/{number}",
+    }
+
+
 def store_example_prs(engine, board, repo: str = "acme/app") -> None:
     """The worked example's three pull requests and the keys they name."""
     with engine.begin() as conn:
         repo_id = boards.add_repo(conn, board.id, repo)
         rows, keys = [], {}
         for number, title, branch, body, created in EXAMPLE_PRS:
-            rows.append(
-                {
-                    "number": number,
-                    "title": title,
-                    "author": "dev",
-                    "state": "open",
-                    "draft": False,
-                    "created": _at(created),
-                    "updated": _at(created),
-                    "merged": None,
-                    "closed": None,
-                    "additions": 1,
-                    "deletions": 0,
-                    "url": f"https://github.com/{repo}/pull/{number}",
-                }
-            )
+            rows.append(pr_row(number, title, created, repo))
             keys[number] = candidate_keys(title, branch, body)
         save_pull_requests(conn, repo_id, rows)
         save_pull_links(conn, repo_id, keys)

@@ -12,10 +12,14 @@ from datetime import UTC, datetime
 import pandas as pd
 import pytest
 
-from tests.factories import example_board
-from tests.pr_links import store_example_prs
+from tests.factories import example_board, issue, moves
+from tests.pr_links import pr_row, store_example_prs
 from vger.config import Settings
+from vger.metrics.links import candidate_keys
 from vger.store.db import make_engine, upgrade
+from vger.store.issues import save_issues
+from vger.store.links import save_pull_links
+from vger.store.pulls import save_pull_requests
 from vger.web.views.scatter import page as scatter
 
 NOW = datetime(2024, 2, 1, 12, 0, tzinfo=UTC)
@@ -33,6 +37,19 @@ def app(tmp_path):
     upgrade(engine)
     board = example_board(engine)
     store_example_prs(engine, board)
+    with engine.begin() as conn:  # EX-8: open, in progress since 01-20; PR #4 names it
+        save_issues(
+            conn,
+            board,
+            [issue("108", "EX-8", "Story", "2024-01-15 09:00", "In Progress", None)],
+            moves(
+                "108",
+                ("To Do", "Selected", "2024-01-16 09:00"),
+                ("Selected", "In Progress", "2024-01-20 09:00"),
+            ),
+        )
+        save_pull_requests(conn, 1, [pr_row(4, "EX-8 wip", "2024-01-21T09:00")])
+        save_pull_links(conn, 1, {4: candidate_keys("EX-8 wip")})
     example_board(engine, slug="plain")  # the same issues, no repository
     app = create_app(settings, engine=engine)
     app.server.config["VGER_NOW"] = NOW
@@ -101,3 +118,8 @@ def test_quality_lines(client):
     only = json.loads(client.get("/api/v1/quality?board=example&check=prs_without_issue").data)
     assert [c["id"] for c in only["checks"]] == ["prs_without_issue"]
     assert only["notices"] == []
+
+
+def test_aging_csv_lists_the_open_issues_prs(client):
+    frame = _csv(client, "/download/aging.csv?board=example&from=2024-01-01&to=2024-01-28")
+    assert frame.set_index("key")["pull_requests"].to_dict() == {"EX-8": "acme/app#4"}

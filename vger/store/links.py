@@ -60,10 +60,12 @@ def board_links(
     *,
     done_from: datetime | None = None,
     done_to: datetime | None = None,
+    open_only: bool = False,
 ) -> pd.DataFrame:
     """The board's links to its stored issues: ``issue_key``, ``repo`` (owner/name),
     ``number``, ``created`` (the PR's, UTC), ``url``; with ``done_from``/``done_to``
-    only those of issues done in [from, to) (the rows a range's completed items need)."""
+    only those of issues done in [from, to) (the rows a range's completed items need),
+    with ``open_only`` those of issues not done."""
     link, pr, issue = s.pull_issue_link, s.pull_request, s.issue
     stmt = (
         select(
@@ -82,6 +84,8 @@ def board_links(
         stmt = stmt.where(issue.c.done >= done_from)
     if done_to is not None:
         stmt = stmt.where(issue.c.done < done_to)
+    if open_only:
+        stmt = stmt.where(issue.c.done.is_(None))
     return _frame(conn, stmt)
 
 
