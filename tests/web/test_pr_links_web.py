@@ -123,3 +123,20 @@ def test_quality_lines(client):
 def test_aging_csv_lists_the_open_issues_prs(client):
     frame = _csv(client, "/download/aging.csv?board=example&from=2024-01-01&to=2024-01-28")
     assert frame.set_index("key")["pull_requests"].to_dict() == {"EX-8": "acme/app#4"}
+
+
+def test_big_scatter_reads_the_links_for_its_csv_only(app, client, monkeypatch):
+    """Above HOVER_PRS_POINTS the view data carries no PRs (the WebGL hover has no
+    per-point text); the CSV and the JSON read them themselves, with the same answer."""
+    from vger.web.views.scatter import data as scatter_data
+
+    monkeypatch.setattr(scatter_data, "HOVER_PRS_POINTS", 1)
+    frame = _csv(client, f"/download/scatter.csv?{RANGE}").set_index("key")
+    assert frame["pull_requests"].to_dict() == {"EX-1": "acme/app#1", "EX-4": ""}
+    api = json.loads(client.get(f"/api/v1/scatter?{RANGE}").data)
+    assert [p["pull_requests"] for p in api["points"]] == ["acme/app#1", ""]
+    with app.server.test_request_context():
+        fig, *_ = scatter.render(
+            scatter.params_from_controls("example", "jira", "2024-01-01", "2024-01-14", [], [])
+        )
+    assert [c[6] for c in fig.data[0].customdata] == ["", ""]

@@ -16,9 +16,19 @@ from vger.web.export import (
     not_found_json,
 )
 from vger.web.views.common import request_choice, request_view
+from vger.web.views.linked import linked_prs
 from vger.web.views.scatter.data import ScatterData, scatter_data
 
 bp = Blueprint("vger_scatter", __name__)
+
+
+def _prs(data: ScatterData) -> np.ndarray:
+    """The points' linked PRs: carried by the view data, or read here for a scatterplot
+    too big to name them in its hover (:data:`~vger.web.views.scatter.data.HOVER_PRS_POINTS`)."""
+    if "prs" in data.points:
+        return data.points["prs"].to_numpy(dtype=object)
+    with state.engine().connect() as conn:
+        return linked_prs(conn, data.choice, data.points)
 
 
 def scatter_csv(data: ScatterData) -> pd.DataFrame:
@@ -37,7 +47,7 @@ def scatter_csv(data: ScatterData) -> pd.DataFrame:
         }
     )
     if not data.params_github:
-        frame["pull_requests"] = p["prs"].to_numpy()
+        frame["pull_requests"] = _prs(data)
         return defuse(frame, ["summary", "pull_requests"])
     return defuse(frame, ["summary"])
 

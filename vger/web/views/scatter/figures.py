@@ -72,7 +72,7 @@ def _add_points(fig: go.Figure, data: ScatterData, u: str) -> None:
                 escape(row.type, quote=False),
                 "" if row.complete else "<br>(week in progress, not in the lines)",
                 "click to open" if row.url else "no link",
-                _prs_line(row.prs),
+                _prs_line(getattr(row, "prs", "")),
             ]
             for row in sub.itertuples()
         ]
