@@ -47,11 +47,15 @@ def save_pull_links(conn: Connection, repo_id: int, keys: Mapping[int, Sequence[
 
 
 def board_projects(conn: Connection, board_id: int) -> set[str]:
-    """The board's projects: the prefixes of its stored issue keys (taken here, not in
-    SQL, where splitting a key needs a function of each dialect)."""
-    return projects(
-        conn.execute(select(s.issue.c.key).where(s.issue.c.board_id == board_id)).scalars()
-    )
+    """The board's projects: the prefixes of its stored issue keys (before the first
+    ``-``: Jira project keys have none), one row per project from SQL."""
+    key = s.issue.c.key
+    if conn.dialect.name == "postgresql":
+        prefix = func.split_part(key, "-", 1)
+    else:  # SQLite
+        prefix = func.substr(key, 1, func.instr(key, "-") - 1)
+    stmt = select(prefix).distinct().where(s.issue.c.board_id == board_id, key.contains("-"))
+    return projects(f"{p}-1" for p in conn.execute(stmt).scalars() if p)
 
 
 def board_links(
