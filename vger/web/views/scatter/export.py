@@ -7,7 +7,7 @@ import pandas as pd
 from flask import Blueprint, Response
 
 from vger.errors import NotFoundError
-from vger.web import state
+from vger.web import cache, state
 from vger.web.export import (
     csv_response,
     defuse,
@@ -15,7 +15,7 @@ from vger.web.export import (
     json_response,
     not_found_json,
 )
-from vger.web.views.common import request_choice, request_view
+from vger.web.views.common import request_choice, request_view, view_key
 from vger.web.views.linked import linked_prs
 from vger.web.views.scatter.data import ScatterData, scatter_data
 
@@ -28,7 +28,8 @@ def _prs(data: ScatterData) -> np.ndarray:
     if "prs" in data.points:
         return data.points["prs"].to_numpy(dtype=object)
     with state.engine().connect() as conn:
-        return linked_prs(conn, data.choice, data.points)
+        key = view_key(conn, data.choice, state.now())
+        return cache.cached("scatter-prs", key, lambda: linked_prs(conn, data.choice, data.points))
 
 
 def scatter_csv(data: ScatterData) -> pd.DataFrame:
