@@ -14,6 +14,12 @@ REST ``/tags`` has no dates (one commit GET per tag, one more per annotated tag)
 committer date of the tagged commit, 100 tags per request. GraphQL needs a token; so
 does any useful REST budget (60 requests/h without one).
 
+**Linked issues.** The same query asks for each PR's branch (``headRefName``) and
+description (``body``: Markdown, at most 65,536 characters, usually a few hundred
+bytes): the Jira keys they and the title name are stored with the page
+(:mod:`vger.store.links`), for every PR read (a description edit moves ``updatedAt``).
+No request is added; a page of 100 PRs grows by about the size of their descriptions.
+
 **Incremental runs.** Pull requests come newest-updated first; a run stops at the first
 one updated before ``watermark - overlap`` (the watermark is the newest ``updatedAt``
 a previous run stored completely). A no-change run therefore costs one PR request plus
@@ -57,12 +63,13 @@ from sqlalchemy import Engine
 from urllib3.exceptions import MaxRetryError
 
 from etl.github_reviews import REVIEW_FIELDS, stage_row
-from etl.github_transform import parse_time, pull_row, tag_row_from_graphql
+from etl.github_transform import parse_time, pull_keys, pull_row, tag_row_from_graphql
 from etl.lease import Lease
 from etl.report import SourceReport
 from vger.config import Settings, mask_secrets
 from vger.errors import LockedError
 from vger.store.boards import Board, repos
+from vger.store.links import apply_review_lead_times, save_pull_links
 from vger.store.pr_stages import missing_stages, save_pr_stages
 from vger.store.pulls import (
     count_pulls,
@@ -95,6 +102,7 @@ query($owner: String!, $name: String!, $first: Int!, $after: String) {
       nodes {
         number title url state isDraft createdAt updatedAt closedAt mergedAt
         additions deletions author { login }
+        headRefName body
         #REVIEW_FIELDS
       }
     }
@@ -456,7 +464,7 @@ class _RepoSync:
 
                 bar = tqdm(total=connection.get("totalCount"), desc=self.full_name, unit="PR")
             first = False
-            rows, stages, reached = [], [], False
+            rows, stages, keys, reached = [], [], {}, False
             for node in nodes:
                 row = pull_row(node)
                 if floor is not None and row["updated"] < floor:
@@ -464,6 +472,7 @@ class _RepoSync:
                     break
                 rows.append(row)
                 stages.append(stage_row(node, row))
+                keys[row["number"]] = pull_keys(node)
             if rows:
                 newest = max(r["updated"] for r in rows)
                 top = newest if top is None else max(top, newest)
@@ -474,6 +483,9 @@ class _RepoSync:
                 changed = _changed_pulls(conn, self.repo_id, rows)
                 added, updated = save_pull_requests(conn, self.repo_id, changed)
                 save_pr_stages(conn, self.repo_id, stages)
+                touched = save_pull_links(conn, self.repo_id, keys)  # every PR read
+                if touched and self.board.review_lead_time:  # lead times from the PRs
+                    apply_review_lead_times(conn, self.board, keys=sorted(touched))
                 self.report.added += added
                 self.report.updated += updated
                 if more:

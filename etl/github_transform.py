@@ -15,6 +15,8 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from vger.metrics.links import candidate_keys
+
 
 def parse_time(value: Any) -> datetime | None:
     """ISO 8601 (``2021-10-15T04:40:10Z``, offsets, fractions) -> UTC-aware datetime."""
@@ -75,6 +77,14 @@ def pull_row(obj: Mapping[str, Any]) -> dict[str, Any]:
         "deletions": _int_or_none(obj.get("deletions")),
         "url": obj.get("url"),
     }
+
+
+def pull_keys(obj: Mapping[str, Any]) -> list[str]:
+    """The Jira keys a GraphQL ``PullRequest`` node names in its ``title``,
+    ``headRefName`` (branch) or ``body`` (:func:`vger.metrics.links.candidate_keys`)."""
+    return candidate_keys(
+        str(obj.get("title") or ""), str(obj.get("headRefName") or ""), str(obj.get("body") or "")
+    )
 
 
 def tag_row_from_graphql(ref: Mapping[str, Any]) -> dict[str, Any] | None:

@@ -96,6 +96,11 @@ def board() -> None:
 @click.option("--repo", "repos", multiple=True, help="GitHub repository owner/name (repeatable).")
 @click.option("--subtasks/--no-subtasks", default=False, help="Count sub-tasks too.")
 @click.option("--working-days/--calendar-days", default=False, help="Lead times in working days.")
+@click.option(
+    "--review-lead-time/--no-review-lead-time",
+    default=False,
+    help="Lead time from the first linked pull request when it was opened before the start.",
+)
 @pass_settings
 def board_add(
     settings: Settings,
@@ -107,6 +112,7 @@ def board_add(
     repos: tuple[str, ...],
     subtasks: bool,
     working_days: bool,
+    review_lead_time: bool,
 ) -> None:
     """Create a board. When Jira is configured, the JQL is checked against it first, with
     the same check and words as the admin page."""
@@ -126,6 +132,7 @@ def board_add(
             jira_board_id=jira_board_id,
             include_subtasks=subtasks,
             working_days=working_days,
+            review_lead_time=review_lead_time,
             browse_url=settings.jira_url,
         )
         for full_name in repos:
@@ -171,6 +178,27 @@ def board_remove(settings: Settings, slug: str, yes: bool) -> None:
     with engine.begin() as conn:
         boards.delete_board(conn, slug)
     click.echo(f"Board {slug} removed ({listed}).")
+
+
+@board.command("review")
+@click.argument("slug")
+@click.option(
+    "--on/--off",
+    "on",
+    required=True,
+    default=None,
+    help="Lead time from the first linked pull request when opened before the start.",
+)
+@pass_settings
+def board_review(settings: Settings, slug: str, on: bool) -> None:
+    """Whether the board's lead time includes code review (issues linked to pull
+    requests); the stored lead times are recomputed at once."""
+    from vger.store import boards
+
+    with _engine(settings).begin() as conn:
+        changed = boards.set_review_lead_time(conn, slug, on)
+    state = "includes code review" if on else "starts at the start of the interval"
+    click.echo(f"Board {slug}: lead time {state} ({changed} lead times changed).")
 
 
 @board.command("states")

@@ -35,9 +35,10 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 
-from vger import demo_flags, demo_reviews
+from vger import demo_flags, demo_links, demo_reviews
 from vger.store import boards, teams, workflows, working
 from vger.store.issues import save_issues
+from vger.store.links import save_pull_links
 from vger.store.pr_stages import save_pr_stages
 from vger.store.pulls import save_pull_requests, save_tags
 from vger.store.sync import finish_run, start_run
@@ -880,11 +881,13 @@ def build_demo(engine: Engine, *, seed: int = 7, now: datetime | None = None) ->
                 repo_id = boards.add_repo(conn, board_id, repo)
                 pull_rng = random.Random(f"{seed}/{repo}/pulls")
                 rows = _pull_rows(pulls, repo, pull_rng, now)
+                rows, keys = demo_links.link_pulls(rows, random.Random(f"{seed}/{repo}/links"))
                 save_pull_requests(conn, repo_id, rows)
                 reviews = random.Random(f"{seed}/{repo}/reviews")
                 save_pr_stages(
                     conn, repo_id, demo_reviews.stage_rows(rows, spec.people, reviews, now)
                 )
+                save_pull_links(conn, repo_id, keys)
                 tags = _tag_rows(spec, random.Random(f"{seed}/{repo}/tags"), now)
                 save_tags(conn, repo_id, tags)
                 pull_count += len(rows)

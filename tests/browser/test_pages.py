@@ -241,7 +241,17 @@ def test_scatter_csv_is_what_the_chart_shows(page, live_app):
     page.goto(live_app["url"] + SCATTER_BOOKMARK)
     wait_for_charts(page, SCATTER)
     frame = _csv(page, live_app, "scatter-chart-points-csv")
-    assert frame.columns.tolist() == ["key", "summary", "type", "work_type", "done", "days", "url"]
+    assert frame.columns.tolist() == [
+        "key",
+        "summary",
+        "type",
+        "work_type",
+        "done",
+        "days",
+        "url",
+        "pull_requests",
+    ]
+    assert (frame["pull_requests"] != "").any()  # the demo links PRs to issues
     points = _scatter_points(page)
     assert sorted(frame["key"]) == sorted(points)
     assert frame["days"].astype(float).tolist() == pytest.approx(

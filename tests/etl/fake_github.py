@@ -95,6 +95,8 @@ def make_pull(
     deletions: int = 0,
     reviews: list[dict[str, Any]] | None = None,
     timeline: list[dict[str, Any]] | None = None,
+    head_ref: str = "",
+    body: str = "",
 ) -> dict[str, Any]:
     """A fake pull request. ``reviews``: dicts ``login`` (None: deleted account),
     ``state``, ``at`` (None: pending) and ``bot``; ``timeline``: dicts ``type`` (the
@@ -114,6 +116,8 @@ def make_pull(
         "deletions": int(deletions),
         "reviews": list(reviews or []),
         "timeline": list(timeline or []),
+        "head_ref": head_ref,
+        "body": body,
     }
 
 
@@ -184,6 +188,7 @@ def alloy_pulls() -> list[dict[str, Any]]:
             author=r.head_owner or None,
             additions=int(r.additions),
             deletions=int(r.deletions),
+            head_ref=r.head_ref,
         )
         for r in frame.itertuples(index=False)
     ]
@@ -671,6 +676,8 @@ class FakeGitHub:
             "additions": pull["additions"],
             "deletions": pull["deletions"],
             "author": {"login": pull["author"]} if pull["author"] else None,
+            "headRefName": pull.get("head_ref", ""),
+            "body": pull.get("body", ""),
         }
 
     @staticmethod

@@ -160,8 +160,10 @@ def test_scatter_csv_rows(qs_client):
         "done",
         "days",
         "url",
+        "pull_requests",
     ]
     assert frame["key"].tolist() == ["EX-1", "EX-4"]
+    assert frame["pull_requests"].tolist() == ["", ""]  # its PRs name no key
     assert frame["type"].tolist() == ["Story", "Story"]
     assert frame["work_type"].tolist() == ["Feature", "Feature"]
     assert frame["done"].tolist() == ["2024-01-09T09:00:00Z", "2024-01-11T12:00:00Z"]

@@ -15,6 +15,7 @@ from vger.metrics.events import DEFAULT_ABANDONED
 from vger.store import schema as s
 from vger.store import sync
 from vger.store.issues import rederive_board
+from vger.store.links import apply_review_lead_times
 from vger.store.validate import (
     REPO,
     validate_jql,
@@ -46,6 +47,7 @@ class Board:
     interval_start: int | None
     interval_end: int | None
     browse_url: str | None
+    review_lead_time: bool = False  # lead time from the first linked PR when earlier
 
 
 def team_id(conn: Connection, slug: str) -> int:
@@ -69,6 +71,7 @@ def add_board(
     working_days: bool = False,
     abandoned: Sequence[str] | None = None,
     browse_url: str | None = None,
+    review_lead_time: bool = False,
 ) -> int:
     """Create a board of ``team``; returns its id."""
     slug = validate_slug(slug, "board slug")
@@ -89,6 +92,7 @@ def add_board(
             working_days=working_days,
             abandoned_resolutions=json.dumps(list(abandoned)) if abandoned is not None else None,
             browse_url=browse_url,
+            review_lead_time=bool(review_lead_time),
         )
     )
     return int(result.inserted_primary_key[0])
@@ -112,6 +116,7 @@ _BOARD_COLUMNS = (
     s.board.c.interval_start,
     s.board.c.interval_end,
     s.board.c.browse_url,
+    s.board.c.review_lead_time,
 )
 
 
@@ -157,9 +162,11 @@ def update_board(
     working_days: bool,
     abandoned: Sequence[str] | None,
     repos: Sequence[str],
+    review_lead_time: bool | None = None,
 ) -> bool:
     """Change a board (and its repositories); re-derives its issues when a rule they
-    depend on changed. Returns True when re-derived."""
+    depend on changed (``review_lead_time`` None: unchanged). Returns True when
+    re-derived."""
     board = get_board(conn, slug)
     new_team = team_id(conn, team)
     new_abandoned = tuple(abandoned) if abandoned is not None else board.abandoned
@@ -172,6 +179,9 @@ def update_board(
         "rolling_weeks": validate_rolling(rolling_weeks),
         "working_days": bool(working_days),
         "abandoned_resolutions": json.dumps(list(new_abandoned)),
+        "review_lead_time": board.review_lead_time
+        if review_lead_time is None
+        else bool(review_lead_time),
     }
     wanted = validate_repos(repos)
     conn.execute(update(s.board).where(s.board.c.id == board.id).values(**values))
@@ -189,7 +199,19 @@ def update_board(
     ):
         rederive_board(conn, after)
         return True
+    if after.review_lead_time != board.review_lead_time:
+        apply_review_lead_times(conn, after)  # start and done stay: lead times only
+        return True
     return False
+
+
+def set_review_lead_time(conn: Connection, slug: str, on: bool) -> int:
+    """Turn the board's option "lead time includes code review" on or off and recompute
+    its stored lead times (vger.store.links.apply_review_lead_times); returns how many
+    changed."""
+    board = get_board(conn, slug)
+    conn.execute(update(s.board).where(s.board.c.id == board.id).values(review_lead_time=bool(on)))
+    return apply_review_lead_times(conn, get_board(conn, slug))
 
 
 def board_counts(conn: Connection, board_id: int) -> dict[str, int]:
@@ -221,6 +243,7 @@ def delete_board(conn: Connection, slug: str) -> dict[str, int]:
     scopes = sync.board_scopes(conn, board.id, board.slug)
     repo_ids = [r for r in repos(conn, board.id).values()]
     if repo_ids:
+        conn.execute(delete(s.pull_issue_link).where(s.pull_issue_link.c.repo_id.in_(repo_ids)))
         conn.execute(delete(s.pull_request).where(s.pull_request.c.repo_id.in_(repo_ids)))
         conn.execute(delete(s.tag).where(s.tag.c.repo_id.in_(repo_ids)))
     for table in (

@@ -17,6 +17,7 @@ from vger.store import schema as s
 from vger.store.bulk import insert_columns, utc_ns
 from vger.store.db import update_rows
 from vger.store.derived import columns_of, derive, naive_utc
+from vger.store.links import apply_review_lead_times
 from vger.store.quality_hits import mark_pending, replace_board_hits
 from vger.store.workflows import get_workflow
 
@@ -103,6 +104,8 @@ def save_issues(
     )
     insert_columns(conn, s.issue_flag, flag)
     mark_pending(conn, board.id, ids, existing)  # their quality hits: vger.store.quality_hits
+    if board.review_lead_time:  # lead time from the first linked PR (vger.store.links)
+        apply_review_lead_times(conn, board, issue_ids=ids)
     return SaveCounts(added=len(set(ids) - existing), updated=len(set(ids) & existing))
 
 
@@ -161,6 +164,8 @@ def rederive_board(conn: Connection, board: Board) -> int:
     conn.execute(delete(s.issue_state_time).where(s.issue_state_time.c.board_id == board.id))
     insert_columns(conn, s.issue_state_time, derived.state_columns(board.id))
     replace_board_hits(conn, board.id, issues, transitions, workflow)
+    if board.review_lead_time:
+        apply_review_lead_times(conn, board)
     return len(rows)
 
 

@@ -87,6 +87,9 @@ board = Table(
     Column("interval_start", Integer, nullable=True),  # work-state positions, inclusive
     Column("interval_end", Integer, nullable=True),
     Column("browse_url", String(500), nullable=True),  # where issue keys link to
+    # Lead time includes code review: it runs from the first linked pull request's
+    # creation when that is earlier than start (vger.metrics.links.review_lead_times).
+    Column("review_lead_time", Boolean, nullable=False, default=False, server_default=false()),
 )
 
 work_state = Table(
@@ -280,6 +283,24 @@ pull_request_stage = Table(
         ["pull_request.repo_id", "pull_request.number"],
         ondelete="CASCADE",
     ),
+)
+
+pull_issue_link = Table(
+    "pull_issue_link",
+    metadata,
+    # The Jira keys a pull request names in its title, branch or body
+    # (vger.metrics.links.candidate_keys), written when the PR is saved. Linked by key,
+    # not by issue id, so an issue stored later still joins; restricted to the board's
+    # projects when read.
+    Column("repo_id", Integer, primary_key=True),
+    Column("number", Integer, primary_key=True),
+    Column("issue_key", String(64), primary_key=True),
+    ForeignKeyConstraint(
+        ["repo_id", "number"],
+        ["pull_request.repo_id", "pull_request.number"],
+        ondelete="CASCADE",
+    ),
+    Index("ix_pull_issue_link_issue_key", "issue_key"),
 )
 
 tag = Table(

@@ -203,3 +203,13 @@ def mark_in_progress(fig: go.Figure, labels: list[str], complete: np.ndarray) ->
                 annotation_position="top",
                 annotation_font=dict(size=10, color="#666"),
             )
+
+
+def review_start_words(board) -> str:
+    """Where the board's issue lead time starts, in words for the notes under the
+    charts: ``start``, or the first linked PR when the code-review option is on."""
+    if getattr(board, "review_lead_time", False):
+        return (
+            "start, or the first linked pull request's creation when earlier (code review included)"
+        )
+    return "start"

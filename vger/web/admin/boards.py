@@ -29,6 +29,7 @@ def _board_values(board=None, repos=()) -> dict[str, Any]:
             "include_subtasks": False,
             "rolling_weeks": "12",
             "working_days": False,
+            "review_lead_time": False,
             "abandoned": "",
             "repos": "",
         }
@@ -42,6 +43,7 @@ def _board_values(board=None, repos=()) -> dict[str, Any]:
         "include_subtasks": board.include_subtasks,
         "rolling_weeks": str(board.rolling_weeks),
         "working_days": board.working_days,
+        "review_lead_time": board.review_lead_time,
         "abandoned": ", ".join(board.abandoned),
         "repos": "\n".join(repos),
     }
@@ -128,6 +130,7 @@ def board_new():
                         include_subtasks=values["include_subtasks"],
                         rolling_weeks=parsed["rolling_weeks"],
                         working_days=values["working_days"],
+                        review_lead_time=values["review_lead_time"],
                         abandoned=parsed["abandoned"],
                         browse_url=state.settings().jira_url,
                     )
@@ -194,6 +197,7 @@ def board_edit(slug: str):
                         working_days=values["working_days"],
                         abandoned=parsed["abandoned"],
                         repos=parsed["repos"],
+                        review_lead_time=values["review_lead_time"],
                     )
                 for w in warnings:
                     flash(w, "warning")

@@ -60,5 +60,6 @@ class BoardForm(_Form):
     include_subtasks = BooleanField()
     rolling_weeks = StringField(default="", validators=[rule(validate.validate_rolling)])
     working_days = BooleanField()
+    review_lead_time = BooleanField()
     abandoned = StringField(default="", validators=[rule(validate.parse_list)])
     repos = StringField(default="", validators=[rule(_repos)])

@@ -26,6 +26,7 @@ from vger.metrics.quadrant import completed_in_range
 from vger.store import boards, flags, queries, statepack, wip_reads, workflows
 from vger.web import cache
 from vger.web.views.common import BoardChoice, local_today, missing_data_message
+from vger.web.views.linked import linked_prs
 from vger.web.views.scatter.data import OTHER, _safe_url, work_type_of
 
 
@@ -125,6 +126,7 @@ def _aging_data(conn: Connection, choice: BoardChoice, now: datetime) -> AgingDa
     bands = aging_bands(ages)
     wip = open_item_ages(issues, workflow, at, tz=board.tz, working_days=working)
     items = _with_flags(conn, choice, _open_items(choice, issues, wip, bands), at)
+    items["prs"] = linked_prs(conn, choice, items, open_items=True)  # vger.metrics.links
     return AgingData(
         choice, at, first_day, last_day, grid, workflow, items, bands, len(completed), stored
     )

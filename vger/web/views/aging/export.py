@@ -26,7 +26,8 @@ bp = Blueprint("vger_aging", __name__)
 def aging_csv(data: AgingData) -> pd.DataFrame:
     """One row per open item: key, summary, type, work type, state, start (UTC), age,
     in state since (UTC), days in state, the band passed (0: none), whether it is
-    flagged in Jira now and its days flagged since start (board's unit), url."""
+    flagged in Jira now and its days flagged since start (board's unit), url; for issues
+    the linked pull requests (``repo#N`` separated by spaces, vger.metrics.links)."""
     items = data.items
     if items.empty:
         return pd.DataFrame(
@@ -56,6 +57,9 @@ def aging_csv(data: AgingData) -> pd.DataFrame:
             "url": items["url"].to_numpy(),
         }
     )
+    if "prs" in items and not data.github:
+        frame["pull_requests"] = items["prs"].to_numpy(dtype=object)
+        return defuse(frame, ["summary", "state", "type", "work_type", "pull_requests"])
     return defuse(frame, ["summary", "state", "type", "work_type"])
 
 

@@ -19,6 +19,7 @@ from vger.web.export import csv_response, defuse, iso_utc, json_response
 from vger.web.params import parse
 from vger.web.views.common import choose_board, request_view, view_key
 from vger.web.views.efficiency.data import days_flagged
+from vger.web.views.linked import linked_prs
 from vger.web.views.quadrant.data import QuadrantData, completed_with_details, quadrant_data
 
 bp = Blueprint("vger_quadrant", __name__)
@@ -68,7 +69,8 @@ def _quadrant_csv(conn, chart: str, data) -> pd.DataFrame:
             states = queries.completed_state_times_of(conn, data.choice.board, completed)
             completed = completed.drop(columns="state_days")
         flagged = None if github else days_flagged(conn, data.choice.board, completed)
-        return leadtime_csv(dataclasses.replace(data, completed=completed), states, flagged)
+        prs = None if github else linked_prs(conn, data.choice, completed)
+        return leadtime_csv(dataclasses.replace(data, completed=completed), states, flagged, prs)
     bodies = {
         "throughput": throughput_csv,
         "variation": variation_csv,
@@ -164,14 +166,20 @@ def volume_csv(data: QuadrantData) -> pd.DataFrame:
 
 
 def leadtime_csv(
-    data: QuadrantData, state_days: pd.DataFrame | None = None, flagged: np.ndarray | None = None
+    data: QuadrantData,
+    state_days: pd.DataFrame | None = None,
+    flagged: np.ndarray | None = None,
+    prs: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """One row per completed item in the range: key, summary, type, start, done, days
     (and for issues the days flagged in Jira, ``flagged`` in the order of
-    ``data.completed``, and the days per work state, in board order)."""
+    ``data.completed``, the linked pull requests, ``prs`` in the same order, and the
+    days per work state, in board order)."""
     c = data.completed
     if flagged is not None:
         c = c.assign(flagged=np.asarray(flagged, dtype=float))
+    if prs is not None:
+        c = c.assign(prs=np.asarray(prs, dtype=object))
     c = c.sort_values(["done", "key"])
     github = data.source == "github"
     frame = pd.DataFrame(
@@ -186,6 +194,8 @@ def leadtime_csv(
     )
     if not github and flagged is not None:
         frame["days_flagged"] = np.round(c["flagged"].to_numpy(dtype=float), 4)
+    if not github and prs is not None:
+        frame["pull_requests"] = c["prs"].to_numpy()
     if github:
         frame["additions"] = c["additions"].to_numpy()
         frame["deletions"] = c["deletions"].to_numpy()
@@ -204,7 +214,7 @@ def leadtime_csv(
         for position, name in sorted(wide.columns, key=lambda col: (col[0] < 0, col[0])):
             values = np.where(has_lead, rows[(position, name)].to_numpy(dtype=float), np.nan)
             frame[f"days_{name}"] = np.round(values, 4)
-    return defuse(frame, ["summary"])
+    return defuse(frame, ["summary", *(["pull_requests"] if "pull_requests" in frame else [])])
 
 
 def headlines_csv(data: QuadrantData) -> pd.DataFrame:

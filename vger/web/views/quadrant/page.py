@@ -18,7 +18,7 @@ from vger.web.components import (
     radio,
 )
 from vger.web.feedback import message_slot, slot_id, typed_messages, typed_text
-from vger.web.figures import empty_figure
+from vger.web.figures import empty_figure, review_start_words
 from vger.web.params import RANGE_PRESETS, ViewParams, parse
 from vger.web.ranges import range_fields, range_presets, register_range_sync
 from vger.web.urlsync import register_url_sync
@@ -281,7 +281,7 @@ def _shown(data: QuadrantData) -> Shown:
                     else f"cumulative at the end of each week, {p.backlog} · "
                 )
                 + zone,
-                f"{'merged − created' if github else 'done − start'} in {unit} · {lines if p.leadtime == 'overall' or github else 'issues completed in the range'} · {method} · {zone}",
+                f"{'merged − created' if github else 'done − ' + review_start_words(board)} in {unit} · {lines if p.leadtime == 'overall' or github else 'issues completed in the range'} · {method} · {zone}",
             ),
             strict=True,
         )

@@ -9,7 +9,7 @@ CSV streams every row.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import quote
 
@@ -17,8 +17,9 @@ import pandas as pd
 from sqlalchemy import Connection
 
 from vger.metrics.events import Workflow
+from vger.metrics.links import link_checks
 from vger.metrics.quality import Check
-from vger.store import flags, quality_hits, queries, workflows
+from vger.store import flags, links, quality_hits, queries, workflows
 from vger.web import cache
 from vger.web.views.common import BoardChoice, local_today
 
@@ -33,6 +34,7 @@ class QualityData:
     issues: int  # issues checked (after the work-type filter)
     summaries: dict[str, str]  # issue key -> summary
     generated: datetime
+    pr_urls: dict[str, str] = field(default_factory=dict)  # repo#N -> URL (link checks)
 
     @property
     def empty_message(self) -> str | None:
@@ -52,7 +54,11 @@ class QualityData:
         return None
 
     def url(self, key: str) -> str:
-        """The issue in Jira (``browse_url``/browse/KEY), or "" without an http(s) base."""
+        """The issue in Jira (``browse_url``/browse/KEY), or "" without an http(s) base;
+        a pull request (``repo#N``, the link checks) at its GitHub URL."""
+        if "#" in str(key):
+            url = self.pr_urls.get(str(key), "")
+            return url if url.startswith(("https://", "http://")) else ""
         base = (self.choice.board.browse_url or "").rstrip("/")
         if not base.startswith(("https://", "http://")):
             return ""
@@ -101,7 +107,18 @@ def _quality_data(conn: Connection, choice: BoardChoice, now: datetime) -> Quali
     if workflow is None or issues.empty:
         return QualityData(choice, workflow, [], int(len(issues)), summaries, now)
     checks = _checks(conn, choice, issues, workflow, now)
-    return QualityData(choice, workflow, checks, int(len(issues)), summaries, now)
+    pr_urls: dict[str, str] = {}
+    if choice.repos:  # issues linked to pull requests (vger.metrics.links)
+        found = link_checks(
+            issues,
+            links.linked_keys(conn, board.id),
+            links.unmatched_links(conn, board.id),
+            links.board_projects(conn, board.id),
+        )
+        checks += found
+        orphans = found[-1].rows
+        pr_urls = dict(zip(orphans["key"], orphans["url"], strict=True))
+    return QualityData(choice, workflow, checks, int(len(issues)), summaries, now, pr_urls)
 
 
 def pages(check: Check, limit: int) -> int:

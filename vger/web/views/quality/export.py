@@ -13,6 +13,7 @@ import pandas as pd
 from flask import Blueprint, Response, abort, request
 
 from vger.errors import NotFoundError
+from vger.metrics.links import LINK_CHECK_IDS
 from vger.metrics.quality import CHECK_IDS
 from vger.web.export import (
     csv_stream,
@@ -85,10 +86,9 @@ def _paging() -> tuple[int, int, str | None, list[str]]:
     page = whole_arg("page", 1, 1_000_000, notices)
     limit = whole_arg("limit", DEFAULT_LIMIT, MAX_LIMIT, notices)
     only = request.args.get("check") or None
-    if only is not None and only not in CHECK_IDS:
-        notices.append(
-            f"There is no check {only[:40]!r}: listing every check. Checks: {', '.join(CHECK_IDS)}."
-        )
+    if only is not None and only not in (*CHECK_IDS, *LINK_CHECK_IDS):
+        names = ", ".join((*CHECK_IDS, *LINK_CHECK_IDS))
+        notices.append(f"There is no check {only[:40]!r}: listing every check. Checks: {names}.")
         only = None
     return page, limit, only, notices
 

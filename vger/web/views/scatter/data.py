@@ -22,8 +22,13 @@ from vger.web.views.common import (
     missing_data_message,
     view_key,
 )
+from vger.web.views.linked import linked_prs
 
 OTHER = "Other"
+#: Up to this many points the hover names each issue's linked PRs, so the view data
+#: carries them (``prs``); a bigger scatterplot is drawn without per-point text
+#: (``figures.WEBGL_POINTS``) and its CSV and JSON read the links themselves.
+HOVER_PRS_POINTS = 5_000
 
 
 @dataclass
@@ -34,7 +39,7 @@ class ScatterData:
     first_day: date
     last_day: date
     grid: WeekGrid
-    points: pd.DataFrame  # key, summary, type, work_type, done, days, url, complete
+    points: pd.DataFrame  # key, summary, type, work_type, done, days, url, complete[, prs]
     levels: dict[int, float]  # over the points of complete weeks
     completed: int  # completed items in the range, with or without a lead time
     stored: int
@@ -126,6 +131,10 @@ def _scatter_data(conn: Connection, choice: BoardChoice, now: datetime) -> Scatt
         }
     )
     points["done"] = pd.to_datetime(points["done"], utc=True)
+    if github:
+        points["prs"] = ""
+    elif len(points) <= HOVER_PRS_POINTS:
+        points["prs"] = linked_prs(conn, choice, points)
     levels = lead_time_levels(points.loc[points["complete"], "days"])
     return ScatterData(
         choice,

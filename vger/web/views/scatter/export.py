@@ -7,7 +7,7 @@ import pandas as pd
 from flask import Blueprint, Response
 
 from vger.errors import NotFoundError
-from vger.web import state
+from vger.web import cache, state
 from vger.web.export import (
     csv_response,
     defuse,
@@ -15,14 +15,26 @@ from vger.web.export import (
     json_response,
     not_found_json,
 )
-from vger.web.views.common import request_choice, request_view
+from vger.web.views.common import request_choice, request_view, view_key
+from vger.web.views.linked import linked_prs
 from vger.web.views.scatter.data import ScatterData, scatter_data
 
 bp = Blueprint("vger_scatter", __name__)
 
 
+def _prs(data: ScatterData) -> np.ndarray:
+    """The points' linked PRs: carried by the view data, or read here for a scatterplot
+    too big to name them in its hover (:data:`~vger.web.views.scatter.data.HOVER_PRS_POINTS`)."""
+    if "prs" in data.points:
+        return data.points["prs"].to_numpy(dtype=object)
+    with state.engine().connect() as conn:
+        key = view_key(conn, data.choice, state.now())
+        return cache.cached("scatter-prs", key, lambda: linked_prs(conn, data.choice, data.points))
+
+
 def scatter_csv(data: ScatterData) -> pd.DataFrame:
-    """The points: key, summary, type, work type, done (UTC), days, url."""
+    """The points: key, summary, type, work type, done (UTC), days, url; for issues the
+    linked pull requests (``repo#N`` separated by spaces, vger.metrics.links)."""
     p = data.points
     frame = pd.DataFrame(
         {
@@ -35,6 +47,9 @@ def scatter_csv(data: ScatterData) -> pd.DataFrame:
             "url": p["url"].to_numpy(),
         }
     )
+    if not data.params_github:
+        frame["pull_requests"] = _prs(data)
+        return defuse(frame, ["summary", "pull_requests"])
     return defuse(frame, ["summary"])
 
 

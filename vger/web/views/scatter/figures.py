@@ -11,7 +11,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from vger.metrics.percentiles import LEVELS
-from vger.web.figures import LEVEL_COLOURS, axis_figure
+from vger.web.figures import LEVEL_COLOURS, axis_figure, review_start_words
 from vger.web.views.common import local_naive, unit
 from vger.web.views.scatter.data import OTHER, ScatterData
 
@@ -29,6 +29,8 @@ def scatter_note(data: ScatterData) -> str:
         f"{len(data.points)} {noun} with a lead time · lines over {data.complete_weeks} complete "
         f"weeks · linear percentiles · {zone}"
     )
+    if not data.params_github and data.choice.board.review_lead_time:
+        text += f" · lead time = done − {review_start_words(data.choice.board)}"
     if pending:
         text += f" · {pending} from the week in progress drawn hollow, not in the lines"
     if data.complete_weeks == 0:
@@ -70,6 +72,7 @@ def _add_points(fig: go.Figure, data: ScatterData, u: str) -> None:
                 escape(row.type, quote=False),
                 "" if row.complete else "<br>(week in progress, not in the lines)",
                 "click to open" if row.url else "no link",
+                _prs_line(getattr(row, "prs", "")),
             ]
             for row in sub.itertuples()
         ]
@@ -89,9 +92,21 @@ def _add_points(fig: go.Figure, data: ScatterData, u: str) -> None:
             hovertemplate=(
                 "<b>%{customdata[1]}</b> %{customdata[2]}<br>%{customdata[3]} · %{y:.1f} "
                 + u
-                + "<br>done %{x|%Y-%m-%d %H:%M}%{customdata[4]}<br><i>%{customdata[5]}</i><extra></extra>"
+                + "<br>done %{x|%Y-%m-%d %H:%M}%{customdata[4]}%{customdata[6]}"
+                + "<br><i>%{customdata[5]}</i><extra></extra>"
             ),
         )
+
+
+def _prs_line(prs: str) -> str:
+    """The hover's line of linked pull requests (vger.metrics.links.linked_pulls), escaped;
+    at most five named, then how many more."""
+    names = str(prs or "").split()
+    if not names:
+        return ""
+    more = f" and {len(names) - 5} more" if len(names) > 5 else ""
+    label = "PR" if len(names) == 1 else "PRs"
+    return f"<br>{label}: {escape(', '.join(names[:5]), quote=False)}{more}"
 
 
 def point_groups(data: ScatterData) -> list[tuple[str, bool, np.ndarray]]:
