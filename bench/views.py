@@ -205,7 +205,10 @@ def store_url(db: str, n: int, moves: int, reuse: bool) -> str:
     from vger.store.db import upgrade
 
     if db == "sqlite":
-        path = Path(tempfile.gettempdir()) / f"vger-views-{n}-{moves}.db"
+        path = Path(
+            os.environ.get("VGER_BENCH_SQLITE")  # one file per concurrent run
+            or Path(tempfile.gettempdir()) / f"vger-views-{n}-{moves}.db"
+        )
         url = f"sqlite:///{path}"
         if reuse and path.exists():
             upgrade(sa.create_engine(url))  # newer migrations and fresh statistics

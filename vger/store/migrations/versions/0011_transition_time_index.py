@@ -1,0 +1,24 @@
+"""index on transition (board_id, at) for range reads of the moves
+
+Revision ID: 0011_transition_time_index
+Revises: 0009_pr_review_stages
+Create Date: 2026-11-27 20:00:00
+"""
+
+from alembic import op
+
+revision = "0011_transition_time_index"
+down_revision = "0009_pr_review_stages"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    # The cumulative flow of a range reads the moves made since its first day
+    # (vger.store.queries.flow_rows): without this index SQLite scans every transition
+    # of the board (1,000,000 on a 100,000-issue board) to find a 13-week range's few.
+    op.create_index("ix_transition_board_at", "transition", ["board_id", "at"])
+
+
+def downgrade() -> None:
+    op.drop_index("ix_transition_board_at", table_name="transition")
