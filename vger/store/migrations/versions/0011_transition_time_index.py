@@ -15,7 +15,7 @@ depends_on = None
 
 def upgrade() -> None:
     # The cumulative flow of a range reads the moves made since its first day
-    # (vger.store.queries.flow_rows): without this index SQLite scans every transition
+    # (vger.store.flow_reads.flow_changes): without this index SQLite scans every transition
     # of the board (1,000,000 on a 100,000-issue board) to find a 13-week range's few.
     op.create_index("ix_transition_board_at", "transition", ["board_id", "at"])
 
