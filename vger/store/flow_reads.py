@@ -103,13 +103,17 @@ def flow_changes(
     ]
     joined = moves.outerjoin(kept, and_(m.first == 1, kept.c.issue_id == m.issue_id))
     move_rows = conn.execute(select(*keys, func.count()).select_from(joined).group_by(*keys)).all()
+    # Every issue of the board, bounded by the day it was created in, not by a WHERE
+    # on ``created``: SQLite would then read the table through ix_issue_board_created
+    # row by row (0.19 CPU-s on 100,000 issues) rather than scan it (0.05).
     created_day = case((i.c.created < begin, literal(-1)), else_=_day(i.c.created, ends))
     issue_rows = conn.execute(
         select(i.c.status_id, created_day, func.count())
-        .where(base)
+        .where(i.c.board_id == board.id, type_filter(board, types))
         .group_by(i.c.status_id, created_day)
     ).all()
-    return _changes(move_rows, issue_rows)
+    later = len(ends)  # created after the last day: not on the chart
+    return _changes(move_rows, [r for r in issue_rows if r[1] != later])
 
 
 def _changes(move_rows: list, issue_rows: list) -> FlowChanges:
