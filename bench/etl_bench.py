@@ -163,9 +163,6 @@ def main() -> None:
     parser.add_argument(
         "--sync-issues", type=int, default=1000, help="issues served by the fake Jira"
     )
-    parser.add_argument(
-        "--load-only", action="store_true", help="only the transform + load benchmark"
-    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
@@ -174,7 +171,7 @@ def main() -> None:
             f"transform + load into SQLite: {rate:,.0f} issues/s "
             f"({args.issues} issues, 10 transitions each; goal >= 5,000) {'OK' if rate >= 5000 else 'BELOW GOAL'}"
         )
-        for mode in () if args.load_only else ("cloud", "dc"):
+        for mode in ("cloud", "dc"):
             total, data, minimum, seconds = bench_requests(mode, args.sync_issues, tmp)
             print(
                 f"full sync ({mode}, {args.sync_issues} issues, 5 % with 160 moves): "
