@@ -6,6 +6,9 @@
    derived by ``vger.metrics.events``), into a SQLite file under the temp directory and
    into the PostgreSQL schema ``vger_views`` (kept for ``--reuse``), and records a
    finished sync run (which refreshes the planner's statistics, as every sync does).
+   ``VGER_BENCH_SQLITE`` names the SQLite file (one per concurrent run); with
+   ``VGER_BENCH_AS_IS=1`` a reused store is neither migrated nor re-analysed (to measure
+   an older checkout with ``--code`` on the store as that code leaves it).
 2. Measures each view in a fresh process (empty cache): CPU seconds of the cold request
    and of the same request again (warm, cached), the payload in bytes, the process's peak
    RSS, and the CPU seconds of the raw read (``fetchall``) of the rows the view needs, with
@@ -207,10 +210,14 @@ def store_url(db: str, n: int, moves: int, reuse: bool) -> str:
     from vger.store.db import upgrade
 
     if db == "sqlite":
-        path = Path(tempfile.gettempdir()) / f"vger-views-{n}-{moves}.db"
+        path = Path(
+            os.environ.get("VGER_BENCH_SQLITE")  # one file per concurrent run
+            or Path(tempfile.gettempdir()) / f"vger-views-{n}-{moves}.db"
+        )
         url = f"sqlite:///{path}"
         if reuse and path.exists():
-            upgrade(sa.create_engine(url))  # newer migrations and fresh statistics
+            if not os.environ.get("VGER_BENCH_AS_IS"):  # as is: to measure older code
+                upgrade(sa.create_engine(url))  # newer migrations and fresh statistics
             return url
         for suffix in ("", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
@@ -223,7 +230,8 @@ def store_url(db: str, n: int, moves: int, reuse: bool) -> str:
                 sa.text("SELECT count(*) FROM pg_namespace WHERE nspname = :s"), {"s": SCHEMA}
             ).scalar()
             if reuse and exists:
-                upgrade(sa.create_engine(url))
+                if not os.environ.get("VGER_BENCH_AS_IS"):
+                    upgrade(sa.create_engine(url))
                 return url
             conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{SCHEMA}" CASCADE'))
             conn.execute(sa.text(f'CREATE SCHEMA "{SCHEMA}"'))

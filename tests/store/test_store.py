@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pandas as pd
 import pytest
 from sqlalchemy import func, select
@@ -10,6 +12,7 @@ from tests.factories import EXAMPLE_ISSUES, EXAMPLE_TRANSITIONS, example_board
 from vger.errors import ConfigError, LockedError, NotFoundError
 from vger.store import boards, queries, sync, teams, workflows
 from vger.store import schema as s
+from vger.store.db import analyze, make_engine, upgrade
 from vger.store.issues import delete_issues, rederive_board, save_issues
 
 
@@ -223,3 +226,35 @@ def test_planner_statistics_follow_each_sync(engine):
         sync.finish_run(conn, run, "ok", counts={"added": 4})
     with engine.connect() as conn:
         assert _planner_rows(conn) == len(EXAMPLE_ISSUES)
+
+
+def test_sqlite_statistics_count_a_big_boards_rows(tmp_path):
+    """A sampled ANALYZE cannot tell how many rows one board has; the planner then reads
+    whole-board aggregates through an index row by row instead of scanning the table."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'stats.db'}")
+    upgrade(engine)
+    board = example_board(engine)
+    created = datetime(2024, 1, 1, tzinfo=UTC)
+    rows = [
+        {
+            "board_id": board.id,
+            "issue_id": f"s{k}",
+            "key": f"S-{k}",
+            "issue_type": "Story",
+            "created": created,
+        }
+        for k in range(3000)
+    ]
+    with engine.begin() as conn:
+        conn.execute(s.issue.insert(), rows)
+        analyze(conn)
+        stat = conn.exec_driver_sql(
+            "SELECT stat FROM sqlite_stat1 WHERE idx = 'ix_issue_board_created'"
+        ).scalar()
+        per_board = int(stat.split()[1])  # rows per board_id value
+        plan = conn.exec_driver_sql(
+            "EXPLAIN QUERY PLAN SELECT count(*), sum(is_subtask) FROM issue WHERE board_id = ?",
+            (board.id,),
+        ).all()
+    assert per_board == 3000 + len(EXAMPLE_ISSUES)
+    assert "SCAN issue" in " ".join(str(row[-1]) for row in plan)

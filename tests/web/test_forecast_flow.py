@@ -16,8 +16,8 @@ import pytest
 
 from tests.factories import EXAMPLE_STATES, example_board, issue, moves
 from vger.config import Settings
-from vger.metrics.calendar import week_grid
-from vger.metrics.flow import cumulative_flow, range_cumulative_flow
+from vger.metrics.calendar import local_midnight_to_utc, week_grid
+from vger.metrics.flow import cumulative_flow, flow_from_changes
 from vger.metrics.forecast import (
     SEED,
     TRIALS,
@@ -32,8 +32,8 @@ from vger.metrics.forecast import (
 from vger.metrics.throughput import weekly_counts
 from vger.store import boards, queries, workflows
 from vger.store.db import make_engine, upgrade
+from vger.store.flow_reads import flow_changes
 from vger.store.issues import save_issues
-from vger.store.queries import flow_rows
 from vger.web import state
 from vger.web.params import parse
 from vger.web.views.flow import page as flow
@@ -308,6 +308,14 @@ def test_flow_work_type_filter(ff_client):
     assert frame["Done"].astype(int).tolist()[:5] == [0, 0, 0, 1, 2]
 
 
+def _range_flow(conn, board, workflow, days: pd.DatetimeIndex, tz: str) -> pd.DataFrame:
+    """The flow over ``days`` as the view computes it: counts read for the range."""
+    ends = local_midnight_to_utc(days + pd.Timedelta(days=1), tz)
+    begin = local_midnight_to_utc(days[:1], tz)[0]
+    read = flow_changes(conn, board, None, begin.to_pydatetime(), [e.to_pydatetime() for e in ends])
+    return flow_from_changes(read.baseline, read.changes, read.seen, workflow, days)
+
+
 @pytest.mark.parametrize(
     ("first", "last"),
     [("2024-01-01", "2024-01-12"), ("2024-01-04", "2024-01-06"), ("2024-01-09", "2024-01-31")],
@@ -318,8 +326,6 @@ def test_flow_reading_only_recent_moves_equals_cumulative_flow(tmp_path, first, 
     upgrade(engine)
     board = example_board(engine, tz=tz)
     days = pd.date_range(first, last, freq="D")
-    bounds = pd.DatetimeIndex([days[0], days[-1] + pd.Timedelta(days=1)])
-    bounds = bounds.tz_localize(tz).tz_convert("UTC")
     with engine.connect() as conn:
         workflow = workflows.get_workflow(conn, board.id)
         expected = cumulative_flow(
@@ -329,10 +335,7 @@ def test_flow_reading_only_recent_moves_equals_cumulative_flow(tmp_path, first, 
             days,
             tz,
         )
-        issues, transitions, settled = flow_rows(
-            conn, board, None, bounds[0].to_pydatetime(), bounds[1].to_pydatetime()
-        )
-    got = range_cumulative_flow(issues, transitions, workflow, days, tz, settled)
+        got = _range_flow(conn, board, workflow, days, tz)
     pd.testing.assert_frame_equal(got, expected.astype("int64"), check_names=False)
 
 
@@ -360,11 +363,7 @@ def test_flow_unmapped_status_is_a_separate_line(tmp_path):
     with engine.connect() as conn:
         workflow = workflows.get_workflow(conn, board.id)
         days = pd.date_range("2024-01-01", "2024-01-12")
-        start = pd.Timestamp("2024-01-01", tz="UTC").to_pydatetime()
-        issues, transitions, settled = flow_rows(
-            conn, board, None, start, start + timedelta(days=12)
-        )
-    got = range_cumulative_flow(issues, transitions, workflow, days, "UTC", settled)
+        got = _range_flow(conn, board, workflow, days, "UTC")
     assert got.columns.tolist() == ["Backlog", "Ready", "Doing", "Done", "(unmapped)"]
     assert got["(unmapped)"].tolist() == [row[4] for row in EXAMPLE_FLOW]
 

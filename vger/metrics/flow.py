@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 import pandas as pd
 
@@ -83,29 +85,35 @@ def flow_bands(flow: pd.DataFrame, workflow: Workflow, bands: str) -> pd.DataFra
     return flow
 
 
-def range_cumulative_flow(
-    issues: pd.DataFrame,
-    transitions: pd.DataFrame,
+def flow_from_changes(
+    baseline: dict[object, int],
+    changes: pd.DataFrame,
+    seen: Iterable[object],
     workflow: Workflow,
     days: pd.DatetimeIndex,
-    tz: str,
-    settled: dict[str, int] | None = None,
 ) -> pd.DataFrame:
-    """:func:`cumulative_flow` over a range, from what the range needs (the rows
-    ``vger.store.queries.flow_rows`` reads): the flow of ``issues`` (the ones that moved
-    since the first day or were created since) plus ``settled``: issues, counted per
-    current status id, created before the first day that never moved during or after it,
-    so they stay in one state for the whole range. Equal to :func:`cumulative_flow` over
-    the whole history (a test pins the two together)."""
-    flow = cumulative_flow(issues, transitions, workflow, days, tz)
-    positions: dict[int, int] = {}
-    for status_id, count in (settled or {}).items():
-        position = workflow.position(status_id)
-        positions[position] = positions.get(position, 0) + int(count)
+    """:func:`cumulative_flow` over a range from counts (what
+    ``vger.store.flow_reads.flow_changes`` aggregates): ``baseline`` issues per status id
+    when the first day begins, ``changes`` (``status_id``, ``day``: index of the first of
+    ``days`` whose end counts it, ``delta``: issues in minus out), ``seen`` the statuses
+    issues are in (an unmapped one adds the ``(unmapped)`` column). Issues per state at
+    the end of each day; equal to :func:`cumulative_flow` over the whole history (a test
+    pins the two together)."""
+    n = len(days)
+    per_state = np.zeros((len(workflow.states) + 1, n + 1), dtype="int64")  # last row: -1
+    for status, count in baseline.items():
+        per_state[workflow.position(status), 0] += int(count)
+    if len(changes):
+        rows = np.array([workflow.position(v) for v in changes["status_id"]], dtype=int)
+        np.add.at(
+            per_state,
+            (rows, changes["day"].to_numpy(dtype=int)),
+            changes["delta"].to_numpy(dtype="int64"),
+        )
+    counts = np.cumsum(per_state[:, :n], axis=1)
     out = pd.DataFrame(index=pd.DatetimeIndex(days, name="day"))
     for k, state in enumerate(workflow.states):
-        out[state.name] = flow[state.name].to_numpy() + positions.get(k, 0)
-    if UNMAPPED in flow or positions.get(-1):
-        base = flow[UNMAPPED].to_numpy() if UNMAPPED in flow else 0
-        out[UNMAPPED] = base + positions.get(-1, 0)
+        out[state.name] = counts[k]
+    if any(workflow.position(v) == -1 for v in seen):
+        out[UNMAPPED] = counts[-1]
     return out.astype("int64")

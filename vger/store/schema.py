@@ -186,6 +186,7 @@ transition = Table(
     ForeignKeyConstraint(
         ["board_id", "issue_id"], ["issue.board_id", "issue.issue_id"], ondelete="CASCADE"
     ),
+    Index("ix_transition_board_at", "board_id", "at", "issue_id"),  # a range's moves (flow)
 )
 
 issue_flag = Table(

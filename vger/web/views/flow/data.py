@@ -12,8 +12,8 @@ from sqlalchemy import Connection
 
 from vger.metrics.calendar import local_midnight_to_utc
 from vger.metrics.events import Workflow
-from vger.metrics.flow import range_cumulative_flow
-from vger.store import boards, queries, workflows
+from vger.metrics.flow import flow_from_changes
+from vger.store import boards, flow_reads, workflows
 from vger.web import cache
 from vger.web.views.common import BoardChoice, local_today, missing_data_message, view_key
 
@@ -68,11 +68,14 @@ def _flow_data(conn: Connection, choice: BoardChoice, now: datetime) -> FlowData
     if first_day > last_day or stored == 0:
         return FlowData(choice, first_day, last_day, workflow, empty, stored)
     days = pd.date_range(first_day, last_day, freq="D")
-    bounds = local_midnight_to_utc(
-        pd.DatetimeIndex([days[0], days[-1] + pd.Timedelta(days=1)]), board.tz
+    begin = local_midnight_to_utc(pd.DatetimeIndex(days[:1]), board.tz)[0]
+    ends = local_midnight_to_utc(days + pd.Timedelta(days=1), board.tz)
+    read = flow_reads.flow_changes(
+        conn,
+        board,
+        params.types or None,
+        begin.to_pydatetime(),
+        [e.to_pydatetime() for e in ends],
     )
-    issues, transitions, settled = queries.flow_rows(
-        conn, board, params.types or None, bounds[0].to_pydatetime(), bounds[1].to_pydatetime()
-    )
-    flow = range_cumulative_flow(issues, transitions, workflow, days, board.tz, settled)
+    flow = flow_from_changes(read.baseline, read.changes, read.seen, workflow, days)
     return FlowData(choice, first_day, last_day, workflow, flow, stored)
