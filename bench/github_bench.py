@@ -16,7 +16,8 @@ from pathlib import Path
 from github import Auth, Github
 from pydantic import SecretStr
 
-from etl.github_sync import GithubOptions, sync_board_repos
+from etl.github_client import GithubOptions
+from etl.github_sync import sync_board_repos
 from tests.etl.fake_github import TOKEN, FakeGitHub, alloy_pulls, alloy_tags
 from vger.config import Settings
 from vger.store import boards, teams

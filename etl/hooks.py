@@ -38,7 +38,8 @@ def refresh_jira(engine: Engine, settings: Settings, issue_ids: list[str]) -> li
 
 def refresh_github(engine: Engine, settings: Settings, repos: list[str]) -> list[SourceReport]:
     """An incremental pass of these repositories on the boards that have them."""
-    from etl.github_sync import GithubOptions, make_client, sync_repo
+    from etl.github_client import GithubOptions, make_client
+    from etl.github_sync import sync_repo
 
     wanted = {r.lower() for r in repos}
     token = settings.github_token.get_secret_value() if settings.github_token else None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from etl.github_sync import GithubOptions
+from etl.github_client import GithubOptions
 from vger.store import boards, teams
 
 # Tiny waits so the suite stays fast; the logic is the production one.

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from pydantic import SecretStr
 
-from etl.github_sync import GithubOptions, _scrub
+from etl.github_client import GithubOptions, scrub
 from etl.run import _safe
 from tests.web.test_admin import login, make_app
 from vger.config import Settings, mask_secrets
@@ -52,12 +52,10 @@ def test_github_settings_are_read(monkeypatch):
 
 def test_short_tokens_do_not_mangle_messages():
     text = "pallets/flask: GitHub answered HTTP 502"
-    assert _scrub(text, "t") == text
+    assert scrub(text, "t") == text
     assert mask_secrets(text, "Git", "") == text
     token = "ghp_" + "x" * 36
-    assert (
-        _scrub(f"bad token {token} for pallets/flask", token) == "bad token *** for pallets/flask"
-    )
+    assert scrub(f"bad token {token} for pallets/flask", token) == "bad token *** for pallets/flask"
     settings = Settings(
         _env_file=None, github_token=SecretStr("t"), jira_token=SecretStr("s3cret-T0KEN-value")
     )
