@@ -1,6 +1,6 @@
 """The review part of a pull request's GraphQL node -> its ``pull_request_stage`` row.
 
-:data:`REVIEW_FIELDS` is the fragment :data:`etl.github_sync.PULLS_QUERY` asks for every
+:data:`REVIEW_FIELDS` is the fragment :data:`etl.github_queries.PULLS_QUERY` asks for every
 pull request, in the same paged query (no request per pull request): its first
 :data:`REVIEWS_PAGE` submitted reviews (author, state, time) and its first
 :data:`TIMELINE_PAGE` timeline items of four kinds (ready for review, converted to draft,

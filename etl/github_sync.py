@@ -3,16 +3,7 @@
 Extract with PyGithub (its ``Requester``, retries and rate-limit bookkeeping), transform
 with :mod:`etl.github_transform` (pure), load with :mod:`vger.store.pulls`.
 
-**GraphQL, not REST, and why.** The REST list of pull requests has no line counts
-(``additions``/``deletions`` exist only on ``GET /pulls/{n}``), so REST costs
-``ceil(N/100)`` list pages *plus N detail requests* (N+1). GraphQL's
-``repository.pullRequests(first:100, orderBy:{field:UPDATED_AT, direction:DESC})``
-returns the same list *with* the line counts, so a full sync of N pull requests costs
-``ceil(N/100)`` requests in all (668 alloy PRs: 7 requests instead of 7 + 668). Tags:
-REST ``/tags`` has no dates (one commit GET per tag, one more per annotated tag);
-``refs(refPrefix:"refs/tags/")`` returns the tagger date of annotated tags and the
-committer date of the tagged commit, 100 tags per request. GraphQL needs a token; so
-does any useful REST budget (60 requests/h without one).
+**GraphQL, not REST**: the queries and why are in :mod:`etl.github_queries`.
 
 **Linked issues.** The same query asks for each PR's branch (``headRefName``) and
 description (``body``: Markdown, at most 65,536 characters, usually a few hundred
@@ -62,7 +53,8 @@ from etl.github_client import (
     rate_limited,
     scrub,
 )
-from etl.github_reviews import REVIEW_FIELDS, stage_row
+from etl.github_queries import PULLS_QUERY, TAGS_QUERY
+from etl.github_reviews import stage_row
 from etl.github_transform import parse_time, pull_keys, pull_row, tag_row_from_graphql
 from etl.lease import Lease
 from etl.report import SourceReport
@@ -89,46 +81,6 @@ from vger.store.sync import (
 log = logging.getLogger("etl.github")
 
 SOURCE = "github"
-
-PULLS_QUERY = """
-query($owner: String!, $name: String!, $first: Int!, $after: String) {
-  repository(owner: $owner, name: $name) {
-    pullRequests(first: $first, after: $after, states: [OPEN, CLOSED, MERGED],
-                 orderBy: {field: UPDATED_AT, direction: DESC}) {
-      totalCount
-      pageInfo { hasNextPage endCursor }
-      nodes {
-        number title url state isDraft createdAt updatedAt closedAt mergedAt
-        additions deletions author { login }
-        headRefName body
-        #REVIEW_FIELDS
-      }
-    }
-  }
-  rateLimit { cost remaining resetAt }
-}
-""".replace("#REVIEW_FIELDS", REVIEW_FIELDS)  # review stages: etl.github_reviews
-
-TAGS_QUERY = """
-query($owner: String!, $name: String!, $first: Int!, $after: String) {
-  repository(owner: $owner, name: $name) {
-    refs(refPrefix: "refs/tags/", first: $first, after: $after,
-         orderBy: {field: TAG_COMMIT_DATE, direction: DESC}) {
-      totalCount
-      pageInfo { hasNextPage endCursor }
-      nodes {
-        name
-        target {
-          __typename oid
-          ... on Tag { tagger { date } target { __typename oid ... on Commit { committedDate } } }
-          ... on Commit { committedDate }
-        }
-      }
-    }
-  }
-  rateLimit { cost remaining resetAt }
-}
-"""
 
 _COMPARED = (
     "title",

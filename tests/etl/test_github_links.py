@@ -11,7 +11,8 @@ from collections.abc import Iterator
 import pytest
 from pydantic import SecretStr
 
-from etl.github_sync import PULLS_QUERY, sync_board_repos
+from etl.github_queries import PULLS_QUERY
+from etl.github_sync import sync_board_repos
 from tests.etl.fake_github import TOKEN, FakeGitHub, alloy_pulls, make_pull
 from tests.etl.github_fixtures import FAST, make_board
 from tests.factories import example_board, utc
