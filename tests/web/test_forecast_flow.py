@@ -550,3 +550,10 @@ def test_number_fields_let_the_server_judge():
     field = forecast._number_input("x", 12)
     assert field.step == "any"
     assert getattr(field, "min", None) is None and getattr(field, "max", None) is None
+
+
+def test_a_flow_longer_than_two_years_starts_two_years_back_and_says_so(ff_app):
+    figure, note, link, _ = _render(ff_app, flow, {"board": "example", "from": "2020-01-01"})
+    assert "a flow covers at most two years" in note and "not 2020-01-01" in note
+    days = figure.data[0].x
+    assert (pd.Timestamp(days[-1]) - pd.Timestamp(days[0])).days == 730

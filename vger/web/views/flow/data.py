@@ -5,7 +5,7 @@ range (team time zone).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pandas as pd
 from sqlalchemy import Connection
@@ -16,6 +16,10 @@ from vger.metrics.flow import flow_from_changes
 from vger.store import boards, flow_reads, workflows
 from vger.web import cache
 from vger.web.views.common import BoardChoice, local_today, missing_data_message, view_key
+
+#: Days a flow covers at most (two years): each day is a bound of the range read's SQL, so
+#: a ten-year range cost 4.8 CPU-s on a small board.
+MAX_DAYS = 731
 
 
 @dataclass
@@ -28,6 +32,7 @@ class FlowData:
     workflow: Workflow | None
     flow: pd.DataFrame  # index: local days; columns: states in board order, (unmapped)
     stored: int
+    asked_from: date | None = None  # the first day asked, when longer than MAX_DAYS allow
 
     @property
     def empty_message(self) -> str | None:
@@ -60,6 +65,9 @@ def _flow_data(conn: Connection, choice: BoardChoice, now: datetime) -> FlowData
     today = local_today(board.tz, now)
     first_day, last_day = params.dates(today)
     last_day = min(last_day, today)
+    asked = None
+    if (last_day - first_day).days >= MAX_DAYS:  # the read's cost grows with the days
+        asked, first_day = first_day, last_day - timedelta(days=MAX_DAYS - 1)
     workflow = workflows.get_workflow(conn, board.id)
     empty = pd.DataFrame(index=pd.DatetimeIndex([], name="day"))
     if params.source == "github" or workflow is None:
@@ -78,4 +86,4 @@ def _flow_data(conn: Connection, choice: BoardChoice, now: datetime) -> FlowData
         [e.to_pydatetime() for e in ends],
     )
     flow = flow_from_changes(read.baseline, read.changes, read.seen, workflow, days)
-    return FlowData(choice, first_day, last_day, workflow, flow, stored)
+    return FlowData(choice, first_day, last_day, workflow, flow, stored, asked)

@@ -97,6 +97,11 @@ def flow_note(data: FlowData) -> str:
         "every issue counts from its creation, whatever its outcome, so the top edge is the "
         "number of issues created so far"
     )
+    if data.asked_from is not None:
+        text += (
+            f" · a flow covers at most two years: it starts on {data.first_day}, "
+            f"not {data.asked_from}"
+        )
     bands = data.choice.params.bands
     if bands == "nodone":
         text += " · done states hidden (the CSV has them)"
