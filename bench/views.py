@@ -143,13 +143,7 @@ def build(engine: sa.Engine, n: int, moves: int) -> None:
         naive_utc(issues["created"]),
         issues["status_id"].to_numpy(dtype=object),
         issues["resolution"].to_numpy(dtype=object),
-        MoveArrays(
-            transitions["issue_id"].astype(str).to_numpy(dtype=object),
-            transitions["seq"].to_numpy(),
-            naive_utc(transitions["at"]),
-            transitions["from_status_id"].to_numpy(dtype=object),
-            transitions["to_status_id"].to_numpy(dtype=object),
-        ),
+        MoveArrays.of_frame(transitions),
     )
     for column, values in derived.issue_columns().items():
         if isinstance(values, np.ndarray) and values.dtype.kind == "M":

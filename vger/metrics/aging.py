@@ -154,13 +154,7 @@ def _events(
         _naive(issues["created"]),
         issues["status_id"].to_numpy(dtype=object),
         np.asarray(resolutions, dtype=object),
-        MoveArrays(
-            transitions["issue_id"].astype(str).to_numpy(dtype=object),
-            transitions["seq"].to_numpy(),
-            _naive(transitions["at"]),
-            transitions["from_status_id"].to_numpy(dtype=object),
-            transitions["to_status_id"].to_numpy(dtype=object),
-        ),
+        MoveArrays.of_frame(transitions),
         workflow,
         tz=tz,
     )

@@ -33,6 +33,21 @@ class MoveArrays:
     to_status_id: np.ndarray
 
     @classmethod
+    def of_frame(cls, moves: pd.DataFrame) -> MoveArrays:
+        """The moves of a frame (``issue_id``, ``seq``, ``at`` UTC, ``from_status_id``,
+        ``to_status_id``), as the metrics read them."""
+        if not len(moves):
+            return cls.empty()
+        at = pd.DatetimeIndex(pd.to_datetime(moves["at"], utc=True)).tz_localize(None)
+        return cls(
+            moves["issue_id"].astype(str).to_numpy(dtype=object),
+            moves["seq"].to_numpy(),
+            at.to_numpy(dtype="datetime64[ns]"),
+            moves["from_status_id"].to_numpy(dtype=object),
+            moves["to_status_id"].astype(object).to_numpy(dtype=object),
+        )
+
+    @classmethod
     def empty(cls) -> MoveArrays:
         none = np.array([], dtype=object)
         return cls(none, np.array([], dtype=np.int64), np.array([], "datetime64[ns]"), none, none)

@@ -138,16 +138,7 @@ def derive_events(
     :func:`vger.metrics.event_arrays.derive_arrays`, which holds the rules."""
     from vger.metrics.event_arrays import MoveArrays, derive_arrays  # it reads Workflow
 
-    if len(transitions):
-        moves = MoveArrays(
-            transitions["issue_id"].astype(str).to_numpy(),
-            transitions["seq"].to_numpy(),
-            _ns(transitions["at"]),
-            transitions["from_status_id"].to_numpy(dtype=object),
-            transitions["to_status_id"].astype(object).to_numpy(),
-        )
-    else:
-        moves = MoveArrays.empty()
+    moves = MoveArrays.of_frame(transitions)
     d = derive_arrays(
         issues["issue_id"].astype(str).to_numpy(),
         _ns(issues["created"]),

@@ -80,17 +80,7 @@ def history(issues: pd.DataFrame, transitions: pd.DataFrame, workflow: Workflow)
     (:func:`vger.metrics.history_hits.history_hits`, as the store computes them), as the
     report reads them."""
     ids = issues["issue_id"].astype(str).to_numpy()
-    moves = (
-        MoveArrays(
-            transitions["issue_id"].astype(str).to_numpy(),
-            transitions["seq"].to_numpy(),
-            naive_utc(transitions["at"]),
-            transitions["from_status_id"].to_numpy(dtype=object),
-            transitions["to_status_id"].to_numpy(dtype=object),
-        )
-        if len(transitions)
-        else MoveArrays.empty()
-    )
+    moves = MoveArrays.of_frame(transitions)
     found = history_hits(
         ids,
         naive_utc(issues["created"]),

@@ -145,13 +145,7 @@ def rederive_board(conn: Connection, board: Board) -> int:
         naive_utc(issues["created"]),
         issues["status_id"].to_numpy(dtype=object),
         issues["resolution"].to_numpy(dtype=object),
-        MoveArrays(
-            transitions["issue_id"].astype(str).to_numpy(),
-            transitions["seq"].to_numpy(),
-            naive_utc(transitions["at"]),
-            transitions["from_status_id"].to_numpy(dtype=object),
-            transitions["to_status_id"].to_numpy(dtype=object),
-        ),
+        MoveArrays.of_frame(transitions),
     )
     values = derived.issue_columns()
     for column in ("start", "done", "state_since"):

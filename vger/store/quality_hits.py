@@ -65,17 +65,7 @@ def hit_columns(
     if workflow is None or issues.empty:
         return {c: [] for c in HIT_COLUMNS}
     ids = issues["issue_id"].astype(str).to_numpy()
-    moves = (
-        MoveArrays(
-            transitions["issue_id"].astype(str).to_numpy(),
-            transitions["seq"].to_numpy(),
-            naive_utc(transitions["at"]),
-            transitions["from_status_id"].to_numpy(dtype=object),
-            transitions["to_status_id"].to_numpy(dtype=object),
-        )
-        if len(transitions)
-        else MoveArrays.empty()
-    )
+    moves = MoveArrays.of_frame(transitions)
     hits = history_hits(
         ids,
         naive_utc(issues["created"]),
