@@ -24,7 +24,7 @@ class Settings(BaseSettings):
     jira_token: SecretStr | None = None
     jira_timeout: float = 30.0
     jira_retries: int = 4
-    jira_concurrency: int = 6  # Jira requests in flight at once (id-range searches, changelogs)
+    jira_concurrency: int = 8  # Jira requests in flight at once (id-range searches, changelogs)
     github_token: SecretStr | None = None
     github_url: str = "https://api.github.com"
     github_timeout: float = 30.0  # seconds per GitHub request
