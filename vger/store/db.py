@@ -158,34 +158,43 @@ def alembic_config(engine: Engine) -> Config:
     return cfg
 
 
+AGING_MARKS = "0010_issue_aging_marks"  # adds derived columns: stored boards re-derive
+
+
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Create or migrate the schema to ``revision`` (Alembic; batch mode on SQLite), then
-    refresh the planner's statistics (:func:`analyze`)."""
+    refresh the planner's statistics (:func:`analyze`). Every CLI command calls it, so
+    what it does beyond Alembic costs nothing on a store that is up to date."""
+    before = schema_revision(engine)
     command.upgrade(alembic_config(engine), revision)
+    applied = _applied(engine, before)
     with engine.begin() as conn:
-        _refresh_aging(conn)
+        if AGING_MARKS in applied:
+            _rederive_boards(conn)
         _refresh_quality(conn)
         analyze(conn)
 
 
-def _refresh_aging(conn: Connection) -> None:
-    """Re-derive the boards whose started issues have no aging marks yet (stored before
-    revision 0010), so the aging view reads marks, never histories."""
-    from sqlalchemy import inspect
+def _applied(engine: Engine, before: str | None) -> set[str]:
+    """The revisions the last upgrade applied, from ``before`` (None: an empty store)."""
+    from alembic.script import ScriptDirectory
 
-    if "state_since" not in {c["name"] for c in inspect(conn).get_columns("issue")}:
-        return  # migrated to an older revision
+    after = schema_revision(engine)
+    if after is None or after == before:
+        return set()
+    script = ScriptDirectory.from_config(alembic_config(engine))
+    steps = script.iterate_revisions(after, before or "base")
+    return {step.revision for step in steps} - {before}
+
+
+def _rederive_boards(conn: Connection) -> None:
+    """Re-derive every board, once, after a revision that adds derived columns (0010's
+    aging marks): the aging view reads marks, never histories."""
     from vger.store.boards import list_boards
     from vger.store.issues import rederive_board
 
-    stale = set(
-        conn.exec_driver_sql(
-            "SELECT DISTINCT board_id FROM issue WHERE start IS NOT NULL AND state_since IS NULL"
-        ).scalars()
-    )
     for board in list_boards(conn):
-        if board.id in stale:
-            rederive_board(conn, board)
+        rederive_board(conn, board)
 
 
 def _refresh_quality(conn: Connection) -> None:
