@@ -40,7 +40,8 @@ from vger.web.export import (
     not_found_json,
     request_paging,
 )
-from vger.web.feedback import typed_messages
+from vger.web.feedback import slot_id, typed_messages
+from vger.web.figures import empty_figure
 from vger.web.params import (
     MIN_DAYS,
     Parsed,
@@ -362,6 +363,33 @@ def named_outputs(shown: type, where: Mapping[str, tuple[str, str]]) -> list[Out
     if set(fields) != set(where):
         raise ValueError(f"outputs without a place or places without an output: {fields}")
     return [Output(*where[name]) for name in fields]
+
+
+def failure(
+    shown: type, where: Mapping[str, tuple[str, str]], message: str, colour: str, status=None
+):
+    """A ``shown`` (see :func:`named_outputs`) that says in words what is missing or
+    wrong: every figure an empty chart with ``message``, every CSV link ``#``, every
+    other output empty, and ``status`` (default: an alert of ``colour``)."""
+    blank = empty_figure(message)
+    empty = {"figure": blank, "href": "#"}
+    values = {name: empty.get(where[name][1], "") for name in shown._fields}
+    values["status"] = dbc.Alert(message, color=colour) if status is None else status
+    return shown(**values)
+
+
+def one_chart_outputs(prefix: str, graph: str) -> list[Output]:
+    """The chart callback's Outputs of a one-chart page with From and To fields (aging,
+    scatter, flow): figure, note, CSV link, status, then the two fields' messages (the
+    order of :func:`vger.web.components.one_chart_failure` and ``shared_update``)."""
+    return [
+        Output(graph, "figure"),
+        Output(f"{graph}-note", "children"),
+        Output(f"{graph}-csv", "href"),
+        Output(f"{prefix}-status", "children"),
+        Output(slot_id(prefix, "from"), "children"),
+        Output(slot_id(prefix, "to"), "children"),
+    ]
 
 
 SHARED_CONTROLS = ("board", "source", "from", "to", "types", "repos", "preset")

@@ -8,13 +8,19 @@ import dash_bootstrap_components as dbc
 from dash import Dash, Input, Output, dcc, get_relative_path, html
 
 from vger.web.components import chart_card, one_chart_failure
-from vger.web.feedback import slot_id
 from vger.web.params import ViewParams, from_shared_controls
 from vger.web.ranges import range_fields, register_range_sync
 from vger.web.urlsync import register_url_sync
 from vger.web.views.aging.data import AgingData, aging_data
 from vger.web.views.aging.figures import aging_figure, aging_note
-from vger.web.views.common import Start, page_layout, safe_render, shared_inputs, shared_update
+from vger.web.views.common import (
+    Start,
+    one_chart_outputs,
+    page_layout,
+    safe_render,
+    shared_inputs,
+    shared_update,
+)
 from vger.web.views.scatter.page import OPEN_CLICKED
 
 P = "aging"
@@ -89,12 +95,7 @@ def register(app: Dash) -> None:
     register_range_sync(app, P)
 
     @app.callback(
-        Output(GRAPH, "figure"),
-        Output(f"{GRAPH}-note", "children"),
-        Output(f"{GRAPH}-csv", "href"),
-        Output(f"{P}-status", "children"),
-        Output(slot_id(P, "from"), "children"),
-        Output(slot_id(P, "to"), "children"),
+        *one_chart_outputs(P, GRAPH),
         *controls,
     )
     def update_chart(*values):

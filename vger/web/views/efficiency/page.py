@@ -20,6 +20,7 @@ from vger.web.urlsync import register_url_sync
 from vger.web.views.common import (
     Start,
     chart_places,
+    failure,
     named_outputs,
     page_layout,
     safe_render,
@@ -104,8 +105,7 @@ WHERE = chart_places(P, CHARTS, ["histogram"], "status")
 
 
 def _failed(message: str, colour: str) -> Shown:
-    blank = empty_figure(message)
-    return Shown(blank, blank, blank, "", "", "", "#", dbc.Alert(message, color=colour))
+    return failure(Shown, WHERE, message, colour)
 
 
 def _outputs(data: EfficiencyData) -> Shown:

@@ -7,7 +7,7 @@ import logging
 from urllib.parse import parse_qs
 
 import dash_bootstrap_components as dbc
-from dash import Dash, Input, Output, get_relative_path, html
+from dash import Dash, Input, get_relative_path, html
 
 from vger.web.components import (
     chart_card,
@@ -16,11 +16,11 @@ from vger.web.components import (
     one_chart_failure,
     radio,
 )
-from vger.web.feedback import slot_id, typed_messages
+from vger.web.feedback import typed_messages
 from vger.web.params import ViewParams, from_shared_controls, parse, shared_controls_query
 from vger.web.ranges import range_fields, register_range_sync
 from vger.web.urlsync import register_url_sync
-from vger.web.views.common import Start, page_layout, safe_render
+from vger.web.views.common import Start, one_chart_outputs, page_layout, safe_render
 from vger.web.views.flow.data import FlowData, flow_data
 from vger.web.views.flow.figures import flow_figure, flow_note
 
@@ -133,12 +133,7 @@ def register(app: Dash) -> None:
     register_range_sync(app, P)
 
     @app.callback(
-        Output(GRAPH, "figure"),
-        Output(f"{GRAPH}-note", "children"),
-        Output(f"{GRAPH}-csv", "href"),
-        Output(f"{P}-status", "children"),
-        Output(slot_id(P, "from"), "children"),
-        Output(slot_id(P, "to"), "children"),
+        *one_chart_outputs(P, GRAPH),
         *controls,
     )
     def update_chart(*values):

@@ -18,7 +18,6 @@ from vger.web.components import (
     date_input,
 )
 from vger.web.feedback import control_messages, message_slot, slot_id, typed_messages
-from vger.web.figures import empty_figure
 from vger.web.params import RANGE_PRESETS, ViewParams, parse
 from vger.web.ranges import range_presets
 from vger.web.urlsync import register_url_sync
@@ -26,6 +25,7 @@ from vger.web.views.common import (
     Start,
     chart_places,
     choose_board,
+    failure,
     local_today,
     named_outputs,
     page_layout,
@@ -201,9 +201,8 @@ WHERE = chart_places(P, CHARTS, ["sample"], "answers", "status")
 
 
 def _failed(message: str, colour: str, extra: list | None = None) -> Shown:
-    blank = empty_figure(message)
     status = html.Div([*(extra or []), dbc.Alert(message, color=colour)])
-    return Shown(blank, blank, blank, "", "", "", "#", "", status)
+    return failure(Shown, WHERE, message, colour, status)
 
 
 def _answers(data: ForecastData) -> dbc.Card:

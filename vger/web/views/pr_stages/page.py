@@ -11,13 +11,13 @@ from dash import Dash, Output, get_relative_path, html
 
 from vger.web.components import chart_card, checklist
 from vger.web.feedback import slot_id
-from vger.web.figures import empty_figure
 from vger.web.params import ViewParams, from_shared_controls
 from vger.web.ranges import range_fields, register_range_sync
 from vger.web.urlsync import register_url_sync
 from vger.web.views.common import (
     Start,
     chart_places,
+    failure,
     named_outputs,
     page_layout,
     safe_render,
@@ -89,8 +89,7 @@ WHERE = chart_places(P, CHARTS, ["stages"], "status")
 
 
 def _failed(message: str, colour: str) -> Shown:
-    blank = empty_figure(message)
-    return Shown(blank, blank, "", "", "#", dbc.Alert(message, color=colour))
+    return failure(Shown, WHERE, message, colour)
 
 
 def _outputs(data: PrStagesData) -> Shown:

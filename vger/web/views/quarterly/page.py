@@ -15,11 +15,17 @@ from vger.web.components import (
     radio,
 )
 from vger.web.feedback import message_slot, slot_id, typed_messages
-from vger.web.figures import empty_figure
 from vger.web.params import QUARTERS, RANGE_PRESETS, ViewParams, parse
 from vger.web.ranges import picker_value, range_presets, register_range_sync
 from vger.web.urlsync import register_url_sync
-from vger.web.views.common import Start, chart_places, named_outputs, page_layout, safe_render
+from vger.web.views.common import (
+    Start,
+    chart_places,
+    failure,
+    named_outputs,
+    page_layout,
+    safe_render,
+)
 from vger.web.views.quarterly.data import QuarterlyData, quarterly_data
 from vger.web.views.quarterly.figures import (
     quarterly_lead_time_figure,
@@ -130,8 +136,7 @@ WHERE = chart_places(P, CHARTS, CHARTS, "status")
 
 
 def _failed(message: str, colour: str) -> Shown:
-    blank = empty_figure(message)
-    return Shown(blank, blank, "", "", "#", "#", dbc.Alert(message, color=colour))
+    return failure(Shown, WHERE, message, colour)
 
 
 def _outputs(data: QuarterlyData) -> Shown:

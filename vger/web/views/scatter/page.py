@@ -12,11 +12,17 @@ from vger.web.components import (
     graph_config,
     one_chart_failure,
 )
-from vger.web.feedback import slot_id
 from vger.web.params import ViewParams, from_shared_controls
 from vger.web.ranges import range_fields, register_range_sync
 from vger.web.urlsync import register_url_sync
-from vger.web.views.common import Start, page_layout, safe_render, shared_inputs, shared_update
+from vger.web.views.common import (
+    Start,
+    one_chart_outputs,
+    page_layout,
+    safe_render,
+    shared_inputs,
+    shared_update,
+)
 from vger.web.views.scatter.data import ScatterData, scatter_data
 from vger.web.views.scatter.figures import scatter_figure, scatter_note, scatter_point_url
 
@@ -171,12 +177,7 @@ def register(app: Dash) -> None:
     register_range_sync(app, P)
 
     @app.callback(
-        Output(GRAPH, "figure"),
-        Output(f"{GRAPH}-note", "children"),
-        Output(f"{GRAPH}-csv", "href"),
-        Output(f"{P}-status", "children"),
-        Output(slot_id(P, "from"), "children"),
-        Output(slot_id(P, "to"), "children"),
+        *one_chart_outputs(P, GRAPH),
         *controls,
     )
     def update_chart(*values):
