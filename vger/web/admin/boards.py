@@ -125,14 +125,8 @@ def board_new():
                         slug,
                         values["team"],
                         name=parsed["name"] or None,
-                        jql=parsed["jql"],
-                        jira_board_id=parsed["jira_board_id"],
-                        include_subtasks=values["include_subtasks"],
-                        rolling_weeks=parsed["rolling_weeks"],
-                        working_days=values["working_days"],
-                        review_lead_time=values["review_lead_time"],
-                        abandoned=parsed["abandoned"],
                         browse_url=state.settings().jira_url,
+                        **_settings(values, parsed),
                     )
                     for full_name in parsed["repos"]:
                         boards.add_repo(conn, board_id, full_name)
@@ -146,6 +140,20 @@ def board_new():
     return render_template(
         "admin/board_form.html", values=values, errors=errors, teams=all_teams, new=True
     ), 400 if errors else 200
+
+
+def _settings(values: dict, parsed: dict) -> dict:
+    """The board settings a new or edited board is stored with, from the posted form's
+    values and what :func:`_check_board_form` parsed of them."""
+    return {
+        "jql": parsed["jql"],
+        "jira_board_id": parsed["jira_board_id"],
+        "include_subtasks": values["include_subtasks"],
+        "rolling_weeks": parsed["rolling_weeks"],
+        "working_days": values["working_days"],
+        "review_lead_time": values["review_lead_time"],
+        "abandoned": parsed["abandoned"],
+    }
 
 
 @bp.route("/boards/<slug>")
@@ -190,14 +198,8 @@ def board_edit(slug: str):
                         slug,
                         name=parsed["name"],
                         team=values["team"],
-                        jql=parsed["jql"],
-                        jira_board_id=parsed["jira_board_id"],
-                        include_subtasks=values["include_subtasks"],
-                        rolling_weeks=parsed["rolling_weeks"],
-                        working_days=values["working_days"],
-                        abandoned=parsed["abandoned"],
                         repos=parsed["repos"],
-                        review_lead_time=values["review_lead_time"],
+                        **_settings(values, parsed),
                     )
                 for w in warnings:
                     flash(w, "warning")
