@@ -397,15 +397,15 @@ def test_work_types_editor(example_admin):
 def test_work_states_editor_saves_reorders_and_rederives(example_admin):
     client, engine = example_admin
     page = text_of(client.get("/admin/boards/example/work-states"))
-    assert 'name="state_name_0" value="Backlog"' in page
+    assert 'name="states-0-name" value="Backlog"' in page
     # Merge Review into Doing: statuses 3 and 4 in row 2, drop row 3, interval Ready..Doing.
     data = {
-        "state_name_0": "Backlog", "state_order_0": "1",
-        "state_name_1": "Ready", "state_order_1": "2",
-        "state_name_2": "Doing", "state_order_2": "3",
-        "state_name_3": "", "state_order_3": "4",
-        "state_name_4": "Done", "state_order_4": "5",
-        "state_name_5": "", "state_name_6": "",
+        "states-0-name": "Backlog", "states-0-order": "1",
+        "states-1-name": "Ready", "states-1-order": "2",
+        "states-2-name": "Doing", "states-2-order": "3",
+        "states-3-name": "", "states-3-order": "4",
+        "states-4-name": "Done", "states-4-order": "5",
+        "states-5-name": "", "states-6-name": "",
         "status__1": "0", "status__2": "1", "status__3": "2", "status__4": "2",
         "status__5": "4", "status__6": "",
         "interval_start": "1", "interval_end": "2",
@@ -430,18 +430,18 @@ def test_work_states_errors_in_words(example_admin):
     client, engine = example_admin
     before = row_counts(engine)
     dup = {
-        "state_name_0": "Doing", "state_name_1": "Doing",
+        "states-0-name": "Doing", "states-1-name": "Doing",
         "interval_start": "0", "interval_end": "1",
     }  # fmt: skip
     response = post(client, "/admin/boards/example/work-states", dup)
     assert response.status_code == 400 and "must be unique" in text_of(response)
     backwards = {
-        "state_name_0": "A", "state_name_1": "B",
+        "states-0-name": "A", "states-1-name": "B",
         "interval_start": "1", "interval_end": "0",
     }  # fmt: skip
     response = post(client, "/admin/boards/example/work-states", backwards)
     assert response.status_code == 400 and "interval" in text_of(response)
-    response = post(client, "/admin/boards/example/work-states", {"state_name_0": ""})
+    response = post(client, "/admin/boards/example/work-states", {"states-0-name": ""})
     assert response.status_code == 400 and "at least one work state" in text_of(response)
     assert row_counts(engine) == before
 
@@ -624,7 +624,7 @@ def test_from_empty_store_to_synced_board_entirely_from_the_web(tmp_path, jira_f
     board_page = text_of(client.get("/admin/boards/ex"))
     assert "Backlog → Ready → Doing → Review → Done" in board_page  # from the Jira board
     states_page = text_of(client.get("/admin/boards/ex/work-states"))
-    assert 'name="state_name_3" value="Review"' in states_page
+    assert 'name="states-3-name" value="Review"' in states_page
     assert post(client, "/admin/boards/ex/sync").status_code == 302
     wait_for_syncs(30)
     status = client.get("/admin/api/boards/ex/status").get_json()
@@ -648,14 +648,16 @@ def test_work_states_editor_sets_working_and_waiting(example_admin):
 
     client, engine = example_admin
     page = text_of(client.get("/admin/boards/example/work-states"))
-    assert 'name="state_working_0" id="state_working_0" aria-label="working state">' in page
-    assert 'name="state_working_1" id="state_working_1" aria-label="working state" checked>' in page
+    assert 'name="states-0-working" id="states-0-working" aria-label="working state">' in page
+    assert (
+        'name="states-1-working" id="states-1-working" aria-label="working state" checked>' in page
+    )
     data = {
-        "state_name_0": "Backlog", "state_order_0": "1",
-        "state_name_1": "Ready", "state_order_1": "2",
-        "state_name_2": "Doing", "state_order_2": "3", "state_working_2": "on",
-        "state_name_3": "Review", "state_order_3": "4", "state_working_3": "on",
-        "state_name_4": "Done", "state_order_4": "5",
+        "states-0-name": "Backlog", "states-0-order": "1",
+        "states-1-name": "Ready", "states-1-order": "2",
+        "states-2-name": "Doing", "states-2-order": "3", "states-2-working": "on",
+        "states-3-name": "Review", "states-3-order": "4", "states-3-working": "on",
+        "states-4-name": "Done", "states-4-order": "5",
         "status__1": "0", "status__2": "1", "status__3": "2", "status__4": "3",
         "status__5": "4", "status__6": "4",
         "interval_start": "1", "interval_end": "3",
@@ -670,3 +672,23 @@ def test_work_states_editor_sets_working_and_waiting(example_admin):
             "Review": True,
             "Done": False,
         }
+
+
+def test_work_states_hostile_row_numbers_are_ignored_or_refused_in_words(example_admin):
+    """Row numbers WTForms would pass to int() and fail on ("²", 5,000 digits), a
+    non-finite order and a status pointing nowhere: words or ignored, never a 500."""
+    client, engine = example_admin
+    before = row_counts(engine)
+    for data, words in (
+        ({"states-²-name": "A", "interval_start": "0", "interval_end": "0"}, "at least one"),
+        ({"states-" + "9" * 5000 + "-name": "A", "interval_start": "0"}, "at least one"),
+        ({"states-0-name": "A", "states-0-order": "nan", "interval_start": "0",
+          "interval_end": "0"}, "must be a number"),
+        ({"states-0-name": "A", "status__1": "x", "interval_start": "0",
+          "interval_end": "0"}, "unknown work state"),
+        ({"states-0-name": "A", "interval_start": "9" * 5000, "interval_end": "0"}, "interval"),
+    ):  # fmt: skip
+        response = post(client, "/admin/boards/example/work-states", data)
+        assert response.status_code == 400, data
+        assert words in text_of(response), (data, text_of(response)[:300])
+    assert row_counts(engine) == before

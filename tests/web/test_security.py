@@ -161,7 +161,7 @@ def test_injection_in_every_admin_form_field_is_stored_literally_or_refused(exam
         ("/admin/boards/example/work-types", {"type__Story": payload, f"type__{payload}": payload}),
         (
             "/admin/boards/example/work-states",
-            {"state_name_0": payload, "state_order_0": payload, "interval_start": payload},
+            {"states-0-name": payload, "states-0-order": payload, "interval_start": payload},
         ),
         ("/admin/boards/example/work-states", {"action": payload}),
         (f"/admin/boards/{quote(payload, safe='')}/delete", {}),

@@ -5,10 +5,20 @@ for the whole request by the admin guard (Flask-WTF), so these are plain forms."
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
-from wtforms import BooleanField, Form, StringField, ValidationError
+from wtforms import (
+    BooleanField,
+    FieldList,
+    Form,
+    FormField,
+    IntegerField,
+    StringField,
+    ValidationError,
+)
+from wtforms.validators import Length
 
 from vger.errors import ConfigError
 from vger.store import validate
@@ -63,3 +73,57 @@ class BoardForm(_Form):
     review_lead_time = BooleanField()
     abandoned = StringField(default="", validators=[rule(validate.parse_list)])
     repos = StringField(default="", validators=[rule(_repos)])
+
+
+class _Rows(FieldList):
+    """A FieldList that reads only small ASCII row numbers from the posted names: WTForms
+    takes any ``str.isdigit()`` text (``"²"``, or 5,000 digits) and ``int()`` of it raises,
+    so a hostile name would answer 500 instead of being ignored."""
+
+    def _extract_indices(self, prefix: str, formdata: Any):
+        offset = len(prefix) + 1
+        for key in formdata:
+            if key.startswith(prefix):
+                index = key[offset:].split(self._field_separator, 1)[0]
+                if index.isascii() and index.isdigit() and len(index) <= 4:
+                    yield int(index)
+
+
+def _strip(text: str | None) -> str:
+    return (text or "").strip()
+
+
+class StateRowForm(Form):
+    """One row of the work-states table: its order (a number; empty: the row's place), its
+    name (empty: the row is dropped) and whether time in it is working time."""
+
+    order = StringField(default="", filters=[_strip])
+    name = StringField(
+        default="",
+        filters=[_strip],
+        validators=[Length(max=200, message="a work state name is at most 200 characters")],
+    )
+    working = BooleanField()
+
+    def validate_order(self, field: Any) -> None:
+        try:
+            field.parsed = float(field.data) if field.data else None
+        except ValueError:
+            field.parsed = None
+        if field.data and (field.parsed is None or not math.isfinite(field.parsed)):
+            raise ValidationError(f"the order of {self.name.data!r} must be a number")
+
+
+class WorkStatesForm(_Form):
+    """The work-states table (rows ``states-K-order/name/working``, K from 0) and the
+    lead-time interval as two row numbers. The status → row choices (``status__<id>``)
+    are read by :func:`status_rows`, as their names depend on the board's statuses."""
+
+    states = _Rows(FormField(StateRowForm), max_entries=200)
+    interval_start = IntegerField()
+    interval_end = IntegerField()
+
+
+def status_rows(formdata: Any, status_ids: list[str]) -> dict[str, str]:
+    """Status id -> the posted row number text of its work state (empty: no state)."""
+    return {sid: _strip(formdata.get(f"status__{sid}")) for sid in status_ids}

@@ -12,6 +12,7 @@ from vger.store.issues import issue_types, rederive_board
 from vger.web import state
 from vger.web.admin import bp
 from vger.web.admin.common import board_or_404, services
+from vger.web.admin.forms import WorkStatesForm, status_rows
 
 
 @bp.route("/boards/<slug>/work-types", methods=["GET", "POST"])
@@ -73,62 +74,43 @@ def _workflow_rows(workflow, flags: dict[str, bool] | None = None) -> list[dict]
     ]
 
 
-def _posted_working(form) -> dict[str, bool]:
-    """Work-state name -> the "working" box of its row (unticked: waiting)."""
-    out: dict[str, bool] = {}
-    k = 0
-    while f"state_name_{k}" in form and k < 200:
-        name = form.get(f"state_name_{k}", "").strip()
-        if name:
-            out[name] = f"state_working_{k}" in form
-        k += 1
-    return out
-
-
-def _parse_states(form, status_ids: list[str]):
-    rows = []
-    k = 0
-    while f"state_name_{k}" in form and k < 200:
-        name = form.get(f"state_name_{k}", "").strip()
-        order_text = form.get(f"state_order_{k}", "").strip()
-        if name:
-            if len(name) > 200:
-                raise ConfigError("a work state name is at most 200 characters")
-            try:
-                order = float(order_text) if order_text else float(k + 1)
-            except ValueError:
-                raise ConfigError(f"the order of {name!r} must be a number") from None
-            rows.append((order, k, name))
-        k += 1
+def _states_and_interval(form: WorkStatesForm, status_ids: list[str], posted):
+    """The posted table as the store takes it: ``([(state, [status ids])…], (start, end),
+    {state: working})``, states sorted by their order, or ConfigError in words."""
+    for row in form.states:
+        for field in (row.form.name, row.form.order):
+            if field.errors:
+                raise ConfigError(field.errors[0])
+    rows = [
+        (row.form.order.parsed if row.form.order.parsed is not None else k + 1.0, k, row.form)
+        for k, row in enumerate(form.states)
+        if row.form.name.data
+    ]
     if not rows:
         raise ConfigError("give at least one work state")
-    rows.sort()
-    position_of_row = {row: pos for pos, (_, row, _) in enumerate(rows)}
-    names = [name for _, _, name in rows]
+    rows.sort(key=lambda r: (r[0], r[1]))
+    position_of_row = {str(k): pos for pos, (_, k, _) in enumerate(rows)}
+    names = [row.name.data for _, _, row in rows]
     if len(set(names)) != len(names):
         dup = sorted({n for n in names if names.count(n) > 1})
         raise ConfigError(f"work state names must be unique: {', '.join(dup)} appear twice")
     members: list[list[str]] = [[] for _ in rows]
-    for sid in status_ids:
-        value = form.get(f"status__{sid}", "").strip()
-        if not value:
-            continue
-        try:
-            row = int(value)
-        except ValueError:
-            raise ConfigError(f"unknown work state for status {sid!r}") from None
-        if row in position_of_row:
-            members[position_of_row[row]].append(sid)
+    for sid, value in status_rows(posted, status_ids).items():
+        if value in position_of_row:
+            members[position_of_row[value]].append(sid)
+        elif value and not (value.isascii() and value.isdigit()):
+            raise ConfigError(f"unknown work state for status {sid!r}")
     try:
-        start = position_of_row[int(form.get("interval_start", ""))]
-        end = position_of_row[int(form.get("interval_end", ""))]
-    except (ValueError, KeyError):
+        start = position_of_row[str(form.interval_start.data)]
+        end = position_of_row[str(form.interval_end.data)]
+    except KeyError:
         raise ConfigError(
             "choose the lead-time interval's first and last work state among the named states"
         ) from None
     if start > end:
         raise ConfigError("the lead-time interval must start at or before the state it ends at")
-    return list(zip(names, members, strict=True)), (start, end)
+    working_of = {row.name.data: row.working.data for _, _, row in rows}
+    return list(zip(names, members, strict=True)), (start, end), working_of
 
 
 @bp.route("/boards/<slug>/work-states", methods=["GET", "POST"])
@@ -152,12 +134,14 @@ def work_states(slug: str):
                 states, interval = services().board_workflow(state.settings(), b.jira_board_id)
                 message = f"Work states reset to the columns of Jira board {b.jira_board_id}."
             else:
-                states, interval = _parse_states(request.form, status_ids)
+                form = WorkStatesForm(request.form)
+                form.validate()
+                states, interval, working_of = _states_and_interval(form, status_ids, request.form)
                 message = "Work states saved."
             with state.engine().begin() as conn:
                 workflows.set_workflow(conn, b.id, states, interval)
                 if action != "reset":
-                    working.set_working(conn, b.id, _posted_working(request.form))
+                    working.set_working(conn, b.id, working_of)
                 n = rederive_board(conn, store_boards.get_board(conn, slug))
             flash(f"{message} {n} issue(s) re-derived.", "success")
             return redirect(url_for("admin.work_states", slug=slug))
