@@ -63,11 +63,11 @@ from vger.store.boards import Board, repos
 from vger.store.links import apply_review_lead_times, save_pull_links
 from vger.store.pr_stages import missing_stages, save_pr_stages
 from vger.store.pulls import (
+    changed_pulls,
     count_pulls,
     delete_tags,
     save_pull_requests,
     save_tags,
-    stored_pulls,
     stored_tags,
 )
 from vger.store.sync import (
@@ -81,20 +81,6 @@ from vger.store.sync import (
 log = logging.getLogger("etl.github")
 
 SOURCE = "github"
-
-_COMPARED = (
-    "title",
-    "author",
-    "state",
-    "draft",
-    "created",
-    "updated",
-    "merged",
-    "closed",
-    "additions",
-    "deletions",
-    "url",
-)
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -114,19 +100,6 @@ def _previous(engine: Engine, scope: str, board_id: int) -> tuple[datetime | Non
     if watermark is not None and watermark.tzinfo is None:
         watermark = watermark.replace(tzinfo=UTC)
     return watermark, pending
-
-
-def _changed_pulls(conn, repo_id: int, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The rows that are new or differ from what the store holds."""
-    if not rows:
-        return []
-    stored = stored_pulls(conn, repo_id, [r["number"] for r in rows])
-    out = []
-    for row in rows:
-        old = stored.get(row["number"])
-        if old is None or any(getattr(old, c) != row[c] for c in _COMPARED):
-            out.append(row)
-    return out
 
 
 class _RepoSync:
@@ -239,7 +212,7 @@ class _RepoSync:
             after = info.get("endCursor") or after
             more = bool(info.get("hasNextPage")) and not reached
             with self.engine.begin() as conn:
-                changed = _changed_pulls(conn, self.repo_id, rows)
+                changed = changed_pulls(conn, self.repo_id, rows)
                 added, updated = save_pull_requests(conn, self.repo_id, changed)
                 save_pr_stages(conn, self.repo_id, stages)
                 touched = save_pull_links(conn, self.repo_id, keys)  # every PR read

@@ -61,6 +61,38 @@ def stored_pulls(conn: Connection, repo_id: int, numbers: Sequence[int]) -> dict
     return out
 
 
+#: The columns whose change makes a pull request worth writing again.
+COMPARED = (
+    "title",
+    "author",
+    "state",
+    "draft",
+    "created",
+    "updated",
+    "merged",
+    "closed",
+    "additions",
+    "deletions",
+    "url",
+)
+
+
+def changed_pulls(
+    conn: Connection, repo_id: int, rows: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The rows of ``rows`` (pull-request rows as :func:`save_pull_requests` takes them)
+    that are new to the repository or differ from the stored row in :data:`COMPARED`."""
+    if not rows:
+        return []
+    stored = stored_pulls(conn, repo_id, [r["number"] for r in rows])
+    return [
+        row
+        for row in rows
+        if (old := stored.get(row["number"])) is None
+        or any(getattr(old, c) != row[c] for c in COMPARED)
+    ]
+
+
 def count_pulls(conn: Connection, repo_id: int) -> int:
     return int(
         conn.execute(
