@@ -139,7 +139,8 @@ def test_data_requests_beyond_the_slots_wait_then_get_a_503_in_words(tmp_path):
 def test_a_large_board_gets_a_shorter_range_with_a_notice():
     from datetime import date, timedelta
 
-    from vger.web.params import MAX_DAYS, MIN_DAYS, clamp_range, max_days, parse
+    from vger.web.params import MAX_DAYS, parse
+    from vger.web.range_cap import MIN_DAYS, clamp_range, max_days
 
     today = date(2024, 2, 1)
     params = parse({"from": "2020-01-01"}).params

@@ -8,9 +8,9 @@ from typing import NamedTuple
 
 import pytest
 
-from vger.web.views.common import named_outputs
 from vger.web.views.efficiency import page as efficiency
 from vger.web.views.forecast import page as forecast
+from vger.web.views.outputs import named_outputs
 from vger.web.views.pr_stages import page as pr_stages
 from vger.web.views.quarterly import page as quarterly
 

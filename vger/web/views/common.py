@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, TypeVar
 
 import dash_bootstrap_components as dbc
 import pandas as pd
-from dash import Input, Output, html
+from dash import html
 from flask import abort, request
 from sqlalchemy import Connection
 from sqlalchemy.exc import InterfaceError, OperationalError
@@ -29,6 +29,7 @@ from vger.web import state
 from vger.web.components import (
     board_list,
     board_picker,
+    checklist,
     item_filters,
     page_frame,
     source_picker,
@@ -40,17 +41,13 @@ from vger.web.export import (
     not_found_json,
     request_paging,
 )
-from vger.web.feedback import slot_id, typed_messages
-from vger.web.figures import empty_figure
 from vger.web.params import (
-    MIN_DAYS,
     Parsed,
     ViewParams,
-    clamp_range,
-    from_shared_controls,
     parse,
-    shared_controls_query,
 )
+from vger.web.range_cap import MIN_DAYS, clamp_range
+from vger.web.ranges import range_fields
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -200,6 +197,31 @@ class Start:
             source_picker(prefix, self.params.source),
         ]
 
+    def control_row(self, prefix: str, *extra) -> dbc.Row:
+        """The controls of a data page: board and source pickers, From and To with the
+        range presets, then ``extra`` controls of the page."""
+        start, end = self.params.dates(self.today)
+        fields = range_fields(prefix, self.params, start, end)
+        return dbc.Row([*self.pickers(prefix), *fields, *extra], className="g-2 mb-2")
+
+    def one_filter_row(self, prefix: str, kind: str) -> dbc.Row:
+        """The filter of a page about one source's items, ``kind`` "types" (Jira issues)
+        or "repos" (pull requests): shown, with its label, only when the page's source is
+        that source; both lists stay in the page so callbacks keep their inputs."""
+        c, p = self.choice, self.params
+        shown = (p.source == "github") == (kind == "repos")
+        label = "Repositories" if kind == "repos" else "Work types"
+        return dbc.Row(
+            dbc.Col(
+                [
+                    dbc.Label(label, style={"display": "block" if shown else "none"}),
+                    checklist(f"{prefix}-types", c.work_types, p.types, shown and kind == "types"),
+                    checklist(f"{prefix}-repos", c.repos, p.repos, shown and kind == "repos"),
+                ]
+            ),
+            className="g-2 mb-3",
+        )
+
     def filter_row(self, prefix: str) -> dbc.Row:
         """The work-type and repository filters (one shown, by source) in a row."""
         c, p = self.choice, self.params
@@ -338,74 +360,3 @@ def range_json(
             "empty": message,
         }
     )
-
-
-def chart_places(
-    prefix: str, charts: Sequence[str], csv: Sequence[str], *single: str
-) -> dict[str, tuple[str, str]]:
-    """Where a page of chart cards (:func:`vger.web.components.chart_card`) shows its
-    outputs: each chart ``c``'s figure (field ``c``) and note (``c_note``), the CSV link
-    of each chart in ``csv`` (``c_csv``), and each ``single`` output (``status``,
-    ``answers``…) in the element ``<prefix>-<name>``."""
-    return {
-        **{c: (f"{prefix}-chart-{c}", "figure") for c in charts},
-        **{f"{c}_note": (f"{prefix}-chart-{c}-note", "children") for c in charts},
-        **{f"{c}_csv": (f"{prefix}-chart-{c}-csv", "href") for c in csv},
-        **{name: (f"{prefix}-{name}", "children") for name in single},
-    }
-
-
-def named_outputs(shown: type, where: Mapping[str, tuple[str, str]]) -> list[Output]:
-    """The callback's Outputs for a page's outputs, a NamedTuple ``shown`` (its fields in
-    order): ``where`` gives each field's (component id, property). The page returns one
-    ``shown`` value: outputs by name, never by position."""
-    fields = shown._fields
-    if set(fields) != set(where):
-        raise ValueError(f"outputs without a place or places without an output: {fields}")
-    return [Output(*where[name]) for name in fields]
-
-
-def failure(
-    shown: type, where: Mapping[str, tuple[str, str]], message: str, colour: str, status=None
-):
-    """A ``shown`` (see :func:`named_outputs`) that says in words what is missing or
-    wrong: every figure an empty chart with ``message``, every CSV link ``#``, every
-    other output empty, and ``status`` (default: an alert of ``colour``)."""
-    blank = empty_figure(message)
-    empty = {"figure": blank, "href": "#"}
-    values = {name: empty.get(where[name][1], "") for name in shown._fields}
-    values["status"] = dbc.Alert(message, color=colour) if status is None else status
-    return shown(**values)
-
-
-def one_chart_outputs(prefix: str, graph: str) -> list[Output]:
-    """The chart callback's Outputs of a one-chart page with From and To fields (aging,
-    scatter, flow): figure, note, CSV link, status, then the two fields' messages (the
-    order of :func:`vger.web.components.one_chart_failure` and ``shared_update``)."""
-    return [
-        Output(graph, "figure"),
-        Output(f"{graph}-note", "children"),
-        Output(f"{graph}-csv", "href"),
-        Output(f"{prefix}-status", "children"),
-        Output(slot_id(prefix, "from"), "children"),
-        Output(slot_id(prefix, "to"), "children"),
-    ]
-
-
-SHARED_CONTROLS = ("board", "source", "from", "to", "types", "repos", "preset")
-
-
-def shared_inputs(prefix: str) -> list[Input]:
-    """The callback inputs of the shared controls (board, source, From, To, work types,
-    repositories, range preset), in the order ``update`` functions take them."""
-    return [Input(f"{prefix}-{name}", "value") for name in SHARED_CONTROLS]
-
-
-def shared_update(
-    render: Callable[[ViewParams], tuple], board, source, start, end, types, repos, relative=None
-) -> tuple:
-    """A chart callback over the shared controls: ``render`` of the view they stand for,
-    then the messages under the From and To fields."""
-    query = shared_controls_query(board, source, start, end, types, repos, relative)
-    params = from_shared_controls(board, source, start, end, types, repos, relative)
-    return render(params) + typed_messages(query, ("from", "to"))

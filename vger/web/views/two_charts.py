@@ -16,9 +16,10 @@ from vger.web.components import chart_card
 from vger.web.feedback import slot_id
 from vger.web.figures import empty_figure
 from vger.web.params import ViewParams, from_shared_controls
-from vger.web.ranges import range_fields, register_range_sync
+from vger.web.ranges import register_range_sync
 from vger.web.urlsync import register_url_sync
-from vger.web.views.common import Start, page_layout, safe_render, shared_inputs, shared_update
+from vger.web.views.common import Start, page_layout, safe_render
+from vger.web.views.outputs import shared_inputs, shared_update
 
 
 @dataclass(frozen=True)
@@ -42,11 +43,7 @@ class TwoChartPage:
 
         @page_layout(PATH)
         def layout(head: Start) -> html.Div:
-            p = head.params
-            start, end = p.dates(head.today)
-            controls = dbc.Row(
-                [*head.pickers(P), *range_fields(P, p, start, end)], className="g-2 mb-2"
-            )
+            controls = head.control_row(P)
             cards = [dbc.Col(chart_card(P, name, csv), lg=6) for name, csv in self.charts]
             return head.frame(
                 P,

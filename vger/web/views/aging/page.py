@@ -4,23 +4,16 @@ a click opens the issue in Jira."""
 
 from __future__ import annotations
 
-import dash_bootstrap_components as dbc
 from dash import Dash, Input, Output, dcc, get_relative_path, html
 
 from vger.web.components import chart_card, one_chart_failure
 from vger.web.params import ViewParams, from_shared_controls
-from vger.web.ranges import range_fields, register_range_sync
+from vger.web.ranges import register_range_sync
 from vger.web.urlsync import register_url_sync
 from vger.web.views.aging.data import AgingData, aging_data
 from vger.web.views.aging.figures import aging_figure, aging_note
-from vger.web.views.common import (
-    Start,
-    one_chart_outputs,
-    page_layout,
-    safe_render,
-    shared_inputs,
-    shared_update,
-)
+from vger.web.views.common import Start, page_layout, safe_render
+from vger.web.views.outputs import one_chart_outputs, shared_inputs, shared_update
 from vger.web.views.scatter.page import OPEN_CLICKED
 
 P = "aging"
@@ -30,22 +23,12 @@ GRAPH = f"{P}-chart-items"
 
 @page_layout(PATH)
 def layout(head: Start) -> html.Div:
-    p = head.params
-    start, end = p.dates(head.today)
-    controls = dbc.Row(
-        [
-            *head.pickers(P),
-            *range_fields(P, p, start, end),
-        ],
-        className="g-2 mb-2",
-    )
-    filters = head.filter_row(P)
     return head.frame(
         P,
         PATH,
         "aging work in progress",
-        controls,
-        filters,
+        head.control_row(P),
+        head.filter_row(P),
         html.Div(id=f"{P}-status"),
         chart_card(P, "items", "aging"),
         html.P(

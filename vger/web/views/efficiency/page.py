@@ -11,28 +11,26 @@ import dash_bootstrap_components as dbc
 from dash import Dash, Output, get_relative_path, html
 
 from vger.metrics.efficiency import median_efficiency
-from vger.web.components import chart_card, checklist
+from vger.web.components import chart_card
 from vger.web.feedback import slot_id
 from vger.web.figures import empty_figure
 from vger.web.params import ViewParams, from_shared_controls
-from vger.web.ranges import range_fields, register_range_sync
+from vger.web.ranges import register_range_sync
 from vger.web.urlsync import register_url_sync
-from vger.web.views.common import (
-    Start,
-    chart_places,
-    failure,
-    named_outputs,
-    page_layout,
-    safe_render,
-    shared_inputs,
-    shared_update,
-)
+from vger.web.views.common import Start, page_layout, safe_render
 from vger.web.views.efficiency.data import EfficiencyData, efficiency_data
 from vger.web.views.efficiency.figures import (
     histogram_figure,
     notes,
     split_figure,
     weekly_figure,
+)
+from vger.web.views.outputs import (
+    chart_places,
+    failure,
+    named_outputs,
+    shared_inputs,
+    shared_update,
 )
 
 log = logging.getLogger(__name__)
@@ -43,26 +41,12 @@ CHARTS = ("histogram", "weekly", "states")
 
 @page_layout(PATH)
 def layout(head: Start) -> html.Div:
-    choice, p = head.choice, head.params
-    github = p.source == "github"
-    start, end = p.dates(head.today)
-    controls = dbc.Row([*head.pickers(P), *range_fields(P, p, start, end)], className="g-2 mb-2")
-    filters = dbc.Row(
-        dbc.Col(
-            [
-                dbc.Label("Work types", style={"display": "none" if github else "block"}),
-                checklist(f"{P}-types", list(choice.work_types), list(p.types), not github),
-                checklist(f"{P}-repos", list(choice.repos), list(p.repos), False),
-            ]
-        ),
-        className="g-2 mb-3",
-    )
     return head.frame(
         P,
         PATH,
         "flow efficiency",
-        controls,
-        filters,
+        head.control_row(P),
+        head.one_filter_row(P, "types"),
         html.Div(id=f"{P}-status"),
         dbc.Row(
             [

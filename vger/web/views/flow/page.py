@@ -6,23 +6,22 @@ from __future__ import annotations
 import logging
 from urllib.parse import parse_qs
 
-import dash_bootstrap_components as dbc
 from dash import Dash, Input, get_relative_path, html
 
 from vger.web.components import (
     chart_card,
-    checklist,
     labelled,
     one_chart_failure,
     radio,
 )
 from vger.web.feedback import typed_messages
 from vger.web.params import ViewParams, from_shared_controls, parse, shared_controls_query
-from vger.web.ranges import range_fields, register_range_sync
+from vger.web.ranges import register_range_sync
 from vger.web.urlsync import register_url_sync
-from vger.web.views.common import Start, one_chart_outputs, page_layout, safe_render
+from vger.web.views.common import Start, page_layout, safe_render
 from vger.web.views.flow.data import FlowData, flow_data
 from vger.web.views.flow.figures import flow_figure, flow_note
+from vger.web.views.outputs import one_chart_outputs
 
 log = logging.getLogger(__name__)
 P = "flow"
@@ -32,45 +31,28 @@ GRAPH = f"{P}-chart-states"
 
 @page_layout(PATH)
 def layout(head: Start) -> html.Div:
-    choice, p = head.choice, head.params
-    github = p.source == "github"
-    start, end = p.dates(head.today)
-    controls = dbc.Row(
-        [
-            *head.pickers(P),
-            *range_fields(P, p, start, end),  # explicit dates only; the range as hints
-            labelled(
-                "Bands",
-                radio(
-                    f"{P}-bands",
-                    [
-                        ("all states", "all"),
-                        ("hide done", "nodone"),
-                        ("done from zero at the start", "zero"),
-                    ],
-                    p.bands,
-                ),
-                md=12,
+    controls = head.control_row(
+        P,
+        labelled(
+            "Bands",
+            radio(
+                f"{P}-bands",
+                [
+                    ("all states", "all"),
+                    ("hide done", "nodone"),
+                    ("done from zero at the start", "zero"),
+                ],
+                head.params.bands,
             ),
-        ],
-        className="g-2 mb-2",
-    )
-    filters = dbc.Row(
-        dbc.Col(
-            [
-                dbc.Label("Work types", style={"display": "none" if github else "block"}),
-                checklist(f"{P}-types", list(choice.work_types), list(p.types), not github),
-                checklist(f"{P}-repos", list(choice.repos), list(p.repos), False),
-            ]
+            md=12,
         ),
-        className="g-2 mb-3",
     )
     return head.frame(
         P,
         PATH,
         "cumulative flow",
         controls,
-        filters,
+        head.one_filter_row(P, "types"),
         html.Div(id=f"{P}-status"),
         chart_card(P, "states", "flow"),
     )

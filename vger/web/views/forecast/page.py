@@ -21,16 +21,7 @@ from vger.web.feedback import control_messages, message_slot, slot_id, typed_mes
 from vger.web.params import RANGE_PRESETS, ViewParams, parse
 from vger.web.ranges import range_presets
 from vger.web.urlsync import register_url_sync
-from vger.web.views.common import (
-    Start,
-    chart_places,
-    choose_board,
-    failure,
-    local_today,
-    named_outputs,
-    page_layout,
-    safe_render,
-)
+from vger.web.views.common import Start, choose_board, local_today, page_layout, safe_render
 from vger.web.views.forecast.data import DEFAULT_AHEAD, ForecastData, forecast_data
 from vger.web.views.forecast.figures import (
     answer_text,
@@ -39,6 +30,7 @@ from vger.web.views.forecast.figures import (
     sample_figure,
     when_figure,
 )
+from vger.web.views.outputs import chart_places, failure, named_outputs
 
 log = logging.getLogger(__name__)
 P = "fc"

@@ -6,21 +6,18 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-import dash_bootstrap_components as dbc
 from dash import Dash, Output, get_relative_path, html
 
-from vger.web.components import chart_card, checklist
+from vger.web.components import chart_card
 from vger.web.feedback import slot_id
 from vger.web.params import ViewParams, from_shared_controls
-from vger.web.ranges import range_fields, register_range_sync
+from vger.web.ranges import register_range_sync
 from vger.web.urlsync import register_url_sync
-from vger.web.views.common import (
-    Start,
+from vger.web.views.common import Start, page_layout, safe_render
+from vger.web.views.outputs import (
     chart_places,
     failure,
     named_outputs,
-    page_layout,
-    safe_render,
     shared_inputs,
     shared_update,
 )
@@ -34,26 +31,12 @@ CHARTS = ("stages", "rounds")
 
 @page_layout(PATH)
 def layout(head: Start) -> html.Div:
-    choice, p = head.choice, head.params
-    github = p.source == "github"
-    start, end = p.dates(head.today)
-    controls = dbc.Row([*head.pickers(P), *range_fields(P, p, start, end)], className="g-2 mb-2")
-    filters = dbc.Row(
-        dbc.Col(
-            [
-                dbc.Label("Repositories", style={"display": "block" if github else "none"}),
-                checklist(f"{P}-types", list(choice.work_types), list(p.types), False),
-                checklist(f"{P}-repos", list(choice.repos), list(p.repos), github),
-            ]
-        ),
-        className="g-2 mb-3",
-    )
     return head.frame(
         P,
         PATH,
         "pull-request stages",
-        controls,
-        filters,
+        head.control_row(P),
+        head.one_filter_row(P, "repos"),
         html.Div(id=f"{P}-status"),
         chart_card(P, "stages", "pr-stages"),
         chart_card(P, "rounds"),

@@ -13,16 +13,10 @@ from vger.web.components import (
     one_chart_failure,
 )
 from vger.web.params import ViewParams, from_shared_controls
-from vger.web.ranges import range_fields, register_range_sync
+from vger.web.ranges import register_range_sync
 from vger.web.urlsync import register_url_sync
-from vger.web.views.common import (
-    Start,
-    one_chart_outputs,
-    page_layout,
-    safe_render,
-    shared_inputs,
-    shared_update,
-)
+from vger.web.views.common import Start, page_layout, safe_render
+from vger.web.views.outputs import one_chart_outputs, shared_inputs, shared_update
 from vger.web.views.scatter.data import ScatterData, scatter_data
 from vger.web.views.scatter.figures import scatter_figure, scatter_note, scatter_point_url
 
@@ -65,15 +59,7 @@ function (url) {
 
 @page_layout(PATH)
 def layout(head: Start) -> html.Div:
-    p = head.params
-    start, end = p.dates(head.today)
-    controls = dbc.Row(
-        [
-            *head.pickers(P),
-            *range_fields(P, p, start, end),  # explicit dates only; the range as hints
-        ],
-        className="g-2 mb-2",
-    )
+    controls = head.control_row(P)
     filters = head.filter_row(P)
     card = dbc.Card(
         [
