@@ -3,6 +3,8 @@ of Jira statuses and the lead-time interval)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import flash, redirect, render_template, request, url_for
 
 from vger.errors import ConfigError, VgerError
@@ -74,9 +76,9 @@ def _workflow_rows(workflow, flags: dict[str, bool] | None = None) -> list[dict]
     ]
 
 
-def _states_and_interval(form: WorkStatesForm, status_ids: list[str], posted):
-    """The posted table as the store takes it: ``([(state, [status ids])…], (start, end),
-    {state: working})``, states sorted by their order, or ConfigError in words."""
+def _named_rows(form: WorkStatesForm) -> list[tuple[str, Any]]:
+    """(row number, row) of the rows with a name, sorted by their order (a row without
+    one takes its place), or ConfigError for the first field in error."""
     for row in form.states:
         for field in (row.form.name, row.form.order):
             if field.errors:
@@ -89,17 +91,30 @@ def _states_and_interval(form: WorkStatesForm, status_ids: list[str], posted):
     if not rows:
         raise ConfigError("give at least one work state")
     rows.sort(key=lambda r: (r[0], r[1]))
-    position_of_row = {str(k): pos for pos, (_, k, _) in enumerate(rows)}
     names = [row.name.data for _, _, row in rows]
     if len(set(names)) != len(names):
         dup = sorted({n for n in names if names.count(n) > 1})
         raise ConfigError(f"work state names must be unique: {', '.join(dup)} appear twice")
-    members: list[list[str]] = [[] for _ in rows]
-    for sid, value in status_rows(posted, status_ids).items():
+    return [(str(k), row) for _, k, row in rows]
+
+
+def _members(position_of_row: dict[str, int], chosen: dict[str, str]) -> list[list[str]]:
+    """The status ids of each state, from each status's chosen row number."""
+    members: list[list[str]] = [[] for _ in position_of_row]
+    for sid, value in chosen.items():
         if value in position_of_row:
             members[position_of_row[value]].append(sid)
         elif value and not (value.isascii() and value.isdigit()):
             raise ConfigError(f"unknown work state for status {sid!r}")
+    return members
+
+
+def _states_and_interval(form: WorkStatesForm, status_ids: list[str], posted):
+    """The posted table as the store takes it: ``([(state, [status ids])…], (start, end),
+    {state: working})``, states sorted by their order, or ConfigError in words."""
+    rows = _named_rows(form)
+    position_of_row = {k: pos for pos, (k, _) in enumerate(rows)}
+    members = _members(position_of_row, status_rows(posted, status_ids))
     try:
         start = position_of_row[str(form.interval_start.data)]
         end = position_of_row[str(form.interval_end.data)]
@@ -109,7 +124,8 @@ def _states_and_interval(form: WorkStatesForm, status_ids: list[str], posted):
         ) from None
     if start > end:
         raise ConfigError("the lead-time interval must start at or before the state it ends at")
-    working_of = {row.name.data: row.working.data for _, _, row in rows}
+    names = [row.name.data for _, row in rows]
+    working_of = {row.name.data: row.working.data for _, row in rows}
     return list(zip(names, members, strict=True)), (start, end), working_of
 
 
