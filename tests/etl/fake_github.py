@@ -27,6 +27,9 @@ retry_after)``, ``fail(n, status)`` (e.g. 502 for the next n requests), unknown
 repositories (404 / GraphQL NOT_FOUND), a wrong token (401 "Bad credentials"),
 ``update_pull`` / ``add_pull`` between runs, ``blank`` (a repository that suddenly
 answers no pull requests) and a request counter (``count``, ``log``).
+
+The answers' shapes are in :mod:`tests.etl.fake_github_shapes`, the pull requests and tags
+it can hold in :mod:`tests.etl.fake_github_data`.
 """
 
 from __future__ import annotations
@@ -34,189 +37,29 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import re
 import threading
 import time
 import urllib.parse
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 
-import pandas as pd
+from tests.etl import fake_github_shapes as shapes
+from tests.etl.fake_github_data import DATA, alloy_pulls, alloy_tags, make_pull, make_tag
+from tests.etl.fake_github_shapes import Repo, iso
 
-DATA = Path(__file__).resolve().parents[1] / "data" / "github"
+__all__ = [
+    "DATA",
+    "TOKEN",
+    "FakeGitHub",
+    "alloy_pulls",
+    "alloy_tags",
+    "iso",
+    "make_pull",
+    "make_tag",
+]
+
 TOKEN = "ghp_FAKE0123456789abcdefSECRET"
-
-
-def iso(value: Any) -> str | None:
-    if value is None or (isinstance(value, float) and value != value) or value == "":
-        return None
-    if isinstance(value, str):
-        return value
-    return pd.Timestamp(value).tz_convert("UTC").strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-@dataclass
-class Repo:
-    owner: str
-    name: str
-    pulls: dict[int, dict[str, Any]] = field(default_factory=dict)
-    tags: dict[str, dict[str, Any]] = field(default_factory=dict)
-    blank: bool = False  # answer "no pull requests" (a broken upstream)
-
-    @property
-    def full_name(self) -> str:
-        return f"{self.owner}/{self.name}"
-
-    def pulls_desc(self) -> list[dict[str, Any]]:
-        return sorted(
-            self.pulls.values(), key=lambda p: (p["updated_at"], p["number"]), reverse=True
-        )
-
-    def tags_desc(self) -> list[dict[str, Any]]:
-        return sorted(
-            self.tags.values(), key=lambda t: (t["committed_at"], t["name"]), reverse=True
-        )
-
-
-def make_pull(
-    number: int,
-    created_at: str,
-    *,
-    merged_at: str | None = None,
-    closed_at: str | None = None,
-    updated_at: str | None = None,
-    title: str | None = None,
-    author: str | None = "octocat",
-    draft: bool = False,
-    additions: int = 1,
-    deletions: int = 0,
-    reviews: list[dict[str, Any]] | None = None,
-    timeline: list[dict[str, Any]] | None = None,
-    head_ref: str = "",
-    body: str = "",
-) -> dict[str, Any]:
-    """A fake pull request. ``reviews``: dicts ``login`` (None: deleted account),
-    ``state``, ``at`` (None: pending) and ``bot``; ``timeline``: dicts ``type`` (the
-    GraphQL ``__typename``: ReadyForReviewEvent, ConvertToDraftEvent,
-    ReviewRequestedEvent, PullRequestCommit) and ``at``; both oldest first."""
-    closed_at = closed_at or merged_at
-    return {
-        "number": int(number),
-        "title": title if title is not None else f"PR {number}",
-        "author": author,
-        "created_at": created_at,
-        "merged_at": merged_at,
-        "closed_at": closed_at,
-        "updated_at": updated_at or closed_at or created_at,
-        "draft": draft,
-        "additions": int(additions),
-        "deletions": int(deletions),
-        "reviews": list(reviews or []),
-        "timeline": list(timeline or []),
-        "head_ref": head_ref,
-        "body": body,
-    }
-
-
-def _page_size(query: str, connection: str) -> int | None:
-    """The ``first:`` of a nested connection in the query text (None: not asked)."""
-    match = re.search(rf"{connection}\(first:\s*(\d+)", query)
-    return int(match.group(1)) if match else None
-
-
-def graphql_reviews(pull: dict[str, Any], query: str) -> dict[str, Any]:
-    """The ``reviews`` and ``timelineItems`` connections of a pull request, as many
-    nodes as the query's ``first:`` asks (``totalCount`` says how many there are)."""
-    out: dict[str, Any] = {}
-    first = _page_size(query, "reviews")
-    if first is not None:
-        reviews = pull.get("reviews") or []
-        out["reviews"] = {
-            "totalCount": len(reviews),
-            "nodes": [
-                {
-                    "author": None
-                    if r.get("login") is None
-                    else {"__typename": "Bot" if r.get("bot") else "User", "login": r["login"]},
-                    "state": r["state"],
-                    "submittedAt": r.get("at"),
-                }
-                for r in reviews[:first]
-            ],
-        }
-    first = _page_size(query, "timelineItems")
-    if first is not None:
-        items = pull.get("timeline") or []
-        nodes = []
-        for item in items[:first]:
-            if item["type"] == "PullRequestCommit":
-                nodes.append({"__typename": item["type"], "commit": {"committedDate": item["at"]}})
-            else:
-                nodes.append({"__typename": item["type"], "createdAt": item["at"]})
-        out["timelineItems"] = {"totalCount": len(items), "nodes": nodes}
-    return out
-
-
-def make_tag(
-    name: str,
-    sha: str,
-    committed_at: str,
-    tagged_at: str | None = None,
-) -> dict[str, Any]:
-    return {
-        "name": name,
-        "sha": sha,
-        "committed_at": committed_at,
-        "tagged_at": tagged_at,  # None: a lightweight tag
-        "tag_sha": hashlib.sha1(f"tag:{name}".encode()).hexdigest() if tagged_at else None,
-    }
-
-
-def alloy_pulls() -> list[dict[str, Any]]:
-    """The real merged PRs of tidev/alloy (tests/data/github), as fake-server PRs:
-    created_at = first_commit_authored_at, closed = updated = merged_at."""
-    frame = pd.read_csv(DATA / "tidev_alloy_pulls.csv.gz", keep_default_na=False)
-    return [
-        make_pull(
-            int(r.number),
-            r.first_commit_authored_at,
-            merged_at=r.merged_at,
-            title=r.title,
-            author=r.head_owner or None,
-            additions=int(r.additions),
-            deletions=int(r.deletions),
-            head_ref=r.head_ref,
-        )
-        for r in frame.itertuples(index=False)
-    ]
-
-
-def alloy_tags() -> list[dict[str, Any]]:
-    frame = pd.read_csv(DATA / "tidev_alloy_tags.csv.gz", keep_default_na=False)
-    return [
-        make_tag(
-            r.tag,
-            r.commit_sha,
-            r.commit_committed_at,
-            r.tagged_at if int(r.annotated) and r.tagged_at else None,
-        )
-        for r in frame.itertuples(index=False)
-    ]
-
-
-def _cursor(key: tuple[str, Any]) -> str:
-    return base64.b64encode(json.dumps(list(key)).encode()).decode()
-
-
-def _after(items: list[dict[str, Any]], after: str | None, key) -> list[dict[str, Any]]:
-    """Keyset paging: the items that sort after the cursor's key (descending order)."""
-    if not after:
-        return items
-    bound = tuple(json.loads(base64.b64decode(after)))
-    return [item for item in items if key(item) < bound]
 
 
 class FakeGitHub:
@@ -442,142 +285,33 @@ class FakeGitHub:
         rest = parts[3:]
         api = f"{base}/repos/{repo.full_name}"
         if not rest:
-            return 200, {}, self.rest_repo(repo, base)
+            return 200, {}, shapes.rest_repo(repo, base)
         if rest == ["pulls"]:
-            items = [] if repo.blank else self.rest_pulls_list(repo, query)
-            return self.paginate(
-                items, query, f"{api}/pulls", lambda p: self.rest_pull(repo, p, base)
+            items = [] if repo.blank else shapes.rest_pulls_list(repo, query)
+            return shapes.paginate(
+                items, query, f"{api}/pulls", lambda p: shapes.rest_pull(repo, p, base)
             )
         if len(rest) == 2 and rest[0] == "pulls" and rest[1].isdigit():
             pull = repo.pulls.get(int(rest[1]))
             if pull is None:
                 return 404, {}, not_found
-            return 200, {}, self.rest_pull(repo, pull, base, full=True)
+            return 200, {}, shapes.rest_pull(repo, pull, base, full=True)
         if rest == ["tags"]:
             items = sorted(repo.tags.values(), key=lambda t: t["name"], reverse=True)
-            return self.paginate(
-                items, query, f"{api}/tags", lambda t: self.rest_tag(repo, t, base)
+            return shapes.paginate(
+                items, query, f"{api}/tags", lambda t: shapes.rest_tag(repo, t, base)
             )
         if len(rest) == 2 and rest[0] == "commits":
             for tag in repo.tags.values():
                 if tag["sha"] == rest[1]:
-                    return 200, {}, self.rest_commit(repo, tag, base)
+                    return 200, {}, shapes.rest_commit(repo, tag, base)
             return 404, {}, {"message": "No commit found for SHA: " + rest[1]}
         if len(rest) == 3 and rest[:2] == ["git", "tags"]:
             for tag in repo.tags.values():
                 if tag["tag_sha"] == rest[2]:
-                    return 200, {}, self.rest_git_tag(repo, tag, base)
+                    return 200, {}, shapes.rest_git_tag(repo, tag, base)
             return 404, {}, not_found
         return 404, {}, not_found
-
-    # -- REST shapes ----------------------------------------------------------------------
-    @staticmethod
-    def rest_repo(repo: Repo, base: str) -> dict[str, Any]:
-        return {
-            "id": abs(hash(repo.full_name)) % 10**8,
-            "name": repo.name,
-            "full_name": repo.full_name,
-            "owner": {"login": repo.owner, "type": "Organization"},
-            "private": False,
-            "html_url": f"https://github.com/{repo.full_name}",
-            "url": f"{base}/repos/{repo.full_name}",
-            "default_branch": "main",
-        }
-
-    @staticmethod
-    def rest_pulls_list(repo: Repo, query: dict[str, str]) -> list[dict[str, Any]]:
-        state = query.get("state", "open")
-        items = list(repo.pulls.values())
-        if state == "open":
-            items = [p for p in items if not p["closed_at"]]
-        elif state == "closed":
-            items = [p for p in items if p["closed_at"]]
-        sort = query.get("sort", "created")
-        key = "updated_at" if sort == "updated" else "created_at"
-        reverse = query.get("direction", "desc" if sort != "created" else "asc") == "desc"
-        return sorted(items, key=lambda p: (p[key], p["number"]), reverse=reverse)
-
-    @staticmethod
-    def rest_pull(
-        repo: Repo, pull: dict[str, Any], base: str, full: bool = False
-    ) -> dict[str, Any]:
-        out = {
-            "url": f"{base}/repos/{repo.full_name}/pulls/{pull['number']}",
-            "html_url": f"https://github.com/{repo.full_name}/pull/{pull['number']}",
-            "number": pull["number"],
-            "state": "closed" if pull["closed_at"] else "open",
-            "title": pull["title"],
-            "user": {"login": pull["author"]} if pull["author"] else None,
-            "created_at": pull["created_at"],
-            "updated_at": pull["updated_at"],
-            "closed_at": pull["closed_at"],
-            "merged_at": pull["merged_at"],
-            "draft": pull["draft"],
-            "head": {"ref": "feature", "sha": "0" * 40},
-            "base": {"ref": "main", "sha": "1" * 40},
-        }
-        if full:
-            out.update(
-                merged=bool(pull["merged_at"]),
-                additions=pull["additions"],
-                deletions=pull["deletions"],
-                changed_files=1,
-                commits=1,
-            )
-        return out
-
-    @staticmethod
-    def rest_tag(repo: Repo, tag: dict[str, Any], base: str) -> dict[str, Any]:
-        return {
-            "name": tag["name"],
-            "commit": {
-                "sha": tag["sha"],
-                "url": f"{base}/repos/{repo.full_name}/commits/{tag['sha']}",
-            },
-            "zipball_url": f"{base}/repos/{repo.full_name}/zipball/{tag['name']}",
-            "tarball_url": f"{base}/repos/{repo.full_name}/tarball/{tag['name']}",
-            "node_id": "REF_" + tag["name"],
-        }
-
-    @staticmethod
-    def rest_commit(repo: Repo, tag: dict[str, Any], base: str) -> dict[str, Any]:
-        person = {"name": "Dev", "email": "dev@example.com", "date": tag["committed_at"]}
-        return {
-            "sha": tag["sha"],
-            "url": f"{base}/repos/{repo.full_name}/commits/{tag['sha']}",
-            "html_url": f"https://github.com/{repo.full_name}/commit/{tag['sha']}",
-            "commit": {"author": person, "committer": person, "message": "commit"},
-        }
-
-    @staticmethod
-    def rest_git_tag(repo: Repo, tag: dict[str, Any], base: str) -> dict[str, Any]:
-        return {
-            "sha": tag["tag_sha"],
-            "url": f"{base}/repos/{repo.full_name}/git/tags/{tag['tag_sha']}",
-            "tag": tag["name"],
-            "message": f"Release {tag['name']}",
-            "tagger": {"name": "Releaser", "email": "r@example.com", "date": tag["tagged_at"]},
-            "object": {"type": "commit", "sha": tag["sha"]},
-        }
-
-    @staticmethod
-    def paginate(items: list, query: dict[str, str], url: str, shape) -> tuple[int, dict, Any]:
-        per_page = max(1, min(int(query.get("per_page", 30)), 100))
-        page = max(1, int(query.get("page", 1)))
-        last = max(1, -(-len(items) // per_page))
-        chunk = items[(page - 1) * per_page : page * per_page]
-        keep = {k: v for k, v in query.items() if k != "page"}
-        keep["per_page"] = str(per_page)
-
-        def link(n: int) -> str:
-            return f"{url}?{urllib.parse.urlencode({**keep, 'page': n})}"
-
-        links = []
-        if page < last:
-            links += [f'<{link(page + 1)}>; rel="next"', f'<{link(last)}>; rel="last"']
-        if page > 1:
-            links += [f'<{link(1)}>; rel="first"', f'<{link(page - 1)}>; rel="prev"']
-        return 200, ({"Link": ", ".join(links)} if links else {}), [shape(x) for x in chunk]
 
     # -- GraphQL --------------------------------------------------------------------------
     def graphql(self, request: dict[str, Any], base: str) -> tuple[int, dict, Any]:
@@ -619,18 +353,19 @@ class FakeGitHub:
             )
         if "pullRequests" in query:
             items = [] if repo.blank else repo.pulls_desc()
-            rest = _after(items, after, lambda p: (p["updated_at"], p["number"]))
+            rest = shapes._after(items, after, lambda p: (p["updated_at"], p["number"]))
             chunk = rest[:first]
             connection = {
                 "totalCount": len(items),
                 "pageInfo": {
                     "hasNextPage": len(rest) > first,
-                    "endCursor": _cursor((chunk[-1]["updated_at"], chunk[-1]["number"]))
+                    "endCursor": shapes._cursor((chunk[-1]["updated_at"], chunk[-1]["number"]))
                     if chunk
                     else None,
                 },
                 "nodes": [
-                    {**self.graphql_pull(repo, p), **graphql_reviews(p, query)} for p in chunk
+                    {**shapes.graphql_pull(repo, p), **shapes.graphql_reviews(p, query)}
+                    for p in chunk
                 ],
             }
             return (
@@ -640,59 +375,20 @@ class FakeGitHub:
             )
         if "refs(" in query:
             items = repo.tags_desc()
-            rest = _after(items, after, lambda t: (t["committed_at"], t["name"]))
+            rest = shapes._after(items, after, lambda t: (t["committed_at"], t["name"]))
             chunk = rest[:first]
             connection = {
                 "totalCount": len(items),
                 "pageInfo": {
                     "hasNextPage": len(rest) > first,
-                    "endCursor": _cursor((chunk[-1]["committed_at"], chunk[-1]["name"]))
+                    "endCursor": shapes._cursor((chunk[-1]["committed_at"], chunk[-1]["name"]))
                     if chunk
                     else None,
                 },
-                "nodes": [self.graphql_ref(t) for t in chunk],
+                "nodes": [shapes.graphql_ref(t) for t in chunk],
             }
             return 200, {}, {"data": {"repository": {"refs": connection}, "rateLimit": rate}}
         return 200, {}, {"errors": [{"message": "the fake does not know this query"}]}
-
-    @staticmethod
-    def graphql_pull(repo: Repo, pull: dict[str, Any]) -> dict[str, Any]:
-        if pull["merged_at"]:
-            state = "MERGED"
-        elif pull["closed_at"]:
-            state = "CLOSED"
-        else:
-            state = "OPEN"
-        return {
-            "number": pull["number"],
-            "title": pull["title"],
-            "url": f"https://github.com/{repo.full_name}/pull/{pull['number']}",
-            "state": state,
-            "isDraft": pull["draft"],
-            "createdAt": pull["created_at"],
-            "updatedAt": pull["updated_at"],
-            "closedAt": pull["closed_at"],
-            "mergedAt": pull["merged_at"],
-            "additions": pull["additions"],
-            "deletions": pull["deletions"],
-            "author": {"login": pull["author"]} if pull["author"] else None,
-            "headRefName": pull.get("head_ref", ""),
-            "body": pull.get("body", ""),
-        }
-
-    @staticmethod
-    def graphql_ref(tag: dict[str, Any]) -> dict[str, Any]:
-        commit = {"__typename": "Commit", "oid": tag["sha"], "committedDate": tag["committed_at"]}
-        if tag["tagged_at"]:
-            target = {
-                "__typename": "Tag",
-                "oid": tag["tag_sha"],
-                "tagger": {"date": tag["tagged_at"]},
-                "target": commit,
-            }
-        else:
-            target = commit
-        return {"name": tag["name"], "target": target}
 
 
 class _Handler(BaseHTTPRequestHandler):
