@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pandas as pd
+
 from etl.github_client import GithubOptions
+from tests.etl.fake_github import make_pull
 from vger.store import boards, teams
 
 # Tiny waits so the suite stays fast; the logic is the production one.
@@ -27,3 +30,22 @@ def make_board(engine, *repos: str, slug: str = "alloy", tz: str = "UTC") -> boa
         for name in repos:
             boards.add_repo(conn, board_id, name)
         return boards.get_board(conn, slug)
+
+
+def synthetic(n: int, start: str = "2024-01-01") -> list[dict]:
+    """n merged PRs, one per hour, each updated when merged."""
+    base = pd.Timestamp(start, tz="UTC")
+    out = []
+    for k in range(1, n + 1):
+        created = base + pd.Timedelta(hours=k)
+        merged = created + pd.Timedelta(hours=5)
+        out.append(
+            make_pull(
+                k,
+                created.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                merged_at=merged.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                additions=k,
+                deletions=1,
+            )
+        )
+    return out
