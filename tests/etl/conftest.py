@@ -1,13 +1,17 @@
 """Fixtures of the ETL tests: fake Jira servers (Cloud, Data Center), settings pointing
 at them, and the example-5 board served as Jira JSON. Generic: other ETL tests
-(GitHub) may add their own fixtures here too."""
+(GitHub) may add their own fixtures here too; the fake GitHub and settings for it are
+``fake`` and ``settings``."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 import pytest
+from pydantic import SecretStr
 
+from tests.etl.fake_github import TOKEN as GITHUB_TOKEN
+from tests.etl.fake_github import FakeGitHub
 from tests.etl.fake_jira import FakeJira
 from tests.factories import EXAMPLE_ISSUES, EXAMPLE_STATES, EXAMPLE_TRANSITIONS, NAMES
 from vger.config import Settings
@@ -70,3 +74,16 @@ def fake_cloud() -> Iterator[FakeJira]:
 def fake_dc() -> Iterator[FakeJira]:
     with FakeJira("dc") as fake:
         yield fake
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeGitHub]:
+    """The fake GitHub (the GitHub ETL tests' server)."""
+    with FakeGitHub() as server:
+        yield server
+
+
+@pytest.fixture
+def settings(fake: FakeGitHub) -> Settings:
+    """Settings with a GitHub token for :func:`fake`."""
+    return Settings(github_token=SecretStr(GITHUB_TOKEN), github_url=fake.url, _env_file=None)

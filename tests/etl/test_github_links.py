@@ -6,34 +6,17 @@ requests", on the example board)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
-from pydantic import SecretStr
-
 from etl.github_queries import PULLS_QUERY
 from etl.github_sync import sync_board_repos
-from tests.etl.fake_github import TOKEN, FakeGitHub, alloy_pulls, make_pull
+from tests.etl.fake_github import alloy_pulls, make_pull
 from tests.etl.github_fixtures import FAST, make_board
 from tests.factories import example_board, utc
-from vger.config import Settings
 from vger.metrics.links import pulls_without_issue
 from vger.store import boards
 from vger.store.links import board_links, board_projects, unmatched_links
 from vger.store.queries import issue_items
 
 REPO = "acme/app"
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeGitHub]:
-    with FakeGitHub() as server:
-        yield server
-
-
-@pytest.fixture
-def settings(fake: FakeGitHub) -> Settings:
-    return Settings(github_token=SecretStr(TOKEN), github_url=fake.url, _env_file=None)
 
 
 def example_pulls() -> list[dict]:

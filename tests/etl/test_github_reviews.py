@@ -7,33 +7,19 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterator
 
 import pandas as pd
 import pytest
-from pydantic import SecretStr
 from sqlalchemy import delete, select
 
 from etl.github_reviews import REVIEWS_PAGE
 from etl.github_sync import sync_board_repos
-from tests.etl.fake_github import DATA, TOKEN, FakeGitHub, make_pull
+from tests.etl.fake_github import DATA, make_pull
 from tests.etl.github_fixtures import FAST, make_board
 from tests.etl.review_fixtures import example_pull, many_reviews_pull
-from vger.config import Settings
 from vger.store import schema as s
 
 REPO = "acme/widgets"
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeGitHub]:
-    with FakeGitHub() as server:
-        yield server
-
-
-@pytest.fixture
-def settings(fake: FakeGitHub) -> Settings:
-    return Settings(github_token=SecretStr(TOKEN), github_url=fake.url, _env_file=None)
 
 
 def stages(engine) -> pd.DataFrame:

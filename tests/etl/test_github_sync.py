@@ -4,27 +4,23 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import numpy as np
 import pandas as pd
 import pytest
-from pydantic import SecretStr
 from sqlalchemy import func, select
 
 from etl.github_sync import sync_board_repos
 from tests.etl.fake_github import (
     DATA,
     TOKEN,
-    FakeGitHub,
     alloy_pulls,
     alloy_tags,
     make_pull,
     make_tag,
 )
 from tests.etl.github_fixtures import FAST, make_board, synthetic
-from vger.config import Settings
 from vger.metrics.pulls import weekly_volume
 from vger.metrics.quadrant import QuadrantOptions, weekly_quadrant
 from vger.store import schema as s
@@ -32,17 +28,6 @@ from vger.store.queries import board_tags, pull_items
 from vger.store.sync import acquire_lock, runs
 
 ALLOY = "tidev/alloy"
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeGitHub]:
-    with FakeGitHub() as server:
-        yield server
-
-
-@pytest.fixture
-def settings(fake: FakeGitHub) -> Settings:
-    return Settings(github_token=SecretStr(TOKEN), github_url=fake.url, _env_file=None)
 
 
 def stored_pulls(engine) -> pd.DataFrame:

@@ -3,34 +3,18 @@ GitHub's REST shapes read through the real PyGithub client."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
-import pytest
 from github import Auth, Github
-from pydantic import SecretStr
 
 from etl.github_transform import parse_time, pull_row, tag_row_from_graphql
 from tests.etl.fake_github import (
     TOKEN,
-    FakeGitHub,
     make_tag,
 )
 from tests.etl.github_fixtures import synthetic
-from vger.config import Settings
 
 ALLOY = "tidev/alloy"
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeGitHub]:
-    with FakeGitHub() as server:
-        yield server
-
-
-@pytest.fixture
-def settings(fake: FakeGitHub) -> Settings:
-    return Settings(github_token=SecretStr(TOKEN), github_url=fake.url, _env_file=None)
 
 
 def test_github_transform_states_and_utc():
