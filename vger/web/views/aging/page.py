@@ -4,6 +4,8 @@ a click opens the issue in Jira."""
 
 from __future__ import annotations
 
+from functools import partial
+
 from dash import Dash, Input, Output, dcc, get_relative_path, html
 
 from vger.web.components import chart_card, one_chart_failure
@@ -43,15 +45,14 @@ def layout(head: Start) -> html.Div:
 params_from_controls = from_shared_controls
 
 
-def update(board, source, start, end, types, repos, relative=None) -> tuple:
-    """Every output of the chart callback: :func:`render`'s, then the messages under the
-    From and To fields."""
-    return shared_update(render, board, source, start, end, types, repos, relative)
-
-
 def render(params: ViewParams) -> tuple:
     """Figure, note, CSV link and status for ``params``; never raises."""
     return safe_render(params, aging_data, _outputs, lambda m: one_chart_failure(m, "danger"))
+
+
+#: Every output of the chart callback: :func:`render`'s, then the messages under the
+#: From and To fields (the shared controls' values in).
+update = partial(shared_update, render)
 
 
 def _outputs(data: AgingData) -> tuple:

@@ -5,6 +5,7 @@ split working vs waiting (docs/metrics.md, "Flow efficiency")."""
 from __future__ import annotations
 
 import logging
+from functools import partial
 from typing import NamedTuple
 
 import dash_bootstrap_components as dbc
@@ -61,15 +62,14 @@ def layout(head: Start) -> html.Div:
 params_from_controls = from_shared_controls
 
 
-def update(board, source, start, end, types, repos, relative=None) -> tuple:
-    """Every output of the chart callback: :func:`render`'s, then the messages under the
-    From and To fields."""
-    return shared_update(render, board, source, start, end, types, repos, relative)
-
-
 def render(params: ViewParams) -> tuple:
     """Three figures, three notes, the CSV link and the status; never raises."""
     return safe_render(params, efficiency_data, _outputs, lambda m: _failed(m, "danger"))
+
+
+#: Every output of the chart callback: :func:`render`'s, then the messages under the
+#: From and To fields (the shared controls' values in).
+update = partial(shared_update, render)
 
 
 class Shown(NamedTuple):

@@ -4,6 +4,7 @@ and the review rounds (docs/metrics.md, "Pull-request stages")."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import NamedTuple
 
 from dash import Dash, Output, get_relative_path, html
@@ -46,15 +47,14 @@ def layout(head: Start) -> html.Div:
 params_from_controls = from_shared_controls
 
 
-def update(board, source, start, end, types, repos, relative=None) -> tuple:
-    """Every output of the chart callback: :func:`render`'s, then the messages under the
-    From and To fields."""
-    return shared_update(render, board, source, start, end, types, repos, relative)
-
-
 def render(params: ViewParams) -> Shown:
     """Two figures, two notes, the CSV link and the status; never raises."""
     return safe_render(params, pr_stages_data, _outputs, lambda m: _failed(m, "danger"))
+
+
+#: Every output of the chart callback: :func:`render`'s, then the messages under the
+#: From and To fields (the shared controls' values in).
+update = partial(shared_update, render)
 
 
 class Shown(NamedTuple):

@@ -4,6 +4,7 @@ time; a click opens the issue in Jira or the pull request on GitHub."""
 from __future__ import annotations
 
 import logging
+from functools import partial
 
 import dash_bootstrap_components as dbc
 from dash import Dash, Input, Output, State, dcc, get_relative_path, html, no_update
@@ -111,15 +112,14 @@ def layout(head: Start) -> html.Div:
 params_from_controls = from_shared_controls
 
 
-def update(board, source, start, end, types, repos, relative=None) -> tuple:
-    """Every output of the chart callback: :func:`render`'s, then the messages under the
-    From and To fields."""
-    return shared_update(render, board, source, start, end, types, repos, relative)
-
-
 def render(params: ViewParams) -> tuple:
     """Figure, note, CSV link and status for ``params``; never raises."""
     return safe_render(params, scatter_data, _outputs, lambda message: _failed(message, "danger"))
+
+
+#: Every output of the chart callback: :func:`render`'s, then the messages under the
+#: From and To fields (the shared controls' values in).
+update = partial(shared_update, render)
 
 
 _failed = one_chart_failure
