@@ -83,8 +83,9 @@ def _weekly(items: pd.DataFrame) -> pd.Series:
 # ---------------------------------------------------------------------------------------
 
 
-def test_summary_counts_and_build_time(demo):
-    engine, summary, elapsed = demo
+def test_summary_counts(demo):
+    """The summary line counts what was stored (the build time is bench.quadrant's)."""
+    engine, summary, _ = demo
     match = SUMMARY.match(summary)
     assert match, summary
     issues, transitions, pulls, tags = (int(g.replace(",", "")) for g in match.groups())
@@ -99,7 +100,6 @@ def test_summary_counts_and_build_time(demo):
         ).scalar_one()
     assert 2500 <= platform <= 4000
     assert 600 <= issues - platform <= 1100
-    assert elapsed < 10, f"build_demo took {elapsed:.1f} s (budget 6 s)"
 
 
 def test_deterministic(demo, tmp_path):
