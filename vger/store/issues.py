@@ -15,7 +15,7 @@ from vger.metrics.event_arrays import MoveArrays
 from vger.metrics.events import Workflow
 from vger.store import schema as s
 from vger.store.bulk import insert_columns, utc_ns
-from vger.store.db import update_rows
+from vger.store.db import analyze_if_grown, update_rows
 from vger.store.derived import columns_of, derive, naive_utc
 from vger.store.links import apply_review_lead_times
 from vger.store.quality_hits import mark_pending, replace_board_hits
@@ -87,6 +87,7 @@ def save_issues(
     columns.update(board_id=[board.id] * n, issue_id=ids, created=created)
     columns.update(derived.issue_columns())
     insert_columns(conn, s.issue, columns, keys=["board_id", "issue_id"])
+    analyze_if_grown(conn, "issue")  # PostgreSQL: its rows' foreign-key checks re-planned
     for chunk in _chunks(sorted(existing)):  # new issues have no history to replace
         for table in (s.transition, s.issue_state_time, s.issue_flag):
             conn.execute(
