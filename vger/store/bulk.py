@@ -95,11 +95,20 @@ def _rows_sql(sql: str, count: int) -> str:
     return _MULTI[key]
 
 
+_ISO_US = np.dtype("<U26")  # YYYY-MM-DDTHH:MM:SS.ffffff
+
+
 def sqlite_texts(values: np.ndarray, suffix: str = "") -> list[str | None]:
     """``datetime64`` (naive UTC; NaT = none) as SQLite's stored text, exactly as
     SQLAlchemy writes a DateTime: ``YYYY-MM-DD HH:MM:SS.ffffff`` (then ``suffix``)."""
     us = np.asarray(values, dtype="datetime64[ns]").astype("datetime64[us]")
-    text = np.strings.replace(np.datetime_as_string(us, unit="us"), "T", " ", 1)
+    text = np.datetime_as_string(us, unit="us")
+    if not len(text):
+        return []
+    if text.dtype == _ISO_US:  # the 'T' overwritten in place (NaT: None below)
+        text.view("U1").reshape(len(text), 26)[:, 10] = " "
+    else:  # years beyond 9999
+        text = np.strings.replace(text, "T", " ", 1)
     if suffix:
         text = np.strings.add(text, suffix)
     out = text.astype(object)
