@@ -86,7 +86,10 @@ def save_issues(
     columns["history_cut"] = [row.get("history_cut", False) for row in issues]
     columns.update(board_id=[board.id] * n, issue_id=ids, created=created)
     columns.update(derived.issue_columns())
-    insert_columns(conn, s.issue, columns, keys=["board_id", "issue_id"])
+    # PostgreSQL: a page of new issues only (a first sync) is COPYed, no upsert needed (a
+    # repeated id fails either way: ON CONFLICT cannot update a row it inserted)
+    new_only = not existing and conn.dialect.name == "postgresql"
+    insert_columns(conn, s.issue, columns, keys=None if new_only else ["board_id", "issue_id"])
     analyze_if_grown(conn, "issue")  # PostgreSQL: its rows' foreign-key checks re-planned
     for chunk in _chunks(sorted(existing)):  # new issues have no history to replace
         for table in (s.transition, s.issue_state_time, s.issue_flag):
