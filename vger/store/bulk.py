@@ -95,9 +95,6 @@ def _rows_sql(sql: str, count: int) -> str:
     return _MULTI[key]
 
 
-_ISO_US = np.dtype("<U26")  # YYYY-MM-DDTHH:MM:SS.ffffff
-
-
 def sqlite_texts(values: np.ndarray, suffix: str = "") -> list[str | None]:
     """``datetime64`` (naive UTC; NaT = none) as SQLite's stored text, exactly as
     SQLAlchemy writes a DateTime: ``YYYY-MM-DD HH:MM:SS.ffffff`` (then ``suffix``)."""
@@ -105,9 +102,10 @@ def sqlite_texts(values: np.ndarray, suffix: str = "") -> list[str | None]:
     text = np.datetime_as_string(us, unit="us")
     if not len(text):
         return []
-    if text.dtype == _ISO_US:  # the 'T' overwritten in place (NaT: None below)
-        text.view("U1").reshape(len(text), 26)[:, 10] = " "
-    else:  # years beyond 9999
+    chars = text.view("U1").reshape(len(text), -1)  # one row of characters per value
+    if chars.shape[1] > 10 and bool(np.all((chars[:, 10] == "T") | np.isnat(us))):
+        chars[:, 10] = " "  # the 'T' overwritten in place (NaT rows: None below)
+    else:  # years beyond 9999 or before 1
         text = np.strings.replace(text, "T", " ", 1)
     if suffix:
         text = np.strings.add(text, suffix)
