@@ -31,10 +31,14 @@ def parse_time(text: str | None) -> datetime | None:
     """Jira's ``2021-06-18T18:41:29.398+0000`` (any offset) → UTC-aware datetime."""
     if not text:
         return None
-    value = datetime.fromisoformat(text)
-    if value.tzinfo is None:  # never sent by Jira; be safe and read it as UTC
+    value = _FROM_ISO(text)
+    zone = value.tzinfo
+    if zone is None:  # never sent by Jira; be safe and read it as UTC
         return value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
+    return value if zone is UTC else value.astimezone(UTC)
+
+
+_FROM_ISO = datetime.fromisoformat
 
 
 @dataclass
@@ -75,6 +79,7 @@ def _ordered(*lists: Iterable[Mapping[str, Any]]) -> list[tuple[datetime, Mappin
     """(time, history) pairs, deduplicated by id, oldest first (ties: numeric id)."""
     seen: set[str] = set()
     out: list[tuple[datetime, int, str, Mapping[str, Any]]] = []
+    append = out.append
     for histories in lists:
         for h in histories or ():
             hid = h.get("id")
@@ -85,8 +90,18 @@ def _ordered(*lists: Iterable[Mapping[str, Any]]) -> list[tuple[datetime, Mappin
                 if hid in seen:
                     continue
                 seen.add(hid)
-            out.append((parse_time(h.get("created")) or _EPOCH, len(hid), hid, h))
-    out.sort(key=_SORT_KEY)
+            text = h.get("created")  # parse_time, inlined: it runs once per history
+            if text:
+                at = _FROM_ISO(text)
+                zone = at.tzinfo
+                if zone is None:
+                    at = at.replace(tzinfo=UTC)
+                elif zone is not UTC:
+                    at = at.astimezone(UTC)
+            else:
+                at = _EPOCH
+            append((at, len(hid), hid, h))
+    out.sort(key=_SORT_KEY)  # newest-first input is one descending run: linear
     return [(x[0], x[3]) for x in out]
 
 
@@ -180,21 +195,30 @@ def transform_issue(
         ordered = [(parse_time(h.get("created")) or _EPOCH, h) for h in histories]
     transitions: list[dict[str, Any]] = []
     flagged: list[tuple[datetime, Mapping[str, Any]]] = []
+    append = transitions.append
     for at, h in ordered:  # one pass over the items: status moves and Flagged changes
         for item in h.get("items") or ():
-            if _is_flag(item):
+            # _is_flag and _is_status inlined (they run once per changelog item)
+            name = item.get("field")
+            if name and name != "status" and str(name).casefold() == "flagged":
                 flagged.append((at, item))
-            if not _is_status(item):
+            field_id = item.get("fieldId", _ABSENT)
+            if field_id is _ABSENT:
+                if name != "status" or item.get("fieldtype", "jira") != "jira":
+                    continue
+            elif field_id != "status":
                 continue
             src, dst = item.get("from"), item.get("to")
-            src = None if src is None else str(src)
-            dst = None if dst is None else str(dst)
             src_name, dst_name = item.get("fromString"), item.get("toString")
-            if src is not None and src not in statuses:
-                statuses[src] = {"status_id": src, "name": src_name or src, "category": None}
-            if dst is not None and dst not in statuses:
-                statuses[dst] = {"status_id": dst, "name": dst_name or dst, "category": None}
-            transitions.append(
+            if src is not None:
+                src = str(src)
+                if src not in statuses:
+                    statuses[src] = {"status_id": src, "name": src_name or src, "category": None}
+            if dst is not None:
+                dst = str(dst)
+                if dst not in statuses:
+                    statuses[dst] = {"status_id": dst, "name": dst_name or dst, "category": None}
+            append(
                 {
                     "issue_id": issue_id,
                     "seq": len(transitions),

@@ -18,7 +18,7 @@ from vger.metrics.events import (
     Workflow,
     abandoned_mask,
 )
-from vger.metrics.workdays import SECONDS_PER_DAY, working_clock
+from vger.metrics.workdays import SECONDS_PER_DAY, local_working_clock, working_clock
 
 
 @dataclass
@@ -260,6 +260,8 @@ def _clock(at: np.ndarray, tz: str | None) -> np.ndarray:
     """Working clock of naive UTC instants in ``tz`` (NaN when no zone is given)."""
     if tz is None:
         return np.full(len(at), np.nan)
+    if tz == "UTC":  # the wall time is the instant: no zone conversion (half of a page's derive)
+        return local_working_clock(np.asarray(at, dtype="datetime64[ns]"))
     return working_clock(pd.DatetimeIndex(at).tz_localize("UTC"), tz)
 
 

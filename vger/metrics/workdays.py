@@ -20,7 +20,12 @@ def working_clock(instants: pd.Series | pd.DatetimeIndex, tz: str) -> np.ndarray
     wall-clock time.
     """
     index = pd.DatetimeIndex(pd.to_datetime(instants, utc=True)).tz_convert(tz).tz_localize(None)
-    ns = index.to_numpy(dtype="datetime64[ns]")
+    return local_working_clock(index.to_numpy(dtype="datetime64[ns]"))
+
+
+def local_working_clock(ns: np.ndarray) -> np.ndarray:
+    """:func:`working_clock` of local wall-clock times (naive ``datetime64[ns]``; NaT
+    gives NaN). In UTC the wall time is the instant: callers skip the zone conversion."""
     missing = np.isnat(ns)
     safe = np.where(missing, np.datetime64(0, "ns"), ns)
     days = safe.astype("datetime64[D]")

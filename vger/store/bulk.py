@@ -99,7 +99,14 @@ def sqlite_texts(values: np.ndarray, suffix: str = "") -> list[str | None]:
     """``datetime64`` (naive UTC; NaT = none) as SQLite's stored text, exactly as
     SQLAlchemy writes a DateTime: ``YYYY-MM-DD HH:MM:SS.ffffff`` (then ``suffix``)."""
     us = np.asarray(values, dtype="datetime64[ns]").astype("datetime64[us]")
-    text = np.strings.replace(np.datetime_as_string(us, unit="us"), "T", " ", 1)
+    text = np.datetime_as_string(us, unit="us")
+    if not len(text):
+        return []
+    chars = text.view("U1").reshape(len(text), -1)  # one row of characters per value
+    if chars.shape[1] > 10 and bool(np.all((chars[:, 10] == "T") | np.isnat(us))):
+        chars[:, 10] = " "  # the 'T' overwritten in place (NaT rows: None below)
+    else:  # years beyond 9999 or before 1
+        text = np.strings.replace(text, "T", " ", 1)
     if suffix:
         text = np.strings.add(text, suffix)
     out = text.astype(object)

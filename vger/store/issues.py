@@ -15,7 +15,7 @@ from vger.metrics.event_arrays import MoveArrays
 from vger.metrics.events import Workflow
 from vger.store import schema as s
 from vger.store.bulk import insert_columns, utc_ns
-from vger.store.db import update_rows
+from vger.store.db import analyze_if_grown, update_rows
 from vger.store.derived import columns_of, derive, naive_utc
 from vger.store.links import apply_review_lead_times
 from vger.store.quality_hits import mark_pending, replace_board_hits
@@ -86,7 +86,11 @@ def save_issues(
     columns["history_cut"] = [row.get("history_cut", False) for row in issues]
     columns.update(board_id=[board.id] * n, issue_id=ids, created=created)
     columns.update(derived.issue_columns())
-    insert_columns(conn, s.issue, columns, keys=["board_id", "issue_id"])
+    # PostgreSQL: a page of new issues only (a first sync) is COPYed, no upsert needed (a
+    # repeated id fails either way: ON CONFLICT cannot update a row it inserted)
+    new_only = not existing and conn.dialect.name == "postgresql"
+    insert_columns(conn, s.issue, columns, keys=None if new_only else ["board_id", "issue_id"])
+    analyze_if_grown(conn, "issue")  # PostgreSQL: its rows' foreign-key checks re-planned
     for chunk in _chunks(sorted(existing)):  # new issues have no history to replace
         for table in (s.transition, s.issue_state_time, s.issue_flag):
             conn.execute(
@@ -180,14 +184,13 @@ def _existing_ids(conn: Connection, board_id: int, ids: list[str]) -> set[str]:
         )
         return {r[0] for r in rows}
     found: set[str] = set()
-    for chunk in _chunks(ids):
-        found |= set(
-            conn.execute(
-                select(s.issue.c.issue_id).where(
-                    s.issue.c.board_id == board_id, s.issue.c.issue_id.in_(chunk)
-                )
-            ).scalars()
+    for chunk in _chunks(ids):  # plain SQL: the select construct cost more than the query
+        marks = ", ".join("?" * len(chunk))
+        rows = conn.exec_driver_sql(
+            f"SELECT issue_id FROM issue WHERE board_id = ? AND issue_id IN ({marks})",  # noqa: S608 - placeholders only
+            (board_id, *chunk),
         )
+        found.update(r[0] for r in rows)
     return found
 
 

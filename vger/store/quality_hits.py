@@ -19,12 +19,13 @@ the report is always the one the whole history gives.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, and_, delete, func, select
+from sqlalchemy import BigInteger, Connection, and_, cast, delete, func, select
 
 from vger.metrics import quality, quality_history
 from vger.metrics.event_arrays import MoveArrays
@@ -130,23 +131,50 @@ def pending_boards(conn: Connection) -> list[int]:
 def _pending_history(conn: Connection, board_id: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The pending issues (issue_id, key, created, status_id) and their moves."""
     i, t, p = s.issue, s.transition, s.quality_pending
+    pg = conn.dialect.name == "postgresql"
     issues = read_frame(
         conn,
-        select(i.c.issue_id, i.c.key, i.c.created, i.c.status_id)
+        select(i.c.issue_id, i.c.key, _stamp(i.c.created, pg), i.c.status_id)
         .join(p, and_(p.c.board_id == i.c.board_id, p.c.issue_id == i.c.issue_id))
         .where(i.c.board_id == board_id),
     )
     moves = read_frame(
         conn,
-        select(*[t.c[c] for c in TRANSITION_COLUMNS])
+        select(*[_stamp(t.c[c], pg) if c == "at" else t.c[c] for c in TRANSITION_COLUMNS])
         .join(p, and_(p.c.board_id == t.c.board_id, p.c.issue_id == t.c.issue_id))
         .where(t.c.board_id == board_id),
     )
     issues["issue_id"] = issues["issue_id"].astype(str)
     moves["issue_id"] = moves["issue_id"].astype(str)
-    issues["created"] = pd.to_datetime(issues["created"], utc=True, format="ISO8601")
-    moves["at"] = pd.to_datetime(moves["at"], utc=True, format="ISO8601")
+    issues["created"] = _utc_times(issues["created"], pg)
+    moves["at"] = _utc_times(moves["at"], pg)
     return issues, moves
+
+
+def _stamp(column, pg: bool):
+    """A NOT NULL timestamp column as read for :func:`_utc_times`: on PostgreSQL its
+    microseconds since the epoch (exact: ``extract`` is numeric), which spares the driver
+    a datetime per value and pandas converting them (0.1 CPU-s a 50,000-move read)."""
+    if not pg:
+        return column
+    return cast(func.extract("epoch", column) * 1_000_000, BigInteger).label(column.name)
+
+
+def _utc_times(values: pd.Series, pg: bool) -> pd.Series:
+    """Timestamps read by :func:`_stamp` as UTC microseconds, as
+    ``pd.to_datetime(values, utc=True, format="ISO8601")`` reads the stored values. SQLite
+    text (``YYYY-MM-DD HH:MM:SS.ffffff``, naive UTC) is parsed by numpy in one call; any
+    other text (an offset, a shape numpy refuses) goes through pandas."""
+    if pg:
+        us = np.asarray(values.to_numpy(), dtype=np.int64).view("datetime64[us]")
+        return pd.Series(pd.DatetimeIndex(us).tz_localize("UTC"), index=values.index)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # numpy only warns on a zone offset
+            us = np.array(values.to_numpy(), dtype="datetime64[us]")
+    except (ValueError, TypeError, DeprecationWarning, UserWarning):
+        return pd.to_datetime(values, utc=True, format="ISO8601")
+    return pd.Series(pd.DatetimeIndex(us).tz_localize("UTC"), index=values.index)
 
 
 def _stored(conn: Connection, board: Board) -> pd.DataFrame:

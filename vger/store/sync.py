@@ -6,7 +6,7 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, desc, func, insert, select, update
+from sqlalchemy import Connection, and_, bindparam, delete, desc, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from vger.errors import LockedError
@@ -39,7 +39,26 @@ def checkpoint(
         values["watermark"] = watermark
     if counts is not None:
         values["counts"] = json.dumps(counts)
-    conn.execute(update(s.sync).where(s.sync.c.id == run_id).values(**values))
+    conn.execute(
+        _checkpoint(tuple(values)), {"run": run_id, **{f"v_{k}": values[k] for k in values}}
+    )
+
+
+_CHECKPOINTS: dict[tuple[str, ...], Any] = {}
+
+
+def _checkpoint(columns: tuple[str, ...]):
+    """The run's UPDATE of ``columns``, built once per set of columns (every page of a
+    sync runs it; building it cost more than running it)."""
+    stmt = _CHECKPOINTS.get(columns)
+    if stmt is None:
+        stmt = (
+            update(s.sync)
+            .where(s.sync.c.id == bindparam("run"))
+            .values({c: bindparam(f"v_{c}") for c in columns})
+        )
+        _CHECKPOINTS[columns] = stmt
+    return stmt
 
 
 def finish_run(

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 
-from sqlalchemy import Connection, and_, delete, insert, select, update
+from sqlalchemy import Connection, and_, bindparam, delete, insert, select, update
 
 from vger.errors import ConfigError
 from vger.metrics.events import Workflow, WorkState
@@ -59,20 +59,28 @@ def set_workflow(
     working.apply_defaults(conn, board_id, kept)
 
 
-def get_workflow(conn: Connection, board_id: int) -> Workflow | None:
-    """The board's work states and interval, or None while none are configured (one
-    query: the load path reads it for every page)."""
+def _workflow_select():
     ws, wss, b = s.work_state, s.work_state_status, s.board
-    rows = conn.execute(
+    return (
         select(ws.c.position, ws.c.name, wss.c.status_id, b.c.interval_start, b.c.interval_end)
         .select_from(
             b.join(ws, ws.c.board_id == b.c.id).outerjoin(
                 wss, and_(wss.c.board_id == ws.c.board_id, wss.c.position == ws.c.position)
             )
         )
-        .where(b.c.id == board_id)
+        .where(b.c.id == bindparam("board_id"))
         .order_by(ws.c.position)
-    ).all()
+    )
+
+
+#: Built once: constructing the join per call cost more than running it (every page).
+_WORKFLOW = _workflow_select()
+
+
+def get_workflow(conn: Connection, board_id: int) -> Workflow | None:
+    """The board's work states and interval, or None while none are configured (one
+    query: the load path reads it for every page)."""
+    rows = conn.execute(_WORKFLOW, {"board_id": board_id}).all()
     if not rows:
         return None
     members: dict[int, set[str]] = {}
