@@ -2,8 +2,8 @@
 
 1. Generates ``--boards`` boards (default 50) with ``--issues`` issues in total (default
    1,000,000; one board has ``--big`` = 100,000 of them) and ``--moves`` transitions per
-   issue (default 10: 10,000,000 transitions), in the schema ``vger_scale`` (dropped at
-   the end unless ``--keep``). Rows are built with numpy, start/done/outcome/lead time and
+   issue (default 10: 10,000,000 transitions), in the schema ``--schema`` (default
+   ``vger_scale``; dropped at the end unless ``--keep``). Rows are built with numpy, start/done/outcome/lead time and
    the time per work state come from ``vger.metrics.events.derive_events`` (one board at
    a time), and everything is loaded with PostgreSQL ``COPY`` (psycopg 3).
 2. The quadrant of the big board, in process: the ``/api/v1/quadrant`` route and the
@@ -617,7 +617,10 @@ def main() -> None:
     parser.add_argument("--etl-workers", type=int, default=4)
     parser.add_argument("--skip-etl", action="store_true")
     parser.add_argument("--reuse", action="store_true", help="reuse a kept vger_scale schema")
-    parser.add_argument("--keep", action="store_true", help="keep the vger_scale schema")
+    parser.add_argument("--keep", action="store_true", help="keep the schema")
+    parser.add_argument(
+        "--schema", default="vger_scale", help="PostgreSQL schema (one per concurrent run)"
+    )
     parser.add_argument("--view-issues", default="100000", help="board sizes for step 5")
     parser.add_argument("--views-only", action="store_true", help="run only step 5")
     parser.add_argument("--skip-views", action="store_true")
@@ -625,7 +628,7 @@ def main() -> None:
     if args.views_only:
         views_table(args.view_issues)
         return
-    schema = "vger_scale"
+    schema = args.schema
     url = schema_url(schema)
     now = pd.Timestamp(datetime.now(UTC))
     try:
