@@ -63,7 +63,12 @@ def defuse(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
 def iso_utc(values: pd.Series) -> np.ndarray:
     """Instants as ``YYYY-MM-DDTHH:MM:SSZ`` in UTC ("" when missing), a column at a time."""
     t = pd.to_datetime(pd.Series(values), utc=True)
-    return t.dt.strftime("%Y-%m-%dT%H:%M:%SZ").fillna("").to_numpy(dtype=object)
+    # numpy writes the text in C (strftime goes through Python per value: 0.1 CPU-s
+    # for the 2 x 11,000 instants of a 13-week lead-time CSV)
+    seconds = t.dt.tz_convert(None).to_numpy(dtype="datetime64[ns]").astype("datetime64[s]")
+    text = np.char.add(np.datetime_as_string(seconds, unit="s"), "Z").astype(object)
+    text[t.isna().to_numpy()] = ""
+    return text
 
 
 def not_found_json(exc: NotFoundError) -> Response:
