@@ -86,12 +86,14 @@ class QuadrantData:
         return None
 
 
-def quadrant_data(conn: Connection, choice: BoardChoice, now: datetime) -> QuadrantData:
+def quadrant_data(
+    conn: Connection, choice: BoardChoice, now: datetime, key: tuple | None = None
+) -> QuadrantData:
     """Read the board's items and compute the four quadrants for ``choice.params``;
-    cached per (board, parameters, local date, data version: see ``vger.web.cache``)."""
-    return cache.cached(
-        "quadrant", view_key(conn, choice, now), lambda: _quadrant_data(conn, choice, now)
-    )
+    cached per (board, parameters, local date, data version: see ``vger.web.cache``;
+    ``key``: that :func:`view_key`, when the caller has it already)."""
+    key = view_key(conn, choice, now) if key is None else key
+    return cache.cached("quadrant", key, lambda: _quadrant_data(conn, choice, now))
 
 
 def _quadrant_data(conn: Connection, choice: BoardChoice, now: datetime) -> QuadrantData:
