@@ -15,14 +15,19 @@ from flask import Response, current_app, request
 from vger.errors import NotFoundError
 
 
-def csv_stream(pieces: Iterable[pd.DataFrame], columns: list[str], filename: str) -> Response:
+def csv_stream(pieces: Iterable[pd.DataFrame | str], columns: list[str], filename: str) -> Response:
     """A CSV download written piece by piece (header row first, even when there are no
-    pieces), so a large body is never held as one string."""
+    pieces), so a large body is never held as one string. A piece is a frame or rows
+    already written as CSV text (without the header)."""
 
     def body() -> Iterator[str]:
         yield pd.DataFrame(columns=columns).to_csv(index=False)
         for piece in pieces:
-            yield piece[columns].to_csv(index=False, header=False)
+            yield (
+                piece
+                if isinstance(piece, str)
+                else piece[columns].to_csv(index=False, header=False)
+            )
 
     return Response(
         body(),  # needs no request context: the pieces are computed already
