@@ -2,8 +2,8 @@
 
 1. Generates ``--boards`` boards (default 50) with ``--issues`` issues in total (default
    1,000,000; one board has ``--big`` = 100,000 of them) and ``--moves`` transitions per
-   issue (default 10: 10,000,000 transitions), in the schema ``vger_scale`` (dropped at
-   the end unless ``--keep``). Rows are built with numpy, start/done/outcome/lead time and
+   issue (default 10: 10,000,000 transitions), in the schema ``--schema`` (default
+   ``vger_scale``; dropped at the end unless ``--keep``). Rows are built with numpy, start/done/outcome/lead time and
    the time per work state come from ``vger.metrics.events.derive_events`` (one board at
    a time), and everything is loaded with PostgreSQL ``COPY`` (psycopg 3).
 2. The quadrant of the big board, in process: the ``/api/v1/quadrant`` route and the
@@ -416,12 +416,15 @@ def load_test(url: str, clients: int, seconds: float, workers: int) -> dict:
             raise RuntimeError(
                 f"chart callback probe: HTTP {probe.status_code}: {probe.text[:300]}"
             )
+        # Warm every worker's cache (the cold case is measured above), each request on
+        # a new connection: one kept-alive session stays with one worker, and the other
+        # then computed its cold 1,000,000-issue quadrant (10 s) during the measurement.
         for path in ("/quadrant?board=big", "/api/v1/quadrant?board=big"):
-            for _ in range(
-                workers * 2
-            ):  # warm both workers' caches: the cold case is measured above
-                session.get(base + path, timeout=60)
-                session.post(base + "/_dash-update-component", json=payload, timeout=60)
+            for _ in range(workers * 4):
+                with requests.Session() as fresh:
+                    fresh.get(base + path, timeout=120)
+                with requests.Session() as fresh:
+                    fresh.post(base + "/_dash-update-component", json=payload, timeout=120)
         scenarios = {
             "page": ["/quadrant?board=big", "CALLBACK"],
             "api": ["/api/v1/quadrant?board=big"],
@@ -617,7 +620,10 @@ def main() -> None:
     parser.add_argument("--etl-workers", type=int, default=4)
     parser.add_argument("--skip-etl", action="store_true")
     parser.add_argument("--reuse", action="store_true", help="reuse a kept vger_scale schema")
-    parser.add_argument("--keep", action="store_true", help="keep the vger_scale schema")
+    parser.add_argument("--keep", action="store_true", help="keep the schema")
+    parser.add_argument(
+        "--schema", default="vger_scale", help="PostgreSQL schema (one per concurrent run)"
+    )
     parser.add_argument("--view-issues", default="100000", help="board sizes for step 5")
     parser.add_argument("--views-only", action="store_true", help="run only step 5")
     parser.add_argument("--skip-views", action="store_true")
@@ -625,7 +631,7 @@ def main() -> None:
     if args.views_only:
         views_table(args.view_issues)
         return
-    schema = "vger_scale"
+    schema = args.schema
     url = schema_url(schema)
     now = pd.Timestamp(datetime.now(UTC))
     try:

@@ -270,6 +270,22 @@ def test_quality_csv_streams_every_row(crowded, client):
     assert list(unresolved["key"]) == UNRESOLVED
 
 
+def test_quality_csv_is_the_reports_rows_and_the_same_when_cached(crowded, app, client):
+    """The CSV's rows are written once and kept with the report: a second download is
+    the same body, the rows of quality_csv_chunks (every check, every listed issue)."""
+    from vger.web.views.common import choose_board
+    from vger.web.views.quality.data import quality_data
+    from vger.web.views.quality.export import CSV_COLUMNS, quality_csv_chunks
+
+    first = client.get("/download/quality.csv?board=example").get_data(as_text=True)
+    assert client.get("/download/quality.csv?board=example").get_data(as_text=True) == first
+    with app.server.test_request_context(), crowded.connect() as conn:
+        data = quality_data(conn, choose_board(conn, parse({"board": ["example"]}).params), NOW)
+    rows = pd.concat(list(quality_csv_chunks(data)), ignore_index=True)
+    assert len(rows) > 12
+    assert first == rows[CSV_COLUMNS].to_csv(index=False)
+
+
 # --- quality page ---------------------------------------------------------------------------
 
 

@@ -161,3 +161,32 @@ def test_a_13_week_view_reads_a_bounded_number_of_rows(big):
     assert len(counts) <= 1
     reads = [s for s in statements if "FROM issue" in s and s not in counts]
     assert len(reads) == 2  # one aggregate (first creation, counts before), the rows
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"board": "example", "from": "2024-09-16", "to": "2024-12-18"},
+        {"board": "example", "from": "2024-09-18", "to": "2024-12-17", "types": "Defect"},
+        {"board": "example", "from": "2021-06-07", "to": "2022-03-06"},  # reaches the start
+        {"board": "example", "from": "2025-01-06", "to": "2025-02-06"},  # in the future
+    ],
+)
+def test_the_lead_time_rows_are_the_quadrants_completed_issues(big, query):
+    """The lead-time CSV reads its rows on its own (one range read, no charts): the
+    quadrant's completed issues of the range, with the details it merged onto them."""
+    from vger.web.views.quadrant.data import completed_with_details, leadtime_rows
+
+    app, engine, _ = big
+    data = _view(app, engine, query)
+    with app.server.test_request_context(), engine.connect() as conn:
+        choice = choose_board(conn, parse(query).params)
+        expected = completed_with_details(conn, data)
+        got = leadtime_rows(conn, choice, NOW)
+    assert (got.first_day, got.last_day, got.source) == (data.first_day, data.last_day, "jira")
+    future = query["from"] == "2025-01-06"
+    assert (len(expected) == 0) if future else (len(expected) > 20)
+    order = ["done", "key"]
+    expected = expected.sort_values(order).reset_index(drop=True)
+    got_rows = got.completed.sort_values(order).reset_index(drop=True)[list(expected.columns)]
+    pd.testing.assert_frame_equal(got_rows, expected, check_dtype=not future)

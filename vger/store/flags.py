@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 
 import pandas as pd
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, String, any_, bindparam, column, func, select
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from vger.store import schema as s
 from vger.store.queries import read_frame
@@ -25,10 +27,16 @@ def issue_flags(
         frames = [read_frame(conn, stmt.order_by(*order))]
     else:
         ids = sorted({str(i) for i in issue_ids})
-        frames = [
-            read_frame(conn, stmt.where(f.c.issue_id.in_(ids[k : k + CHUNK])).order_by(*order))
-            for k in range(0, len(ids), CHUNK)
-        ]
+        dialect = conn.dialect.name
+        if dialect in ("postgresql", "sqlite") and ids:
+            frames = [
+                read_frame(conn, stmt.where(_among(f.c.issue_id, ids, dialect)).order_by(*order))
+            ]
+        else:
+            frames = [
+                read_frame(conn, stmt.where(f.c.issue_id.in_(ids[k : k + CHUNK])).order_by(*order))
+                for k in range(0, len(ids), CHUNK)
+            ]
     frames = [x for x in frames if not x.empty]
     if not frames:
         return pd.DataFrame(
@@ -43,3 +51,13 @@ def issue_flags(
     out["flagged"] = out["flagged"].astype(bool)
     out["issue_id"] = out["issue_id"].astype(str)
     return out
+
+
+def _among(col, ids: list[str], dialect: str):
+    """``col IN ids`` as one bound value (a PostgreSQL array, a JSON list SQLite's
+    ``json_each`` unpacks), not one parameter per id: compiling 23 statements of 500
+    parameters for the 11,000 issues of a 13-week lead-time CSV cost more than reading
+    their flags."""
+    if dialect == "postgresql":
+        return col == any_(bindparam("flag_ids", ids, type_=ARRAY(String)))
+    return col.in_(select(column("value")).select_from(func.json_each(json.dumps(ids))))

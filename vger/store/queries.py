@@ -203,6 +203,41 @@ def completed_details(
     return _utc(read_frame(conn, stmt), "start")
 
 
+def completed_items(
+    conn: Connection,
+    board: Board,
+    start: datetime,
+    end: datetime,
+    types: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """The columns of :func:`issue_items` (``lean``) and of :func:`completed_details`
+    for the issues completed in [start, end) (UTC), in one range read: what the lead-time
+    CSV lists, without reading the issues the quadrant's charts also need."""
+    lead = s.issue.c.lead_time_working_days if board.working_days else s.issue.c.lead_time_days
+    i = s.issue
+    stmt = select(
+        i.c.issue_id,
+        i.c.key,
+        i.c.issue_type,
+        i.c.created,
+        i.c.done,
+        i.c.outcome,
+        lead.label("lead_time"),
+        i.c.summary,
+        i.c.start,
+        i.c.status_name,
+        i.c.resolution,
+        i.c.state_days,
+    ).where(
+        i.c.board_id == board.id,
+        i.c.outcome == "completed",
+        i.c.done >= start,
+        i.c.done < end,
+        type_filter(board, types),
+    )
+    return _utc(read_frame(conn, stmt), "created", "start", "done")
+
+
 def completed_state_times(
     conn: Connection,
     board: Board,

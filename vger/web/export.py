@@ -15,14 +15,19 @@ from flask import Response, current_app, request
 from vger.errors import NotFoundError
 
 
-def csv_stream(pieces: Iterable[pd.DataFrame], columns: list[str], filename: str) -> Response:
+def csv_stream(pieces: Iterable[pd.DataFrame | str], columns: list[str], filename: str) -> Response:
     """A CSV download written piece by piece (header row first, even when there are no
-    pieces), so a large body is never held as one string."""
+    pieces), so a large body is never held as one string. A piece is a frame or rows
+    already written as CSV text (without the header)."""
 
     def body() -> Iterator[str]:
         yield pd.DataFrame(columns=columns).to_csv(index=False)
         for piece in pieces:
-            yield piece[columns].to_csv(index=False, header=False)
+            yield (
+                piece
+                if isinstance(piece, str)
+                else piece[columns].to_csv(index=False, header=False)
+            )
 
     return Response(
         body(),  # needs no request context: the pieces are computed already
@@ -32,6 +37,16 @@ def csv_stream(pieces: Iterable[pd.DataFrame], columns: list[str], filename: str
 
 
 CSV_CHUNK = 10_000  # rows per streamed piece
+
+
+def csv_text(frame: pd.DataFrame) -> tuple[list[str], list[str]]:
+    """``frame``'s columns and its rows written as CSV text in pieces of ``CSV_CHUNK``
+    rows (what :func:`csv_stream` sends), to cache the text rather than write it again."""
+    pieces = [
+        frame.iloc[k : k + CSV_CHUNK].to_csv(index=False, header=False)
+        for k in range(0, len(frame), CSV_CHUNK)
+    ]
+    return list(frame.columns), pieces
 
 
 def csv_response(frame: pd.DataFrame, filename: str) -> Response:
@@ -63,7 +78,12 @@ def defuse(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
 def iso_utc(values: pd.Series) -> np.ndarray:
     """Instants as ``YYYY-MM-DDTHH:MM:SSZ`` in UTC ("" when missing), a column at a time."""
     t = pd.to_datetime(pd.Series(values), utc=True)
-    return t.dt.strftime("%Y-%m-%dT%H:%M:%SZ").fillna("").to_numpy(dtype=object)
+    # numpy writes the text in C (strftime goes through Python per value: 0.1 CPU-s
+    # for the 2 x 11,000 instants of a 13-week lead-time CSV)
+    seconds = t.dt.tz_convert(None).to_numpy(dtype="datetime64[ns]").astype("datetime64[s]")
+    text = np.char.add(np.datetime_as_string(seconds, unit="s"), "Z").astype(object)
+    text[t.isna().to_numpy()] = ""
+    return text
 
 
 def not_found_json(exc: NotFoundError) -> Response:

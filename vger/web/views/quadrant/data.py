@@ -86,12 +86,14 @@ class QuadrantData:
         return None
 
 
-def quadrant_data(conn: Connection, choice: BoardChoice, now: datetime) -> QuadrantData:
+def quadrant_data(
+    conn: Connection, choice: BoardChoice, now: datetime, key: tuple | None = None
+) -> QuadrantData:
     """Read the board's items and compute the four quadrants for ``choice.params``;
-    cached per (board, parameters, local date, data version: see ``vger.web.cache``)."""
-    return cache.cached(
-        "quadrant", view_key(conn, choice, now), lambda: _quadrant_data(conn, choice, now)
-    )
+    cached per (board, parameters, local date, data version: see ``vger.web.cache``;
+    ``key``: that :func:`view_key`, when the caller has it already)."""
+    key = view_key(conn, choice, now) if key is None else key
+    return cache.cached("quadrant", key, lambda: _quadrant_data(conn, choice, now))
 
 
 def _quadrant_data(conn: Connection, choice: BoardChoice, now: datetime) -> QuadrantData:
@@ -223,3 +225,39 @@ def completed_with_details(conn: Connection, data: QuadrantData) -> pd.DataFrame
         data.choice.params.types or None,
     )
     return data.completed.merge(details, on="issue_id", how="left")
+
+
+@dataclass
+class LeadTimeRows:
+    """What the Jira lead-time CSV lists: the issues completed in the complete weeks of
+    the range (the quadrant's ``completed``, with summary, start and the packed per-state
+    days), read on their own: the CSV needs none of the charts' history."""
+
+    choice: BoardChoice
+    first_day: date
+    last_day: date
+    completed: pd.DataFrame
+
+    @property
+    def source(self) -> str:
+        return self.choice.params.source
+
+
+def leadtime_rows(conn: Connection, choice: BoardChoice, now: datetime) -> LeadTimeRows:
+    """:class:`LeadTimeRows` for a Jira view: the completed issues of the range's
+    displayed weeks (those of :func:`vger.metrics.quadrant.history_grid` from the
+    range's first Monday), by one read of the issues done in them."""
+    board, params = choice.board, choice.params
+    first_day, last_day = params.dates(local_today(board.tz, now))
+    grid = week_grid(pd.Timestamp(first_day), pd.Timestamp(last_day), board.tz, pd.Timestamp(now))
+    if not len(grid):
+        items = queries.completed_items(conn, board, OLDEST.to_pydatetime(), OLDEST.to_pydatetime())
+    else:
+        items = queries.completed_items(
+            conn,
+            board,
+            grid.starts[0].to_pydatetime(),
+            grid.ends[-1].to_pydatetime(),
+            params.types or None,
+        )
+    return LeadTimeRows(choice, first_day, last_day, completed_in_range(items, grid))

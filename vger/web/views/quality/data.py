@@ -86,15 +86,21 @@ def _checks(conn: Connection, choice: BoardChoice, issues: pd.DataFrame, workflo
 def quality_data(conn: Connection, choice: BoardChoice, now: datetime) -> QualityData:
     """Run every check over the board's issues (work-type filter applied); cached per
     (board, parameters, local date, data version) like the quadrant."""
+    return cache.cached(
+        "quality", quality_key(conn, choice, now), lambda: _quality_data(conn, choice, now)
+    )
+
+
+def quality_key(conn: Connection, choice: BoardChoice, now: datetime) -> tuple:
+    """What the report of ``choice`` depends on (its cache key)."""
     board = choice.board
-    key = (
+    return (
         board,
         sorted(choice.work_types.items()),
         choice.params.to_query(),
         local_today(board.tz, now),
         queries.data_version(conn, board.id),
     )
-    return cache.cached("quality", key, lambda: _quality_data(conn, choice, now))
 
 
 def _quality_data(conn: Connection, choice: BoardChoice, now: datetime) -> QualityData:
