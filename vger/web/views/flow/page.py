@@ -20,7 +20,13 @@ from vger.web.feedback import typed_messages
 from vger.web.params import ViewParams, from_shared_controls, parse, shared_controls_query
 from vger.web.ranges import range_fields, register_range_sync
 from vger.web.urlsync import register_url_sync
-from vger.web.views.common import Start, one_chart_outputs, page_layout, safe_render
+from vger.web.views.common import (
+    Start,
+    one_chart_outputs,
+    page_callback,
+    page_layout,
+    safe_render,
+)
 from vger.web.views.flow.data import FlowData, flow_data
 from vger.web.views.flow.figures import flow_figure, flow_note
 
@@ -132,9 +138,6 @@ def register(app: Dash) -> None:
     register_url_sync(app, P, PATH, controls, params_from_controls)
     register_range_sync(app, P)
 
-    @app.callback(
-        *one_chart_outputs(P, GRAPH),
-        *controls,
-    )
+    @page_callback(app, PATH, *one_chart_outputs(P, GRAPH), *controls)
     def update_chart(*values):
         return update(*values)

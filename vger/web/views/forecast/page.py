@@ -28,6 +28,7 @@ from vger.web.views.common import (
     failure,
     local_today,
     named_outputs,
+    page_callback,
     page_layout,
     safe_render,
 )
@@ -321,6 +322,6 @@ def register(app: Dash) -> None:
         *(Output(slot_id(P, name), "children") for name in TYPED),
     ]
 
-    @app.callback(*outputs, *controls, State(f"{P}-range", "data"))
+    @page_callback(app, PATH, *outputs, *controls, State(f"{P}-range", "data"))
     def update_charts(board, source, sample, by, items, types, repos, relative, shared):
         return update(board, source, sample, by, items, types, repos, relative, shared)

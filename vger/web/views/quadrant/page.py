@@ -22,7 +22,7 @@ from vger.web.figures import empty_figure, review_start_words
 from vger.web.params import RANGE_PRESETS, ViewParams, parse
 from vger.web.ranges import range_fields, range_presets, register_range_sync
 from vger.web.urlsync import register_url_sync
-from vger.web.views.common import Start, page_layout, safe_render
+from vger.web.views.common import Start, page_callback, page_layout, safe_render
 from vger.web.views.quadrant.data import QuadrantData, quadrant_data
 from vger.web.views.quadrant.figures import (
     add_tags,
@@ -338,6 +338,6 @@ def register(app: Dash) -> None:
 
     outputs = chart_outputs() + [Output(slot_id(P, name), "children") for name in TYPED]
 
-    @app.callback(*outputs, *controls)
+    @page_callback(app, PATH, *outputs, *controls)
     def update_charts(*values):
         return update(*values)

@@ -23,6 +23,7 @@ from vger.web.views.common import (
     chart_places,
     failure,
     named_outputs,
+    page_callback,
     page_layout,
     safe_render,
 )
@@ -192,6 +193,6 @@ def register(app: Dash) -> None:
 
     outputs = [*named_outputs(Shown, WHERE), Output(slot_id(P, "to"), "children")]
 
-    @app.callback(*outputs, *controls, State(f"{P}-from", "data"))
+    @page_callback(app, PATH, *outputs, *controls, State(f"{P}-from", "data"))
     def update_charts(*values):
         return update(*values)

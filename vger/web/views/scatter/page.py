@@ -18,6 +18,7 @@ from vger.web.urlsync import register_url_sync
 from vger.web.views.common import (
     Start,
     one_chart_outputs,
+    page_callback,
     page_layout,
     safe_render,
     shared_inputs,
@@ -81,7 +82,8 @@ def layout(head: Start) -> html.Div:
                 dcc.Graph(
                     id=GRAPH,
                     config=graph_config(zoom=True, scrollZoom=True),
-                    style={"height": "540px"},
+                    # the figure's height: the first draw (with the figure) fits it to the box
+                    style={"height": "520px"},
                 ),
                 type="circle",
             ),
@@ -176,10 +178,7 @@ def register(app: Dash) -> None:
     register_url_sync(app, P, PATH, controls, params_from_controls, types_hint=True)
     register_range_sync(app, P)
 
-    @app.callback(
-        *one_chart_outputs(P, GRAPH),
-        *controls,
-    )
+    @page_callback(app, PATH, *one_chart_outputs(P, GRAPH), *controls)
     def update_chart(*values):
         return update(*values)
 
