@@ -99,7 +99,13 @@ def update(board, source, start, end, types, repos, relative=None, bands=None) -
 
 def render(params: ViewParams) -> tuple:
     """Figure, note, CSV link and status for ``params``; never raises."""
-    return safe_render(params, flow_data, _outputs, lambda message: _failed(message, "danger"))
+    return safe_render(
+        params,
+        flow_data,
+        _outputs,
+        lambda message: _failed(message, "danger"),
+        cache_as="flow",
+    )
 
 
 _failed = one_chart_failure

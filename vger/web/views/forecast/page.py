@@ -173,6 +173,7 @@ def _render(params: ViewParams) -> tuple:
         forecast_data,
         lambda data: (*_outputs(data), tuple(data.notices)),
         lambda message: (*_failed(message, "danger"), ()),
+        cache_as="forecast",
     )
 
 

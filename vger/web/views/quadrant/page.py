@@ -219,7 +219,9 @@ def update(*values) -> tuple:
 
 def render(params: ViewParams) -> tuple:
     """Every output of the page for ``params``: figures, notes, CSV links, status."""
-    return safe_render(params, quadrant_data, lambda data: _shown(data).values(), _failed)
+    return safe_render(
+        params, quadrant_data, lambda data: _shown(data).values(), _failed, cache_as="quadrant"
+    )
 
 
 def _failed(message: str) -> tuple:

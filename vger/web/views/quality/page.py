@@ -64,7 +64,11 @@ def params_from_controls(board, types, shared: str | None = None) -> ViewParams:
 def render(params: ViewParams):
     """The report for ``params``; never raises."""
     return safe_render(
-        params, quality_data, report, lambda message: dbc.Alert(message, color="danger")
+        params,
+        quality_data,
+        report,
+        lambda message: dbc.Alert(message, color="danger"),
+        cache_as="quality",
     )
 
 

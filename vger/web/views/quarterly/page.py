@@ -118,7 +118,13 @@ def update(board, source, end, quarters, types, repos, relative=None, start=None
 
 def render(params: ViewParams) -> tuple:
     """Figures, notes, CSV links and status for ``params``; never raises."""
-    return safe_render(params, quarterly_data, _outputs, lambda message: _failed(message, "danger"))
+    return safe_render(
+        params,
+        quarterly_data,
+        _outputs,
+        lambda message: _failed(message, "danger"),
+        cache_as="quarterly",
+    )
 
 
 class Shown(NamedTuple):

@@ -135,7 +135,13 @@ def update(board, source, start, end, types, repos, relative=None) -> tuple:
 
 def render(params: ViewParams) -> tuple:
     """Figure, note, CSV link and status for ``params``; never raises."""
-    return safe_render(params, scatter_data, _outputs, lambda message: _failed(message, "danger"))
+    return safe_render(
+        params,
+        scatter_data,
+        _outputs,
+        lambda message: _failed(message, "danger"),
+        cache_as="scatter",
+    )
 
 
 _failed = one_chart_failure
