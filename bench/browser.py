@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import tempfile
 import threading
 import time
@@ -134,6 +135,14 @@ def static_time(page, base: str, plotly_src: str, figures: list, markup: dict | 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--board", default="platform")
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="time the later visit and the static pages N times, interleaved, and take the"
+        " medians (on a busy machine; visits after the second may use V8's code cache, as"
+        " the static pages' plotly.js already does)",
+    )
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
@@ -155,13 +164,20 @@ def main() -> None:
             url = f"{base}/{path}?board={args.board}"
             print(f"… {path}", flush=True)
             first = visit(page, url, callbacks)
-            second = visit(page, url, callbacks)
             plotly_src = page.evaluate(
                 "() => [...document.scripts].map(s => s.getAttribute('src') || '')"
                 ".find(s => s.includes('/plotly')) || ''"
             )
-            bare = static_time(page, base, plotly_src, first["figures"], None)
-            static = static_time(page, base, plotly_src, first["figures"], first["markup"])
+            seconds, statics, bares = [], [], []
+            for _ in range(max(1, args.repeat)):
+                second = visit(page, url, callbacks)
+                seconds.append(second["seconds"])
+                bares.append(static_time(page, base, plotly_src, first["figures"], None))
+                statics.append(
+                    static_time(page, base, plotly_src, first["figures"], first["markup"])
+                )
+            second["seconds"] = statistics.median(seconds)
+            static, bare = statistics.median(statics), statistics.median(bares)
             rows.append((path, first, second, static, bare))
             context.close()
         browser.close()
