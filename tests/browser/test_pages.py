@@ -422,3 +422,30 @@ def test_never_synced_board_says_what_is_missing(page, fresh_app, path, sentence
     page.goto(fresh_app["url"] + path)
     page.wait_for_selector(f"text={sentence}", timeout=20_000)
     assert page.js_errors == []
+
+
+@pytest.mark.parametrize("path", ["quadrant", "quarterly", "scatter", "forecast", "flow"])
+def test_a_page_load_is_one_callback_round_trip(page, live_app, path):
+    """The charts come with the page's layout: a load asks for the layout and the navbar
+    (in parallel) and nothing after."""
+    outputs: list[str] = []
+    page.on(
+        "request",
+        lambda r: (
+            outputs.append(r.post_data_json.get("output", ""))
+            if "_dash-update-component" in r.url
+            else None
+        ),
+    )
+    page.goto(live_app["url"] + f"/{path}?board=platform")
+    page.wait_for_function(
+        "() => document.querySelector('#_pages_content .dash-graph') && [...document"
+        ".querySelectorAll('.dash-graph')].every(g => g.querySelector('.main-svg'))"
+        " && !document.querySelector('[data-dash-is-loading=\"true\"]')",
+        timeout=20_000,
+    )
+    page.wait_for_timeout(300)  # a late call would be counted too
+    assert len(outputs) == 2, outputs
+    assert any("_pages_content" in o for o in outputs)
+    assert any("nav-links" in o for o in outputs)
+    assert page.js_errors == []

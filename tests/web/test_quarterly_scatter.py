@@ -344,12 +344,14 @@ def test_scatter_future_range_says_so(qs_app):
 def test_many_points_are_drawn_with_webgl_and_a_click_is_resolved_on_the_server(
     qs_app, monkeypatch
 ):
+    from vger.web import cache
     from vger.web.views.scatter import figures as scatter_figures
 
     params = scatter.params_from_controls("example", "jira", "2024-01-01", "2024-01-14", [], [])
     with qs_app.server.test_request_context():
         small, *_ = scatter.render(params)
         monkeypatch.setattr(scatter_figures, "WEBGL_POINTS", 1)  # two points are "many"
+        cache.clear()  # the page's outputs are cached per view; this one is drawn anew
         big, *_ = scatter.render(params)
         clicks = {n: scatter.clicked_url(params, {"curve": 0, "index": n}) for n in (0, 1)}
         nothing = scatter.clicked_url(params, None)

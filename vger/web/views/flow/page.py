@@ -18,7 +18,7 @@ from vger.web.feedback import typed_messages
 from vger.web.params import ViewParams, from_shared_controls, parse, shared_controls_query
 from vger.web.ranges import register_range_sync
 from vger.web.urlsync import register_url_sync
-from vger.web.views.common import Start, page_layout, safe_render
+from vger.web.views.common import Start, page_callback, page_layout, safe_render
 from vger.web.views.flow.data import FlowData, flow_data
 from vger.web.views.flow.figures import flow_figure, flow_note
 from vger.web.views.outputs import one_chart_outputs
@@ -75,7 +75,13 @@ def update(board, source, start, end, types, repos, relative=None, bands=None) -
 
 def render(params: ViewParams) -> tuple:
     """Figure, note, CSV link and status for ``params``; never raises."""
-    return safe_render(params, flow_data, _outputs, lambda message: _failed(message, "danger"))
+    return safe_render(
+        params,
+        flow_data,
+        _outputs,
+        lambda message: _failed(message, "danger"),
+        cache_as="flow",
+    )
 
 
 _failed = one_chart_failure
@@ -114,9 +120,6 @@ def register(app: Dash) -> None:
     register_url_sync(app, P, PATH, controls, params_from_controls)
     register_range_sync(app, P)
 
-    @app.callback(
-        *one_chart_outputs(P, GRAPH),
-        *controls,
-    )
+    @page_callback(app, PATH, *one_chart_outputs(P, GRAPH), *controls)
     def update_chart(*values):
         return update(*values)

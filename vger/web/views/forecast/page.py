@@ -21,7 +21,14 @@ from vger.web.feedback import control_messages, message_slot, slot_id, typed_mes
 from vger.web.params import RANGE_PRESETS, ViewParams, parse
 from vger.web.ranges import range_presets
 from vger.web.urlsync import register_url_sync
-from vger.web.views.common import Start, choose_board, local_today, page_layout, safe_render
+from vger.web.views.common import (
+    Start,
+    choose_board,
+    local_today,
+    page_callback,
+    page_layout,
+    safe_render,
+)
 from vger.web.views.forecast.data import DEFAULT_AHEAD, ForecastData, forecast_data
 from vger.web.views.forecast.figures import (
     answer_text,
@@ -164,6 +171,7 @@ def _render(params: ViewParams) -> tuple:
         forecast_data,
         lambda data: (*_outputs(data), tuple(data.notices)),
         lambda message: (*_failed(message, "danger"), ()),
+        cache_as="forecast",
     )
 
 
@@ -313,6 +321,6 @@ def register(app: Dash) -> None:
         *(Output(slot_id(P, name), "children") for name in TYPED),
     ]
 
-    @app.callback(*outputs, *controls, State(f"{P}-range", "data"))
+    @page_callback(app, PATH, *outputs, *controls, State(f"{P}-range", "data"))
     def update_charts(board, source, sample, by, items, types, repos, relative, shared):
         return update(board, source, sample, by, items, types, repos, relative, shared)

@@ -10,7 +10,6 @@ import dash_bootstrap_components as dbc
 import plotly.graph_objects as go
 from dash import Dash, Input, Output, dcc, get_relative_path, html
 
-from vger.web import cache
 from vger.web.components import (
     chart_card,
     checklist,
@@ -23,7 +22,7 @@ from vger.web.figures import empty_figure, review_start_words
 from vger.web.params import RANGE_PRESETS, ViewParams, parse
 from vger.web.ranges import range_fields, range_presets, register_range_sync
 from vger.web.urlsync import register_url_sync
-from vger.web.views.common import Start, page_layout, safe_render, view_key
+from vger.web.views.common import Start, page_callback, page_layout, safe_render
 from vger.web.views.quadrant.data import QuadrantData, quadrant_data
 from vger.web.views.quadrant.figures import (
     add_tags,
@@ -220,16 +219,8 @@ def update(*values) -> tuple:
 
 def render(params: ViewParams) -> tuple:
     """Every output of the page for ``params``: figures, notes, CSV links, status."""
-    return safe_render(params, _page_values, lambda values: values, _failed)
-
-
-def _page_values(conn, choice, now) -> tuple:
-    """:func:`render`'s outputs, cached like the data they show (same key): building
-    the four plotly figures cost a cached answer 0.3 CPU-s, most of a chart callback
-    under load."""
-    key = view_key(conn, choice, now)
-    return cache.cached(
-        "quadrant-page", key, lambda: _shown(quadrant_data(conn, choice, now, key)).values()
+    return safe_render(
+        params, quadrant_data, lambda data: _shown(data).values(), _failed, cache_as="quadrant"
     )
 
 
@@ -349,6 +340,6 @@ def register(app: Dash) -> None:
 
     outputs = chart_outputs() + [Output(slot_id(P, name), "children") for name in TYPED]
 
-    @app.callback(*outputs, *controls)
+    @page_callback(app, PATH, *outputs, *controls)
     def update_charts(*values):
         return update(*values)

@@ -13,7 +13,7 @@ from dash import MATCH, Dash, Input, Output, State, ctx, dcc, get_relative_path,
 from vger.web.components import board_picker, checklist
 from vger.web.params import ViewParams, parse
 from vger.web.urlsync import register_url_sync
-from vger.web.views.common import Start, page_layout, safe_render
+from vger.web.views.common import Start, page_callback, page_layout, safe_render
 from vger.web.views.quality.data import QualityData, page_rows, pages, quality_data
 
 log = logging.getLogger(__name__)
@@ -64,7 +64,11 @@ def params_from_controls(board, types, shared: str | None = None) -> ViewParams:
 def render(params: ViewParams):
     """The report for ``params``; never raises."""
     return safe_render(
-        params, quality_data, report, lambda message: dbc.Alert(message, color="danger")
+        params,
+        quality_data,
+        report,
+        lambda message: dbc.Alert(message, color="danger"),
+        cache_as="quality",
     )
 
 
@@ -233,7 +237,9 @@ def register(app: Dash) -> None:
             params_from_controls(board, types, shared), ctx.triggered_id["check"], page
         )
 
-    @app.callback(
+    @page_callback(
+        app,
+        PATH,
         Output(f"{P}-report", "children"),
         Input(f"{P}-board", "value"),
         Input(f"{P}-types", "value"),

@@ -18,7 +18,7 @@ from vger.web.feedback import message_slot, slot_id, typed_messages
 from vger.web.params import QUARTERS, RANGE_PRESETS, ViewParams, parse
 from vger.web.ranges import picker_value, range_presets, register_range_sync
 from vger.web.urlsync import register_url_sync
-from vger.web.views.common import Start, page_layout, safe_render
+from vger.web.views.common import Start, page_callback, page_layout, safe_render
 from vger.web.views.outputs import chart_places, failure, named_outputs
 from vger.web.views.quarterly.data import QuarterlyData, quarterly_data
 from vger.web.views.quarterly.figures import (
@@ -111,7 +111,13 @@ def update(board, source, end, quarters, types, repos, relative=None, start=None
 
 def render(params: ViewParams) -> tuple:
     """Figures, notes, CSV links and status for ``params``; never raises."""
-    return safe_render(params, quarterly_data, _outputs, lambda message: _failed(message, "danger"))
+    return safe_render(
+        params,
+        quarterly_data,
+        _outputs,
+        lambda message: _failed(message, "danger"),
+        cache_as="quarterly",
+    )
 
 
 class Shown(NamedTuple):
@@ -186,6 +192,6 @@ def register(app: Dash) -> None:
 
     outputs = [*named_outputs(Shown, WHERE), Output(slot_id(P, "to"), "children")]
 
-    @app.callback(*outputs, *controls, State(f"{P}-from", "data"))
+    @page_callback(app, PATH, *outputs, *controls, State(f"{P}-from", "data"))
     def update_charts(*values):
         return update(*values)

@@ -16,7 +16,7 @@ from vger.web.components import (
 from vger.web.params import ViewParams, from_shared_controls
 from vger.web.ranges import register_range_sync
 from vger.web.urlsync import register_url_sync
-from vger.web.views.common import Start, page_layout, safe_render
+from vger.web.views.common import Start, page_callback, page_layout, safe_render
 from vger.web.views.outputs import one_chart_outputs, shared_inputs, shared_update
 from vger.web.views.scatter.data import ScatterData, scatter_data
 from vger.web.views.scatter.figures import scatter_figure, scatter_note, scatter_point_url
@@ -68,7 +68,8 @@ def layout(head: Start) -> html.Div:
                 dcc.Graph(
                     id=GRAPH,
                     config=graph_config(zoom=True, scrollZoom=True),
-                    style={"height": "540px"},
+                    # the figure's height: the first draw (with the figure) fits it to the box
+                    style={"height": "520px"},
                 ),
                 type="circle",
             ),
@@ -114,7 +115,13 @@ params_from_controls = from_shared_controls
 
 def render(params: ViewParams) -> tuple:
     """Figure, note, CSV link and status for ``params``; never raises."""
-    return safe_render(params, scatter_data, _outputs, lambda message: _failed(message, "danger"))
+    return safe_render(
+        params,
+        scatter_data,
+        _outputs,
+        lambda message: _failed(message, "danger"),
+        cache_as="scatter",
+    )
 
 
 #: Every output of the chart callback: :func:`render`'s, then the messages under the
@@ -162,10 +169,7 @@ def register(app: Dash) -> None:
     register_url_sync(app, P, PATH, controls, params_from_controls, types_hint=True)
     register_range_sync(app, P)
 
-    @app.callback(
-        *one_chart_outputs(P, GRAPH),
-        *controls,
-    )
+    @page_callback(app, PATH, *one_chart_outputs(P, GRAPH), *controls)
     def update_chart(*values):
         return update(*values)
 
