@@ -78,6 +78,13 @@ def last_value(values) -> float | None:
     return float(finite[-1]) if finite.size else None
 
 
+def _highest(values) -> float:
+    """The highest finite value of a trace's y (0 when it has none)."""
+    array = np.asarray(values if values is not None else [], dtype=float)
+    finite = array[np.isfinite(array)]
+    return float(finite.max()) if finite.size else 0.0
+
+
 def label_line_ends(
     fig: go.Figure, x: list[str], ends: Mapping[int, float | None], fmt: str
 ) -> None:
@@ -86,7 +93,7 @@ def label_line_ends(
     if not x:
         return
     fig.update_layout(margin=dict(r=110))
-    span = max((last_value([np.nanmax(np.asarray(t.y, dtype=float))]) or 0.0) for t in fig.data)
+    span = max((_highest(t.y) for t in fig.data), default=0.0)
     shown: list[float] = []
     for level, value in ends.items():
         if value is None:
