@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from tests.factories import example_board
+from tests.web.forecast_flow_support import ff_app, ff_client  # noqa: F401 - fixtures
 from vger.config import Settings
 from vger.store.db import make_engine, upgrade
 
