@@ -11,7 +11,6 @@ import json
 from datetime import UTC, datetime
 
 import pandas as pd
-import plotly
 import pytest
 
 from tests.factories import NAMES, example_board, utc
@@ -22,7 +21,6 @@ from vger.store import sync as store_sync
 from vger.store.db import make_engine, upgrade
 from vger.store.issues import save_issues
 from vger.web.params import parse
-from vger.web.views.quality import page as quality
 
 NOW = datetime(2024, 2, 1, 12, 0, tzinfo=UTC)
 EVIL = '<script>alert("x")</script><b>bold</b> & more'
@@ -286,100 +284,6 @@ def test_quality_csv_is_the_reports_rows_and_the_same_when_cached(crowded, app, 
     assert first == rows[CSV_COLUMNS].to_csv(index=False)
 
 
-# --- quality page ---------------------------------------------------------------------------
-
-
-def _tree(component) -> dict:
-    return json.loads(json.dumps(component, cls=plotly.utils.PlotlyJSONEncoder))
-
-
-def _walk(node):
-    if isinstance(node, dict):
-        yield node
-        for value in node.values():
-            yield from _walk(value)
-    elif isinstance(node, list):
-        for value in node:
-            yield from _walk(value)
-
-
-def _text(node) -> list[str]:
-    return [n for n in _walk_strings(node)]
-
-
-def _walk_strings(node):
-    if isinstance(node, str):
-        yield node
-    elif isinstance(node, dict):
-        for value in node.values():
-            yield from _walk_strings(value)
-    elif isinstance(node, list):
-        for value in node:
-            yield from _walk_strings(value)
-
-
-def test_quality_page_layout_and_report(app, client):
-    with app.server.test_request_context("/quality?board=example"):
-        layout = _tree(quality.layout(board="example"))
-        assert "Example team · Example board · data quality" in _text(layout)
-        tree = _tree(quality.render(parse({"board": "example"}).params))
-    counts = {
-        n["props"]["id"].removeprefix("quality-count-"): int(n["props"]["children"])
-        for n in _walk(tree)
-        if str(n.get("props", {}).get("id", "")).startswith("quality-count-")
-    }
-    assert counts == {k: len(v) for k, v in ALL.items()}
-    links = {
-        n["props"]["children"]: n["props"]
-        for n in _walk(tree)
-        if n.get("type") == "A" and "quality-key" in str(n["props"].get("className"))
-    }
-    assert set(links) == {"EX-1", "EX-2", "EX-4", "EX-5", "EX-6"}
-    assert links["EX-5"]["href"] == "https://jira.example.com/browse/EX-5"
-    assert links["EX-5"]["target"] == "_blank" and links["EX-5"]["rel"] == "noopener"
-    csv = next(n for n in _walk(tree) if n.get("props", {}).get("id") == "quality-csv")
-    assert csv["props"]["href"] == "/download/quality.csv?board=example"
-
-
-def test_html_in_summaries_stays_text_on_the_page(app):
-    with app.server.test_request_context("/quality?board=example"):
-        tree = _tree(quality.render(parse({"board": "example"}).params))
-    holders = [
-        n
-        for n in _walk(tree)
-        if isinstance(n.get("props", {}).get("children"), str) and EVIL in n["props"]["children"]
-    ]
-    assert holders and all(h["type"] == "Span" for h in holders)
-    types = {n.get("type") for n in _walk(tree)}
-    assert "Markdown" not in types and "Iframe" not in types
-    assert "dangerously_allow_html" not in json.dumps(tree)
-
-
-def test_quality_page_words_for_missing(app):
-    with app.server.test_request_context("/quality?board=fresh"):
-        fresh = _tree(quality.render(parse({"board": "fresh"}).params))
-        assert any("no work states" in s for s in _text(fresh))
-        unknown = _tree(quality.render(parse({"board": "nope"}).params))
-        assert any("There is no board named 'nope'" in s for s in _text(unknown))
-        listing = _tree(quality.layout(board="nope"))
-        assert any("There is no board named 'nope'" in s for s in _text(listing))
-
-
-def test_quality_is_in_the_navigation(app):
-    from vger.web.components import page_links
-    from vger.web.views import VIEWS
-
-    assert ("Data quality", "/quality") in {(view.nav, view.path) for view in VIEWS}
-    with app.server.test_request_context("/quality"):
-        hrefs = [link.href for link in page_links("board=example", "/quality")]
-    assert "/quality?board=example" in hrefs
-
-
-def test_controls_keep_the_other_shared_parameters():
-    params = quality.params_from_controls("example", ["Defect"], "board=example&from=2024-01-01")
-    assert params.to_query() == "board=example&from=2024-01-01&types=Defect"
-
-
 # --- the rest of the API --------------------------------------------------------------------
 
 
@@ -490,38 +394,3 @@ def test_require_login_protects_the_new_api(tmp_path):
     login(client)
     for url in urls:
         assert client.get(url).status_code == 200, url
-
-
-def _keys(tree) -> list[str]:
-    return [
-        n["props"]["children"]
-        for n in _walk(tree)
-        if n.get("type") == "A" and "quality-key" in str(n["props"].get("className"))
-    ]
-
-
-def test_quality_page_lists_one_page_of_keys_per_check(crowded, app):
-    params = parse({"board": "example"}).params
-    with app.server.test_request_context("/quality?board=example"):
-        tree = _tree(quality.render(params))
-        second = _tree(quality.render_page(params, "done_without_resolution", 2))
-        past = _tree(quality.render_page(params, "done_without_resolution", 3))
-    lists = {
-        n["props"]["id"]["check"]: n
-        for n in _walk(tree)
-        if isinstance(n.get("props", {}).get("id"), dict)
-        and n["props"]["id"]["type"] == "quality-keys"
-    }
-    assert _keys(lists["done_without_resolution"]) == UNRESOLVED[:10]
-    pagers = {
-        n["props"]["id"]["check"]: n["props"]
-        for n in _walk(tree)
-        if isinstance(n.get("props", {}).get("id"), dict)
-        and n["props"]["id"]["type"] == "quality-pager"
-    }
-    assert set(pagers) == {"done_without_resolution"}  # every other check fits one page
-    assert pagers["done_without_resolution"]["max_value"] == 2
-    assert _keys(second) == ["EX-16", "EX-17"]
-    assert _keys(past) == []
-    others = sum(len(keys) for check, keys in ALL.items() if check != "done_without_resolution")
-    assert len(_keys(tree)) == 10 + others
