@@ -17,9 +17,7 @@ from typing import Any, TypeVar
 
 import dash_bootstrap_components as dbc
 import pandas as pd
-from dash import Dash, Input, Output, State, html
-from dash._callback import NoUpdate
-from dash.development.base_component import Component
+from dash import html
 from flask import abort, request
 from sqlalchemy import Connection
 from sqlalchemy.exc import InterfaceError, OperationalError
@@ -50,6 +48,7 @@ from vger.web.params import (
 )
 from vger.web.range_cap import MIN_DAYS, clamp_range
 from vger.web.ranges import range_fields
+from vger.web.views.outputs import first_draw
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -266,47 +265,6 @@ def page_layout(path: str) -> Callable[[Callable[[Start], object]], Callable[...
         return layout
 
     return decorate
-
-
-#: Per page path: the Outputs, Inputs/States and function of its page callback.
-_FIRST_DRAWS: dict[str, tuple[tuple[Output, ...], tuple[Input | State, ...], Callable]] = {}
-
-
-def page_callback(app: Dash, path: str, *dependencies: Output | Input | State):
-    """Register a page's main callback (its charts, report...) so a page load costs one
-    callback round trip: the page's layout (itself the answer of Dash's page callback)
-    comes with the outputs already in it, computed by the same function from the values
-    the layout gives the controls (:func:`first_draw`); the callback runs only when a
-    control changes (``prevent_initial_call``). Decorator, like ``app.callback``."""
-    outputs = tuple(d for d in dependencies if isinstance(d, Output))
-    inputs = tuple(d for d in dependencies if not isinstance(d, Output))
-
-    def decorate(func: Callable) -> Callable:
-        app.callback(*outputs, *inputs, prevent_initial_call=True)(func)
-        _FIRST_DRAWS[path] = (outputs, inputs, func)
-        return func
-
-    return decorate
-
-
-def first_draw(path: str, page: object) -> object:
-    """``page`` with the outputs of the page callback of ``path`` (if any) set: what the
-    callback answers for the values the controls start with, so what a page shows on
-    load is exactly what the browser would have asked the callback for."""
-    draw = _FIRST_DRAWS.get(path)
-    if draw is None or not isinstance(page, Component):
-        return page
-    outputs, inputs, func = draw
-    by_id = {c.id: c for c in page._traverse_ids() if isinstance(c.id, str)}
-    if isinstance(getattr(page, "id", None), str):
-        by_id[page.id] = page
-    values = [getattr(by_id[d.component_id], d.component_property, None) for d in inputs]
-    answer = func(*values)
-    answers = (answer,) if len(outputs) == 1 else tuple(answer)
-    for output, value in zip(outputs, answers, strict=True):
-        if not isinstance(value, NoUpdate):
-            setattr(by_id[output.component_id], output.component_property, value)
-    return page
 
 
 UNEXPECTED = "Something went wrong while computing this view; the error was logged."

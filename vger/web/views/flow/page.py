@@ -18,10 +18,10 @@ from vger.web.feedback import typed_messages
 from vger.web.params import ViewParams, from_shared_controls, parse, shared_controls_query
 from vger.web.ranges import register_range_sync
 from vger.web.urlsync import register_url_sync
-from vger.web.views.common import Start, page_callback, page_layout, safe_render
+from vger.web.views.common import Start, page_layout, safe_render
 from vger.web.views.flow.data import FlowData, flow_data
 from vger.web.views.flow.figures import flow_figure, flow_note
-from vger.web.views.outputs import one_chart_outputs
+from vger.web.views.outputs import one_chart_outputs, page_callback
 
 log = logging.getLogger(__name__)
 P = "flow"

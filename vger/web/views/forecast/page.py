@@ -25,7 +25,6 @@ from vger.web.views.common import (
     Start,
     choose_board,
     local_today,
-    page_callback,
     page_layout,
     safe_render,
 )
@@ -37,7 +36,7 @@ from vger.web.views.forecast.figures import (
     sample_figure,
     when_figure,
 )
-from vger.web.views.outputs import chart_places, failure, named_outputs
+from vger.web.views.outputs import chart_places, failure, named_outputs, page_callback
 
 log = logging.getLogger(__name__)
 P = "fc"

@@ -22,7 +22,8 @@ from vger.web.figures import empty_figure, review_start_words
 from vger.web.params import RANGE_PRESETS, ViewParams, parse
 from vger.web.ranges import range_fields, range_presets, register_range_sync
 from vger.web.urlsync import register_url_sync
-from vger.web.views.common import Start, page_callback, page_layout, safe_render
+from vger.web.views.common import Start, page_layout, safe_render
+from vger.web.views.outputs import page_callback
 from vger.web.views.quadrant.data import QuadrantData, quadrant_data
 from vger.web.views.quadrant.figures import (
     add_tags,

@@ -13,7 +13,8 @@ from dash import MATCH, Dash, Input, Output, State, ctx, dcc, get_relative_path,
 from vger.web.components import board_picker, checklist
 from vger.web.params import ViewParams, parse
 from vger.web.urlsync import register_url_sync
-from vger.web.views.common import Start, page_callback, page_layout, safe_render
+from vger.web.views.common import Start, page_layout, safe_render
+from vger.web.views.outputs import page_callback
 from vger.web.views.quality.data import QualityData, page_rows, pages, quality_data
 
 log = logging.getLogger(__name__)

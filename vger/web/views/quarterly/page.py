@@ -18,8 +18,8 @@ from vger.web.feedback import message_slot, slot_id, typed_messages
 from vger.web.params import QUARTERS, RANGE_PRESETS, ViewParams, parse
 from vger.web.ranges import picker_value, range_presets, register_range_sync
 from vger.web.urlsync import register_url_sync
-from vger.web.views.common import Start, page_callback, page_layout, safe_render
-from vger.web.views.outputs import chart_places, failure, named_outputs
+from vger.web.views.common import Start, page_layout, safe_render
+from vger.web.views.outputs import chart_places, failure, named_outputs, page_callback
 from vger.web.views.quarterly.data import QuarterlyData, quarterly_data
 from vger.web.views.quarterly.figures import (
     quarterly_lead_time_figure,

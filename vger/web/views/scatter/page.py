@@ -16,8 +16,8 @@ from vger.web.components import (
 from vger.web.params import ViewParams, from_shared_controls
 from vger.web.ranges import register_range_sync
 from vger.web.urlsync import register_url_sync
-from vger.web.views.common import Start, page_callback, page_layout, safe_render
-from vger.web.views.outputs import one_chart_outputs, shared_inputs, shared_update
+from vger.web.views.common import Start, page_layout, safe_render
+from vger.web.views.outputs import one_chart_outputs, page_callback, shared_inputs, shared_update
 from vger.web.views.scatter.data import ScatterData, scatter_data
 from vger.web.views.scatter.figures import scatter_figure, scatter_note, scatter_point_url
 
