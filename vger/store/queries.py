@@ -193,14 +193,20 @@ def completed_details(
         i.c.status_name,
         i.c.resolution,
         i.c.state_days,
-    ).where(
+    ).where(*_completed_in(board, start, end, types))
+    return _utc(read_frame(conn, stmt), "start")
+
+
+def _completed_in(board: Board, start: datetime, end: datetime, types) -> tuple:
+    """WHERE conditions: the board's issues (of ``types``) completed in [start, end) UTC."""
+    i = s.issue
+    return (
         i.c.board_id == board.id,
         i.c.outcome == "completed",
         i.c.done >= start,
         i.c.done < end,
         type_filter(board, types),
     )
-    return _utc(read_frame(conn, stmt), "start")
 
 
 def completed_items(
@@ -228,13 +234,7 @@ def completed_items(
         i.c.status_name,
         i.c.resolution,
         i.c.state_days,
-    ).where(
-        i.c.board_id == board.id,
-        i.c.outcome == "completed",
-        i.c.done >= start,
-        i.c.done < end,
-        type_filter(board, types),
-    )
+    ).where(*_completed_in(board, start, end, types))
     return _utc(read_frame(conn, stmt), "created", "start", "done")
 
 
