@@ -70,19 +70,9 @@ def board_links(
     ``number``, ``created`` (the PR's, UTC), ``url``; with ``done_from``/``done_to``
     only those of issues done in [from, to) (the rows a range's completed items need),
     with ``open_only`` those of issues not done."""
-    link, pr, issue = s.pull_issue_link, s.pull_request, s.issue
-    stmt = (
-        select(
-            link.c.issue_key,
-            s.repo.c.full_name.label("repo"),
-            link.c.number,
-            pr.c.created,
-            pr.c.url,
-        )
-        .join(s.repo, s.repo.c.id == link.c.repo_id)
-        .join(pr, (pr.c.repo_id == link.c.repo_id) & (pr.c.number == link.c.number))
-        .join(issue, (issue.c.board_id == s.repo.c.board_id) & (issue.c.key == link.c.issue_key))
-        .where(s.repo.c.board_id == board_id)
+    link, issue = s.pull_issue_link, s.issue
+    stmt = _link_rows(board_id).join(
+        issue, (issue.c.board_id == s.repo.c.board_id) & (issue.c.key == link.c.issue_key)
     )
     if done_from is not None:
         stmt = stmt.where(issue.c.done >= done_from)
@@ -109,9 +99,17 @@ def linked_keys(conn: Connection, board_id: int) -> set[str]:
 def unmatched_links(conn: Connection, board_id: int) -> pd.DataFrame:
     """The board's links whose key matches no stored issue (any project; the caller
     keeps the board's projects): the columns of :func:`board_links`."""
-    link, pr, issue = s.pull_issue_link, s.pull_request, s.issue
+    link, issue = s.pull_issue_link, s.issue
     known = select(literal(1)).where(issue.c.board_id == board_id, issue.c.key == link.c.issue_key)
-    stmt = (
+    stmt = _link_rows(board_id).where(~known.exists())
+    return _frame(conn, stmt)
+
+
+def _link_rows(board_id: int):
+    """SELECT of the board's links with their pull requests: the columns of
+    :func:`board_links`."""
+    link, pr = s.pull_issue_link, s.pull_request
+    return (
         select(
             link.c.issue_key,
             s.repo.c.full_name.label("repo"),
@@ -121,9 +119,8 @@ def unmatched_links(conn: Connection, board_id: int) -> pd.DataFrame:
         )
         .join(s.repo, s.repo.c.id == link.c.repo_id)
         .join(pr, (pr.c.repo_id == link.c.repo_id) & (pr.c.number == link.c.number))
-        .where(s.repo.c.board_id == board_id, ~known.exists())
+        .where(s.repo.c.board_id == board_id)
     )
-    return _frame(conn, stmt)
 
 
 def _frame(conn: Connection, stmt) -> pd.DataFrame:
