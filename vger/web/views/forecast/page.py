@@ -286,7 +286,7 @@ def _default_by(params: ViewParams, by) -> str | None:
     default = local_today(choice.board.tz, state.now()) + DEFAULT_AHEAD
     try:
         return None if by and date.fromisoformat(by) == default else by
-    except ValueError:
+    except (TypeError, ValueError):  # not a date: the parser below says so in words
         return by
 
 
