@@ -1,7 +1,11 @@
-"""Record the Dash callback bodies a real page load sends, for the hostile-input suite:
+"""Record the Dash callback bodies a real page sends, for the hostile-input suite:
 ``python -m tests.web.capture_callbacks`` (needs Chromium; rewrites
 tests/data/callbacks/bodies.json). Run it again when a page's callbacks change;
-tests/web/test_hostile.py checks that every recorded body is still answered."""
+tests/web/test_hostile.py checks that every recorded body is still answered.
+
+A page's chart callback does not fire on load (the layout arrives drawn: see
+``vger.web.views.outputs.first_draw``), so after each load the script ticks the page's
+first checkbox and back, which sends the chart callback's body as a user's change would."""
 
 from __future__ import annotations
 
@@ -68,9 +72,20 @@ def capture() -> list[dict]:
             current[0] = path
             page.goto(f"{base}{path}?board=example")
             page.wait_for_load_state("networkidle")
+            _change_a_control(page)
         browser.close()
     server.shutdown()
     return sorted(bodies.values(), key=lambda b: (b["page"], b["body"]["output"]))
+
+
+def _change_a_control(page) -> None:
+    """Tick the page's first checkbox (a work type, a repository) and back."""
+    boxes = page.locator("#_pages_content input[type=checkbox]:visible")
+    if boxes.count():
+        for _ in range(2):
+            boxes.first.click()
+            page.wait_for_load_state("networkidle")
+            page.wait_for_timeout(300)
 
 
 if __name__ == "__main__":
