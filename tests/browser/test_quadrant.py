@@ -226,15 +226,16 @@ def test_source_and_board_controls_navigate(page, live_app):
 def test_navigation_keeps_the_shared_parameters(page, live_app):
     _open(page, live_app, BOOKMARK + "&window=6")
     shared = "board=platform&from=2026-06-01&to=2026-11-18&types=Feature,Defect"
-    for link in ("#nav-quarterly", "#quad-pages #nav-scatter"):
-        href = page.locator(link).first.get_attribute("href")
+    for link in ("#nav-links #nav-quarterly", "#nav-links #nav-scatter"):
+        href = page.locator(link).get_attribute("href")
         assert href.endswith(shared), href
-    page.locator("#quad-pages #nav-quarterly").click()
+    assert page.locator("#quad-pages").is_hidden()  # one navigation: the navbar's
+    page.locator("#nav-links #nav-quarterly").click()
     page.wait_for_selector("#qtr-chart-throughput .main-svg")
     assert page.url.endswith("/quarterly?" + shared)
     assert page.is_checked("#qtr-types input[value='Defect']")
     # controls changed on a page move the links along
-    page.locator("#qtr-pages #nav-quadrant").click()
+    page.locator("#nav-links #nav-quadrant").click()
     wait_for_charts(page, CHARTS)
     page.uncheck("#quad-types input[value='Feature']")
     wait_for_search(page, "types=Defect")

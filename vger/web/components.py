@@ -269,7 +269,9 @@ def page_frame(
             *stores,
             html.Div(
                 page_links(shared_query, path),
-                className="nav nav-pills mb-2 d-none d-md-flex",  # the navbar's, on phones
+                # never shown: the navbar copies these links in the browser (one
+                # navigation, which collapses on phones; see vger.web.urlsync)
+                className="d-none",
                 id=f"{prefix}-pages",
             ),
             html.H1(title, id=f"{prefix}-title", className="h4"),
