@@ -3,7 +3,7 @@
 1. Transform + load, SQLite and PostgreSQL side by side (network excluded): recorded
    search pages (100 issues of 10 status moves each) fed in-process to the transform and
    ``save_issues`` with the watermark checkpoint, one transaction per page, as the sync
-   does, then ``finish_run`` (its batch of data-quality hits). Rate = issues / CPU
+   does (each page with its data-quality hits), then ``finish_run``. Rate = issues / CPU
    seconds of this process (``time.process_time``; the PostgreSQL server's own CPU is
    not in it, its wall-clock rate is printed beside). Goals (issue 17): >= 20,000
    issues/CPU-s on SQLite, >= 10,000 on PostgreSQL. PostgreSQL runs in a schema of its

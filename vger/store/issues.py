@@ -18,7 +18,7 @@ from vger.store.bulk import insert_columns, utc_ns
 from vger.store.db import analyze_if_grown, update_rows
 from vger.store.derived import columns_of, derive, naive_utc
 from vger.store.links import apply_review_lead_times
-from vger.store.quality_hits import mark_pending, replace_board_hits
+from vger.store.quality_hits import page_hit_columns, replace_board_hits, replace_hits
 from vger.store.workflows import get_workflow
 
 if TYPE_CHECKING:
@@ -66,20 +66,27 @@ def save_issues(
     moves = columns_of(transitions, MOVE_COLUMNS)
     move_ids = [str(i) for i in moves["issue_id"]]
     at = utc_ns(moves["at"])
+    id_array = np.array(ids, dtype=object)
+    status_ids = np.asarray(columns.get("status_id", [None] * len(ids)), dtype=object)
+    move_arrays = MoveArrays(
+        np.array(move_ids, dtype=object),
+        np.array(moves["seq"]),
+        at,
+        np.array(moves["from_status_id"], dtype=object),
+        np.array(moves["to_status_id"], dtype=object),
+    )
     derived = derive(
         board,
         workflow,
-        np.array(ids, dtype=object),
+        id_array,
         created,
-        columns.get("status_id", [None] * len(ids)),
+        status_ids,
         columns.get("resolution", [None] * len(ids)),
-        MoveArrays(
-            np.array(move_ids, dtype=object),
-            np.array(moves["seq"]),
-            at,
-            np.array(moves["from_status_id"], dtype=object),
-            np.array(moves["to_status_id"], dtype=object),
-        ),
+        move_arrays,
+    )
+    visits = derived.arrays.visits if derived.arrays is not None else None
+    hits = page_hit_columns(
+        board.id, id_array, created, status_ids, move_arrays, workflow, visits=visits
     )
     n = len(ids)
     # set by the ETL when Jira answered part of the history
@@ -107,7 +114,7 @@ def save_issues(
         flagged=[bool(x) for x in flag["flagged"]],
     )
     insert_columns(conn, s.issue_flag, flag)
-    mark_pending(conn, board.id, ids, existing)  # their quality hits: vger.store.quality_hits
+    replace_hits(conn, board.id, existing, hits)  # their quality hits: vger.store.quality_hits
     if board.review_lead_time:  # lead time from the first linked PR (vger.store.links)
         apply_review_lead_times(conn, board, issue_ids=ids)
     return SaveCounts(added=len(set(ids) - existing), updated=len(set(ids) & existing))
