@@ -53,7 +53,7 @@ def recorded(engine, n: int = 1200) -> None:
     docs = [recorded_doc(k, moves=1 + k % 10) for k in range(n)]
     for p in range(0, n, PAGE):
         rows = [transform_issue(d) for d in docs[p : p + PAGE]]
-        with engine.begin() as conn:
+        with engine.begin() as conn:  # one dict per move: the rows as save_issues takes them
             save_issues(
                 conn,
                 board,

@@ -3,7 +3,7 @@ outcome, lead time and time per work state once, when the issue is stored."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -46,14 +46,15 @@ def save_issues(
     conn: Connection,
     board: Board,
     issues: Sequence[dict[str, Any]],
-    transitions: Sequence[dict[str, Any]],
+    transitions: Sequence[dict[str, Any]] | Mapping[str, Sequence[Any]],
     workflow: Workflow | None = None,
     *,
     flags: Sequence[dict[str, Any]] = (),
 ) -> SaveCounts:
     """Upsert ``issues`` (dicts of ``issue`` columns, UTC-aware datetimes) and replace
-    their ``transitions`` (dicts: issue_id, seq, at, from/to status id and name) and
-    ``flags`` (Jira's Flagged changes: issue_id, seq, at, flagged).
+    their ``transitions`` (dicts: issue_id, seq, at, from/to status id and name; or
+    those columns, one sequence each, as the ETL's pages hold them) and ``flags``
+    (Jira's Flagged changes: issue_id, seq, at, flagged).
     Runs inside the caller's transaction; each table gets one bulk write
     (:mod:`vger.store.bulk`), rows built column by column."""
     if not issues:
@@ -63,8 +64,11 @@ def save_issues(
     ids = [str(i) for i in columns["issue_id"]]
     existing = _existing_ids(conn, board.id, ids)
     created = utc_ns(columns["created"])
-    moves = columns_of(transitions, MOVE_COLUMNS)
-    move_ids = [str(i) for i in moves["issue_id"]]
+    if isinstance(transitions, Mapping):
+        moves = {c: transitions[c] for c in MOVE_COLUMNS}
+    else:
+        moves = columns_of(transitions, MOVE_COLUMNS)
+    move_ids = list(map(str, moves["issue_id"]))
     at = utc_ns(moves["at"])
     id_array = np.array(ids, dtype=object)
     status_ids = np.asarray(columns.get("status_id", [None] * len(ids)), dtype=object)
