@@ -91,7 +91,7 @@ def hand_built(engine) -> None:
 
 def synced(engine, mode: str, slug: str) -> None:
     """Full, incremental and full syncs of a fake Jira: example 5, long histories (cut
-    changelogs), flags, moves, a deletion."""
+    changelogs), flags, moves, new issues, a deletion."""
     with FakeJira(mode) as fake:
         serve_example(fake)
         for sid, name in NAMES.items():
@@ -126,6 +126,14 @@ def synced(engine, mode: str, slug: str) -> None:
             fake.move(f"L-{k}", later + timedelta(minutes=k), "3")
         fake.flag("L-4", later + timedelta(hours=1))
         fake.delete("L-5")
+        for k in range(3):  # new issues on the incremental run's pages too
+            fake.add_issue(
+                str(31000 + k),
+                f"L-{200 + k}",
+                created=later + timedelta(hours=k),
+                status="3",
+                moves=[(later + timedelta(hours=k, minutes=5), "1", "3")],
+            )
         assert sync_board(engine, board, settings).ok
         fake.move("L-10", later + timedelta(hours=2), "5", resolution="Done")
         assert sync_board(engine, board, settings, full=True).ok

@@ -97,10 +97,7 @@ def save_issues(
     columns["history_cut"] = [row.get("history_cut", False) for row in issues]
     columns.update(board_id=[board.id] * n, issue_id=ids, created=created)
     columns.update(derived.issue_columns())
-    # PostgreSQL: a page of new issues only (a first sync) is COPYed, no upsert needed (a
-    # repeated id fails either way: ON CONFLICT cannot update a row it inserted)
-    new_only = not existing and conn.dialect.name == "postgresql"
-    insert_columns(conn, s.issue, columns, keys=None if new_only else ["board_id", "issue_id"])
+    _write_issues(conn, columns, existing)
     analyze_if_grown(conn, "issue")  # PostgreSQL: its rows' foreign-key checks re-planned
     for chunk in _chunks(sorted(existing)):  # new issues have no history to replace
         for table in (s.transition, s.issue_state_time, s.issue_flag):
@@ -122,6 +119,32 @@ def save_issues(
     if board.review_lead_time:  # lead time from the first linked PR (vger.store.links)
         apply_review_lead_times(conn, board, issue_ids=ids)
     return SaveCounts(added=len(set(ids) - existing), updated=len(set(ids) & existing))
+
+
+def _write_issues(conn: Connection, columns: dict[str, Any], existing: set[str]) -> None:
+    """Upsert the page's issue rows. PostgreSQL: the new ones are COPYed, only those
+    stored before are upserted (a repeated id fails either way: ON CONFLICT cannot update
+    a row it inserted)."""
+    keys = ["board_id", "issue_id"]
+    if conn.dialect.name != "postgresql":
+        insert_columns(conn, s.issue, columns, keys=keys)
+        return
+    if not existing:  # a first sync's page
+        insert_columns(conn, s.issue, columns)
+        return
+    old = np.array([i in existing for i in columns["issue_id"]], dtype=bool)
+    if not old.all():
+        insert_columns(conn, s.issue, _take(columns, ~old))
+    insert_columns(conn, s.issue, _take(columns, old), keys=keys)
+
+
+def _take(columns: dict[str, Any], mask: np.ndarray) -> dict[str, Any]:
+    """The rows of ``mask`` of columns given as lists or numpy arrays."""
+    rows = np.flatnonzero(mask).tolist()
+    return {
+        c: v[mask] if isinstance(v, np.ndarray) else [v[k] for k in rows]
+        for c, v in columns.items()
+    }
 
 
 def rederive_board(conn: Connection, board: Board) -> int:
