@@ -3,7 +3,7 @@
 1. Transform + load, SQLite and PostgreSQL side by side (network excluded): recorded
    search pages (100 issues of 10 status moves each) fed in-process to the transform and
    ``save_issues`` with the watermark checkpoint, one transaction per page, as the sync
-   does, then ``finish_run`` (its batch of data-quality hits). Rate = issues / CPU
+   does (each page with its data-quality hits), then ``finish_run``. Rate = issues / CPU
    seconds of this process (``time.process_time``; the PostgreSQL server's own CPU is
    not in it, its wall-clock rate is printed beside). Goals (issue 17): >= 20,000
    issues/CPU-s on SQLite, >= 10,000 on PostgreSQL. PostgreSQL runs in a schema of its
@@ -27,7 +27,7 @@ from sqlalchemy import create_engine, text
 
 from etl.jira_client import CHANGELOG_PAGE, PAGE
 from etl.jira_sync import sync_board
-from etl.jira_transform import transform_issue
+from etl.jira_transform import PageRows, transform_issue
 from tests.etl.fake_jira import FakeJira, jira_time
 from vger.config import Settings
 from vger.store import boards, sync, teams, workflows
@@ -135,16 +135,12 @@ def bench_load(n: int, tmp: Path, engine=None) -> tuple[float, float]:
         run_id = sync.start_run(conn, "jira", "b", board.id)
     wall, cpu = time.perf_counter(), time.process_time()
     for page in pages:
-        rows = [transform_issue(d) for d in page]
+        rows = PageRows()
+        for doc in page:
+            rows.add(transform_issue(doc))
         with engine.begin() as conn:
-            save_issues(
-                conn,
-                board,
-                [r.issue for r in rows],
-                [x for r in rows for x in r.transitions],
-                flags=[f for r in rows for f in r.flags],
-            )
-            sync.checkpoint(conn, run_id, watermark=rows[-1].issue["updated"], cursor=None)
+            save_issues(conn, board, rows.issues, rows.transitions, flags=rows.flags)
+            sync.checkpoint(conn, run_id, watermark=rows.issues[-1]["updated"], cursor=None)
     with engine.begin() as conn:
         sync.finish_run(conn, run_id, "ok")
     cpu, wall = time.process_time() - cpu, time.perf_counter() - wall

@@ -46,6 +46,7 @@ from etl.jira_client import Jira, describe
 from etl.jira_fetch import MISSING_BATCH, KeysetPaging
 from etl.jira_transform import (
     FIELDS,
+    PageRows,
     parse_time,
     search_jql,
     since_clause,
@@ -83,16 +84,6 @@ class Shared:
                 self.user_tz = me.get("timeZone") or "UTC"
                 self.fetched = True
             return self.user_tz or "UTC"
-
-
-@dataclass
-class Page:
-    """Rows of a page's changed issues, ready for one write."""
-
-    issues: list[dict] = field(default_factory=list)
-    transitions: list[dict] = field(default_factory=list)
-    flags: list[dict] = field(default_factory=list)
-    statuses: dict[str, dict] = field(default_factory=dict)
 
 
 class BoardSync(KeysetPaging, ChangelogCompletion, BoardUpkeep):
@@ -328,7 +319,7 @@ class BoardSync(KeysetPaging, ChangelogCompletion, BoardUpkeep):
         if docs:
             self._save(self._prepare(docs), None)
 
-    def _prepare(self, docs: list[dict]) -> Page:
+    def _prepare(self, docs: list[dict]) -> PageRows:
         """A page's rows, its issues unchanged since they were stored left out (no
         changelog request for them), the others with their whole status history."""
         ids = [str(d["id"]) for d in docs]
@@ -339,17 +330,12 @@ class BoardSync(KeysetPaging, ChangelogCompletion, BoardUpkeep):
             for d in docs
             if self.full or _updated(d) is None or stored.get(str(d["id"])) != _updated(d)
         ]
-        page = Page()
+        page = PageRows()
         for rows in self._complete_page(changed):
-            page.issues.append(rows.issue)
-            page.transitions.extend(rows.transitions)
-            page.flags.extend(rows.flags)
-            for sid, st in rows.statuses.items():
-                if sid not in page.statuses or st.get("category"):
-                    page.statuses[sid] = st
+            page.add(rows)
         return page
 
-    def _save(self, page: Page | None, watermark: datetime | None) -> None:
+    def _save(self, page: PageRows | None, watermark: datetime | None) -> None:
         """Store a prepared page and checkpoint the run, in one transaction."""
         board = self.board
         with self.engine.begin() as conn:

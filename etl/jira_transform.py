@@ -41,14 +41,66 @@ def parse_time(text: str | None) -> datetime | None:
 _FROM_ISO = datetime.fromisoformat
 
 
+MOVE_COLUMNS = (
+    "issue_id",
+    "seq",
+    "at",
+    "from_status_id",
+    "to_status_id",
+    "from_status",
+    "to_status",
+)
+
+
 @dataclass
 class IssueRows:
-    """Rows of one issue: the ``issue`` row, its transitions, the statuses it names."""
+    """Rows of one issue: the ``issue`` row, its status moves column by column
+    (``moves``: lists of time, from id, to id, from name, to name, in changelog order;
+    :attr:`transitions` gives them as rows), its flag rows, the statuses it names."""
 
     issue: dict[str, Any]
-    transitions: list[dict[str, Any]]
+    moves: tuple[list, list, list, list, list]
     statuses: dict[str, dict[str, str | None]] = field(default_factory=dict)
     flags: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def transitions(self) -> list[dict[str, Any]]:
+        """The moves as ``transition`` rows (issue_id, seq, at, from/to status id and
+        name); ``seq``: changelog order, oldest first."""
+        issue_id = self.issue["issue_id"]
+        return [
+            dict(zip(MOVE_COLUMNS, (issue_id, seq, *move), strict=True))
+            for seq, move in enumerate(zip(*self.moves, strict=True))
+        ]
+
+
+@dataclass
+class PageRows:
+    """A page of issues' rows, ready for one ``save_issues``: issue rows, the status
+    moves column by column (``transitions``: one list per :data:`MOVE_COLUMNS`, no dict
+    per move), flag rows and the statuses named (a status's category wins)."""
+
+    issues: list[dict[str, Any]] = field(default_factory=list)
+    transitions: dict[str, list] = field(default_factory=lambda: {c: [] for c in MOVE_COLUMNS})
+    flags: list[dict[str, Any]] = field(default_factory=list)
+    statuses: dict[str, dict[str, str | None]] = field(default_factory=dict)
+
+    def add(self, rows: IssueRows) -> None:
+        """Append one issue's rows."""
+        self.issues.append(rows.issue)
+        t = self.transitions
+        at, src, dst, src_name, dst_name = rows.moves
+        t["issue_id"] += [rows.issue["issue_id"]] * len(at)
+        t["seq"] += range(len(at))
+        t["at"] += at
+        t["from_status_id"] += src
+        t["to_status_id"] += dst
+        t["from_status"] += src_name
+        t["to_status"] += dst_name
+        self.flags += rows.flags
+        for sid, st in rows.statuses.items():
+            if sid not in self.statuses or st.get("category"):
+                self.statuses[sid] = st
 
 
 def changelog_state(doc: Mapping[str, Any]) -> tuple[bool, int, int]:
@@ -171,9 +223,9 @@ def transform_issue(
     doc: Mapping[str, Any], histories: Sequence[Mapping] | None = None
 ) -> IssueRows:
     """One issue document → rows. ``histories`` replaces the embedded changelog when the
-    full history was fetched separately. Transitions keep status ids and names; ``seq``
-    is changelog order, oldest first, items of one history consecutive. Changes of the
-    "Flagged" field become ``flags`` rows (:func:`flag_rows`)."""
+    full history was fetched separately. Moves keep status ids and names, in changelog
+    order, oldest first, items of one history consecutive (column by column: no dict per
+    move). Changes of the "Flagged" field become ``flags`` rows (:func:`flag_rows`)."""
     f = doc.get("fields") or {}
     issue_id = str(doc["id"])
     status = f.get("status") or {}
@@ -193,9 +245,12 @@ def transform_issue(
         ordered = _ordered((doc.get("changelog") or {}).get("histories") or [])
     else:
         ordered = [(parse_time(h.get("created")) or _EPOCH, h) for h in histories]
-    transitions: list[dict[str, Any]] = []
+    at_of: list[datetime] = []  # the moves, column by column
+    src_ids: list[str | None] = []
+    dst_ids: list[str | None] = []
+    src_names: list[str | None] = []
+    dst_names: list[str | None] = []
     flagged: list[tuple[datetime, Mapping[str, Any]]] = []
-    append = transitions.append
     for at, h in ordered:  # one pass over the items: status moves and Flagged changes
         for item in h.get("items") or ():
             # _is_flag and _is_status inlined (they run once per changelog item)
@@ -218,17 +273,11 @@ def transform_issue(
                 dst = str(dst)
                 if dst not in statuses:
                     statuses[dst] = {"status_id": dst, "name": dst_name or dst, "category": None}
-            append(
-                {
-                    "issue_id": issue_id,
-                    "seq": len(transitions),
-                    "at": at,
-                    "from_status_id": src,
-                    "to_status_id": dst,
-                    "from_status": src_name,
-                    "to_status": dst_name,
-                }
-            )
+            at_of.append(at)
+            src_ids.append(src)
+            dst_ids.append(dst)
+            src_names.append(src_name)
+            dst_names.append(dst_name)
     row = {
         "issue_id": issue_id,
         "key": doc.get("key") or issue_id,
@@ -243,7 +292,12 @@ def transform_issue(
         "updated": parse_time(f.get("updated")) or created,
         "history_cut": False,
     }
-    return IssueRows(row, transitions, statuses, _flag_rows(issue_id, created, flagged))
+    return IssueRows(
+        row,
+        (at_of, src_ids, dst_ids, src_names, dst_names),
+        statuses,
+        _flag_rows(issue_id, created, flagged),
+    )
 
 
 def history_cut(doc: Mapping[str, Any]) -> bool:
@@ -256,8 +310,9 @@ def history_cut(doc: Mapping[str, Any]) -> bool:
 def initial_status(rows: IssueRows) -> str | None:
     """The status an issue was created in: the ``from`` of its first status move, else
     its current status."""
-    if rows.transitions and rows.transitions[0]["from_status_id"] is not None:
-        return rows.transitions[0]["from_status_id"]
+    src_ids = rows.moves[1]
+    if src_ids and src_ids[0] is not None:
+        return src_ids[0]
     return rows.issue["status_id"]
 
 

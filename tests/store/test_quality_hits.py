@@ -164,9 +164,9 @@ EVERY_CHECK = [
 ]
 
 
-def hand_built(engine, slug: str = "every", refresh: bool = True) -> boards.Board:
-    """A board (workflow of example 5) on which every check finds something; its hits
-    computed in one batch as at the end of a sync run (``refresh``) or still pending."""
+def hand_built(engine, slug: str = "every") -> boards.Board:
+    """A board (workflow of example 5) on which every check finds something, saved in
+    pages as the ETL saves them (no end of a sync run: each page keeps its own hits)."""
     with engine.begin() as conn:
         if not conn.execute(select(s.team.c.id).where(s.team.c.slug == "hb-team")).first():
             teams.add_team(conn, "hb-team", "Hand-built team")
@@ -180,8 +180,6 @@ def hand_built(engine, slug: str = "every", refresh: bool = True) -> boards.Boar
         for first in range(0, len(EVERY_CHECK), 4):  # several pages, as the ETL saves
             part = EVERY_CHECK[first : first + 4]
             save_issues(conn, board, [i for i, _ in part], [m for _, ms in part for m in ms])
-        if refresh:
-            assert quality_hits.refresh_pending(conn, board.id) == len(EVERY_CHECK)
     return board
 
 
@@ -245,16 +243,20 @@ def test_every_check_fires_and_stored_hits_give_the_same_report(engine):
         assert_same(*reports(engine, board, types))
 
 
-def test_pending_issues_are_checked_from_their_own_history(engine):
-    """Saved pages wait for the end of the run; the report computes their hits."""
-    board = hand_built(engine, refresh=False)
-    assert pending(engine) == len(EVERY_CHECK) and kept(engine) == 0
+def test_saved_pages_keep_their_hits_without_the_end_of_a_run(engine):
+    """Each saved page stores its issues' hits in its own transaction: right after the
+    pages of a run that never ends (killed), nothing waits and the report is the whole
+    history's; the end of a run changes nothing."""
+    board = hand_built(engine)
+    assert pending(engine) == 0 and kept(engine) > 0
     assert_same(*reports(engine, board))
     assert_same(*reports(engine, board, ["Bug"]))
-    with engine.begin() as conn:  # a sync run ends: the hits are computed and kept
+    before = kept(engine)
+    with engine.begin() as conn:  # a sync run ends: nothing left to compute
         run = sync.start_run(conn, "jira", "every", board.id)
         sync.finish_run(conn, run, "ok")
-    assert pending(engine) == 0 and kept(engine) > 0
+        assert quality_hits.refresh_pending(conn, board.id) == 0
+    assert pending(engine) == 0 and kept(engine) == before
     assert_same(*reports(engine, board))
 
 
@@ -278,14 +280,11 @@ def test_resaving_deleting_and_new_work_states_keep_the_hits_current(engine):
             _moves("201", ("1", "3", "2024-01-02 09:00"), ("3", "5", "2024-01-05 09:00")),
         )
         delete_issues(conn, board.id, ["202"])
-    assert pending(engine) == 1  # HB-1: its hits wait; the others' are stored
+    assert pending(engine) == 0  # HB-1's hits replaced with the page that re-saved it
     scratch, stored = reports(engine, board)
     assert_same(scratch, stored)
     reopened = {c.id: c for c in stored}["reopened"].rows["key"].tolist()
     assert "HB-1" not in reopened and "HB-4" in reopened
-    with engine.begin() as conn:
-        quality_hits.refresh_pending(conn, board.id)
-    assert_same(*reports(engine, board))
     with engine.begin() as conn:  # Review becomes a done state; Blocked a work state
         workflows.set_workflow(
             conn,

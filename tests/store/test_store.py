@@ -81,6 +81,35 @@ def test_upsert_is_idempotent_and_replaces_history(engine):
     assert items.loc["EX-4", "lead_time"] == pytest.approx(2.0)
 
 
+def test_a_page_of_new_and_stored_issues_as_columns(engine):
+    """A page mixing stored issues and new ones (an incremental run's page; PostgreSQL
+    COPYs the new rows, upserts the others), its moves given column by column as the ETL
+    holds them: every row stored as the dict rows store it."""
+    board = example_board(engine)
+    with engine.connect() as conn:
+        before = queries.issue_items(conn, board).set_index("key")
+    first, *_ = EXAMPLE_ISSUES
+    new = {**first, "issue_id": "900", "key": "EX-900"}
+    moves = [t for t in EXAMPLE_TRANSITIONS if t["issue_id"] == first["issue_id"]]
+    page = [first, new]
+    rows = moves + [{**t, "issue_id": "900"} for t in moves]
+    columns = {c: [r[c] for r in rows] for c in rows[0]}
+    with engine.begin() as conn:
+        counts = save_issues(conn, board, page, columns)
+        assert (counts.added, counts.updated) == (1, 1)
+        items = queries.issue_items(conn, board).set_index("key")
+        stored = conn.execute(
+            select(s.transition.c.issue_id, func.count())
+            .where(s.transition.c.issue_id.in_([first["issue_id"], "900"]))
+            .group_by(s.transition.c.issue_id)
+        ).all()
+    assert dict(stored) == {first["issue_id"]: len(moves), "900": len(moves)}
+    assert len(items) == len(before) + 1
+    for column in ("done", "lead_time", "outcome"):
+        assert items.loc["EX-900", column] == before.loc[first["key"], column]
+        assert items.loc[first["key"], column] == before.loc[first["key"], column]
+
+
 def test_rederive_after_interval_change(engine):
     board = example_board(engine)
     with engine.begin() as conn:

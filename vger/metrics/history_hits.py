@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from vger.metrics.event_arrays import MoveArrays, flat_visits
+from vger.metrics.event_arrays import FlatVisits, MoveArrays, flat_visits
 from vger.metrics.events import Workflow
 
 UNMAPPED = "unmapped_statuses"
@@ -37,10 +37,16 @@ def history_hits(
     status_ids: np.ndarray,
     moves: MoveArrays,
     workflow: Workflow,
+    *,
+    visits: FlatVisits | None = None,
 ) -> Hits:
     """The history checks' hits of the issues (``created``: naive UTC
-    ``datetime64[ns]``; issue ids unique) and their moves."""
-    v = flat_visits(issue_ids, created, status_ids, moves, workflow, None)
+    ``datetime64[ns]``; issue ids unique) and their moves. ``visits``: their flat
+    visits when already built (:func:`~vger.metrics.event_arrays.derive_arrays` keeps
+    its own; the working clock is not read here)."""
+    v = visits
+    if v is None:
+        v = flat_visits(issue_ids, created, status_ids, moves, workflow, None)
     n, issue, pos, at = v.n, v.issue, v.position, v.at
     index = np.arange(len(issue))
     later = np.ones(len(issue), dtype=bool)

@@ -3,7 +3,7 @@ outcome, lead time and time per work state once, when the issue is stored."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -18,7 +18,7 @@ from vger.store.bulk import insert_columns, utc_ns
 from vger.store.db import analyze_if_grown, update_rows
 from vger.store.derived import columns_of, derive, naive_utc
 from vger.store.links import apply_review_lead_times
-from vger.store.quality_hits import mark_pending, replace_board_hits
+from vger.store.quality_hits import page_hit_columns, replace_board_hits, replace_hits
 from vger.store.workflows import get_workflow
 
 if TYPE_CHECKING:
@@ -46,14 +46,15 @@ def save_issues(
     conn: Connection,
     board: Board,
     issues: Sequence[dict[str, Any]],
-    transitions: Sequence[dict[str, Any]],
+    transitions: Sequence[dict[str, Any]] | Mapping[str, Sequence[Any]],
     workflow: Workflow | None = None,
     *,
     flags: Sequence[dict[str, Any]] = (),
 ) -> SaveCounts:
     """Upsert ``issues`` (dicts of ``issue`` columns, UTC-aware datetimes) and replace
-    their ``transitions`` (dicts: issue_id, seq, at, from/to status id and name) and
-    ``flags`` (Jira's Flagged changes: issue_id, seq, at, flagged).
+    their ``transitions`` (dicts: issue_id, seq, at, from/to status id and name; or
+    those columns, one sequence each, as the ETL's pages hold them) and ``flags``
+    (Jira's Flagged changes: issue_id, seq, at, flagged).
     Runs inside the caller's transaction; each table gets one bulk write
     (:mod:`vger.store.bulk`), rows built column by column."""
     if not issues:
@@ -63,33 +64,40 @@ def save_issues(
     ids = [str(i) for i in columns["issue_id"]]
     existing = _existing_ids(conn, board.id, ids)
     created = utc_ns(columns["created"])
-    moves = columns_of(transitions, MOVE_COLUMNS)
-    move_ids = [str(i) for i in moves["issue_id"]]
+    if isinstance(transitions, Mapping):
+        moves = {c: transitions[c] for c in MOVE_COLUMNS}
+    else:
+        moves = columns_of(transitions, MOVE_COLUMNS)
+    move_ids = list(map(str, moves["issue_id"]))
     at = utc_ns(moves["at"])
+    id_array = np.array(ids, dtype=object)
+    status_ids = np.asarray(columns.get("status_id", [None] * len(ids)), dtype=object)
+    move_arrays = MoveArrays(
+        np.array(move_ids, dtype=object),
+        np.array(moves["seq"]),
+        at,
+        np.array(moves["from_status_id"], dtype=object),
+        np.array(moves["to_status_id"], dtype=object),
+    )
     derived = derive(
         board,
         workflow,
-        np.array(ids, dtype=object),
+        id_array,
         created,
-        columns.get("status_id", [None] * len(ids)),
+        status_ids,
         columns.get("resolution", [None] * len(ids)),
-        MoveArrays(
-            np.array(move_ids, dtype=object),
-            np.array(moves["seq"]),
-            at,
-            np.array(moves["from_status_id"], dtype=object),
-            np.array(moves["to_status_id"], dtype=object),
-        ),
+        move_arrays,
+    )
+    visits = derived.arrays.visits if derived.arrays is not None else None
+    hits = page_hit_columns(
+        board.id, id_array, created, status_ids, move_arrays, workflow, visits=visits
     )
     n = len(ids)
     # set by the ETL when Jira answered part of the history
     columns["history_cut"] = [row.get("history_cut", False) for row in issues]
     columns.update(board_id=[board.id] * n, issue_id=ids, created=created)
     columns.update(derived.issue_columns())
-    # PostgreSQL: a page of new issues only (a first sync) is COPYed, no upsert needed (a
-    # repeated id fails either way: ON CONFLICT cannot update a row it inserted)
-    new_only = not existing and conn.dialect.name == "postgresql"
-    insert_columns(conn, s.issue, columns, keys=None if new_only else ["board_id", "issue_id"])
+    _write_issues(conn, columns, existing)
     analyze_if_grown(conn, "issue")  # PostgreSQL: its rows' foreign-key checks re-planned
     for chunk in _chunks(sorted(existing)):  # new issues have no history to replace
         for table in (s.transition, s.issue_state_time, s.issue_flag):
@@ -107,10 +115,36 @@ def save_issues(
         flagged=[bool(x) for x in flag["flagged"]],
     )
     insert_columns(conn, s.issue_flag, flag)
-    mark_pending(conn, board.id, ids, existing)  # their quality hits: vger.store.quality_hits
+    replace_hits(conn, board.id, existing, hits)  # their quality hits: vger.store.quality_hits
     if board.review_lead_time:  # lead time from the first linked PR (vger.store.links)
         apply_review_lead_times(conn, board, issue_ids=ids)
     return SaveCounts(added=len(set(ids) - existing), updated=len(set(ids) & existing))
+
+
+def _write_issues(conn: Connection, columns: dict[str, Any], existing: set[str]) -> None:
+    """Upsert the page's issue rows. PostgreSQL: the new ones are COPYed, only those
+    stored before are upserted (a repeated id fails either way: ON CONFLICT cannot update
+    a row it inserted)."""
+    keys = ["board_id", "issue_id"]
+    if conn.dialect.name != "postgresql":
+        insert_columns(conn, s.issue, columns, keys=keys)
+        return
+    if not existing:  # a first sync's page
+        insert_columns(conn, s.issue, columns)
+        return
+    old = np.array([i in existing for i in columns["issue_id"]], dtype=bool)
+    if not old.all():
+        insert_columns(conn, s.issue, _take(columns, ~old))
+    insert_columns(conn, s.issue, _take(columns, old), keys=keys)
+
+
+def _take(columns: dict[str, Any], mask: np.ndarray) -> dict[str, Any]:
+    """The rows of ``mask`` of columns given as lists or numpy arrays."""
+    rows = np.flatnonzero(mask).tolist()
+    return {
+        c: v[mask] if isinstance(v, np.ndarray) else [v[k] for k in rows]
+        for c, v in columns.items()
+    }
 
 
 def rederive_board(conn: Connection, board: Board) -> int:

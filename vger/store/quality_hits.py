@@ -10,17 +10,19 @@ instead of the board's whole history; the checks over issue rows and board-wide
 thresholds (long lead times, stuck, …) run there at request time, the stuck check over
 each open issue's latest move read by primary key.
 
-``save_issues`` drops the saved issues' hits and lists them in ``quality_pending`` (cheap
-per page); :func:`refresh_pending` computes their hits in one batch at the end of each
-sync run and on ``vger db upgrade``, and a re-derive recomputes the whole board. Until
-then :func:`stored_checks` computes the pending issues' hits from their own history, so
-the report is always the one the whole history gives.
+``save_issues`` replaces the saved issues' hits in the page's own transaction
+(:func:`replace_hits`, from the arrays the page was derived from: no history is read
+back), so the hits are right after any page, a killed run's included; a re-derive
+recomputes the whole board. Issues stored before the hits were kept (revision 0008)
+wait in ``quality_pending``: :func:`refresh_pending` computes theirs on ``vger db
+upgrade`` (and at the end of a sync run), and until then :func:`stored_checks` computes
+them from their own history, so the report is always the one the whole history gives.
 """
 
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -28,7 +30,7 @@ import pandas as pd
 from sqlalchemy import BigInteger, Connection, and_, cast, delete, func, select
 
 from vger.metrics import quality, quality_history
-from vger.metrics.event_arrays import MoveArrays
+from vger.metrics.event_arrays import FlatVisits, MoveArrays
 from vger.metrics.events import Workflow
 from vger.metrics.history_hits import history_hits
 from vger.metrics.quality_history import HISTORY_CHECKS
@@ -65,15 +67,32 @@ def hit_columns(
     (the checks of :mod:`vger.metrics.quality` over arrays: same issues, same text)."""
     if workflow is None or issues.empty:
         return {c: [] for c in HIT_COLUMNS}
-    ids = issues["issue_id"].astype(str).to_numpy()
-    moves = MoveArrays.of_frame(transitions)
-    hits = history_hits(
-        ids,
+    return page_hit_columns(
+        board_id,
+        issues["issue_id"].astype(str).to_numpy(),
         naive_utc(issues["created"]),
         issues["status_id"].to_numpy(dtype=object),
-        moves,
+        MoveArrays.of_frame(transitions),
         workflow,
     )
+
+
+def page_hit_columns(
+    board_id: int,
+    ids: np.ndarray,
+    created: np.ndarray,
+    status_ids: np.ndarray,
+    moves: MoveArrays,
+    workflow: Workflow | None,
+    *,
+    visits: FlatVisits | None = None,
+) -> dict[str, list]:
+    """:func:`hit_columns` of issues given as the arrays the load path holds (``ids``
+    unique, ``created`` naive UTC ``datetime64[ns]``) and, when already built, their
+    flat ``visits``."""
+    if workflow is None or not len(ids):
+        return {c: [] for c in HIT_COLUMNS}
+    hits = history_hits(ids, created, status_ids, moves, workflow, visits=visits)
     return {
         "board_id": [board_id] * len(hits.check),
         "issue_id": ids[hits.issue].tolist(),
@@ -83,9 +102,12 @@ def hit_columns(
     }
 
 
-def mark_pending(conn: Connection, board_id: int, issue_ids: Sequence[str], existing) -> None:
-    """The saved ``issue_ids`` (``existing``: those stored before) lose their hits and
-    wait in ``quality_pending`` (caller's transaction)."""
+def replace_hits(
+    conn: Connection, board_id: int, existing: Iterable[str], hits: Mapping[str, list]
+) -> None:
+    """Store a saved page's ``hits`` (:func:`page_hit_columns`) in place of the hits of
+    its issues stored before (``existing``), which wait for nothing any more (caller's
+    transaction)."""
     old = sorted(str(i) for i in existing)
     for k in range(0, len(old), CHUNK):
         for table in (s.issue_quality, s.quality_pending):
@@ -94,8 +116,7 @@ def mark_pending(conn: Connection, board_id: int, issue_ids: Sequence[str], exis
                     table.c.board_id == board_id, table.c.issue_id.in_(old[k : k + CHUNK])
                 )
             )
-    ids = sorted({str(i) for i in issue_ids})
-    insert_columns(conn, s.quality_pending, {"board_id": [board_id] * len(ids), "issue_id": ids})
+    insert_columns(conn, s.issue_quality, hits)
 
 
 def replace_board_hits(
@@ -114,6 +135,9 @@ def replace_board_hits(
 def refresh_pending(conn: Connection, board_id: int) -> int:
     """Compute the hits of the board's pending issues in one batch; returns how many
     issues were pending."""
+    p = s.quality_pending
+    if conn.execute(select(p.c.issue_id).where(p.c.board_id == board_id).limit(1)).first() is None:
+        return 0  # the usual case: saves keep their hits themselves
     issues, transitions = _pending_history(conn, board_id)
     if issues.empty:
         return 0

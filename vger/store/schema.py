@@ -235,9 +235,10 @@ issue_quality = Table(
 quality_pending = Table(
     "quality_pending",
     metadata,
-    # Issues stored since their quality hits were last computed: save_issues lists them,
-    # the end of each sync run (and vger db upgrade) computes their hits in one batch, and
-    # until then the report computes theirs from their own history when read.
+    # Issues whose quality hits are still to be computed: those stored before the hits
+    # were kept (revision 0008; save_issues keeps each page's hits itself). vger db
+    # upgrade (and the end of each sync run) computes them in one batch; until then the
+    # report computes theirs from their own history when read.
     Column("board_id", Integer, primary_key=True),
     Column("issue_id", String(64), primary_key=True),
     ForeignKeyConstraint(

@@ -79,7 +79,7 @@ def finish_run(
         values["cursor"] = None
     conn.execute(update(s.sync).where(s.sync.c.id == run_id).values(**values))
     board_id = conn.execute(select(s.sync.c.board_id).where(s.sync.c.id == run_id)).scalar()
-    if board_id is not None:  # the quality hits of the issues the run saved, in one batch
+    if board_id is not None:  # quality hits still pending (stores from before 0008), if any
         from vger.store.quality_hits import refresh_pending  # it reads boards, which uses sync
 
         refresh_pending(conn, board_id)
