@@ -12,8 +12,9 @@
    for ``--seconds`` (default 30) per scenario (bench.scale_load.SCENARIOS): the page as
    a browser opens it (shell, page router with the charts, navigation), the chart
    callback of a control change, and the JSON, with a browser's Accept-Encoding
-   (``--encoding``; "" for none): p50 / p95 / p99, errors, bytes per answer and the
-   workers gunicorn recycled meanwhile (``max_requests``; ``--max-requests`` sets
+   (``--encoding``; "" for none): p50 / p95 / p99, errors, bytes per answer, the
+   workers' CPU per answer (the stable figure on a busy machine) and the workers
+   gunicorn recycled meanwhile (``max_requests``; ``--max-requests`` sets
    VGER_MAX_REQUESTS, ``--cache-url`` VGER_CACHE_URL, e.g. a Redis shared by the
    workers). Budget: p95 <= 1 s, zero errors; the machine's load average is printed
    before and after.
@@ -266,7 +267,9 @@ def main() -> None:
                 f"   {name} ({what.get(name, name)}, {r['tool']}): {r['requests']:,} requests in "
                 f"{r['wall_s']:.0f} s ({r['requests'] / r['wall_s']:.1f}/s): p50 {ms(r['p50'])}, "
                 f"p95 {ms(r['p95'])}, p99 {ms(r['p99'])}, max {ms(r['max'])}, "
-                f"{r['bytes']:,.0f} bytes per answer, workers recycled {r['restarts']}, "
+                f"{r['bytes']:,.0f} bytes per answer, "
+                f"server CPU {r['server_cpu'] * 1000 / max(r['requests'], 1):.1f} ms per answer, "
+                f"workers recycled {r['restarts']}, "
                 f"errors {r['errors']} ({r['error_sample']})"
             )
             verdict = "OK" if r["p95"] <= 1.0 and r["errors"] == 0 else "OVER BUDGET"

@@ -172,6 +172,27 @@ def worker_boots(log) -> int:
     return log.read().decode(errors="replace").count("Booting worker")
 
 
+def server_cpu(master: int) -> float:
+    """CPU seconds the gunicorn workers of ``master`` have used so far: the live ones'
+    (user + system) plus those of the workers it has reaped (its children's times)."""
+    tick = os.sysconf("SC_CLK_TCK")
+
+    def times(pid: int) -> list[int]:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return [int(x) for x in fields[11:15]]  # utime, stime, cutime, cstime
+
+    with open(f"/proc/{master}/task/{master}/children") as f:
+        workers = [int(x) for x in f.read().split()]
+    total = sum(times(master)[2:])
+    for pid in workers:
+        try:
+            total += sum(times(pid)[:2])
+        except FileNotFoundError:  # exited meanwhile: counted with the master's children
+            pass
+    return total / tick
+
+
 #: Scenario -> what one client asks in turn (a path: GET; a name: that callback's POST).
 SCENARIOS = {
     # a browser opening the page: the shell (its static files are cached), then Dash's
@@ -219,10 +240,11 @@ def load_test(
                             )
         out = {}
         for name, paths in SCENARIOS.items():
-            before = worker_boots(log)
+            before, cpu = worker_boots(log), server_cpu(proc.pid)
             run = run_wrk if shutil.which("wrk") else run_threads
             out[name] = run(base, paths, payloads, clients, seconds, encoding)
             out[name]["restarts"] = worker_boots(log) - before
+            out[name]["server_cpu"] = server_cpu(proc.pid) - cpu
         return out
     finally:
         stop_gunicorn(proc, log)
