@@ -42,7 +42,7 @@ class Settings(BaseSettings):
     trusted_user_header: str | None = None
     cache_seconds: int = 3600
     cache_url: str | None = None  # redis://host:6379/0 shares the cache; default per process
-    redis_prefix: str = "vger:"  # keys of sessions and login counts in that Redis
+    redis_prefix: str = "vger:"  # keys of sessions, login counts and the cache in that Redis
     session_minutes: int = 30  # a login ends after this long without a request (sliding)
     session_max_hours: int = 12  # and this long after it began, however busy
     proxy_hops: int = 0  # reverse proxies in front of the app whose X-Forwarded-* to trust

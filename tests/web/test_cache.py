@@ -167,3 +167,51 @@ def test_cached_values_cannot_be_changed_by_callers(store):
         second = quadrant_data(conn, choose_board(conn, params), NOW)
     assert "changed" not in set(second.items["key"]) | set(second.items["outcome"].dropna())
     assert (second.quadrant.throughput["count"] >= 0).all()
+
+
+@pytest.fixture
+def shared_cache():
+    """Settings of a cache in the test Redis under a prefix of its own (removed after)."""
+    import os
+    import uuid
+
+    import redis
+
+    url = os.environ.get("VGER_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+    client = redis.Redis.from_url(url, socket_connect_timeout=2)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"Redis not reachable at {url}: {exc}")
+        pytest.skip(f"Redis not reachable at {url}")
+    prefix = f"vger-test-{uuid.uuid4().hex}:"
+
+    def drop() -> int:
+        keys = list(client.scan_iter(match=f"{prefix}*"))
+        return client.delete(*keys) if keys else 0
+
+    yield {"cache_url": url, "redis_prefix": prefix}, drop
+    drop()
+
+
+def test_redis_values_are_shared_and_kept_near_each_process(store, shared_cache):
+    settings, drop = shared_cache
+    worker = _app(store, **settings).server.test_client()
+    with statements(store) as cold:
+        first = worker.get(URL).get_json()
+    assert _reads_issues(cold)
+    # another worker (a recycled one, or another Lambda) finds the values in Redis
+    other = _app(store, **settings).server.test_client()
+    with statements(store) as shared:
+        assert other.get(URL).get_json() == first
+    assert _reads_issues(shared) == []
+    # each process keeps what it used: the Redis entries gone, neither computes again
+    assert drop() > 0
+    with statements(store) as near:
+        assert worker.get(URL).get_json() == first
+        assert other.get(URL).get_json() == first
+    assert _reads_issues(near) == []
+    # new data: a new key in both layers, so both processes show the new numbers
+    _sync_new_issues(store, "201")
+    assert _total(worker) == _total(other) == sum(w["count"] for w in first["throughput"]) + 1

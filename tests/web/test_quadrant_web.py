@@ -75,6 +75,37 @@ def test_api_matches_csv_and_reports_notices(client):
     assert any("window" in n for n in body["notices"])
 
 
+def test_api_lists_one_page_of_each_weeks_keys_and_the_csv_every_key(client):
+    csv = _csv(client, f"/download/throughput.csv?{RANGE}")
+    whole = client.get(f"/api/v1/quadrant?{RANGE}").get_json()
+    assert (whole["page"], whole["limit"], whole["pages"]) == (1, 100, 1)
+    assert [w["keys"] for w in whole["throughput"]] == csv["keys"].tolist()
+    pages = [client.get(f"/api/v1/quadrant?{RANGE}&limit=1&page={n}").get_json() for n in (1, 2, 3)]
+    assert [p["pages"] for p in pages] == [2, 2, 2]  # the busiest week has 2 keys
+    assert [[w["keys"] for w in p["throughput"]] for p in pages] == [
+        ["EX-2", "EX-1"],
+        ["", "EX-4"],  # in the CSV's order: by done time
+        ["", ""],  # past the last page: nothing
+    ]
+    for p in pages:  # the counts, lines and everything else do not page
+        assert [w["count"] for w in p["throughput"]] == [1, 2]
+        assert {k: v for k, v in p.items() if k not in ("throughput", "page", "limit")} == {
+            k: v for k, v in whole.items() if k not in ("throughput", "page", "limit")
+        } | {"pages": 2}
+        assert [{k: v for k, v in w.items() if k != "keys"} for w in p["throughput"]] == [
+            {k: v for k, v in w.items() if k != "keys"} for w in whole["throughput"]
+        ]
+
+
+@pytest.mark.parametrize("query", ["limit=0", "limit=10001", "limit=x", "page=0", "page=-1"])
+def test_api_bad_page_or_limit_is_a_notice_and_the_default(client, query):
+    body = client.get(f"/api/v1/quadrant?{RANGE}&{query}").get_json()
+    name = query.split("=")[0]
+    assert (body["page"], body["limit"]) == (1, 100)
+    assert any(n.startswith(f"{name}=") for n in body["notices"]), body["notices"]
+    assert [w["keys"] for w in body["throughput"]] == ["EX-2", "EX-1 EX-4"]
+
+
 @pytest.mark.parametrize(
     "query",
     [

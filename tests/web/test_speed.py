@@ -7,6 +7,11 @@ import gzip
 import re
 
 import brotli
+import flask_compress.flask_compress
+import pytest
+from flask_compress.compat import compression
+
+from vger.web import speed
 
 
 def _scripts(client) -> list[str]:
@@ -57,3 +62,78 @@ def test_dynamic_responses_are_never_served_from_the_compression_cache(client):
     )
     one, two = brotli.decompress(first.data), brotli.decompress(second.data)
     assert b'"from": "2024-01-01"' in one and b'"from": "2024-01-08"' in two
+
+
+# --- each body compressed once (the compressed-body cache) ----------------------------
+
+LONG = "/api/v1/quadrant?board=example&from=2021-01-01&to=2024-01-28"  # 54 kB of JSON
+DECODERS = {"br": brotli.decompress, "gzip": gzip.decompress}
+
+
+@pytest.fixture
+def compressions(monkeypatch):
+    """Every body flask-compress compresses (its own function, counted, not replaced)."""
+    seen: list[tuple[str, int]] = []
+    real = flask_compress.flask_compress._compress_data
+
+    def counted(app, data, algorithm):
+        seen.append((algorithm, len(data)))
+        return real(app, data, algorithm)
+
+    monkeypatch.setattr(flask_compress.flask_compress, "_compress_data", counted)
+    return seen
+
+
+def _decoded(response) -> bytes:
+    encoding = response.headers.get("Content-Encoding")
+    if encoding == "zstd":
+        return compression.zstd.decompress(response.data)
+    return DECODERS[encoding](response.data) if encoding else response.data
+
+
+def test_a_body_is_compressed_once_per_encoding_and_served_the_same(client, compressions):
+    plain = client.get(LONG).data
+    assert len(plain) >= speed.DIGEST_MIN  # a body worth keeping compressed
+    answers = {}
+    for encoding in ("br", "gzip", "zstd", "br", "gzip", "zstd"):
+        response = client.get(LONG, headers={"Accept-Encoding": encoding})
+        assert response.headers["Content-Encoding"] == encoding
+        assert "Accept-Encoding" in response.headers["Vary"]
+        assert _decoded(response) == plain  # what a fresh compression would decode to
+        answers.setdefault(encoding, []).append(response.data)
+    assert sorted(a for a, _ in compressions) == ["br", "gzip", "zstd"]  # once each
+    assert all(first == again for first, again in answers.values())
+    assert len({first for first, _ in answers.values()}) == 3  # one body per encoding
+
+
+def test_another_body_is_never_served_an_old_compression(client, compressions):
+    first = client.get(LONG, headers={"Accept-Encoding": "br"})
+    other = client.get(LONG.replace("2021-01-01", "2021-02-01"), headers={"Accept-Encoding": "br"})
+    one, two = _decoded(first), _decoded(other)
+    assert b'"from": "2021-01-01"' in one and b'"from": "2021-02-01"' in two
+    assert len(compressions) == 2
+
+
+def test_new_data_is_compressed_afresh(example_app, compressions):
+    from tests.web.test_cache import _sync_new_issues
+
+    client = example_app.server.test_client()
+    before = _decoded(client.get(LONG, headers={"Accept-Encoding": "br"}))
+    assert _decoded(client.get(LONG, headers={"Accept-Encoding": "br"})) == before
+    assert len(compressions) == 1
+    _sync_new_issues(example_app.server.extensions["vger"]["engine"], "201")
+    after = client.get(LONG, headers={"Accept-Encoding": "br"})
+    assert _decoded(after) != before and b"EX-201" in _decoded(after)
+    assert _decoded(after) == client.get(LONG).data  # the new body, not the old one's
+    assert len(compressions) == 2
+
+
+def test_small_answers_are_compressed_each_time_and_not_kept(client, compressions):
+    small = "/api/v1/quadrant?board=example&from=2024-01-01&to=2024-01-28"
+    for _ in range(2):
+        response = client.get(small, headers={"Accept-Encoding": "br"})
+        assert len(_decoded(response)) < speed.DIGEST_MIN
+        assert response.headers["Content-Encoding"] == "br"
+    assert len(compressions) == 2
+    kept = client.application.extensions["vger-compress"].cache
+    assert kept.get("br;dynamic") is None
