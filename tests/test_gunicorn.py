@@ -69,3 +69,18 @@ def test_gunicorn_serves_the_dashboard(server):
     text = log.read_text()
     assert text.count("Booting worker") >= 2
     assert "GET /quadrant?board=example" in text
+
+
+def test_the_master_loads_the_libraries_but_no_vger_code():
+    """gunicorn.conf.py imports the heavy libraries in the master (a forked worker boots
+    with them loaded) but none of Vger's own modules, so a HUP reload runs new code."""
+    script = (
+        "import runpy, sys; cfg = runpy.run_path('gunicorn.conf.py');"
+        "print(sorted(m for m in ('pandas', 'dash', 'sqlalchemy', 'plotly') if m in sys.modules));"
+        "print(sorted(m for m in sys.modules if m == 'vger' or m.startswith(('vger.', 'etl'))));"
+        "print(cfg['max_requests_jitter'] * 2 == cfg['max_requests'], cfg['preload_app'])"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+    assert out == ["['dash', 'pandas', 'plotly', 'sqlalchemy']", "[]", "True False"]
