@@ -202,7 +202,7 @@ def issue_details(conn: Connection, board: Board, issue_ids: Sequence[str]) -> p
         stmt = select(
             s.issue.c.issue_id,
             s.issue.c.summary,
-            s.issue.c.start,
+            stamp(s.issue.c.start),
             s.issue.c.status_name,
             s.issue.c.resolution,
         ).where(s.issue.c.board_id == board.id, s.issue.c.issue_id.in_(ids[k : k + 500]))
@@ -231,7 +231,7 @@ def completed_details(
     stmt = select(
         i.c.issue_id,
         i.c.summary,
-        i.c.start,
+        stamp(i.c.start),
         i.c.status_name,
         i.c.resolution,
         i.c.state_days,
@@ -267,12 +267,12 @@ def completed_items(
         i.c.issue_id,
         i.c.key,
         i.c.issue_type,
-        i.c.created,
-        i.c.done,
+        stamp(i.c.created),
+        stamp(i.c.done),
         i.c.outcome,
         lead.label("lead_time"),
         i.c.summary,
-        i.c.start,
+        stamp(i.c.start),
         i.c.status_name,
         i.c.resolution,
         i.c.state_days,
