@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, and_, case, delete, func, literal, select, true
+from sqlalchemy import Connection, and_, case, delete, func, inspect, literal, select, true
 
 from vger.metrics.calendar import local_midnight_to_utc
 from vger.store import schema as s
@@ -251,7 +251,9 @@ def forget_deleted(conn: Connection, board_id: int, issue_ids: Sequence[str]) ->
 
 def rebuild(conn: Connection, board: Board) -> None:
     """Count every issue of the board afresh, in its time zone, a page of issues at a
-    time."""
+    time (nothing on a store migrated to a revision before 0013)."""
+    if not inspect(conn).has_table("flow_day_board"):
+        return
     conn.execute(delete(s.flow_day).where(s.flow_day.c.board_id == board.id))
     conn.execute(delete(s.flow_day_board).where(s.flow_day_board.c.board_id == board.id))
     conn.execute(s.flow_day_board.insert().values(board_id=board.id, tz=board.tz, odd=0))
