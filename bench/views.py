@@ -127,6 +127,7 @@ def _flags(rng, issues: pd.DataFrame) -> pd.DataFrame:
 def build(engine: sa.Engine, n: int, moves: int) -> None:
     """One board ``big`` of ``n`` issues into a migrated, empty store."""
     from vger.metrics.event_arrays import MoveArrays
+    from vger.store import flow_days
     from vger.store.derived import derive, naive_utc
     from vger.store.quality_hits import hit_rows
     from vger.store.sync import finish_run, start_run
@@ -198,6 +199,8 @@ def build(engine: sa.Engine, n: int, moves: int) -> None:
                     rows.itertuples(index=False, name=None),
                 )
         finish_run(conn, run, "ok", counts={"added": n}, watermark=NOW)
+    with engine.begin() as conn:  # the flow's day counts, as save_issues keeps them
+        flow_days.rebuild(conn, board)
 
 
 def store_url(db: str, n: int, moves: int, reuse: bool) -> str:

@@ -41,37 +41,47 @@ def flagged_days(
     )
     if flags.empty or not len(ids):
         return out
+    # naive UTC datetime64 throughout: a tz-aware Series' to_numpy() is an object array
+    # of Timestamps (0.5 CPU-s of conversions on 100,000 items)
     f = pd.DataFrame(
         {
             "issue_id": flags["issue_id"].astype(str).to_numpy(),
-            "at": pd.to_datetime(flags["at"], utc=True).to_numpy(),
+            "at": _naive(flags["at"]),
             "flagged": flags["flagged"].astype(bool).to_numpy(),
         }
     )
     # The period of each change lasts until the next change of the same item.
     same_next = f["issue_id"].shift(-1).eq(f["issue_id"]).to_numpy()
     until = np.where(same_next, f["at"].shift(-1).to_numpy(), np.datetime64("NaT"))
-    f["until"] = pd.to_datetime(until, utc=True)
+    f["until"] = until.astype("datetime64[ns]")
     f = f[f["flagged"].to_numpy()]
     row = pd.Index(ids).get_indexer(f["issue_id"].to_numpy())
     f = f[row >= 0]
     row = row[row >= 0]
-    lo_w = start.to_numpy()[row]
-    hi_w = end.to_numpy()[row]
-    lo = np.maximum(f["at"].to_numpy(), lo_w)
+    lo_w = _naive(start)[row]
+    hi_w = _naive(end)[row]
+    lo = np.maximum(f["at"].to_numpy(), lo_w)  # NaT propagates
     until = f["until"].to_numpy()
-    hi = np.where(pd.isna(until), hi_w, np.minimum(until, hi_w))
-    valid = ~(pd.isna(lo) | pd.isna(hi))
+    hi = np.where(np.isnat(until), hi_w, np.minimum(until, hi_w))
+    valid = ~(np.isnat(lo) | np.isnat(hi))
     valid &= hi > lo
     lo, hi, row = lo[valid], hi[valid], row[valid]
     if working_days:
-        seconds = working_clock(pd.DatetimeIndex(hi), tz) - working_clock(pd.DatetimeIndex(lo), tz)
+        seconds = working_clock(pd.DatetimeIndex(hi).tz_localize("UTC"), tz) - working_clock(
+            pd.DatetimeIndex(lo).tz_localize("UTC"), tz
+        )
     else:
         seconds = (hi - lo).astype("timedelta64[ns]").astype(np.int64) / 1e9
     totals = np.bincount(row, weights=seconds / SECONDS_PER_DAY, minlength=len(ids))
     values = out.to_numpy(copy=True)
     values = np.where(np.isnan(values), np.nan, totals)
     return pd.Series(values, index=out.index, dtype=float)
+
+
+def _naive(values) -> np.ndarray:
+    """UTC instants as naive ``datetime64[ns]`` (NaT kept)."""
+    index = pd.DatetimeIndex(pd.to_datetime(values, utc=True))
+    return index.tz_convert(None).to_numpy(dtype="datetime64[ns]")
 
 
 def flagged_now(flags: pd.DataFrame) -> pd.Series:

@@ -29,12 +29,15 @@ def sort_keys(frame: pd.DataFrame) -> pd.DataFrame:
     """Rows ordered by issue key, numerically within a project (EX-2 before EX-10)."""
     if frame.empty:
         return frame.reset_index(drop=True)
-    parts = frame["key"].astype(str).str.rsplit("-", n=1, expand=True)
-    project = parts[0]
-    number = pd.to_numeric(parts[1], errors="coerce") if parts.shape[1] > 1 else np.nan
-    order = pd.DataFrame({"p": project, "n": number, "k": frame["key"]}).sort_values(
-        ["p", "n", "k"], na_position="last"
-    )
+    # split at the last "-" in one vectorised pass (numpy's, not a Python call per key)
+    keys = frame["key"].astype(str).to_numpy(dtype=str)
+    head, sep, tail = np.char.rpartition(keys, "-").T if len(keys) else (keys, keys, keys)
+    has = sep != ""
+    project = np.where(has, head, keys)
+    number = pd.to_numeric(pd.Series(np.where(has, tail, "")), errors="coerce").to_numpy()
+    order = pd.DataFrame(
+        {"p": project, "n": number, "k": frame["key"].to_numpy()}, index=frame.index
+    ).sort_values(["p", "n", "k"], na_position="last")
     return frame.loc[order.index].reset_index(drop=True)
 
 

@@ -247,6 +247,8 @@ def delete_board(conn: Connection, slug: str) -> dict[str, int]:
         conn.execute(delete(s.pull_request).where(s.pull_request.c.repo_id.in_(repo_ids)))
         conn.execute(delete(s.tag).where(s.tag.c.repo_id.in_(repo_ids)))
     for table in (
+        s.flow_day,
+        s.flow_day_board,
         s.issue_flag,
         s.issue_quality,
         s.quality_pending,

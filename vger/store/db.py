@@ -172,6 +172,7 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
         if AGING_MARKS in applied:
             _rederive_boards(conn)
         _refresh_quality(conn)
+        _count_flows(conn)
         analyze(conn)
 
 
@@ -195,6 +196,22 @@ def _rederive_boards(conn: Connection) -> None:
 
     for board in list_boards(conn):
         rederive_board(conn, board)
+
+
+def _count_flows(conn: Connection) -> None:
+    """Count the cumulative flow's days of every board not counted yet (each board right
+    after revision 0013): the flow then reads counts, not moves (vger.store.flow_days)."""
+    from sqlalchemy import inspect
+
+    from vger.store import flow_days
+    from vger.store.boards import list_boards
+
+    if not inspect(conn).has_table("flow_day_board"):  # an older revision asked for
+        return
+    uncounted = set(flow_days.uncounted_boards(conn))
+    for board in list_boards(conn):
+        if board.id in uncounted:
+            flow_days.rebuild(conn, board)
 
 
 def _refresh_quality(conn: Connection) -> None:

@@ -10,7 +10,7 @@ from sqlalchemy import Connection, String, any_, bindparam, column, func, select
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from vger.store import schema as s
-from vger.store.queries import read_frame
+from vger.store.queries import _utc, read_frame, stamp
 
 CHUNK = 500
 
@@ -21,7 +21,7 @@ def issue_flags(
     """Flag changes of the board's issues (all, or those of ``issue_ids``):
     ``issue_id``, ``at`` (UTC), ``flagged``, in changelog order per issue."""
     f = s.issue_flag
-    stmt = select(f.c.issue_id, f.c.at, f.c.flagged).where(f.c.board_id == board_id)
+    stmt = select(f.c.issue_id, stamp(f.c.at), f.c.flagged).where(f.c.board_id == board_id)
     order = (f.c.issue_id, f.c.seq)
     if issue_ids is None:
         frames = [read_frame(conn, stmt.order_by(*order))]
@@ -47,7 +47,7 @@ def issue_flags(
             }
         )
     out = pd.concat(frames, ignore_index=True)
-    out["at"] = pd.to_datetime(out["at"], utc=True)
+    out = _utc(out, "at")
     out["flagged"] = out["flagged"].astype(bool)
     out["issue_id"] = out["issue_id"].astype(str)
     return out

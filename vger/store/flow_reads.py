@@ -15,6 +15,7 @@ from sqlalchemy import BigInteger, Connection, and_, case, func, literal, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement
 
+from vger.store import flow_days
 from vger.store import schema as s
 from vger.store.boards import Board
 from vger.store.queries import type_filter
@@ -111,7 +112,11 @@ def flow_changes(
     one the previous move entered; for the first move read, its ``from`` status, or the
     issue's current status when that is blank, as
     :func:`vger.metrics.events.created_status`), and the issues per current status and
-    creation day. Reads rows per status and day, not per issue or move."""
+    creation day. Reads rows per status and day, not per issue or move; from the counts
+    kept per status and day (:mod:`vger.store.flow_days`) when they can answer."""
+    counted = flow_days.read_counts(conn, board, types, begin, ends)
+    if counted is not None:
+        return FlowChanges(counted.baseline, counted.changes, counted.seen)
     i, t = s.issue, s.transition
     end = ends[-1]
     base = and_(i.c.board_id == board.id, type_filter(board, types), i.c.created < end)

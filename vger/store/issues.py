@@ -13,6 +13,7 @@ from sqlalchemy import Connection, delete, select
 
 from vger.metrics.event_arrays import MoveArrays
 from vger.metrics.events import Workflow
+from vger.store import flow_days
 from vger.store import schema as s
 from vger.store.bulk import insert_columns, utc_ns
 from vger.store.db import analyze_if_grown, update_rows
@@ -63,6 +64,7 @@ def save_issues(
     columns = columns_of(issues, list(issues[0]))
     ids = [str(i) for i in columns["issue_id"]]
     existing = _existing_ids(conn, board.id, ids)
+    flow_days.forget(conn, board, sorted(existing))  # the flow's day counts: theirs out
     created = utc_ns(columns["created"])
     if isinstance(transitions, Mapping):
         moves = {c: transitions[c] for c in MOVE_COLUMNS}
@@ -106,6 +108,7 @@ def save_issues(
             )
     moves.update(board_id=[board.id] * len(move_ids), issue_id=move_ids, at=at)
     insert_columns(conn, s.transition, moves)
+    flow_days.count(conn, board, columns, moves)  # ... and in again
     insert_columns(conn, s.issue_state_time, derived.state_columns(board.id))
     flag = columns_of(flags, ("issue_id", "seq", "at", "flagged"))
     flag.update(
@@ -196,6 +199,7 @@ def rederive_board(conn: Connection, board: Board) -> int:
     conn.execute(delete(s.issue_state_time).where(s.issue_state_time.c.board_id == board.id))
     insert_columns(conn, s.issue_state_time, derived.state_columns(board.id))
     replace_board_hits(conn, board.id, issues, transitions, workflow)
+    flow_days.rebuild(conn, board)  # counted in the (new) time zone
     if board.review_lead_time:
         apply_review_lead_times(conn, board)
     return len(rows)
@@ -237,6 +241,7 @@ def delete_issues(conn: Connection, board_id: int, issue_ids: Sequence[str]) -> 
     """Remove issues (deleted in Jira or gone from the JQL) with their history."""
     removed = 0
     for chunk in _chunks([str(i) for i in issue_ids]):
+        flow_days.forget_deleted(conn, board_id, chunk)
         for table in (s.issue_quality, s.quality_pending):
             conn.execute(
                 delete(table).where(table.c.board_id == board_id, table.c.issue_id.in_(chunk))

@@ -232,6 +232,33 @@ issue_quality = Table(
     ),
 )
 
+flow_day = Table(
+    "flow_day",
+    metadata,
+    # The cumulative flow's counts (vger.store.flow_days): per issue type, sub-task flag,
+    # status and local day (the board's time zone, days since 1970-01-01), the issues
+    # entering the status minus those leaving it, and those entering it (created in it or
+    # moved into it). Kept by save_issues; rebuilt when the board is re-derived.
+    Column("board_id", Integer, ForeignKey("board.id", ondelete="CASCADE"), primary_key=True),
+    Column("issue_type", String(100), primary_key=True),
+    Column("is_subtask", Boolean, primary_key=True),
+    Column("status_id", String(64), primary_key=True),
+    Column("day", Integer, primary_key=True),
+    Column("delta", Integer, nullable=False),
+    Column("entered", Integer, nullable=False),
+)
+
+flow_day_board = Table(
+    "flow_day_board",
+    metadata,
+    # Which time zone a board's flow_day rows count days in, and how many of its issues
+    # have a history the counts cannot follow (a move leaving a status the history never
+    # entered, ...): the flow reads the moves instead while there is one.
+    Column("board_id", Integer, ForeignKey("board.id", ondelete="CASCADE"), primary_key=True),
+    Column("tz", String(64), nullable=False),
+    Column("odd", Integer, nullable=False),
+)
+
 quality_pending = Table(
     "quality_pending",
     metadata,

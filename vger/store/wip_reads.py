@@ -11,7 +11,7 @@ from sqlalchemy import Connection, and_, or_, select
 
 from vger.store import schema as s
 from vger.store.boards import Board
-from vger.store.queries import _utc, read_frame, type_filter
+from vger.store.queries import _utc, read_frame, stamp, type_filter
 
 
 def aging_rows(
@@ -42,12 +42,12 @@ def aging_rows(
                 i.c.key,
                 i.c.summary,
                 i.c.issue_type,
-                i.c.created,
-                i.c.start,
-                i.c.done,
+                stamp(i.c.created),
+                stamp(i.c.start),
+                stamp(i.c.done),
                 i.c.outcome,
                 i.c.state_position,
-                i.c.state_since,
+                stamp(i.c.state_since),
                 i.c.leave_days,
             ).where(wanted),
         )
@@ -69,7 +69,7 @@ def wip_rows(
     time of [begin, end): started before ``end`` and not done before ``begin``. Those are
     all the daily WIP and the weekly net flow of the range count."""
     i = s.issue
-    stmt = select(i.c.issue_id, i.c.key, i.c.start, i.c.done).where(
+    stmt = select(i.c.issue_id, i.c.key, stamp(i.c.start), stamp(i.c.done)).where(
         i.c.board_id == board.id,
         type_filter(board, types),
         i.c.start.is_not(None),

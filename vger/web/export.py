@@ -64,10 +64,16 @@ def defuse(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     out = frame.copy()
     for column in columns:
         values = out[column].astype(object)
-        try:
-            risky = values.str.startswith(_FORMULA, na=False).to_numpy(dtype=bool)
-        except AttributeError:  # no text in the column at all
+        cells = values.to_numpy(dtype=object)
+        text = np.array([isinstance(v, str) for v in cells], dtype=bool)
+        if not text.any():  # no text in the column at all
             continue
+        # numpy compares the first characters in C (pandas' str.startswith calls Python
+        # per cell: 0.2 CPU-s for the 100,000 rows of a big board's quality CSV)
+        first = np.where(text, cells, "").astype(str)
+        risky = np.zeros(len(cells), dtype=bool)
+        for prefix in _FORMULA:
+            risky |= np.strings.startswith(first, prefix)
         if risky.any():
             values = values.copy()
             values[risky] = "'" + values[risky]
