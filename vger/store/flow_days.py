@@ -75,7 +75,11 @@ class Counts:
     odd: int
 
 
-def counts_of(issues: pd.DataFrame, moves: pd.DataFrame, tz: str) -> Counts:
+def _strings(values) -> np.ndarray:
+    return np.asarray(values).astype(str).astype(object)
+
+
+def counts_of(issues: Mapping[str, Sequence], moves: Mapping[str, Sequence], tz: str) -> Counts:
     """The counts of ``issues`` (issue_id, issue_type, is_subtask, created as naive UTC
     ``datetime64[ns]``, status_id) with their ``moves`` (issue_id, seq, at as naive UTC,
     from_status_id, to_status_id), days in ``tz``.
@@ -83,16 +87,16 @@ def counts_of(issues: pd.DataFrame, moves: pd.DataFrame, tz: str) -> Counts:
     Plain numpy over the columns, a few calls per page whatever its size: the ETL counts
     every saved page of about 100 issues, where pandas' per-call costs (sorting and
     grouping frames) made this 54 us an issue."""
-    ids = issues["issue_id"].astype(str).to_numpy(dtype=object)
-    current = issues["status_id"].to_numpy(dtype=object)
-    pos = pd.Index(ids).get_indexer(moves["issue_id"].astype(str).to_numpy(dtype=object))
-    at = np.asarray(moves["at"].to_numpy(), dtype="datetime64[ns]")
-    order = np.lexsort((moves["seq"].to_numpy(), at, pos))  # per issue, by time then seq
+    ids = _strings(issues["issue_id"])
+    current = np.asarray(issues["status_id"], dtype=object)
+    pos = pd.Index(ids).get_indexer(_strings(moves["issue_id"]))
+    at = np.asarray(moves["at"], dtype="datetime64[ns]")
+    order = np.lexsort((np.asarray(moves["seq"]), at, pos))  # per issue, by time then seq
     order = order[pos[order] >= 0]  # moves of these issues only
     pos, at = pos[order], at[order]
-    created = np.asarray(issues["created"].to_numpy(), dtype="datetime64[ns]")
-    to = moves["to_status_id"].to_numpy(dtype=object)[order]
-    frm = moves["from_status_id"].to_numpy(dtype=object)[order]
+    created = np.asarray(issues["created"], dtype="datetime64[ns]")
+    to = np.asarray(moves["to_status_id"], dtype=object)[order]
+    frm = np.asarray(moves["from_status_id"], dtype=object)[order]
     n = len(pos)
     first = np.ones(n, dtype=bool)
     first[1:] = pos[1:] != pos[:-1]
@@ -121,10 +125,11 @@ def counts_of(issues: pd.DataFrame, moves: pd.DataFrame, tz: str) -> Counts:
     delta = np.concatenate([np.ones(ones + twos, np.int64), -np.ones(twos, np.int64)])
     entered = np.concatenate([np.ones(ones + twos, np.int64), np.zeros(twos, np.int64)])
     # one row per (issue type, sub-task, status, day): codes combined into one integer
-    types, type_code = np.unique(
-        issues["issue_type"].astype(str).to_numpy(dtype=object), return_inverse=True
-    )
-    kind = type_code.astype(np.int64) * 2 + issues["is_subtask"].to_numpy(dtype=bool)
+    n_issues = len(ids)
+    types, type_code = np.unique(_strings(issues["issue_type"]), return_inverse=True)
+    subtask = issues.get("is_subtask")
+    subtask = np.zeros(n_issues, bool) if subtask is None else np.asarray(subtask, dtype=bool)
+    kind = type_code.astype(np.int64) * 2 + subtask
     statuses, state = np.unique(status, return_inverse=True)
     low = int(day.min()) if len(day) else 0
     span = int(day.max()) - low + 1 if len(day) else 1
@@ -217,9 +222,10 @@ def _read(conn: Connection, board_id: int, tz: str, ids=None, lo=None, hi=None) 
     return counts_of(issues, moves, tz)
 
 
-def forget(conn: Connection, board: Board, existing: Sequence[str]) -> None:
+def forget(conn: Connection, board: Board, existing: Sequence[str]) -> str | None:
     """Before save_issues replaces them: take the stored issues ``existing`` out of the
-    counts. A board without counts gets them here when it has no issue yet."""
+    counts. A board without counts gets them here when it has no issue yet. Returns the
+    time zone the board's counts are kept in, None when it has none (for :func:`count`)."""
     meta = _meta(conn, board.id)
     if meta is None:
         if (
@@ -229,31 +235,30 @@ def forget(conn: Connection, board: Board, existing: Sequence[str]) -> None:
             is None
         ):
             conn.execute(s.flow_day_board.insert().values(board_id=board.id, tz=board.tz, odd=0))
-        return
+            return board.tz
+        return None
     for k in range(0, len(existing), CHUNK):
         _add(conn, board.id, _read(conn, board.id, meta.tz, ids=list(existing[k : k + CHUNK])), -1)
+    return meta.tz
 
 
 def count(
-    conn: Connection, board: Board, issues: Mapping[str, Sequence], moves: Mapping[str, Sequence]
+    conn: Connection,
+    board: Board,
+    issues: Mapping[str, Sequence],
+    moves: Mapping[str, Sequence],
+    tz: str | None,
 ) -> None:
     """After save_issues stored them: add the saved ``issues`` (columns: issue_id,
     issue_type, is_subtask, created as naive UTC ``datetime64[ns]``, status_id) and their
-    ``moves`` (issue_id, seq, at, from_status_id, to_status_id) to the counts."""
-    meta = _meta(conn, board.id)
-    if meta is None:
+    ``moves`` (issue_id, seq, at, from_status_id, to_status_id) to the counts kept in
+    ``tz`` (what :func:`forget` returned: nothing when None)."""
+    if tz is None:
         return
     n = len(issues["issue_id"])
-    frame = pd.DataFrame(
-        {c: list(issues.get(c, [None] * n)) for c in ("issue_id", "issue_type", "status_id")}
-    )
-    frame["is_subtask"] = [bool(x) for x in issues.get("is_subtask", [False] * n)]
-    frame["created"] = np.asarray(issues["created"], dtype="datetime64[ns]")
-    m = pd.DataFrame(
-        {c: list(moves[c]) for c in ("issue_id", "seq", "from_status_id", "to_status_id")}
-    )
-    m["at"] = np.asarray(moves["at"], dtype="datetime64[ns]")
-    _add(conn, board.id, counts_of(frame, m, meta.tz), 1)
+    page = {c: issues.get(c, [None] * n) for c in ("issue_id", "issue_type", "status_id")}
+    page.update(is_subtask=issues.get("is_subtask"), created=issues["created"])
+    _add(conn, board.id, counts_of(page, moves, tz), 1)
 
 
 def forget_deleted(conn: Connection, board_id: int, issue_ids: Sequence[str]) -> None:

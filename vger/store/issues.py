@@ -64,7 +64,7 @@ def save_issues(
     columns = columns_of(issues, list(issues[0]))
     ids = [str(i) for i in columns["issue_id"]]
     existing = _existing_ids(conn, board.id, ids)
-    flow_days.forget(conn, board, sorted(existing))  # the flow's day counts: theirs out
+    counted_in = flow_days.forget(conn, board, sorted(existing))  # flow day counts: theirs out
     created = utc_ns(columns["created"])
     if isinstance(transitions, Mapping):
         moves = {c: transitions[c] for c in MOVE_COLUMNS}
@@ -108,7 +108,7 @@ def save_issues(
             )
     moves.update(board_id=[board.id] * len(move_ids), issue_id=move_ids, at=at)
     insert_columns(conn, s.transition, moves)
-    flow_days.count(conn, board, columns, moves)  # ... and in again
+    flow_days.count(conn, board, columns, moves, counted_in)  # ... and in again
     insert_columns(conn, s.issue_state_time, derived.state_columns(board.id))
     flag = columns_of(flags, ("issue_id", "seq", "at", "flagged"))
     flag.update(
