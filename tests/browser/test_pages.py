@@ -24,6 +24,7 @@ from tests.browser.conftest import (
     wait_for_search,
     wait_until,
 )
+from vger.web.views import VIEWS
 
 pytestmark = pytest.mark.browser  # `-m "not browser"` runs none of these
 
@@ -259,7 +260,10 @@ def test_never_synced_board_says_what_is_missing(page, fresh_app, path, sentence
     assert page.js_errors == []
 
 
-@pytest.mark.parametrize("path", ["quadrant", "quarterly", "scatter", "forecast", "flow"])
+CHART_PAGES = [v.path for v in VIEWS if v.blueprint is not None and v.name != "quality"]
+
+
+@pytest.mark.parametrize("path", [*CHART_PAGES, "/quadrant?source=github"])
 def test_a_page_load_is_one_callback_round_trip(page, live_app, path):
     """The charts come with the page's layout: a load asks for the layout and the navbar
     (in parallel) and nothing after."""
@@ -272,7 +276,8 @@ def test_a_page_load_is_one_callback_round_trip(page, live_app, path):
             else None
         ),
     )
-    page.goto(live_app["url"] + f"/{path}?board=platform")
+    sep = "&" if "?" in path else "?"
+    page.goto(live_app["url"] + f"{path}{sep}board=platform")
     page.wait_for_function(
         "() => document.querySelector('#_pages_content .dash-graph') && [...document"
         ".querySelectorAll('.dash-graph')].every(g => g.querySelector('.main-svg'))"

@@ -19,7 +19,7 @@ from vger.web.params import ViewParams, from_shared_controls
 from vger.web.ranges import register_range_sync
 from vger.web.urlsync import register_url_sync
 from vger.web.views.common import Start, page_layout, safe_render
-from vger.web.views.outputs import shared_inputs, shared_update
+from vger.web.views.outputs import page_callback, shared_inputs, shared_update
 
 
 @dataclass(frozen=True)
@@ -100,7 +100,9 @@ class TwoChartPage:
             for part, prop in (("", "figure"), ("-note", "children"), ("-csv", "href"))
         ]
 
-        @app.callback(
+        @page_callback(
+            app,
+            self.path,
             *outputs,
             Output(f"{P}-status", "children"),
             Output(slot_id(P, "from"), "children"),

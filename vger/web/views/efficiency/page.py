@@ -30,6 +30,7 @@ from vger.web.views.outputs import (
     chart_places,
     failure,
     named_outputs,
+    page_callback,
     shared_inputs,
     shared_update,
 )
@@ -140,6 +141,6 @@ def register(app: Dash) -> None:
         Output(slot_id(P, "to"), "children"),
     ]
 
-    @app.callback(*outputs, *controls)
+    @page_callback(app, PATH, *outputs, *controls)
     def update_charts(*values):
         return update(*values)
