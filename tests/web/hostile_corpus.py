@@ -111,11 +111,12 @@ class Hostile:
     path: str
     query: str = ""
     body: bytes | None = None
+    referrer: str | None = None
 
     def fire(self, client):
         url = f"{self.path}?{self.query}" if self.query else self.path
         if self.method == "GET":
-            return client.get(url)
+            return client.get(url, headers={"Referer": self.referrer} if self.referrer else {})
         return client.post(url, data=self.body, content_type="application/json")
 
 
@@ -192,6 +193,15 @@ def route_requests(board: str = "example") -> Iterator[Hostile]:
             yield Hostile(f"GET {path}?{query[:80]}", "GET", path, query)
     for path in ("/admin/login", "/api/v1/quadrant", "/download/flow.csv"):
         yield Hostile(f"POST {path} oversized", "POST", path, body=b"a" * OVERSIZED)
+    # the layout draws the page its Referer names (vger.web.shell)
+    for path in PAGES:
+        for query in queries(board):
+            referrer = f"http://localhost{path}?{query}"
+            yield Hostile(
+                f"layout of {path}?{query[:80]}", "GET", "/_dash-layout", "", None, referrer
+            )
+    for referrer in ("x", "http://localhost/%FF%00?board=%00", "http://localhost//quadrant", LONG):
+        yield Hostile(f"layout of {referrer[:40]}", "GET", "/_dash-layout", "", None, referrer)
 
 
 def corpus(board: str = "example") -> list[Hostile]:

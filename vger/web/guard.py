@@ -25,7 +25,7 @@ CALLBACK_PATH = "/_dash-update-component"
 
 
 #: Paths whose answers are computed from the store (the rest are static or tiny).
-DATA_PREFIXES = ("/api/", "/download/", "/_dash-update-component")
+DATA_PREFIXES = ("/api/", "/download/", "/_dash-update-component", "/_dash-layout")
 BUSY = "The dashboard is busy; try again in a few seconds."
 
 
