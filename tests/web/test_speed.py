@@ -57,3 +57,21 @@ def test_dynamic_responses_are_never_served_from_the_compression_cache(client):
     )
     one, two = brotli.decompress(first.data), brotli.decompress(second.data)
     assert b'"from": "2024-01-01"' in one and b'"from": "2024-01-08"' in two
+
+
+def test_pages_without_charts_load_no_plotly(client):
+    """plotly.js is on the pages that draw charts only; dcc.Graph's own URL for it (when a
+    chart is reached without a reload) leads to the same vendored bundle."""
+    from vger.web.views import VIEWS
+
+    for view in VIEWS:
+        html = client.get(f"{view.path}?board=example").data.decode()
+        scripts = re.findall(r'<script src="([^"]+)"', html)
+        assert len(scripts) > 5, view.path  # Dash's scripts are all there
+        plotly = [s for s in scripts if "plotly" in s]
+        assert len(plotly) == (1 if view.charts else 0), view.path
+    charted = _scripts(client)
+    fallback = client.get("/_dash-component-suites/plotly/package_data/plotly.min.js")
+    assert fallback.status_code == 307
+    assert fallback.headers["Location"].endswith(next(s for s in charted if "plotly" in s))
+    assert fallback.cache_control.no_cache
