@@ -64,7 +64,13 @@ class TwoChartPage:
 
     def render(self, params: ViewParams) -> tuple:
         """Both figures, notes and CSV links, then the status; never raises."""
-        return safe_render(params, self.data, self._outputs, lambda m: self._failed(m, "danger"))
+        return safe_render(
+            params,
+            self.data,
+            self._outputs,
+            lambda m: self._failed(m, "danger"),
+            cache_as=self.prefix,
+        )
 
     def _failed(self, message: str, colour: str) -> tuple:
         figure = empty_figure(message)

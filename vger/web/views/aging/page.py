@@ -52,7 +52,13 @@ params_from_controls = from_shared_controls
 
 def render(params: ViewParams) -> tuple:
     """Figure, note, CSV link and status for ``params``; never raises."""
-    return safe_render(params, aging_data, _outputs, lambda m: one_chart_failure(m, "danger"))
+    return safe_render(
+        params,
+        aging_data,
+        _outputs,
+        lambda m: one_chart_failure(m, "danger"),
+        cache_as="aging",
+    )
 
 
 #: Every output of the chart callback: :func:`render`'s, then the messages under the

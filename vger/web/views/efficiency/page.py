@@ -65,7 +65,9 @@ params_from_controls = from_shared_controls
 
 def render(params: ViewParams) -> tuple:
     """Three figures, three notes, the CSV link and the status; never raises."""
-    return safe_render(params, efficiency_data, _outputs, lambda m: _failed(m, "danger"))
+    return safe_render(
+        params, efficiency_data, _outputs, lambda m: _failed(m, "danger"), cache_as="efficiency"
+    )
 
 
 #: Every output of the chart callback: :func:`render`'s, then the messages under the

@@ -50,7 +50,9 @@ params_from_controls = from_shared_controls
 
 def render(params: ViewParams) -> Shown:
     """Two figures, two notes, the CSV link and the status; never raises."""
-    return safe_render(params, pr_stages_data, _outputs, lambda m: _failed(m, "danger"))
+    return safe_render(
+        params, pr_stages_data, _outputs, lambda m: _failed(m, "danger"), cache_as="pr-stages"
+    )
 
 
 #: Every output of the chart callback: :func:`render`'s, then the messages under the
