@@ -288,11 +288,14 @@ def test_a_page_load_needs_no_callback_round_trip(page, live_app, path):
     """The page, its charts and the navbar come with the app's layout (vger.web.shell):
     a load asks for the layout and nothing after."""
     outputs = _count_callbacks(page)
+    layouts: list[str] = []
+    page.on("request", lambda r: layouts.append(r.url) if "/_dash-layout" in r.url else None)
     sep = "&" if "?" in path else "?"
     page.goto(live_app["url"] + f"{path}{sep}board=platform")
     page.wait_for_function(DRAWN, timeout=20_000)
     page.wait_for_timeout(300)  # a late call would be counted too
     assert outputs == []
+    assert len(layouts) == 1  # preloaded by the page, and that one used by the renderer
     assert page.locator("#nav-links a.nav-link.active").count() == 1
     assert page.js_errors == []
 

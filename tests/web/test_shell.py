@@ -124,3 +124,12 @@ def test_a_first_request_for_the_layout_draws_the_page(client):
     page is drawn into it: the navbar repeats the page links' ids."""
     ids, _ = _layout(client, f"http://localhost{PAGE}{SEARCH}")
     assert ids[CONTENT]["children"]
+
+
+def test_the_page_fetches_its_layout_while_its_scripts_load(client):
+    """Both requests the renderer makes first are preloaded by the page (same URL, mode
+    and credentials as the renderer's fetch, so the browser hands it the preloaded one)."""
+    html = client.get("/quality?board=example").data.decode()
+    head = html[: html.index("</head>")]
+    for name in ("_dash-layout", "_dash-dependencies"):
+        assert f'<link rel="preload" href="/{name}" as="fetch" crossorigin="anonymous">' in head

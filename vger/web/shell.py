@@ -43,6 +43,13 @@ def init_app(app: dash.Dash) -> None:
     """Make :func:`shell` the app's layout; its answers vary with the ``Referer`` and are
     never stored by a cache."""
     app.layout = shell
+    # the renderer asks for both only once its scripts have run: fetched meanwhile
+    prefix = app.config.requests_pathname_prefix
+    preloads = "".join(
+        f'<link rel="preload" href="{prefix}{name}" as="fetch" crossorigin="anonymous">'
+        for name in ("_dash-layout", "_dash-dependencies")
+    )
+    app.index_string = app.index_string.replace("{%css%}", preloads + "{%css%}", 1)
 
     # Dash checks the layout for duplicate ids once, in its first before-request hook;
     # the navbar's page links share their ids with the page's own (as they always did
