@@ -37,6 +37,9 @@ CSV_ROUTES = tuple(
         "quality",
     )
 )
+#: The output of a clientside callback (the work-type hint): in the app's callback map,
+#: but run by the browser; the server has no function for it.
+CLIENTSIDE_OUTPUT = "quad-types-hint.children"
 OTHER_ROUTES = ("/health", "/admin/login", "/admin/", "/_dash-layout", "/_dash-dependencies")
 #: Bytes of a body larger than any the app accepts (vger.web.guard.MAX_BODY is 256 kB).
 OVERSIZED = 2 * 1024 * 1024
@@ -170,6 +173,9 @@ def callback_requests(board: str = "example") -> Iterator[Hostile]:
         "unknown output": {**first, "output": "nope.children"},
         "output a dict": {**first, "output": {"x": 1}},
         "outputs a string": {**first, "outputs": "x"},
+        "outputs null": {**pages_body, "outputs": None},
+        "one output of two": {**pages_body, "outputs": pages_body["outputs"][:1]},
+        "a clientside output": {**first, "output": CLIENTSIDE_OUTPUT},
         "changedPropIds 5": {**first, "changedPropIds": 5},
         "too few inputs": {**first, "inputs": first["inputs"][:1]},
         "a string": "hello",
