@@ -1,7 +1,8 @@
 """Page weight and drawing time in headless Chromium: ``python -m bench.browser``.
 
 Serves the demo (built for a fixed clock) on loopback and opens every data page of the
-Platform board in Debian's Chromium (``VGER_CHROMIUM``, default /usr/bin/chromium). Per
+Platform board (every view of :data:`vger.web.views.VIEWS` with data routes, and the
+pull-request quadrant) in Debian's Chromium (``VGER_CHROMIUM``, default /usr/bin/chromium). Per
 page it prints: bytes transferred on a first visit (empty cache) and on a second visit
 (same browser cache), the time until every chart is drawn, the DOM element count, the
 number of callback requests, and the time to show the same view from a static HTML page
@@ -34,10 +35,13 @@ from werkzeug.serving import make_server
 
 from vger.config import Settings
 from vger.store.db import make_engine, upgrade
+from vger.web.speed import plotly_script
 
 CHROMIUM = os.environ.get("VGER_CHROMIUM", "/usr/bin/chromium")
 NOW = datetime(2026, 11, 18, 15, 0, tzinfo=UTC)
-PAGES = ("quadrant", "quarterly", "scatter", "forecast", "flow", "quality")
+#: The pull-request views of pages that show Jira issues by default (``source=github``);
+#: the Platform board has repositories, so every page has its data there.
+PR_VIEWS = ("quadrant",)
 BUDGET = {"first": 1_500_000, "second": 200_000, "ratio": 1.5, "elements": 3000}
 
 DRAWN = """() => {
@@ -65,6 +69,21 @@ MARKUP = """() => {
   const sheets = [...document.querySelectorAll('link[rel=stylesheet]')].map(l => l.outerHTML);
   return {head: sheets.join(''), body: body.innerHTML};
 }"""
+
+
+def pages(board: str) -> list[tuple[str, str]]:
+    """(row label, path and query) of every data page of ``board``: each view that has
+    CSV and JSON routes, then the pull-request side of those in ``PR_VIEWS``."""
+    from vger.web.views import VIEWS
+
+    data_views = [v for v in VIEWS if v.blueprint is not None]
+    rows = [(v.name, f"{v.path}?board={board}") for v in data_views]
+    rows += [
+        (f"{v.name}-pr", f"{v.path}?board={board}&source=github")
+        for v in data_views
+        if v.name in PR_VIEWS
+    ]
+    return rows
 
 
 def serve(tmp: Path) -> tuple[str, object]:
@@ -143,6 +162,9 @@ def main() -> None:
         " medians (on a busy machine; visits after the second may use V8's code cache, as"
         " the static pages' plotly.js already does)",
     )
+    parser.add_argument(
+        "--pages", nargs="*", help="only these rows (e.g. quality quadrant-pr); default: all"
+    )
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
@@ -153,7 +175,9 @@ def main() -> None:
         browser = pw.chromium.launch(
             executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
         )
-        for path in PAGES:
+        for label, path in pages(args.board):
+            if args.pages and label not in args.pages:
+                continue
             context = browser.new_context(viewport={"width": 1400, "height": 1000})
             page = context.new_page()
             callbacks: list = []
@@ -161,13 +185,14 @@ def main() -> None:
                 "request",
                 lambda r, c=callbacks: c.append(r.url) if "_dash-update-component" in r.url else 0,
             )
-            url = f"{base}/{path}?board={args.board}"
-            print(f"… {path}", flush=True)
+            url = f"{base}{path}"
+            print(f"… {label}", flush=True)
             first = visit(page, url, callbacks)
-            plotly_src = page.evaluate(
-                "() => [...document.scripts].map(s => s.getAttribute('src') || '')"
-                ".find(s => s.includes('/plotly')) || ''"
-            )
+            # the app's plotly.js (a page without charts loads none); warmed up untimed, so
+            # it is in the cache and V8's code cache as after a chart page's own visits
+            plotly_src = plotly_script("/")["src"]
+            for _ in range(2):
+                static_time(page, base, plotly_src, first["figures"], first["markup"])
             seconds, statics, bares = [], [], []
             for _ in range(max(1, args.repeat)):
                 second = visit(page, url, callbacks)
@@ -178,12 +203,12 @@ def main() -> None:
                 )
             second["seconds"] = statistics.median(seconds)
             static, bare = statistics.median(statics), statistics.median(bares)
-            rows.append((path, first, second, static, bare))
+            rows.append((label, first, second, static, bare))
             context.close()
         browser.close()
         server.shutdown()
     print(
-        f"{'page':<10} {'1st visit':>10} {'2nd visit':>10} {'charts s':>9} {'2nd s':>6}"
+        f"{'page':<13} {'1st visit':>10} {'2nd visit':>10} {'charts s':>9} {'2nd s':>6}"
         f" {'static s':>9} {'ratio':>6} {'figures s':>9} {'elements':>8} {'callbacks':>9}"
         "  within budget"
     )
@@ -196,7 +221,7 @@ def main() -> None:
             and first["elements"] <= BUDGET["elements"]
         )
         print(
-            f"{path:<10} {first['bytes'] / 1e6:>8.2f}MB {second['bytes'] / 1e3:>8.1f}KB"
+            f"{path:<13} {first['bytes'] / 1e6:>8.2f}MB {second['bytes'] / 1e3:>8.1f}KB"
             f" {first['seconds']:>9.2f} {second['seconds']:>6.2f} {static:>9.2f} {ratio:>6.2f}"
             f" {bare:>9.2f} {first['elements']:>8}"
             f" {first['callbacks']:>9}  {'yes' if ok else 'NO'}"

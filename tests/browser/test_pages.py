@@ -24,6 +24,7 @@ from tests.browser.conftest import (
     wait_for_search,
     wait_until,
 )
+from vger.web.views import VIEWS
 
 pytestmark = pytest.mark.browser  # `-m "not browser"` runs none of these
 
@@ -259,10 +260,17 @@ def test_never_synced_board_says_what_is_missing(page, fresh_app, path, sentence
     assert page.js_errors == []
 
 
-@pytest.mark.parametrize("path", ["quadrant", "quarterly", "scatter", "forecast", "flow"])
-def test_a_page_load_is_one_callback_round_trip(page, live_app, path):
-    """The charts come with the page's layout: a load asks for the layout and the navbar
-    (in parallel) and nothing after."""
+CHART_PAGES = [v.path for v in VIEWS if v.blueprint is not None and v.name != "quality"]
+
+
+DRAWN = (
+    "() => document.querySelector('#_pages_content .dash-graph') && [...document"
+    ".querySelectorAll('.dash-graph')].every(g => g.querySelector('.main-svg'))"
+    " && !document.querySelector('[data-dash-is-loading=\"true\"]')"
+)
+
+
+def _count_callbacks(page) -> list[str]:
     outputs: list[str] = []
     page.on(
         "request",
@@ -272,15 +280,55 @@ def test_a_page_load_is_one_callback_round_trip(page, live_app, path):
             else None
         ),
     )
-    page.goto(live_app["url"] + f"/{path}?board=platform")
-    page.wait_for_function(
-        "() => document.querySelector('#_pages_content .dash-graph') && [...document"
-        ".querySelectorAll('.dash-graph')].every(g => g.querySelector('.main-svg'))"
-        " && !document.querySelector('[data-dash-is-loading=\"true\"]')",
-        timeout=20_000,
-    )
+    return outputs
+
+
+@pytest.mark.parametrize("path", [*CHART_PAGES, "/quadrant?source=github"])
+def test_a_page_load_needs_no_callback_round_trip(page, live_app, path):
+    """The page, its charts and the navbar come with the app's layout (vger.web.shell):
+    a load asks for the layout and nothing after."""
+    outputs = _count_callbacks(page)
+    layouts: list[str] = []
+    page.on("request", lambda r: layouts.append(r.url) if "/_dash-layout" in r.url else None)
+    sep = "&" if "?" in path else "?"
+    page.goto(live_app["url"] + f"{path}{sep}board=platform")
+    page.wait_for_function(DRAWN, timeout=20_000)
     page.wait_for_timeout(300)  # a late call would be counted too
+    assert outputs == []
+    assert len(layouts) == 1  # preloaded by the page, and that one used by the renderer
+    assert page.locator("#nav-links a.nav-link.active").count() == 1
+    assert page.js_errors == []
+
+
+def test_without_a_referer_the_router_draws_the_same_page(page, live_app):
+    """A browser that sends no Referer gets the empty layout; Dash's router and the
+    navbar callback draw the same view, in one round trip (both in parallel)."""
+    url = live_app["url"] + "/efficiency?board=platform&range=26w"
+    page.goto(url)
+    page.wait_for_function(DRAWN, timeout=20_000)
+    drawn = page.inner_text("#_pages_content")
+    links = page.inner_html("#nav-links")
+
+    def no_referrer(route):  # the page as a browser told to send no Referer loads it
+        html = route.fetch().text()
+        meta = '<meta name="referrer" content="no-referrer">'
+        route.fulfill(body=html.replace("<head>", "<head>" + meta, 1), content_type="text/html")
+
+    page.route(url, no_referrer)
+    referrers: list = []
+    page.on(
+        "request",
+        lambda r: referrers.append(r.headers.get("referer")) if "_dash-layout" in r.url else 0,
+    )
+    outputs = _count_callbacks(page)
+    page.goto(url)
+    page.wait_for_function(DRAWN, timeout=20_000)
+    page.wait_for_timeout(300)
+    assert referrers == [None]
     assert len(outputs) == 2, outputs
     assert any("_pages_content" in o for o in outputs)
     assert any("nav-links" in o for o in outputs)
+    assert page.inner_text("#_pages_content") == drawn
+    assert page.inner_html("#nav-links") == links
+    assert "Platform" in page.title()
     assert page.js_errors == []

@@ -119,7 +119,7 @@ def test_quality_work_type_filter_writes_the_url(page, live_app):
     assert page.js_errors == []
 
 
-def test_a_page_load_is_one_callback_round_trip(page, live_app):
+def test_a_page_load_needs_no_callback_round_trip(page, live_app):
     outputs: list[str] = []
     page.on(
         "request",
@@ -135,9 +135,26 @@ def test_a_page_load_is_one_callback_round_trip(page, live_app):
         "() => !document.querySelector('[data-dash-is-loading=\"true\"]')", timeout=10_000
     )
     page.wait_for_timeout(300)  # a late call would be counted too
-    # the page's layout (with the report in it) and the navbar, at once: neither the
-    # report's callback nor the URL sync runs on load
-    assert len(outputs) == 2, outputs
-    assert any("_pages_content" in o for o in outputs)
-    assert any("nav-links" in o for o in outputs)
-    assert not any("quality-report" in o or "quality-url" in o for o in outputs)
+    # the app's layout holds the page, its report and the navbar (vger.web.shell):
+    # neither the router, the navbar, the report's callback nor the URL sync runs on load
+    assert outputs == []
+
+
+def test_a_chart_reached_from_the_quality_page_draws_with_the_vendored_plotly(page, live_app):
+    """The quality page draws no chart and loads no plotly.js; a chart page reached from
+    it by the navbar (no reload) gets the vendored bundle, never Dash's 4.8 MB one."""
+    fetched: list[tuple[str, int]] = []
+    page.on(
+        "response",
+        lambda r: fetched.append((r.url, r.status)) if "plotly" in r.url else None,
+    )
+    page.goto(live_app["url"] + f"/quality?board={BOARD}")
+    page.wait_for_selector("#quality-table", timeout=20_000)
+    assert page.evaluate("() => typeof window.Plotly") == "undefined"
+    assert fetched == []
+    page.locator("#nav-links a", has_text="Quadrant").click()
+    page.wait_for_selector("#quad-chart-throughput .main-svg", timeout=30_000)
+    assert [status for _, status in fetched] == [307, 200]
+    assert "/assets/vendor/plotly-vger.min.js?m=" in fetched[-1][0]
+    assert page.evaluate("() => typeof window.Plotly") == "object"
+    assert page.js_errors == []

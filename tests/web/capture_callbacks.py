@@ -68,6 +68,18 @@ def capture() -> list[dict]:
 
         current = [""]
         page.on("request", record)
+
+        # Told to send no Referer, the browser gets the empty layout (vger.web.shell), so
+        # Dash's router and the navbar callback run and their bodies are recorded too.
+        def no_referrer(route):
+            if route.request.resource_type != "document":
+                route.continue_()
+                return
+            html = route.fetch().text()
+            meta = '<meta name="referrer" content="no-referrer">'
+            route.fulfill(body=html.replace("<head>", "<head>" + meta, 1), content_type="text/html")
+
+        page.route("**/*", no_referrer)
         for path in PAGES:
             current[0] = path
             page.goto(f"{base}{path}?board=example")

@@ -37,6 +37,9 @@ CSV_ROUTES = tuple(
         "quality",
     )
 )
+#: The output of a clientside callback (the work-type hint): in the app's callback map,
+#: but run by the browser; the server has no function for it.
+CLIENTSIDE_OUTPUT = "quad-types-hint.children"
 OTHER_ROUTES = ("/health", "/admin/login", "/admin/", "/_dash-layout", "/_dash-dependencies")
 #: Bytes of a body larger than any the app accepts (vger.web.guard.MAX_BODY is 256 kB).
 OVERSIZED = 2 * 1024 * 1024
@@ -111,11 +114,12 @@ class Hostile:
     path: str
     query: str = ""
     body: bytes | None = None
+    referrer: str | None = None
 
     def fire(self, client):
         url = f"{self.path}?{self.query}" if self.query else self.path
         if self.method == "GET":
-            return client.get(url)
+            return client.get(url, headers={"Referer": self.referrer} if self.referrer else {})
         return client.post(url, data=self.body, content_type="application/json")
 
 
@@ -169,6 +173,9 @@ def callback_requests(board: str = "example") -> Iterator[Hostile]:
         "unknown output": {**first, "output": "nope.children"},
         "output a dict": {**first, "output": {"x": 1}},
         "outputs a string": {**first, "outputs": "x"},
+        "outputs null": {**pages_body, "outputs": None},
+        "one output of two": {**pages_body, "outputs": pages_body["outputs"][:1]},
+        "a clientside output": {**first, "output": CLIENTSIDE_OUTPUT},
         "changedPropIds 5": {**first, "changedPropIds": 5},
         "too few inputs": {**first, "inputs": first["inputs"][:1]},
         "a string": "hello",
@@ -192,6 +199,15 @@ def route_requests(board: str = "example") -> Iterator[Hostile]:
             yield Hostile(f"GET {path}?{query[:80]}", "GET", path, query)
     for path in ("/admin/login", "/api/v1/quadrant", "/download/flow.csv"):
         yield Hostile(f"POST {path} oversized", "POST", path, body=b"a" * OVERSIZED)
+    # the layout draws the page its Referer names (vger.web.shell)
+    for path in PAGES:
+        for query in queries(board):
+            referrer = f"http://localhost{path}?{query}"
+            yield Hostile(
+                f"layout of {path}?{query[:80]}", "GET", "/_dash-layout", "", None, referrer
+            )
+    for referrer in ("x", "http://localhost/%FF%00?board=%00", "http://localhost//quadrant", LONG):
+        yield Hostile(f"layout of {referrer[:40]}", "GET", "/_dash-layout", "", None, referrer)
 
 
 def corpus(board: str = "example") -> list[Hostile]:

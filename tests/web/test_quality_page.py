@@ -73,12 +73,17 @@ def test_quality_page_layout_and_report(app, client):
 def test_html_in_summaries_stays_text_on_the_page(app):
     with app.server.test_request_context("/quality?board=example"):
         tree = _tree(quality.render(parse({"board": "example"}).params))
-    holders = [
-        n
-        for n in _walk(tree)
-        if isinstance(n.get("props", {}).get("children"), str) and EVIL in n["props"]["children"]
-    ]
-    assert holders and all(h["type"] == "Span" for h in holders)
+
+    def texts(node) -> list[str]:  # its children that are strings (text nodes)
+        children = node.get("props", {}).get("children")
+        return [
+            c
+            for c in (children if isinstance(children, list) else [children])
+            if isinstance(c, str)
+        ]
+
+    holders = [n for n in _walk(tree) if any(EVIL in t for t in texts(n))]
+    assert holders and all(h["type"] == "Li" for h in holders)  # a text node of the key's item
     types = {n.get("type") for n in _walk(tree)}
     assert "Markdown" not in types and "Iframe" not in types
     assert "dangerously_allow_html" not in json.dumps(tree)

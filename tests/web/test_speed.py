@@ -137,3 +137,21 @@ def test_small_answers_are_compressed_each_time_and_not_kept(client, compression
     assert len(compressions) == 2
     kept = client.application.extensions["vger-compress"].cache
     assert kept.get("br;dynamic") is None
+
+
+def test_pages_without_charts_load_no_plotly(client):
+    """plotly.js is on the pages that draw charts only; dcc.Graph's own URL for it (when a
+    chart is reached without a reload) leads to the same vendored bundle."""
+    from vger.web.views import VIEWS
+
+    for view in VIEWS:
+        html = client.get(f"{view.path}?board=example").data.decode()
+        scripts = re.findall(r'<script src="([^"]+)"', html)
+        assert len(scripts) > 5, view.path  # Dash's scripts are all there
+        plotly = [s for s in scripts if "plotly" in s]
+        assert len(plotly) == (1 if view.charts else 0), view.path
+    charted = _scripts(client)
+    fallback = client.get("/_dash-component-suites/plotly/package_data/plotly.min.js")
+    assert fallback.status_code == 307
+    assert fallback.headers["Location"].endswith(next(s for s in charted if "plotly" in s))
+    assert fallback.cache_control.no_cache

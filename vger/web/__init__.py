@@ -10,7 +10,7 @@ from importlib.resources import files
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import Dash, Input, Output, State, dcc, html
+from dash import Dash, Input, Output, State
 from flask import Response, jsonify, render_template, request
 from redis.exceptions import RedisError
 from sqlalchemy.exc import InterfaceError, OperationalError
@@ -19,7 +19,7 @@ from werkzeug.exceptions import HTTPException
 from vger.config import Settings
 from vger.errors import ConfigError
 from vger.store.db import make_engine
-from vger.web import cache, components, freshness, guard, routes, security, speed
+from vger.web import cache, components, freshness, guard, routes, security, shell, speed
 from vger.web.jsonprovider import VgerJSONProvider
 from vger.web.params import parse
 from vger.web.safety import safe_layout
@@ -60,6 +60,7 @@ def create_app(
     )
     # plotly.js from a fingerprinted URL, before the graphs ask for it (see vger.web.speed)
     app.config.external_scripts.append(speed.plotly_script(app.config.requests_pathname_prefix))
+    speed.plotly_where_charted(app, [view.path for view in VIEWS if not view.charts])
     server = app.server
     speed.init_speed(server)
     server.template_folder = str(TEMPLATES)
@@ -92,16 +93,7 @@ def create_app(
         )
         if hasattr(view.page, "register"):
             view.page.register(app)
-    app.layout = html.Div(
-        [
-            dcc.Location(id="app-url"),
-            components.navbar(),
-            html.Main(
-                [html.Div(id="freshness", className="container-fluid"), dash.page_container],
-                id="main",
-            ),
-        ]
-    )
+    shell.init_app(app)  # the layout, with the page being loaded drawn in
     app.index_string = app.index_string.replace("<html>", '<html lang="en">', 1)
     _register_nav(app)
     app.clientside_callback(
@@ -147,6 +139,7 @@ def _register_nav(app: Dash) -> None:
         Output("freshness", "children"),
         Input("app-url", "pathname"),
         Input("app-url", "search"),
+        prevent_initial_call=True,  # in the layout (vger.web.shell) unless the URL was unknown
     )
     def nav_links(pathname, search):
         params = parse(_qs(search)).params

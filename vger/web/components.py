@@ -26,9 +26,9 @@ def graph_config(zoom: bool = False, **extra) -> dict:
     return {**GRAPH_CONFIG, "modeBarButtons": buttons, **extra}
 
 
-def navbar() -> dbc.Navbar:
-    """The one navigation: brand, page links (collapsed behind a toggler on narrow
-    screens), Admin."""
+def navbar(links: Sequence | None = None) -> dbc.Navbar:
+    """The one navigation: brand, page links (``links``, else filled by a callback;
+    collapsed behind a toggler on narrow screens), Admin."""
     return dbc.Navbar(
         dbc.Container(
             [
@@ -45,7 +45,7 @@ def navbar() -> dbc.Navbar:
                 ),
                 dbc.Collapse(
                     [
-                        html.Div(id="nav-links", className="navbar-nav me-auto"),
+                        html.Div(links, id="nav-links", className="navbar-nav me-auto"),
                         html.A(
                             "Admin",
                             href=get_relative_path("/admin/"),

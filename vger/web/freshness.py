@@ -3,7 +3,7 @@ browser tab's title naming board and page."""
 
 from __future__ import annotations
 
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlsplit
 
 import dash_bootstrap_components as dbc
 from dash import html
@@ -40,8 +40,12 @@ def freshness_line(search: str | None) -> html.Div | str:
 
 
 def _requested_board() -> str | None:
-    """The ``board`` of the page's query string: from the URL of a page load, or from the
-    ``search`` input of Dash's page-routing callback."""
+    """The ``board`` of the page's query string: from the URL of a page load, from the
+    ``Referer`` of the layout request (the page drawn into the layout, see
+    :mod:`vger.web.shell`), or from the ``search`` input of Dash's page-routing callback."""
+    if request.method == "GET" and request.path.endswith("/_dash-layout"):
+        values = parse_qs(urlsplit(request.referrer or "").query).get("board")
+        return values[-1] if values else None
     if request.method == "GET":
         return request.args.get("board")
     payload = request.get_json(silent=True) or {}

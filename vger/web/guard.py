@@ -25,7 +25,7 @@ CALLBACK_PATH = "/_dash-update-component"
 
 
 #: Paths whose answers are computed from the store (the rest are static or tiny).
-DATA_PREFIXES = ("/api/", "/download/", "/_dash-update-component")
+DATA_PREFIXES = ("/api/", "/download/", "/_dash-update-component", "/_dash-layout")
 BUSY = "The dashboard is busy; try again in a few seconds."
 
 
@@ -125,6 +125,21 @@ def _props(value: object, count: int, name: str) -> str | None:
     return None
 
 
+def _outputs_problem(outputs: object, callback: dict[str, Any]) -> str | None:
+    """``outputs`` must name ids and properties, one entry per output of a callback of
+    several (Dash indexes them by position: fewer was an IndexError, a 500)."""
+    declared = callback.get("output")
+    if isinstance(declared, list | tuple) and not callback.get("no_output"):
+        if not isinstance(outputs, list) or len(outputs) != len(declared):
+            return f"outputs must have {len(declared)} entries"
+    if outputs is not None and not (
+        _is_prop(outputs)
+        or (isinstance(outputs, list) and all(_is_prop(o) or isinstance(o, list) for o in outputs))
+    ):
+        return "outputs must name ids and properties"
+    return None
+
+
 def callback_problem(body: object, callback_map: dict[str, Any]) -> str | None:
     """What is wrong with a callback body, in words, or None when Dash can read it."""
     if isinstance(body, _NotJson):
@@ -135,18 +150,17 @@ def callback_problem(body: object, callback_map: dict[str, Any]) -> str | None:
     if not isinstance(output, str) or output not in callback_map:
         return "output names no callback of this app"
     callback = callback_map[output]
+    if "callback" not in callback:  # a clientside callback: the browser runs it
+        return "output names no server callback"
     problem = _props(body.get("inputs"), len(callback.get("inputs", [])), "inputs")
     if problem:
         return problem
     problem = _props(body.get("state", []), len(callback.get("state", [])), "state")
     if problem:
         return problem
-    outputs = body.get("outputs")
-    if outputs is not None and not (
-        _is_prop(outputs)
-        or (isinstance(outputs, list) and all(_is_prop(o) or isinstance(o, list) for o in outputs))
-    ):
-        return "outputs must name ids and properties"
+    problem = _outputs_problem(body.get("outputs"), callback)
+    if problem:
+        return problem
     changed = body.get("changedPropIds", [])
     if not isinstance(changed, list) or not all(isinstance(c, str) for c in changed):
         return "changedPropIds must be a list of strings"

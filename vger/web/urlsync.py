@@ -9,7 +9,7 @@
   Back/Forward restore the previous view.
 
 On load neither fires: their outputs are all inside the page, so Dash honours
-``prevent_initial_call`` and a page load costs the layout and the chart callbacks only.
+``prevent_initial_call`` and a page load costs the layout only (:mod:`vger.web.shell`).
 The navbar (outside the page) follows the page links in the browser, without a request.
 """
 

@@ -44,8 +44,9 @@ from vger.web.views.wip import page as wip_page
 @dataclass(frozen=True)
 class View:
     """One view: its name, URL path, page title, page module (``layout(**query)`` and
-    ``register(app)``), the blueprint of its CSV and JSON routes (None: none) and its
-    link text in the navigation (None: not linked)."""
+    ``register(app)``), the blueprint of its CSV and JSON routes (None: none), its
+    link text in the navigation (None: not linked) and whether it draws charts (a page
+    without loads no plotly.js)."""
 
     name: str
     path: str
@@ -53,10 +54,11 @@ class View:
     page: ModuleType
     blueprint: Blueprint | None = None
     nav: str | None = None
+    charts: bool = True
 
 
 VIEWS: tuple[View, ...] = (
-    View("home", "/", "Teams and boards", home_page),
+    View("home", "/", "Teams and boards", home_page, charts=False),
     View("quadrant", "/quadrant", "Four quadrants", quadrant_page, quadrant_export.bp, "Quadrant"),
     View("quarterly", "/quarterly", "Quarterly", quarterly_page, quarterly_export.bp, "Quarterly"),
     View(
@@ -95,5 +97,13 @@ VIEWS: tuple[View, ...] = (
         pr_stages_export.bp,
         "PR stages",
     ),
-    View("quality", "/quality", "Data quality", quality_page, quality_export.bp, "Data quality"),
+    View(
+        "quality",
+        "/quality",
+        "Data quality",
+        quality_page,
+        quality_export.bp,
+        "Data quality",
+        charts=False,
+    ),
 )

@@ -92,9 +92,10 @@ _FIRST_DRAWS: dict[str, tuple[tuple[Output, ...], tuple[Input | State, ...], Cal
 
 
 def page_callback(app: Dash, path: str, *dependencies: Output | Input | State):
-    """Register a page's main callback (its charts, report...) so a page load costs one
-    callback round trip: the page's layout (itself the answer of Dash's page callback)
-    comes with the outputs already in it, computed by the same function from the values
+    """Register a page's main callback (its charts, report...) so a page load costs no
+    callback round trip of its own: the page's layout (drawn into the app's layout by
+    :mod:`vger.web.shell`, or the answer of Dash's router callback) comes with the
+    outputs already in it, computed by the same function from the values
     the layout gives the controls (:func:`first_draw`); the callback runs only when a
     control changes (``prevent_initial_call``). Decorator, like ``app.callback``."""
     outputs = tuple(d for d in dependencies if isinstance(d, Output))

@@ -19,7 +19,7 @@ from vger.web.params import ViewParams, from_shared_controls
 from vger.web.ranges import register_range_sync
 from vger.web.urlsync import register_url_sync
 from vger.web.views.common import Start, page_layout, safe_render
-from vger.web.views.outputs import shared_inputs, shared_update
+from vger.web.views.outputs import page_callback, shared_inputs, shared_update
 
 
 @dataclass(frozen=True)
@@ -64,7 +64,13 @@ class TwoChartPage:
 
     def render(self, params: ViewParams) -> tuple:
         """Both figures, notes and CSV links, then the status; never raises."""
-        return safe_render(params, self.data, self._outputs, lambda m: self._failed(m, "danger"))
+        return safe_render(
+            params,
+            self.data,
+            self._outputs,
+            lambda m: self._failed(m, "danger"),
+            cache_as=self.prefix,
+        )
 
     def _failed(self, message: str, colour: str) -> tuple:
         figure = empty_figure(message)
@@ -100,7 +106,9 @@ class TwoChartPage:
             for part, prop in (("", "figure"), ("-note", "children"), ("-csv", "href"))
         ]
 
-        @app.callback(
+        @page_callback(
+            app,
+            self.path,
             *outputs,
             Output(f"{P}-status", "children"),
             Output(slot_id(P, "from"), "children"),

@@ -15,7 +15,12 @@ from vger.web.urlsync import register_url_sync
 from vger.web.views.aging.data import AgingData, aging_data
 from vger.web.views.aging.figures import aging_figure, aging_note
 from vger.web.views.common import Start, page_layout, safe_render
-from vger.web.views.outputs import one_chart_outputs, shared_inputs, shared_update
+from vger.web.views.outputs import (
+    one_chart_outputs,
+    page_callback,
+    shared_inputs,
+    shared_update,
+)
 from vger.web.views.scatter.page import OPEN_CLICKED
 
 P = "aging"
@@ -47,7 +52,13 @@ params_from_controls = from_shared_controls
 
 def render(params: ViewParams) -> tuple:
     """Figure, note, CSV link and status for ``params``; never raises."""
-    return safe_render(params, aging_data, _outputs, lambda m: one_chart_failure(m, "danger"))
+    return safe_render(
+        params,
+        aging_data,
+        _outputs,
+        lambda m: one_chart_failure(m, "danger"),
+        cache_as="aging",
+    )
 
 
 #: Every output of the chart callback: :func:`render`'s, then the messages under the
@@ -78,10 +89,7 @@ def register(app: Dash) -> None:
     register_url_sync(app, P, PATH, controls, params_from_controls, types_hint=True)
     register_range_sync(app, P)
 
-    @app.callback(
-        *one_chart_outputs(P, GRAPH),
-        *controls,
-    )
+    @page_callback(app, PATH, *one_chart_outputs(P, GRAPH), *controls)
     def update_chart(*values):
         return update(*values)
 

@@ -30,6 +30,7 @@ from vger.web.views.outputs import (
     chart_places,
     failure,
     named_outputs,
+    page_callback,
     shared_inputs,
     shared_update,
 )
@@ -64,7 +65,9 @@ params_from_controls = from_shared_controls
 
 def render(params: ViewParams) -> tuple:
     """Three figures, three notes, the CSV link and the status; never raises."""
-    return safe_render(params, efficiency_data, _outputs, lambda m: _failed(m, "danger"))
+    return safe_render(
+        params, efficiency_data, _outputs, lambda m: _failed(m, "danger"), cache_as="efficiency"
+    )
 
 
 #: Every output of the chart callback: :func:`render`'s, then the messages under the
@@ -140,6 +143,6 @@ def register(app: Dash) -> None:
         Output(slot_id(P, "to"), "children"),
     ]
 
-    @app.callback(*outputs, *controls)
+    @page_callback(app, PATH, *outputs, *controls)
     def update_charts(*values):
         return update(*values)

@@ -19,6 +19,7 @@ from vger.web.views.outputs import (
     chart_places,
     failure,
     named_outputs,
+    page_callback,
     shared_inputs,
     shared_update,
 )
@@ -49,7 +50,9 @@ params_from_controls = from_shared_controls
 
 def render(params: ViewParams) -> Shown:
     """Two figures, two notes, the CSV link and the status; never raises."""
-    return safe_render(params, pr_stages_data, _outputs, lambda m: _failed(m, "danger"))
+    return safe_render(
+        params, pr_stages_data, _outputs, lambda m: _failed(m, "danger"), cache_as="pr-stages"
+    )
 
 
 #: Every output of the chart callback: :func:`render`'s, then the messages under the
@@ -114,6 +117,6 @@ def register(app: Dash) -> None:
         Output(slot_id(P, "to"), "children"),
     ]
 
-    @app.callback(*outputs, *controls)
+    @page_callback(app, PATH, *outputs, *controls)
     def update_charts(*values):
         return update(*values)

@@ -91,13 +91,8 @@ def _key_link(data: QualityData, key: str, detail: str) -> html.Li:
         if url
         else html.Span(key, className="quality-key")
     )
-    return html.Li(
-        [
-            label,
-            html.Span(f" {summary[:120]}", className="quality-summary"),
-            html.Small(f" — {detail}", className="text-muted"),
-        ]
-    )
+    # the summary is a bare string (a text node): one component fewer per key
+    return html.Li([label, f" {summary[:120]}", html.Small(f" — {detail}", className="text-muted")])
 
 
 def key_list(data: QualityData, check_id: str, page: int) -> list:
