@@ -12,150 +12,55 @@ the history never entered, a current status other than the last move's, a move b
 its creation, a blank status) is counted as ``odd`` instead: while a board has one, its
 flow reads the moves (:mod:`vger.store.flow_reads`).
 
-Writes: :func:`forget` before save_issues replaces issues (their stored counts out),
-:func:`count` after (theirs in), :func:`rebuild` when the board is re-derived (a new time
-zone) and by ``vger db upgrade`` for a board never counted.
+The counting itself: :mod:`vger.store.flow_counts`. Writes: :func:`forget` before
+save_issues replaces issues (their stored counts out), :func:`count` after (theirs in),
+:func:`rebuild` when the board is re-derived (a new time zone) and by ``vger db upgrade``
+for a board never counted.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from itertools import repeat
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, and_, case, delete, func, inspect, literal, select, true
+from sqlalchemy import (
+    Connection,
+    and_,
+    bindparam,
+    case,
+    delete,
+    func,
+    inspect,
+    literal,
+    select,
+    true,
+)
 
 from vger.metrics.calendar import local_midnight_to_utc
 from vger.store import schema as s
 from vger.store.flags import _among
+from vger.store.flow_counts import _EPOCH, Counts, counts_of, local_days
 from vger.store.queries import _utc, read_frame, stamp
 
 if TYPE_CHECKING:  # boards imports issues, which imports this module
     from vger.store.boards import Board
 
 CHUNK = 5_000  # issues per read when forgetting or rebuilding
-_EPOCH = np.datetime64("1970-01-01", "D")
 _KEYS = ["issue_type", "is_subtask", "status_id", "day"]
 
 
-def local_days(instants: np.ndarray, tz: str) -> np.ndarray:
-    """Local day (days since 1970-01-01, ``tz``) of each UTC instant (naive
-    ``datetime64[ns]``): the day whose midnight, as
-    :func:`~vger.metrics.calendar.local_midnight_to_utc` places it, is the last at or
-    before the instant, the day index the flow's range read gives."""
-    if len(instants) == 0:
-        return np.zeros(0, dtype=np.int64)
-    utc = pd.DatetimeIndex(instants).tz_localize("UTC")
-    local = utc.tz_convert(tz).tz_localize(None).to_numpy(dtype="datetime64[D]")
-    day = (local - _EPOCH).astype(np.int64)
-    lo, hi = int(day.min()) - 1, int(day.max()) + 2
-    labels = pd.DatetimeIndex(_EPOCH + np.arange(lo, hi + 1).astype("timedelta64[D]"))
-    starts = local_midnight_to_utc(labels, tz).tz_localize(None).to_numpy(dtype="datetime64[ns]")
-    ns = np.asarray(instants, dtype="datetime64[ns]")
-    return lo - 1 + np.searchsorted(starts, ns, side="right")
-
-
-def _blank(values: np.ndarray) -> np.ndarray:
-    """Missing (None or NaN, as a frame read from the store holds it) or blank."""
-    cells = np.asarray(values, dtype=object)
-    missing = np.asarray(pd.isna(cells), dtype=bool)
-    if not len(cells):
-        return missing
-    return missing | (np.strings.strip(cells.astype(str)) == "")
-
-
-@dataclass(frozen=True)
-class Counts:
-    """One batch of issues' counts: ``rows`` (issue_type, is_subtask, status_id, day,
-    delta, entered) and ``odd`` (issues left out, see the module's docstring)."""
-
-    rows: pd.DataFrame
-    odd: int
-
-
-def _strings(values) -> np.ndarray:
-    return np.asarray(values).astype(str).astype(object)
-
-
-def counts_of(issues: Mapping[str, Sequence], moves: Mapping[str, Sequence], tz: str) -> Counts:
-    """The counts of ``issues`` (issue_id, issue_type, is_subtask, created as naive UTC
-    ``datetime64[ns]``, status_id) with their ``moves`` (issue_id, seq, at as naive UTC,
-    from_status_id, to_status_id), days in ``tz``.
-
-    Plain numpy over the columns, a few calls per page whatever its size: the ETL counts
-    every saved page of about 100 issues, where pandas' per-call costs (sorting and
-    grouping frames) made this 54 us an issue."""
-    ids = _strings(issues["issue_id"])
-    current = np.asarray(issues["status_id"], dtype=object)
-    pos = pd.Index(ids).get_indexer(_strings(moves["issue_id"]))
-    at = np.asarray(moves["at"], dtype="datetime64[ns]")
-    order = np.lexsort((np.asarray(moves["seq"]), at, pos))  # per issue, by time then seq
-    order = order[pos[order] >= 0]  # moves of these issues only
-    pos, at = pos[order], at[order]
-    created = np.asarray(issues["created"], dtype="datetime64[ns]")
-    to = np.asarray(moves["to_status_id"], dtype=object)[order]
-    frm = np.asarray(moves["from_status_id"], dtype=object)[order]
-    n = len(pos)
-    first = np.ones(n, dtype=bool)
-    first[1:] = pos[1:] != pos[:-1]
-    last = np.ones(n, dtype=bool)
-    last[:-1] = pos[:-1] != pos[1:]
-    # what each move leaves by the range read: its ``from`` (the issue's current status
-    # when blank); by the history: the status the previous move entered
-    left = np.where(_blank(frm), current[pos], frm)
-    previous = np.empty(n, dtype=object)
-    previous[1:] = to[:-1]
-    odd = np.zeros(len(ids), dtype=bool)
-    np.logical_or.at(odd, pos, (~first & (left != previous)) | (at < created[pos]))
-    odd[pos[last]] |= to[last] != current[pos[last]]
-    odd |= _blank(current)
-    np.logical_or.at(odd, pos, _blank(to))
-    opening = current.copy()  # created in: the first move's ``from``, else the current one
-    opening[pos[first]] = left[first]
-    out = np.where(first, left, previous)
-    keep = ~odd[pos]
-    days = local_days(np.concatenate([created, at]), tz)
-    made, moved = days[: len(ids)][~odd], days[len(ids) :][keep]
-    owner = np.concatenate([np.flatnonzero(~odd), pos[keep], pos[keep]])  # issue of each row
-    status = np.concatenate([opening[~odd], to[keep], out[keep]]).astype(str)
-    day = np.concatenate([made, moved, moved]).astype(np.int64)
-    ones, twos = int((~odd).sum()), int(keep.sum())
-    delta = np.concatenate([np.ones(ones + twos, np.int64), -np.ones(twos, np.int64)])
-    entered = np.concatenate([np.ones(ones + twos, np.int64), np.zeros(twos, np.int64)])
-    # one row per (issue type, sub-task, status, day): codes combined into one integer
-    n_issues = len(ids)
-    types, type_code = np.unique(_strings(issues["issue_type"]), return_inverse=True)
-    subtask = issues.get("is_subtask")
-    subtask = np.zeros(n_issues, bool) if subtask is None else np.asarray(subtask, dtype=bool)
-    kind = type_code.astype(np.int64) * 2 + subtask
-    statuses, state = np.unique(status, return_inverse=True)
-    low = int(day.min()) if len(day) else 0
-    span = int(day.max()) - low + 1 if len(day) else 1
-    key = (kind[owner] * len(statuses) + state) * span + (day - low)
-    unique, where = np.unique(key, return_inverse=True)
-    sums = np.bincount(where, weights=delta, minlength=len(unique)).astype(np.int64)
-    ins = np.bincount(where, weights=entered, minlength=len(unique)).astype(np.int64)
-    wanted = (sums != 0) | (ins != 0)
-    unique, sums, ins = unique[wanted], sums[wanted], ins[wanted]
-    kind_of = unique // (span * len(statuses))
-    rows = pd.DataFrame(
-        {
-            "issue_type": types[kind_of // 2].astype(object),
-            "is_subtask": (kind_of % 2).astype(bool),
-            "status_id": statuses[(unique // span) % len(statuses)].astype(object),
-            "day": unique % span + low,
-            "delta": sums,
-            "entered": ins,
-        }
-    )
-    return Counts(rows, int(odd.sum()))
+#: built once: constructing the select cost more than running it (every saved page)
+_META = select(s.flow_day_board.c.tz, s.flow_day_board.c.odd).where(
+    s.flow_day_board.c.board_id == bindparam("board_id")
+)
 
 
 def _meta(conn: Connection, board_id: int):
-    m = s.flow_day_board
-    return conn.execute(select(m.c.tz, m.c.odd).where(m.c.board_id == board_id)).first()
+    return conn.execute(_META, {"board_id": board_id}).first()
 
 
 _UPSERT = (
@@ -178,20 +83,20 @@ _UPSERT_ARRAYS = (
 def _add(conn: Connection, board_id: int, counts: Counts, sign: int) -> None:
     """Add (``sign`` 1) or take away (-1) ``counts`` from the board's stored ones."""
     rows = counts.rows
-    if len(rows):
+    if len(rows["day"]):
         columns = (
-            rows["issue_type"].astype(str).tolist(),
-            rows["is_subtask"].to_numpy(dtype=bool).tolist(),
-            rows["status_id"].astype(str).tolist(),
-            rows["day"].to_numpy(dtype=np.int64).tolist(),
-            (sign * rows["delta"].to_numpy(dtype=np.int64)).tolist(),
-            (sign * rows["entered"].to_numpy(dtype=np.int64)).tolist(),
+            np.asarray(rows["issue_type"]).astype(str).tolist(),
+            np.asarray(rows["is_subtask"], dtype=bool).tolist(),
+            np.asarray(rows["status_id"]).astype(str).tolist(),
+            np.asarray(rows["day"], dtype=np.int64).tolist(),
+            (sign * np.asarray(rows["delta"], dtype=np.int64)).tolist(),
+            (sign * np.asarray(rows["entered"], dtype=np.int64)).tolist(),
         )
         if conn.dialect.name == "postgresql":
             conn.exec_driver_sql(_UPSERT_ARRAYS, (board_id, *columns))
         else:  # one executemany through the driver (SQLAlchemy's insert() with
             # on_conflict_do_update cost 0.2 CPU-s for the 1,000 rows of a 3,000-issue save)
-            conn.exec_driver_sql(_UPSERT, list(zip([board_id] * len(rows), *columns, strict=True)))
+            conn.exec_driver_sql(_UPSERT, list(zip(repeat(board_id), *columns)))
     if counts.odd:
         m = s.flow_day_board
         conn.execute(
@@ -294,7 +199,8 @@ def rebuild(conn: Connection, board: Board) -> None:
     for page in pages:
         part = _read(conn, board.id, board.tz, lo=page[0], hi=page[-1])
         odd += part.odd
-        total = part.rows if total is None else pd.concat([total, part.rows])
+        frame = pd.DataFrame(part.rows)
+        total = frame if total is None else pd.concat([total, frame])
     if total is not None:
         total = total.groupby(_KEYS, as_index=False, sort=False)[["delta", "entered"]].sum()
         _add(conn, board.id, Counts(total, odd), 1)
