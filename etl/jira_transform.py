@@ -13,6 +13,8 @@ from operator import itemgetter
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from vger.store.issues import MOVE_COLUMNS  # the columns save_issues takes a page's moves in
+
 # Fields the ETL asks for: everything the issue row needs, nothing else.
 FIELDS = (
     "summary",
@@ -39,17 +41,6 @@ def parse_time(text: str | None) -> datetime | None:
 
 
 _FROM_ISO = datetime.fromisoformat
-
-
-MOVE_COLUMNS = (
-    "issue_id",
-    "seq",
-    "at",
-    "from_status_id",
-    "to_status_id",
-    "from_status",
-    "to_status",
-)
 
 
 @dataclass
