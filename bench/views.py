@@ -11,8 +11,10 @@
    an older checkout with ``--code`` on the store as that code leaves it).
 2. Measures each view in a fresh process (empty cache): CPU seconds of the cold request
    and of the same request again (warm, cached), the payload in bytes, the process's peak
-   RSS, and the CPU seconds of the raw read (``fetchall``) of the rows the view needs, with
-   the ratio view / raw read. Page callbacks (the charts' data) are measured as the JSON
+   RSS, and the CPU seconds of the raw read of the rows the view needs, with the ratio
+   view / raw read: every distinct statement the cold request ran (recorded from the
+   driver's cursor, text and bound values), fetched again bare with ``fetchall`` (rows
+   and statements printed; a statement the view runs twice is read once). Page callbacks (the charts' data) are measured as the JSON
    Dash would send.
 
 Budgets (issue 16): 13-week views cold <= 0.5 CPU-s, warm <= 0.1; 2-year views cold <=
@@ -248,31 +250,44 @@ def store_url(db: str, n: int, moves: int, reuse: bool) -> str:
 # --- 2. one view in a fresh process -----------------------------------------------------
 
 
-def raw_read(url: str, scope: str) -> float:
-    """CPU seconds to fetch the rows a view needs: the issues done or open in its range
-    (with the columns views read), or for the quality report every issue and the stored
-    hits of the checks that read histories (vger.store.quality_hits)."""
-    first = {"13w": DAY - timedelta(weeks=13), "2y": DAY - timedelta(weeks=104)}.get(scope)
-    sql = (
-        "SELECT issue_id, key, issue_type, created, done, outcome, lead_time_days, summary,"
-        " start, state_days FROM issue WHERE board_id = 1"
-    )
-    if first is not None:
-        sql += f" AND (done IS NULL OR done >= '{first.isoformat()}')"
-    queries = [sql]
-    if scope == "all":  # the quality report: the history-based checks' stored hits
-        queries.append(
-            "SELECT issue_id, check_id, seq, detail FROM issue_quality WHERE board_id = 1"
-        )
-    engine = sa.create_engine(url)
-    with engine.connect() as conn:
-        conn.exec_driver_sql("SELECT 1")
-        t = time.process_time()
-        for q in queries:
-            conn.exec_driver_sql(q).fetchall()
-        spent = time.process_time() - t
-    engine.dispose()
-    return spent
+class Reads:
+    """The statements a request runs, as the driver gets them (text and bound values),
+    recorded while ``on``: what the view reads, to be fetched again bare."""
+
+    def __init__(self) -> None:
+        self.on = False
+        self.seen: dict[tuple, tuple[str, object]] = {}
+        sa.event.listen(sa.engine.Engine, "before_cursor_execute", self._record)
+
+    def _record(self, conn, cursor, statement, parameters, context, executemany) -> None:
+        if (
+            self.on
+            and not executemany
+            and statement.lstrip().upper().startswith(("SELECT", "WITH"))
+        ):
+            key = (statement, repr(parameters))
+            self.seen.setdefault(key, (statement, parameters))
+
+    def raw_read(self, url: str) -> tuple[float, int]:
+        """CPU seconds and rows of fetching every distinct statement the view ran
+        (``fetchall`` on the driver's cursor, nothing converted): the rows the view needs,
+        each read once, however many times the view read them."""
+        engine = sa.create_engine(url)
+        raw = engine.raw_connection()
+        try:
+            cur = raw.cursor()
+            cur.execute("SELECT 1")
+            cur.fetchall()
+            rows = 0
+            t = time.process_time()
+            for statement, parameters in self.seen.values():
+                cur.execute(statement, parameters)
+                rows += len(cur.fetchall())
+            spent = time.process_time() - t
+        finally:
+            raw.close()
+            engine.dispose()
+        return spent, rows
 
 
 def peak_rss_mb() -> float:
@@ -293,7 +308,7 @@ def child(url: str, name: str) -> dict:
     from vger.web.params import parse
 
     kind, what, scope = VIEWS[name]
-    raw = raw_read(url, scope)
+    reads = Reads()
     app = create_app(Settings(_env_file=None, database_url=url, secret_key="bench"))
     app.server.config["VGER_NOW"] = NOW
     client = app.server.test_client()
@@ -318,10 +333,21 @@ def child(url: str, name: str) -> dict:
             size = len(json.dumps(out, cls=plotly.utils.PlotlyJSONEncoder))
         return time.process_time() - t, size
 
+    reads.on = True
     cold, size = once()
+    reads.on = False
     warm, _ = once()
     rss = peak_rss_mb()
-    return {"cold": cold, "warm": warm, "bytes": size, "rss_mb": rss, "raw": raw}
+    raw, rows = reads.raw_read(url)
+    return {
+        "cold": cold,
+        "warm": warm,
+        "bytes": size,
+        "rss_mb": rss,
+        "raw": raw,
+        "rows": rows,
+        "reads": len(reads.seen),
+    }
 
 
 def measure(url: str, name: str, pythonpath: str | None) -> dict:
@@ -381,7 +407,8 @@ def main() -> None:
     urls = {db: store_url(db, args.issues, args.moves, args.reuse) for db in dbs}
     say("2. each view in a fresh process: CPU-s cold / warm, payload, peak RSS, raw read")
     head = f"{'view':<20}" + "".join(
-        f" | {db[:6]:>6} cold   warm      bytes  RSS MB  raw  ratio verdict" for db in dbs
+        f" | {db[:6]:>6} cold   warm      bytes  RSS MB   rows/reads   raw  ratio verdict"
+        for db in dbs
     )
     say(head)
     for name in names:
@@ -394,7 +421,7 @@ def main() -> None:
             ratio = r["cold"] / r["raw"] if r["raw"] > 0 else float("nan")
             cells.append(
                 f" | {'':>6} {r['cold']:5.2f} {r['warm']:6.3f} {r['bytes']:10,} {r['rss_mb']:7.0f}"
-                f" {r['raw']:5.2f} {ratio:5.1f} {verdict(name, r)}"
+                f" {r['rows']:8,}/{r['reads']:<3} {r['raw']:5.2f} {ratio:5.1f} {verdict(name, r)}"
             )
         say(f"{name:<20}" + "".join(cells))
 

@@ -59,3 +59,31 @@ def test_the_flags_of_many_issues_come_from_one_statement(engine):
     assert len(got) == len([r for r in rows if r["issue_id"] in set(wanted)]) > 700
     pd.testing.assert_frame_equal(got, expected)
     assert got["flagged"].sum() == len({r["issue_id"] for r in rows} & set(wanted))
+
+
+def test_ids_with_quotes_backslashes_and_control_characters_find_their_flags(engine):
+    """The ids travel as one bound text (PostgreSQL's array text, SQLite's JSON): every
+    character an id may hold comes back as itself, and no other id matches."""
+    board = example_board(engine)
+    odd = [
+        'a"b',
+        "c\\d",
+        'e\\"f',
+        "x,y",
+        "{z}",
+        " sp ",
+        "NULL",
+        "",
+        "é",
+        "o'brien",
+        "t\tab",
+        "n\nl",
+    ]
+    issues = [dict(_issue(k), issue_id=i, key=f"F-{k}") for k, i in enumerate(odd)]
+    rows = [{"issue_id": i, "seq": 0, "at": T0, "flagged": True} for i in odd]
+    with engine.begin() as conn:
+        save_issues(conn, board, issues, [], flags=rows)
+    for wanted in (odd[:10], odd, ['a"b', "c\\\\d", "NUL"]):
+        with engine.connect() as conn:
+            got = flags.issue_flags(conn, board.id, wanted)
+        assert sorted(got["issue_id"]) == sorted(set(wanted) & set(odd))

@@ -183,10 +183,13 @@ def keys_by_week(completed: pd.DataFrame, grid: WeekGrid) -> pd.DataFrame:
         }
     )
     frame = frame.sort_values(["bucket", "done", "key"])
-    grouped = frame.groupby("bucket")["key"].agg(list)
+    # each week's keys are one slice of the sorted keys (a groupby collecting lists
+    # called Python per key: half the CPU of a 13-week throughput CSV of 11,000 keys)
+    keys_sorted = frame["key"].to_numpy(dtype=object)
+    bounds = np.searchsorted(frame["bucket"].to_numpy(), np.arange(len(grid) + 1))
     rows = []
     for j, label in enumerate(grid.labels):
-        keys = grouped.get(j, [])
+        keys = keys_sorted[bounds[j] : bounds[j + 1]].tolist()
         rows.append(
             {
                 "week": label.date().isoformat(),

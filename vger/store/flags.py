@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 
 import pandas as pd
-from sqlalchemy import Connection, String, any_, bindparam, column, func, select
+from sqlalchemy import Connection, String, any_, bindparam, cast, column, func, select
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from vger.store import schema as s
@@ -59,5 +60,22 @@ def _among(col, ids: list[str], dialect: str):
     parameters for the 11,000 issues of a 13-week lead-time CSV cost more than reading
     their flags."""
     if dialect == "postgresql":
-        return col == any_(bindparam("flag_ids", ids, type_=ARRAY(String)))
+        # the array's text, cast by the server: psycopg writes a list element by element
+        # in Python (0.08 CPU-s for the 12,000 open issues of the aging view)
+        return col == any_(
+            cast(bindparam("flag_ids", _pg_array_text(ids), type_=String), ARRAY(String))
+        )
     return col.in_(select(column("value")).select_from(func.json_each(json.dumps(ids))))
+
+
+_CONTROL = re.compile("[\x00-\x1f]")  # what JSON writes as escapes
+
+
+def _pg_array_text(ids: list[str]) -> str:
+    """``ids`` as PostgreSQL's array text (``{"a","b"}``), written in C: JSON quotes a
+    string as the array does (a backslash before ``"`` and ``\\``) but for control
+    characters, which it writes as escapes; then the ids are quoted one by one."""
+    if _CONTROL.search("".join(ids)):
+        quoted = ('"' + i.replace("\\", "\\\\").replace('"', '\\"') + '"' for i in ids)
+        return "{" + ",".join(quoted) + "}"
+    return "{" + json.dumps(ids, ensure_ascii=False, separators=(",", ":"))[1:-1] + "}"

@@ -65,7 +65,11 @@ def defuse(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     for column in columns:
         values = out[column].astype(object)
         cells = values.to_numpy(dtype=object)
-        text = np.array([isinstance(v, str) for v in cells], dtype=bool)
+        # a column of text only (the usual case) is told in C; else a check per cell
+        if pd.api.types.infer_dtype(cells, skipna=False) == "string":
+            text = np.ones(len(cells), dtype=bool)
+        else:
+            text = np.array([isinstance(v, str) for v in cells], dtype=bool)
         if not text.any():  # no text in the column at all
             continue
         # numpy compares the first characters in C (pandas' str.startswith calls Python
