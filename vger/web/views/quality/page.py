@@ -8,7 +8,7 @@ import logging
 from urllib.parse import parse_qs
 
 import dash_bootstrap_components as dbc
-from dash import MATCH, Dash, Input, Output, State, ctx, dcc, get_relative_path, html
+from dash import MATCH, Dash, Input, Output, State, ctx, dcc, get_relative_path, html, no_update
 
 from vger.web.components import board_picker, checklist
 from vger.web.params import ViewParams, parse
@@ -83,6 +83,17 @@ def render_page(params: ViewParams, check_id: str, page: int | None) -> list:
     )
 
 
+def render_list(params: ViewParams, check_id: str) -> list:
+    """A check's opened issue list for ``params``: its first page of keys and, when it
+    has more, a pager; never raises."""
+    return safe_render(
+        params,
+        quality_data,
+        lambda data: issue_list(data, check_id),
+        lambda message: [html.P(message, className="small text-danger")],
+    )
+
+
 def _key_link(data: QualityData, key: str, detail: str) -> html.Li:
     url = data.url(key)
     summary = data.summaries.get(key, "")
@@ -95,25 +106,36 @@ def _key_link(data: QualityData, key: str, detail: str) -> html.Li:
     return html.Li([label, f" {summary[:120]}", html.Small(f" — {detail}", className="text-muted")])
 
 
+def _check(data: QualityData, check_id: str):
+    return next((c for c in data.checks if c.id == check_id), None)
+
+
+def _no_check(check_id: str) -> list:
+    return [html.P(f"There is no check {check_id!r}.", className="small text-muted")]
+
+
 def key_list(data: QualityData, check_id: str, page: int) -> list:
     """Page ``page`` (1-based) of a check's issues, ``PAGE_KEYS`` at a time."""
-    check = next((c for c in data.checks if c.id == check_id), None)
+    check = _check(data, check_id)
     if check is None:
-        return [html.P(f"There is no check {check_id!r}.", className="small text-muted")]
+        return _no_check(check_id)
     rows = page_rows(check, page, PAGE_KEYS)
     return [_key_link(data, k, d) for k, d in zip(rows["key"], rows["detail"], strict=True)]
 
 
-def _issue_list(data: QualityData, check) -> html.Details:
-    """The check's issues, collapsed: one page of keys and a pager."""
-    n, total = len(check.rows), pages(check, PAGE_KEYS)
-    listed = [
+def issue_list(data: QualityData, check_id: str) -> list:
+    """What an opened check shows: its first page of keys and, if it has more, a pager."""
+    check = _check(data, check_id)
+    if check is None:
+        return _no_check(check_id)
+    listed: list = [
         html.Ul(
             key_list(data, check.id, 1),
             className="small mb-1",
             id={"type": f"{P}-keys", "check": check.id},
         )
     ]
+    total = pages(check, PAGE_KEYS)
     if total > 1:
         listed.append(
             dbc.Pagination(
@@ -127,57 +149,91 @@ def _issue_list(data: QualityData, check) -> html.Details:
                 className="mb-0",
             )
         )
+    return listed
+
+
+#: what a check's list holds until it is first opened (a text node, not a component)
+UNOPENED = "Loading the issues…"
+
+
+def _issue_list(check) -> html.Details:
+    """The check's issues, collapsed and not yet drawn: opening it (its summary's click,
+    by mouse or keyboard) fills in the first page of keys (``open_list``). A page
+    draws no key until asked: most of the report's components were keys."""
+    n, total = len(check.rows), pages(check, PAGE_KEYS)
     label = f"Show the {n} issue{'s' if n != 1 else ''}"
     if total > 1:
         label += f" ({PAGE_KEYS} per page; all in the CSV)"
-    return html.Details([html.Summary(label, className="small"), *listed])
-
-
-def _section(data: QualityData, check) -> html.Div:
-    body: list = [html.P(check.why, className="small mb-1")]
-    if len(check.rows):
-        body.append(_issue_list(data, check))
-    else:
-        body.append(html.P("None found.", className="small text-muted mb-0"))
-    badge = dbc.Badge(
-        str(check.count),
-        color="warning" if check.count else "success",
-        className="ms-2 quality-count",
-        id=f"{P}-count-{check.id}",
-    )
-    return dbc.Card(
+    return html.Details(
         [
-            dbc.CardHeader(
-                [
-                    html.Span(check.title),
-                    badge,
-                    html.Small(f" {check.unit}", className="text-muted"),
-                ]
-            ),
-            dbc.CardBody(body),
+            html.Summary(label, className="small", id={"type": f"{P}-open", "check": check.id}),
+            html.Div(UNOPENED, id={"type": f"{P}-list", "check": check.id}),
         ],
-        className="mb-2 shadow-sm",
+        className="card-body py-2",
+    )
+
+
+def _section(check) -> html.Div:
+    """A check that found something: its title and count, and its issues behind a
+    disclosure (why it matters is said once, in the table above). Bootstrap's card
+    markup on plain elements: the same look for fewer, lighter components."""
+    return html.Div(
+        [
+            html.Div(
+                [
+                    f"{check.title} ",
+                    html.Span(
+                        str(check.count),
+                        className="badge bg-warning ms-1 quality-count",
+                        id=f"{P}-count-{check.id}",
+                    ),
+                    f" {check.unit}",
+                ],
+                className="card-header",
+            ),
+            _issue_list(check),
+        ],
+        className="card mb-2 shadow-sm",
         id=f"{P}-check-{check.id}",
     )
 
 
+def _row(check) -> html.Tr:
+    """The check's line of the summary table; its title links to its card when it found
+    something (a check with nothing to show has no card: its count says "0")."""
+    title = html.A(check.title, href=f"#{P}-check-{check.id}") if check.count else check.title
+    return html.Tr(
+        [
+            html.Td(title),
+            html.Td(f"{check.count} {check.unit}", id=f"{P}-row-{check.id}"),
+            html.Td(check.why, className="small"),
+        ]
+    )
+
+
 def report(data: QualityData):
-    """The summary table and one card per check (pure: no store access)."""
+    """The summary table, and a card for each check that found something (pure: no
+    store access)."""
     message = data.empty_message
     if message:
         return dbc.Alert(message, color="info", id=f"{P}-empty")
-    link = get_relative_path("/download/quality.csv") + f"?{data.choice.params.to_query()}"
-    flagged = sum(1 for c in data.checks if c.count)
+    query = data.choice.params.to_query()
+    flagged = [c for c in data.checks if c.count]
     summary = html.Div(
         [
-            html.Span(
-                f"{data.issues} issues checked · {flagged} of {len(data.checks)} checks found something · "
+            f"{data.issues} issues checked · {len(flagged)} of {len(data.checks)} checks"
+            " found something · ",
+            html.A(
+                "CSV",
+                href=get_relative_path("/download/quality.csv") + f"?{query}",
+                id=f"{P}-csv",
+                target="_blank",
+                rel="noopener",
             ),
-            html.A("CSV", href=link, id=f"{P}-csv", target="_blank", rel="noopener"),
-            html.Span(" · "),
+            " · ",
             html.A(
                 "JSON",
-                href=get_relative_path("/api/v1/quality") + f"?{data.choice.params.to_query()}",
+                href=get_relative_path("/api/v1/quality") + f"?{query}",
                 target="_blank",
                 rel="noopener",
             ),
@@ -185,29 +241,15 @@ def report(data: QualityData):
         className="text-muted small mb-2",
         id=f"{P}-summary",
     )
-    table = dbc.Table(
+    table = html.Table(
         [
             html.Thead(html.Tr([html.Th("Check"), html.Th("Count"), html.Th("Why it matters")])),
-            html.Tbody(
-                [
-                    html.Tr(
-                        [
-                            html.Td(html.A(c.title, href=f"#{P}-check-{c.id}")),
-                            html.Td(f"{c.count} {c.unit}", id=f"{P}-row-{c.id}"),
-                            html.Td(c.why, className="small"),
-                        ]
-                    )
-                    for c in data.checks
-                ]
-            ),
+            html.Tbody([_row(c) for c in data.checks]),
         ],
-        size="sm",
-        bordered=False,
-        hover=True,
-        className="mb-3",
+        className="table table-sm table-hover mb-3",
         id=f"{P}-table",
     )
-    return html.Div([summary, table, *[_section(data, c) for c in data.checks]])
+    return html.Div([summary, table, *[_section(c) for c in flagged]])
 
 
 def register(app: Dash) -> None:
@@ -219,6 +261,20 @@ def register(app: Dash) -> None:
         State(f"{P}-shared", "data"),
     ]
     register_url_sync(app, P, PATH, controls, params_from_controls, navigators=("board",))
+
+    @app.callback(
+        Output({"type": f"{P}-list", "check": MATCH}, "children"),
+        Input({"type": f"{P}-open", "check": MATCH}, "n_clicks"),
+        State({"type": f"{P}-list", "check": MATCH}, "children"),
+        State(f"{P}-board", "value"),
+        State(f"{P}-types", "value"),
+        State(f"{P}-shared", "data"),
+        prevent_initial_call=True,
+    )
+    def open_list(_clicks, shown, board, types, shared):
+        if shown != UNOPENED:  # drawn at the first opening; later ones keep its page
+            return no_update
+        return render_list(params_from_controls(board, types, shared), ctx.triggered_id["check"])
 
     @app.callback(
         Output({"type": f"{P}-keys", "check": MATCH}, "children"),
