@@ -43,7 +43,13 @@ def layout(head: Start) -> html.Div:
         PATH,
         "data quality",
         controls,
-        dcc.Loading(html.Div(id=f"{P}-report"), type="circle"),
+        # the spinner covers the report only while the report itself is drawn: opening a
+        # check or turning its page keeps the rest of the report in view
+        dcc.Loading(
+            html.Div(id=f"{P}-report"),
+            type="circle",
+            target_components={f"{P}-report": "children"},
+        ),
         stores=[dcc.Store(id=f"{P}-shared", data=p.shared_query())],
     )
 
@@ -156,43 +162,39 @@ def issue_list(data: QualityData, check_id: str) -> list:
 UNOPENED = "Loading the issues…"
 
 
-def _issue_list(check) -> html.Details:
-    """The check's issues, collapsed and not yet drawn: opening it (its summary's click,
-    by mouse or keyboard) fills in the first page of keys (``open_list``). A page
-    draws no key until asked: most of the report's components were keys."""
+def _section(check) -> html.Div:
+    """A check that found something: a card whose header (title and count) is the
+    summary of a disclosure holding its issues, not yet drawn: opening it (a click on
+    the summary, by mouse or keyboard) fills in the first page of keys (``open_list``).
+    Why it matters is said once, in the table above. Bootstrap's card markup on plain
+    elements: the same look for fewer, lighter components."""
     n, total = len(check.rows), pages(check, PAGE_KEYS)
-    label = f"Show the {n} issue{'s' if n != 1 else ''}"
+    label = f" {check.unit} · show {'them' if n != 1 else 'it'}"
     if total > 1:
         label += f" ({PAGE_KEYS} per page; all in the CSV)"
-    return html.Details(
-        [
-            html.Summary(label, className="small", id={"type": f"{P}-open", "check": check.id}),
-            html.Div(UNOPENED, id={"type": f"{P}-list", "check": check.id}),
-        ],
-        className="card-body py-2",
-    )
-
-
-def _section(check) -> html.Div:
-    """A check that found something: its title and count, and its issues behind a
-    disclosure (why it matters is said once, in the table above). Bootstrap's card
-    markup on plain elements: the same look for fewer, lighter components."""
     return html.Div(
-        [
-            html.Div(
-                [
-                    f"{check.title} ",
-                    html.Span(
-                        str(check.count),
-                        className="badge bg-warning ms-1 quality-count",
-                        id=f"{P}-count-{check.id}",
-                    ),
-                    f" {check.unit}",
-                ],
-                className="card-header",
-            ),
-            _issue_list(check),
-        ],
+        html.Details(
+            [
+                html.Summary(
+                    [
+                        f"{check.title} ",
+                        html.Span(
+                            str(check.count),
+                            className="badge bg-warning ms-1 quality-count",
+                            id=f"{P}-count-{check.id}",
+                        ),
+                        label,
+                    ],
+                    className="card-header",
+                    id={"type": f"{P}-open", "check": check.id},
+                ),
+                html.Div(
+                    UNOPENED,
+                    className="card-body py-2",
+                    id={"type": f"{P}-list", "check": check.id},
+                ),
+            ]
+        ),
         className="card mb-2 shadow-sm",
         id=f"{P}-check-{check.id}",
     )
