@@ -168,23 +168,23 @@ def _section(check) -> html.Div:
     the summary, by mouse or keyboard) fills in the first page of keys (``open_list``).
     Why it matters is said once, in the table above. Bootstrap's card markup on plain
     elements: the same look for fewer, lighter components."""
-    n, total = len(check.rows), pages(check, PAGE_KEYS)
-    label = f" {check.unit} · show {'them' if n != 1 else 'it'}"
-    if total > 1:
-        label += f" ({PAGE_KEYS} per page; all in the CSV)"
-    return html.Div(
-        html.Details(
+    header = [
+        f"{check.title} ",
+        html.Span(
+            str(check.count),
+            className="badge bg-warning ms-1 quality-count",
+            id=f"{P}-count-{check.id}",
+        ),
+        f" {check.unit}",
+    ]
+    if not len(check.rows):  # counted, yet no issue to list
+        body = html.Div(header, className="card-header")
+    else:
+        more = f" ({PAGE_KEYS} per page; all in the CSV)" if pages(check, PAGE_KEYS) > 1 else ""
+        body = html.Details(
             [
                 html.Summary(
-                    [
-                        f"{check.title} ",
-                        html.Span(
-                            str(check.count),
-                            className="badge bg-warning ms-1 quality-count",
-                            id=f"{P}-count-{check.id}",
-                        ),
-                        label,
-                    ],
+                    [*header, f" · show the list{more}"],
                     className="card-header",
                     id={"type": f"{P}-open", "check": check.id},
                 ),
@@ -194,10 +194,8 @@ def _section(check) -> html.Div:
                     id={"type": f"{P}-list", "check": check.id},
                 ),
             ]
-        ),
-        className="card mb-2 shadow-sm",
-        id=f"{P}-check-{check.id}",
-    )
+        )
+    return html.Div(body, className="card mb-2 shadow-sm", id=f"{P}-check-{check.id}")
 
 
 def _row(check) -> html.Tr:
