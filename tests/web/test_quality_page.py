@@ -77,7 +77,19 @@ def test_quality_page_layout_and_report(app, client):
         for n in _walk(tree)
         if str(n.get("props", {}).get("id", "")).startswith("quality-row-")
     }
-    assert {k: int(v.split()[0]) for k, v in rows.items()} == {k: len(v) for k, v in ALL.items()}
+    # a check that found something has a table row; the others share one line
+    assert {k: int(v.split()[0]) for k, v in rows.items()} == {
+        k: len(v) for k, v in ALL.items() if v
+    }
+    none = next(n for n in _walk(tree) if n.get("props", {}).get("id") == "quality-none")
+    said = " ".join(_text(none))
+    titles = {
+        n["props"]["children"]
+        for n in _walk(tree)
+        if n.get("type") == "A" and str(n["props"].get("href", "")).startswith("#quality-check-")
+    }
+    assert len(titles) == len(rows) and not any(t in said for t in titles)
+    assert f"{sum(1 for v in ALL.values() if not v)} checks found nothing" in said
     badges = {
         n["props"]["id"].removeprefix("quality-count-"): int(n["props"]["children"])
         for n in _walk(tree)

@@ -199,9 +199,9 @@ def _section(check) -> html.Div:
 
 
 def _row(check) -> html.Tr:
-    """The check's line of the summary table; its title links to its card when it found
-    something (a check with nothing to show has no card: its count says "0")."""
-    title = html.A(check.title, href=f"#{P}-check-{check.id}") if check.count else check.title
+    """A check that found something: its line of the summary table (its title links to
+    its card)."""
+    title = html.A(check.title, href=f"#{P}-check-{check.id}")
     return html.Tr(
         [
             html.Td(title),
@@ -244,12 +244,35 @@ def report(data: QualityData):
     table = html.Table(
         [
             html.Thead(html.Tr([html.Th("Check"), html.Th("Count"), html.Th("Why it matters")])),
-            html.Tbody([_row(c) for c in data.checks]),
+            html.Tbody([_row(c) for c in flagged]),
         ],
         className="table table-sm table-hover mb-3",
         id=f"{P}-table",
     )
-    return html.Div([summary, table, *[_section(c) for c in flagged]])
+    return html.Div([summary, table, _nothing_found(data.checks), *[_section(c) for c in flagged]])
+
+
+def _nothing_found(checks) -> html.Details | str:
+    """The checks that found nothing, in one line (a row each was most of the table's
+    components); why each matters behind a disclosure, as one text node."""
+    empty = [c for c in checks if not c.count]
+    if not empty:
+        return ""
+    return html.Details(
+        [
+            html.Summary(
+                f"{len(empty)} check{'s' if len(empty) != 1 else ''} found nothing (0 each): "
+                + " · ".join(c.title for c in empty)
+            ),
+            html.P(
+                "\n".join(f"{c.title}: {c.why}" for c in empty),
+                className="small mb-0",
+                style={"whiteSpace": "pre-line"},
+            ),
+        ],
+        className="small text-muted mb-3",
+        id=f"{P}-none",
+    )
 
 
 def register(app: Dash) -> None:
