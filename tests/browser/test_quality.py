@@ -1,6 +1,7 @@
 """The data-quality page in a real browser on the demo store: every check is shown with
-the count ``vger.metrics.quality`` computes from the store, one page of its keys (the
-pager turns to the next), and a key links to Jira."""
+the count ``vger.metrics.quality`` computes from the store; a check that found something
+has a card whose list of keys is drawn when it is opened (by mouse or keyboard), one page
+at a time (the pager turns to the next), and a key links to Jira."""
 
 from __future__ import annotations
 
@@ -79,19 +80,39 @@ def test_quality_page_shows_the_stores_checks(page, live_app):
     board, expected = _expected(live_app["engine"])
     page.goto(live_app["url"] + f"/quality?board={BOARD}")
     page.wait_for_selector("#quality-table", timeout=20_000)
-    shown = {check_id: int(page.inner_text(f"#quality-count-{check_id}")) for check_id in expected}
-    assert shown == {k: c.count for k, c in expected.items()}
-    assert sum(shown.values()) > 0  # the demo has something to report
-    assert shown["flagged_long"] > 0  # and items blocked for weeks
+    # a check that found something: a row of the table and a card; the others, one line
+    shown = {
+        check_id: int(page.inner_text(f"#quality-row-{check_id}").split()[0])
+        for check_id, check in expected.items()
+        if check.count
+    }
+    assert shown == {k: c.count for k, c in expected.items() if c.count}
+    assert shown["flagged_long"] > 0  # the demo has items blocked for weeks
+    nothing = [c for c in expected.values() if not c.count]
+    assert nothing  # and checks that found nothing
+    none = page.inner_text("#quality-none")
+    assert f"{len(nothing)} checks found nothing (0 each)" in none
+    table = page.inner_text("#quality-table")
     for check in expected.values():
-        assert check.title in page.inner_text(f"#quality-check-{check.id}")
-    # Few elements however many issues are flagged: one page of keys per check.
+        card = page.locator(f"#quality-check-{check.id}")
+        if check.count:
+            assert check.title in table and check.title in card.inner_text()
+            assert int(page.inner_text(f"#quality-count-{check.id}")) == check.count
+        else:
+            assert check.title in none and check.title not in table
+            assert card.count() == 0
+    page.locator("#quality-none summary").click()  # why each of them matters
+    for check in nothing:
+        assert f"{check.title}: {check.why}" in page.inner_text("#quality-none")
+    # Few elements however many issues are flagged: no key until a check is opened.
     assert page.evaluate("document.querySelectorAll('*').length") < 3000
+    assert page.locator("a.quality-key").count() == 0
     flagged = max(expected.values(), key=lambda c: len(c.rows))
     keys = list(flagged.rows["key"])
     assert len(keys) > PAGE_KEYS  # the demo needs more than one page for this check
-    assert _shown_keys(page, flagged.id) == keys[:PAGE_KEYS]
     page.locator(f"#quality-check-{flagged.id} summary").click()
+    page.wait_for_selector(f"#quality-check-{flagged.id} a.quality-key", timeout=10_000)
+    assert _shown_keys(page, flagged.id) == keys[:PAGE_KEYS]
     link = page.locator(f"#quality-check-{flagged.id} a.quality-key", has_text=keys[0]).first
     assert link.is_visible()
     assert link.get_attribute("href") == f"{board.browse_url.rstrip('/')}/browse/{keys[0]}"
@@ -104,8 +125,28 @@ def test_quality_page_shows_the_stores_checks(page, live_app):
         timeout=10_000,
     )
     assert _shown_keys(page, flagged.id) == keys[PAGE_KEYS : 2 * PAGE_KEYS]
+    # closing and opening again keeps the page turned to (no new list is drawn)
+    summary = page.locator(f"#quality-check-{flagged.id} summary")
+    summary.click()
+    summary.click()
+    page.wait_for_timeout(300)
+    assert _shown_keys(page, flagged.id) == keys[PAGE_KEYS : 2 * PAGE_KEYS]
     assert page.locator("a.nav-link.active[href*='/quality']").count() >= 1
     screenshot(page, "quality")
+    assert page.js_errors == []
+
+
+def test_a_check_opens_from_the_keyboard(page, live_app):
+    _, expected = _expected(live_app["engine"])
+    check = next(c for c in expected.values() if c.count)
+    page.goto(live_app["url"] + f"/quality?board={BOARD}")
+    page.wait_for_selector("#quality-table", timeout=20_000)
+    summary = page.locator(f"#quality-check-{check.id} summary")
+    summary.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_selector(f"#quality-check-{check.id} a.quality-key", timeout=10_000)
+    assert page.evaluate(f"() => document.querySelector('#quality-check-{check.id} details').open")
+    assert _shown_keys(page, check.id) == list(check.rows["key"])[:PAGE_KEYS]
     assert page.js_errors == []
 
 

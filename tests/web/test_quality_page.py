@@ -1,6 +1,6 @@
 """The data-quality page's layout and report, through its page functions on the store of
-tests/web/test_quality_api.py: checks, words for what is missing, escaped summaries, one
-page of keys per check with a pager."""
+tests/web/test_quality_api.py: checks, words for what is missing, escaped summaries, and
+each check's issues drawn when it is opened (one page of keys, a pager)."""
 
 from __future__ import annotations
 
@@ -47,20 +47,66 @@ def _walk_strings(node):
             yield from _walk_strings(value)
 
 
+def _opened(params, tree) -> dict:
+    """Each check's list as its opening draws it (``render_list``), by check id; a
+    closed report draws no key."""
+    ids = [
+        n["props"]["id"]["check"]
+        for n in _walk(tree)
+        if isinstance(n.get("props", {}).get("id"), dict)
+        and n["props"]["id"]["type"] == "quality-list"
+    ]
+    assert _keys(tree) == [] and all(
+        n["props"]["children"] == quality.UNOPENED
+        for n in _walk(tree)
+        if isinstance(n.get("props", {}).get("id"), dict)
+        and n["props"]["id"]["type"] == "quality-list"
+    )
+    return {check: _tree(quality.render_list(params, check)) for check in ids}
+
+
 def test_quality_page_layout_and_report(app, client):
+    params = parse({"board": "example"}).params
     with app.server.test_request_context("/quality?board=example"):
         layout = _tree(quality.layout(board="example"))
         assert "Example team · Example board · data quality" in _text(layout)
-        tree = _tree(quality.render(parse({"board": "example"}).params))
-    counts = {
+        tree = _tree(quality.render(params))
+        opened = _opened(params, tree)
+    rows = {
+        n["props"]["id"].removeprefix("quality-row-"): n["props"]["children"]
+        for n in _walk(tree)
+        if str(n.get("props", {}).get("id", "")).startswith("quality-row-")
+    }
+    # a check that found something has a table row; the others share one line
+    assert {k: int(v.split()[0]) for k, v in rows.items()} == {
+        k: len(v) for k, v in ALL.items() if v
+    }
+    none = next(n for n in _walk(tree) if n.get("props", {}).get("id") == "quality-none")
+    said = " ".join(_text(none))
+    titles = {
+        n["props"]["children"]
+        for n in _walk(tree)
+        if n.get("type") == "A" and str(n["props"].get("href", "")).startswith("#quality-check-")
+    }
+    assert len(titles) == len(rows) and not any(t in said for t in titles)
+    assert f"{sum(1 for v in ALL.values() if not v)} checks found nothing" in said
+    badges = {
         n["props"]["id"].removeprefix("quality-count-"): int(n["props"]["children"])
         for n in _walk(tree)
         if str(n.get("props", {}).get("id", "")).startswith("quality-count-")
     }
-    assert counts == {k: len(v) for k, v in ALL.items()}
+    # a card (with its count and its list) only for a check that found something
+    assert badges == {k: len(v) for k, v in ALL.items() if v}
+    assert set(opened) == set(badges)
+    cards = {
+        n["props"]["id"].removeprefix("quality-check-")
+        for n in _walk(tree)
+        if str(n.get("props", {}).get("id", "")).startswith("quality-check-")
+    }
+    assert cards == set(badges)
     links = {
         n["props"]["children"]: n["props"]
-        for n in _walk(tree)
+        for n in _walk(opened)
         if n.get("type") == "A" and "quality-key" in str(n["props"].get("className"))
     }
     assert set(links) == {"EX-1", "EX-2", "EX-4", "EX-5", "EX-6"}
@@ -71,8 +117,9 @@ def test_quality_page_layout_and_report(app, client):
 
 
 def test_html_in_summaries_stays_text_on_the_page(app):
+    params = parse({"board": "example"}).params
     with app.server.test_request_context("/quality?board=example"):
-        tree = _tree(quality.render(parse({"board": "example"}).params))
+        tree = _opened(params, _tree(quality.render(params)))
 
     def texts(node) -> list[str]:  # its children that are strings (text nodes)
         children = node.get("props", {}).get("children")
@@ -125,7 +172,8 @@ def _keys(tree) -> list[str]:
 def test_quality_page_lists_one_page_of_keys_per_check(crowded, app):
     params = parse({"board": "example"}).params
     with app.server.test_request_context("/quality?board=example"):
-        tree = _tree(quality.render(params))
+        tree = _opened(params, _tree(quality.render(params)))
+        unknown = _tree(quality.render_list(params, "no_such_check"))
         second = _tree(quality.render_page(params, "done_without_resolution", 2))
         past = _tree(quality.render_page(params, "done_without_resolution", 3))
     lists = {
@@ -147,3 +195,4 @@ def test_quality_page_lists_one_page_of_keys_per_check(crowded, app):
     assert _keys(past) == []
     others = sum(len(keys) for check, keys in ALL.items() if check != "done_without_resolution")
     assert len(_keys(tree)) == 10 + others
+    assert any("There is no check 'no_such_check'" in t for t in _text(unknown))

@@ -8,7 +8,7 @@ import logging
 from urllib.parse import parse_qs
 
 import dash_bootstrap_components as dbc
-from dash import MATCH, Dash, Input, Output, State, ctx, dcc, get_relative_path, html
+from dash import MATCH, Dash, Input, Output, State, ctx, dcc, get_relative_path, html, no_update
 
 from vger.web.components import board_picker, checklist
 from vger.web.params import ViewParams, parse
@@ -43,7 +43,13 @@ def layout(head: Start) -> html.Div:
         PATH,
         "data quality",
         controls,
-        dcc.Loading(html.Div(id=f"{P}-report"), type="circle"),
+        # the spinner covers the report only while the report itself is drawn: opening a
+        # check or turning its page keeps the rest of the report in view
+        dcc.Loading(
+            html.Div(id=f"{P}-report"),
+            type="circle",
+            target_components={f"{P}-report": "children"},
+        ),
         stores=[dcc.Store(id=f"{P}-shared", data=p.shared_query())],
     )
 
@@ -83,6 +89,17 @@ def render_page(params: ViewParams, check_id: str, page: int | None) -> list:
     )
 
 
+def render_list(params: ViewParams, check_id: str) -> list:
+    """A check's opened issue list for ``params``: its first page of keys and, when it
+    has more, a pager; never raises."""
+    return safe_render(
+        params,
+        quality_data,
+        lambda data: issue_list(data, check_id),
+        lambda message: [html.P(message, className="small text-danger")],
+    )
+
+
 def _key_link(data: QualityData, key: str, detail: str) -> html.Li:
     url = data.url(key)
     summary = data.summaries.get(key, "")
@@ -95,25 +112,36 @@ def _key_link(data: QualityData, key: str, detail: str) -> html.Li:
     return html.Li([label, f" {summary[:120]}", html.Small(f" — {detail}", className="text-muted")])
 
 
+def _check(data: QualityData, check_id: str):
+    return next((c for c in data.checks if c.id == check_id), None)
+
+
+def _no_check(check_id: str) -> list:
+    return [html.P(f"There is no check {check_id!r}.", className="small text-muted")]
+
+
 def key_list(data: QualityData, check_id: str, page: int) -> list:
     """Page ``page`` (1-based) of a check's issues, ``PAGE_KEYS`` at a time."""
-    check = next((c for c in data.checks if c.id == check_id), None)
+    check = _check(data, check_id)
     if check is None:
-        return [html.P(f"There is no check {check_id!r}.", className="small text-muted")]
+        return _no_check(check_id)
     rows = page_rows(check, page, PAGE_KEYS)
     return [_key_link(data, k, d) for k, d in zip(rows["key"], rows["detail"], strict=True)]
 
 
-def _issue_list(data: QualityData, check) -> html.Details:
-    """The check's issues, collapsed: one page of keys and a pager."""
-    n, total = len(check.rows), pages(check, PAGE_KEYS)
-    listed = [
+def issue_list(data: QualityData, check_id: str) -> list:
+    """What an opened check shows: its first page of keys and, if it has more, a pager."""
+    check = _check(data, check_id)
+    if check is None:
+        return _no_check(check_id)
+    listed: list = [
         html.Ul(
             key_list(data, check.id, 1),
             className="small mb-1",
             id={"type": f"{P}-keys", "check": check.id},
         )
     ]
+    total = pages(check, PAGE_KEYS)
     if total > 1:
         listed.append(
             dbc.Pagination(
@@ -127,57 +155,85 @@ def _issue_list(data: QualityData, check) -> html.Details:
                 className="mb-0",
             )
         )
-    label = f"Show the {n} issue{'s' if n != 1 else ''}"
-    if total > 1:
-        label += f" ({PAGE_KEYS} per page; all in the CSV)"
-    return html.Details([html.Summary(label, className="small"), *listed])
+    return listed
 
 
-def _section(data: QualityData, check) -> html.Div:
-    body: list = [html.P(check.why, className="small mb-1")]
-    if len(check.rows):
-        body.append(_issue_list(data, check))
+#: what a check's list holds until it is first opened (a text node, not a component)
+UNOPENED = "Loading the issues…"
+
+
+def _section(check) -> html.Div:
+    """A check that found something: a card whose header (title and count) is the
+    summary of a disclosure holding its issues, not yet drawn: opening it (a click on
+    the summary, by mouse or keyboard) fills in the first page of keys (``open_list``).
+    Why it matters is said once, in the table above. Bootstrap's card markup on plain
+    elements: the same look for fewer, lighter components."""
+    header = [
+        f"{check.title} ",
+        html.Span(
+            str(check.count),
+            className="badge bg-warning ms-1 quality-count",
+            id=f"{P}-count-{check.id}",
+        ),
+        f" {check.unit}",
+    ]
+    if not len(check.rows):  # counted, yet no issue to list
+        body = html.Div(header, className="card-header")
     else:
-        body.append(html.P("None found.", className="small text-muted mb-0"))
-    badge = dbc.Badge(
-        str(check.count),
-        color="warning" if check.count else "success",
-        className="ms-2 quality-count",
-        id=f"{P}-count-{check.id}",
-    )
-    return dbc.Card(
+        more = f" ({PAGE_KEYS} per page; all in the CSV)" if pages(check, PAGE_KEYS) > 1 else ""
+        body = html.Details(
+            [
+                html.Summary(
+                    [*header, f" · show the list{more}"],
+                    className="card-header",
+                    id={"type": f"{P}-open", "check": check.id},
+                ),
+                html.Div(
+                    UNOPENED,
+                    className="card-body py-2",
+                    id={"type": f"{P}-list", "check": check.id},
+                ),
+            ]
+        )
+    return html.Div(body, className="card mb-2 shadow-sm", id=f"{P}-check-{check.id}")
+
+
+def _row(check) -> html.Tr:
+    """A check that found something: its line of the summary table (its title links to
+    its card)."""
+    title = html.A(check.title, href=f"#{P}-check-{check.id}")
+    return html.Tr(
         [
-            dbc.CardHeader(
-                [
-                    html.Span(check.title),
-                    badge,
-                    html.Small(f" {check.unit}", className="text-muted"),
-                ]
-            ),
-            dbc.CardBody(body),
-        ],
-        className="mb-2 shadow-sm",
-        id=f"{P}-check-{check.id}",
+            html.Td(title),
+            html.Td(f"{check.count} {check.unit}", id=f"{P}-row-{check.id}"),
+            html.Td(check.why, className="small"),
+        ]
     )
 
 
 def report(data: QualityData):
-    """The summary table and one card per check (pure: no store access)."""
+    """The summary table, and a card for each check that found something (pure: no
+    store access)."""
     message = data.empty_message
     if message:
         return dbc.Alert(message, color="info", id=f"{P}-empty")
-    link = get_relative_path("/download/quality.csv") + f"?{data.choice.params.to_query()}"
-    flagged = sum(1 for c in data.checks if c.count)
+    query = data.choice.params.to_query()
+    flagged = [c for c in data.checks if c.count]
     summary = html.Div(
         [
-            html.Span(
-                f"{data.issues} issues checked · {flagged} of {len(data.checks)} checks found something · "
+            f"{data.issues} issues checked · {len(flagged)} of {len(data.checks)} checks"
+            " found something · ",
+            html.A(
+                "CSV",
+                href=get_relative_path("/download/quality.csv") + f"?{query}",
+                id=f"{P}-csv",
+                target="_blank",
+                rel="noopener",
             ),
-            html.A("CSV", href=link, id=f"{P}-csv", target="_blank", rel="noopener"),
-            html.Span(" · "),
+            " · ",
             html.A(
                 "JSON",
-                href=get_relative_path("/api/v1/quality") + f"?{data.choice.params.to_query()}",
+                href=get_relative_path("/api/v1/quality") + f"?{query}",
                 target="_blank",
                 rel="noopener",
             ),
@@ -185,29 +241,38 @@ def report(data: QualityData):
         className="text-muted small mb-2",
         id=f"{P}-summary",
     )
-    table = dbc.Table(
+    table = html.Table(
         [
             html.Thead(html.Tr([html.Th("Check"), html.Th("Count"), html.Th("Why it matters")])),
-            html.Tbody(
-                [
-                    html.Tr(
-                        [
-                            html.Td(html.A(c.title, href=f"#{P}-check-{c.id}")),
-                            html.Td(f"{c.count} {c.unit}", id=f"{P}-row-{c.id}"),
-                            html.Td(c.why, className="small"),
-                        ]
-                    )
-                    for c in data.checks
-                ]
-            ),
+            html.Tbody([_row(c) for c in flagged]),
         ],
-        size="sm",
-        bordered=False,
-        hover=True,
-        className="mb-3",
+        className="table table-sm table-hover mb-3",
         id=f"{P}-table",
     )
-    return html.Div([summary, table, *[_section(data, c) for c in data.checks]])
+    return html.Div([summary, table, _nothing_found(data.checks), *[_section(c) for c in flagged]])
+
+
+def _nothing_found(checks) -> html.Details | str:
+    """The checks that found nothing, in one line (a row each was most of the table's
+    components); why each matters behind a disclosure, as one text node."""
+    empty = [c for c in checks if not c.count]
+    if not empty:
+        return ""
+    return html.Details(
+        [
+            html.Summary(
+                f"{len(empty)} check{'s' if len(empty) != 1 else ''} found nothing (0 each): "
+                + " · ".join(c.title for c in empty)
+            ),
+            html.P(
+                "\n".join(f"{c.title}: {c.why}" for c in empty),
+                className="small mb-0",
+                style={"whiteSpace": "pre-line"},
+            ),
+        ],
+        className="small text-muted mb-3",
+        id=f"{P}-none",
+    )
 
 
 def register(app: Dash) -> None:
@@ -219,6 +284,20 @@ def register(app: Dash) -> None:
         State(f"{P}-shared", "data"),
     ]
     register_url_sync(app, P, PATH, controls, params_from_controls, navigators=("board",))
+
+    @app.callback(
+        Output({"type": f"{P}-list", "check": MATCH}, "children"),
+        Input({"type": f"{P}-open", "check": MATCH}, "n_clicks"),
+        State({"type": f"{P}-list", "check": MATCH}, "children"),
+        State(f"{P}-board", "value"),
+        State(f"{P}-types", "value"),
+        State(f"{P}-shared", "data"),
+        prevent_initial_call=True,
+    )
+    def open_list(_clicks, shown, board, types, shared):
+        if shown != UNOPENED:  # drawn at the first opening; later ones keep its page
+            return no_update
+        return render_list(params_from_controls(board, types, shared), ctx.triggered_id["check"])
 
     @app.callback(
         Output({"type": f"{P}-keys", "check": MATCH}, "children"),
