@@ -11,7 +11,8 @@ from sqlalchemy import Connection, select
 
 from vger.store import schema as s
 from vger.store.boards import Board
-from vger.store.queries import _utc, read_frame, type_filter
+from vger.store.frames import _utc, read_frame
+from vger.store.queries import type_filter
 
 
 def completed_items(

@@ -11,7 +11,7 @@ from sqlalchemy import Connection, String, any_, bindparam, cast, column, func, 
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from vger.store import schema as s
-from vger.store.queries import _utc, read_frame, stamp
+from vger.store.frames import _utc, read_frame, stamp
 
 CHUNK = 500
 

@@ -44,7 +44,7 @@ from vger.metrics.calendar import local_midnight_to_utc
 from vger.store import schema as s
 from vger.store.flags import _among
 from vger.store.flow_counts import _EPOCH, Counts, counts_of, local_days
-from vger.store.queries import _utc, read_frame, stamp
+from vger.store.frames import _utc, read_frame, stamp
 
 if TYPE_CHECKING:  # boards imports issues, which imports this module
     from vger.store.boards import Board

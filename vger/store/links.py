@@ -16,7 +16,7 @@ from sqlalchemy import Connection, delete, func, insert, literal, select
 from vger.metrics.links import projects, review_lead_times
 from vger.store import schema as s
 from vger.store.db import update_rows
-from vger.store.queries import _utc, read_frame
+from vger.store.frames import _utc, read_frame
 
 if TYPE_CHECKING:  # boards -> issues -> links: the type only
     from vger.store.boards import Board

@@ -14,7 +14,7 @@ from vger.metrics.pr_stages import Stages
 from vger.store import schema as s
 from vger.store.boards import Board
 from vger.store.db import upsert
-from vger.store.queries import _utc, read_frame
+from vger.store.frames import _utc, read_frame
 
 
 def stage_columns(number: int, stages: Stages) -> dict[str, Any]:

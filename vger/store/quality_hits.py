@@ -38,7 +38,7 @@ from vger.metrics.quality_rows import keyed
 from vger.store import schema as s
 from vger.store.bulk import insert_columns
 from vger.store.derived import naive_utc
-from vger.store.queries import read_frame
+from vger.store.frames import read_frame
 from vger.store.workflows import get_workflow
 
 if TYPE_CHECKING:  # boards -> sync -> quality_hits: the type only

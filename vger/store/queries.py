@@ -10,100 +10,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-import numpy as np
 import pandas as pd
-from sqlalchemy import BigInteger, Connection, and_, case, func, literal, or_, select, true
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.expression import ColumnElement
+from sqlalchemy import Connection, and_, case, func, literal, or_, select, true
 
 from vger.metrics.pulls import pull_events
 from vger.store import schema as s
+from vger.store.frames import _utc, read_frame, stamp
 from vger.store.statepack import unpack
 
 if TYPE_CHECKING:  # boards -> issues -> quality_hits -> queries: the type only
     from vger.store.boards import Board
-
-
-def read_frame(conn: Connection, stmt) -> pd.DataFrame:
-    """Run ``stmt`` (bound parameters as usual) and build a DataFrame from the driver's
-    raw rows: no per-value result processing, so timestamps arrive as the driver gives
-    them (text on SQLite, datetimes on PostgreSQL) and are converted vectorised by
-    :func:`_utc`. Several times faster than ``pd.read_sql`` on 100,000-row boards."""
-    result = conn.execute(stmt)
-    try:
-        columns = list(result.keys())
-        rows = result.cursor.fetchall() if result.cursor is not None else []
-    finally:
-        result.close()
-    values = _columns(rows, len(columns))
-    frame = pd.DataFrame(
-        {
-            name: np.array(values[k], dtype=float)
-            if name in NUMERIC
-            else pd.Series(values[k], dtype=object)
-            for k, name in enumerate(columns)
-        }
-    )
-    return frame
-
-
-def _columns(rows: list, width: int) -> list:
-    """The rows' columns. One 2-D object array built in C, then column views: half the
-    CPU of transposing in Python (zip) on a 1,000,000-row read; zip when a value is
-    itself a sequence numpy would unpack."""
-    if not rows:
-        return [()] * width
-    try:
-        grid = np.array(rows, dtype=object)
-    except ValueError:
-        grid = None
-    if grid is not None and grid.shape == (len(rows), width):
-        return [grid[:, k] for k in range(width)]
-    return list(zip(*rows, strict=True))
-
-
-NUMERIC = {"lead_time", "days", "position", "number", "additions", "deletions", "seq"}
-
-
-class _Micros(ColumnElement):
-    """SQL: a stored UTC timestamp as read by :func:`read_frame`; on PostgreSQL as whole
-    microseconds since 1970 (a BIGINT: psycopg builds no datetime per value, 0.6 CPU-s
-    less on the quality report's 100,000 issues), elsewhere the column itself."""
-
-    type = BigInteger()
-    inherit_cache = True
-
-    def __init__(self, column) -> None:
-        self.column = column
-
-
-@compiles(_Micros)
-def _micros_default(element, compiler, **kw) -> str:
-    return compiler.process(element.column, **kw)
-
-
-@compiles(_Micros, "postgresql")
-def _micros_pg(element, compiler, **kw) -> str:
-    return f"CAST(extract(epoch from {compiler.process(element.column, **kw)}) * 1000000 AS BIGINT)"
-
-
-def stamp(column):
-    """``column`` (a UTC timestamp) to select for :func:`read_frame` and :func:`_utc`."""
-    return _Micros(column).label(column.name)
-
-
-def _utc(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
-    """The columns as tz-aware UTC: from the driver's text or datetimes, or from
-    microseconds since 1970 (:func:`stamp` on PostgreSQL)."""
-    for column in columns:
-        values = frame[column]
-        first = values.first_valid_index()
-        if first is not None and isinstance(values[first], int | np.integer):
-            micros = pd.array(values.to_numpy(), dtype="Int64")
-            frame[column] = pd.to_datetime(micros, unit="us", utc=True)
-        else:
-            frame[column] = pd.to_datetime(values, utc=True, format="ISO8601")
-    return frame
 
 
 def type_filter(board: Board, types: Sequence[str] | None):
