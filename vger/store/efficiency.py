@@ -12,7 +12,7 @@ from sqlalchemy import Connection, select
 from vger.store import schema as s
 from vger.store.boards import Board
 from vger.store.frames import _utc, read_frame
-from vger.store.queries import type_filter
+from vger.store.queries import _completed_in
 
 
 def completed_items(
@@ -38,14 +38,7 @@ def completed_items(
             lead.label("lead_time"),
             i.c.state_days,
         )
-        .where(
-            i.c.board_id == board.id,
-            i.c.outcome == "completed",
-            i.c.done >= start,
-            i.c.done < end,
-            lead.is_not(None),
-            type_filter(board, types),
-        )
+        .where(*_completed_in(board, start, end, types), lead.is_not(None))
         .order_by(i.c.done, i.c.key)
     )
     return _utc(read_frame(conn, stmt), "start", "done")
