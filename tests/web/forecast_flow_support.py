@@ -73,24 +73,6 @@ def _csv(client, url: str) -> pd.DataFrame:
     return pd.read_csv(io.StringIO(response.data.decode()), keep_default_na=False, dtype=str)
 
 
-def _walk(component):
-    yield component
-    children = getattr(component, "children", None)
-    if isinstance(children, list | tuple):
-        for child in children:
-            yield from _walk(child)
-    elif children is not None and hasattr(children, "to_plotly_json"):
-        yield from _walk(children)
-
-
-def _text(tree) -> str:
-    return " ".join(str(getattr(c, "children", "")) for c in _walk(tree))
-
-
-def _by_id(tree, id_: str):
-    return next(c for c in _walk(tree) if getattr(c, "id", None) == id_)
-
-
 def _render(app, page, query: dict) -> tuple:
     with app.server.app_context():
         return page.render(parse(query).params)

@@ -7,26 +7,14 @@ from __future__ import annotations
 
 import pytest
 
+from tests.web.dash_tree import by_id as _by_id
+from tests.web.dash_tree import walk as _walk
 from vger.web.feedback import control_messages, notice_parameter
 from vger.web.views.flow import page as flow
 from vger.web.views.forecast import page as forecast
 from vger.web.views.quadrant import page as quadrant
 from vger.web.views.quarterly import page as quarterly
 from vger.web.views.scatter import page as scatter
-
-
-def _walk(component):
-    yield component
-    children = getattr(component, "children", None)
-    if isinstance(children, list | tuple):
-        for child in children:
-            yield from _walk(child)
-    elif children is not None and hasattr(children, "to_plotly_json"):
-        yield from _walk(children)
-
-
-def _by_id(tree, id_: str):
-    return next(c for c in _walk(tree) if getattr(c, "id", None) == id_)
 
 
 def _parent_of(tree, id_: str):

@@ -12,10 +12,10 @@ import pandas as pd
 import pytest
 
 from tests.factories import EXAMPLE_STATES, example_board
+from tests.web.dash_tree import text as _text
 from tests.web.forecast_flow_support import (
     _csv,
     _render,
-    _text,
 )
 from vger.metrics.calendar import local_midnight_to_utc
 from vger.metrics.flow import cumulative_flow, flow_from_changes

@@ -11,14 +11,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from tests.web.dash_tree import by_id as _by_id
+from tests.web.dash_tree import text as _text
 from tests.web.forecast_flow_support import (
     NEXT_MONDAY,
     NOW,
     PER_WEEK,
-    _by_id,
     _csv,
     _render,
-    _text,
 )
 from vger.metrics.calendar import week_grid
 from vger.metrics.forecast import (

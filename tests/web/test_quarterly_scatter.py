@@ -12,6 +12,8 @@ import pytest
 from dash import no_update
 
 from tests.factories import example_board
+from tests.web.dash_tree import text as _text
+from tests.web.dash_tree import walk as _walk
 from vger.config import Settings
 from vger.store import boards, teams, workflows
 from vger.store.db import make_engine, upgrade
@@ -82,20 +84,6 @@ def _csv(client, url: str) -> pd.DataFrame:
     assert response.mimetype == "text/csv"
     assert "attachment" in response.headers["Content-Disposition"]
     return pd.read_csv(io.StringIO(response.data.decode()), keep_default_na=False)
-
-
-def _walk(component):
-    yield component
-    children = getattr(component, "children", None)
-    if isinstance(children, list | tuple):
-        for child in children:
-            yield from _walk(child)
-    elif children is not None and hasattr(children, "to_plotly_json"):
-        yield from _walk(children)
-
-
-def _text(tree) -> str:
-    return " ".join(str(getattr(c, "children", "")) for c in _walk(tree))
 
 
 # ----------------------------------------------------------------------------- CSVs
