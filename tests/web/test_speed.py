@@ -155,3 +155,25 @@ def test_pages_without_charts_load_no_plotly(client):
     assert fallback.status_code == 307
     assert fallback.headers["Location"].endswith(next(s for s in charted if "plotly" in s))
     assert fallback.cache_control.no_cache
+
+
+def test_pages_load_the_regenerator_runtime_not_babels_polyfill(client):
+    """Every page: the 25 KB regenerator runtime the bundles call, not Babel's 99 KB
+    polyfill; pages with charts also load the Graph's chunk up front, fingerprinted."""
+    from vger.web.views import VIEWS
+
+    for view in VIEWS:
+        html = client.get(f"{view.path}?board=example").data.decode()
+        scripts = re.findall(r'<script src="([^"]+)"', html)
+        assert not [s for s in scripts if "polyfill" in s], view.path
+        regenerator = [s for s in scripts if "/assets/vendor/regenerator-runtime.js?m=" in s]
+        assert len(regenerator) == 1 and scripts[0] == regenerator[0], view.path  # first
+        chunk = [s for s in scripts if "async-graph" in s]
+        assert len(chunk) == (1 if view.charts else 0), view.path
+        if view.charts:
+            assert re.search(r"/dcc/async-graph\.v[\w]+m\d+\.js$", chunk[0]), chunk
+            assert scripts.index(chunk[0]) > scripts.index(
+                next(s for s in scripts if "dash_core_components." in s)
+            )
+    body = client.get(regenerator[0]).data
+    assert b"regeneratorRuntime = runtime" in body

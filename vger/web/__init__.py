@@ -60,7 +60,7 @@ def create_app(
     )
     # plotly.js from a fingerprinted URL, before the graphs ask for it (see vger.web.speed)
     app.config.external_scripts.append(speed.plotly_script(app.config.requests_pathname_prefix))
-    speed.plotly_where_charted(app, [view.path for view in VIEWS if not view.charts])
+    speed.lean_scripts(app, [view.path for view in VIEWS if not view.charts])
     server = app.server
     speed.init_speed(server)
     server.template_folder = str(TEMPLATES)
