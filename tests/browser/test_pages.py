@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import shutil
 
 import numpy as np
@@ -290,12 +291,16 @@ def test_a_page_load_needs_no_callback_round_trip(page, live_app, path):
     outputs = _count_callbacks(page)
     layouts: list[str] = []
     page.on("request", lambda r: layouts.append(r.url) if "/_dash-layout" in r.url else None)
+    suites: list[str] = []  # Dash's bundles and chunks; the Graph's chunk came late, unversioned
+    page.on("request", lambda r: suites.append(r.url) if "component-suites" in r.url else None)
     sep = "&" if "?" in path else "?"
     page.goto(live_app["url"] + f"{path}{sep}board=platform")
     page.wait_for_function(DRAWN, timeout=20_000)
     page.wait_for_timeout(300)  # a late call would be counted too
     assert outputs == []
     assert len(layouts) == 1  # preloaded by the page, and that one used by the renderer
+    unversioned = [u for u in suites if not re.search(r"\.v\d+_\d+_\d+m\d+", u)]
+    assert suites and unversioned == []
     assert page.locator("#nav-links a.nav-link.active").count() == 1
     assert page.js_errors == []
 
@@ -331,4 +336,31 @@ def test_without_a_referer_the_router_draws_the_same_page(page, live_app):
     assert page.inner_text("#_pages_content") == drawn
     assert page.inner_html("#nav-links") == links
     assert "Platform" in page.title()
+    assert page.js_errors == []
+
+
+NOTIFIED = """
+window.vgerNotified = 0;
+window.dash_stores = [];
+window.dash_stores.push = function (store) {
+    store.subscribe(() => { window.vgerNotified += 1; });
+    return Array.prototype.push.apply(this, arguments);
+};
+"""
+
+
+@pytest.mark.parametrize("path", ["/quality", "/quadrant", "/pr-stages"])
+def test_a_first_draw_does_not_notify_the_store_once_per_component(page, live_app, path):
+    """static/quiet-mount.js: Dash's renderer dispatched one no-op action per mounted
+    component (130-180 store notifications per load, each re-running every component's
+    selectors); what reaches the store now is the load's real work."""
+    page.add_init_script(NOTIFIED)
+    page.goto(live_app["url"] + f"{path}?board=platform")
+    page.wait_for_selector("#_pages_content h1", timeout=20_000)
+    page.wait_for_function(
+        "() => !document.querySelector('[data-dash-is-loading=\"true\"]')", timeout=20_000
+    )
+    page.wait_for_timeout(300)
+    notified = page.evaluate("window.vgerNotified")
+    assert 0 < notified <= 60, notified  # 43-45 now; 123-177 before
     assert page.js_errors == []
