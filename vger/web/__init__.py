@@ -101,6 +101,7 @@ def create_app(
         Output("nav-collapse", "is_open"),
         Input("nav-toggler", "n_clicks"),
         State("nav-collapse", "is_open"),
+        prevent_initial_call=True,  # closed until the toggler is clicked
     )
     security.init_app(app, settings)
     return app

@@ -50,6 +50,7 @@ def register_url_sync(
             Input(f"{prefix}-types", "value"),
             Input(f"{prefix}-repos", "value"),
             Input(f"{prefix}-source", "value"),
+            prevent_initial_call=True,  # the layout draws it: a call on load re-renders for nothing
         )
 
     @app.callback(
