@@ -5,6 +5,7 @@ never reviewed; the CSV, the JSON, the page and its figures by hand."""
 from __future__ import annotations
 
 import io
+import json
 from datetime import UTC, datetime
 
 import pandas as pd
@@ -132,8 +133,11 @@ def test_page_renders_from_a_bookmark_and_is_in_the_navigation(stages_app):
     assert list(rounds.data[0].y)[3] == 1
     with stages_app.server.test_request_context(f"/pr-stages?{RANGE}"):
         tree = str(page.layout(**_query(RANGE)))
-    assert "PR stages" in tree and f"/pr-stages?{RANGE}" in tree  # the navigation's link
     assert "pull-request stages" in tree
+    # the navigation (the shell's navbar, drawn with the page's layout) links to it
+    referrer = {"Referer": f"http://localhost/pr-stages?{RANGE}"}
+    shell = json.dumps(client.get("/_dash-layout", headers=referrer).get_json())
+    assert '"PR stages"' in shell and f'"/pr-stages?{RANGE}"' in shell
 
 
 def _query(text: str) -> dict:

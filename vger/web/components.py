@@ -253,23 +253,21 @@ def source_picker(prefix: str, value: str) -> dbc.Col:
 
 def page_frame(
     prefix: str,
-    path: str,
-    shared_query: str,
     title: str,
     messages: Sequence[str],
     *body,
     stores: Sequence = (),
 ) -> html.Div:
-    """The frame of every data page: the URL holders of :mod:`vger.web.urlsync`, links
-    to the other pages (keeping the shared parameters), the title, notices, then ``body``."""
+    """The frame of every data page: the URL holders of :mod:`vger.web.urlsync`, the
+    holder of the page links a control change writes, the title, notices, then ``body``."""
     return html.Div(
         [
             dcc.Location(id=f"{prefix}-url", refresh=False),
             dcc.Location(id=f"{prefix}-nav", refresh="callback-nav"),
             *stores,
             html.Div(
-                page_links(shared_query, path),
-                # never shown: the navbar copies these links in the browser (one
+                # never shown, empty until a control changes the URL: the navbar (drawn
+                # with its links) copies what the change writes here, in the browser (one
                 # navigation, which collapses on phones; see vger.web.urlsync)
                 className="d-none",
                 id=f"{prefix}-pages",

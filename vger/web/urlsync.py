@@ -67,8 +67,11 @@ def register_url_sync(
 
     # An output outside the page (the navbar) would make Dash call a callback on load
     # despite prevent_initial_call; copying the page links in the browser costs nothing.
+    # The holder starts empty (the navbar is drawn with its links); Dash calls this when
+    # the router draws the page in, and then it leaves the navbar alone.
     app.clientside_callback(
-        "function (links) { return links; }",
+        "function (links) {"
+        " return links && links.length ? links : window.dash_clientside.no_update; }",
         Output("nav-links", "children", allow_duplicate=True),
         Input(f"{prefix}-pages", "children"),
         prevent_initial_call=True,

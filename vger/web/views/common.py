@@ -183,13 +183,10 @@ class Start:
         """The query's notices, then the board's."""
         return self.parsed.notices + self.choice.notices
 
-    def frame(self, prefix: str, path: str, what: str | None, *body, stores=()) -> html.Div:
-        """The page: :func:`vger.web.components.page_frame` with the shared parameters,
-        the title ("Team · Board · what") and the notices, then ``body``."""
-        shared = self.params.shared_query()
-        return page_frame(
-            prefix, path, shared, self.title(what), self.notices, *body, stores=stores
-        )
+    def frame(self, prefix: str, what: str | None, *body, stores=()) -> html.Div:
+        """The page: :func:`vger.web.components.page_frame` with the title ("Team ·
+        Board · what") and the notices, then ``body``."""
+        return page_frame(prefix, self.title(what), self.notices, *body, stores=stores)
 
     def pickers(self, prefix: str) -> list:
         """The board and source pickers the data pages' controls start with."""

@@ -47,7 +47,6 @@ class TwoChartPage:
             cards = [dbc.Col(chart_card(P, name, csv), lg=6) for name, csv in self.charts]
             return head.frame(
                 P,
-                PATH,
                 self.what,
                 controls,
                 head.filter_row(P),

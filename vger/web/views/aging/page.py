@@ -32,7 +32,6 @@ GRAPH = f"{P}-chart-items"
 def layout(head: Start) -> html.Div:
     return head.frame(
         P,
-        PATH,
         "aging work in progress",
         head.control_row(P),
         head.filter_row(P),

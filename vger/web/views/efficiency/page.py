@@ -45,7 +45,6 @@ CHARTS = ("histogram", "weekly", "states")
 def layout(head: Start) -> html.Div:
     return head.frame(
         P,
-        PATH,
         "flow efficiency",
         head.control_row(P),
         head.one_filter_row(P, "types"),

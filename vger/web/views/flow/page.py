@@ -49,7 +49,6 @@ def layout(head: Start) -> html.Div:
     )
     return head.frame(
         P,
-        PATH,
         "cumulative flow",
         controls,
         head.one_filter_row(P, "types"),

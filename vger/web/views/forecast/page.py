@@ -92,7 +92,6 @@ def layout(head: Start) -> html.Div:
     filters = head.filter_row(P)
     return head.frame(
         P,
-        PATH,
         "forecast",
         controls,
         filters,

@@ -35,7 +35,6 @@ CHARTS = ("stages", "rounds")
 def layout(head: Start) -> html.Div:
     return head.frame(
         P,
-        PATH,
         "pull-request stages",
         head.control_row(P),
         head.one_filter_row(P, "repos"),

@@ -127,7 +127,6 @@ def layout(head: Start) -> html.Div:
     )
     return head.frame(
         P,
-        PATH,
         None,
         html.Div([controls, presets, toggles], className="page-controls"),
         html.Div(id=f"{P}-status"),

@@ -40,7 +40,6 @@ def layout(head: Start) -> html.Div:
     )
     return head.frame(
         P,
-        PATH,
         "data quality",
         controls,
         # the spinner covers the report only while the report itself is drawn: opening a

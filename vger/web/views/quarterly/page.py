@@ -63,7 +63,6 @@ def layout(head: Start) -> html.Div:
     filters = head.filter_row(P)
     return head.frame(
         P,
-        PATH,
         "quarterly",
         controls,
         filters,

@@ -91,7 +91,6 @@ def layout(head: Start) -> html.Div:
     )
     return head.frame(
         P,
-        PATH,
         "lead-time scatterplot",
         controls,
         filters,
