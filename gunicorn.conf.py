@@ -7,6 +7,7 @@ command line (``-w 4``). See docs/operations.md.
 import importlib
 import multiprocessing
 import os
+import pkgutil
 
 # Worker boot. The third-party libraries every worker uses are imported once, here in the
 # master, so a forked worker starts with them loaded: a worker boots in about 0.5 CPU-s
@@ -31,6 +32,20 @@ for _library in (
         importlib.import_module(_library)
     except ImportError:  # an optional extra that is not installed
         pass
+
+# Plotly imports a figure's classes (traces, layout, axes...) lazily, on first use: in a
+# new worker, its first page with charts imported ~400 modules (0.2 CPU-s) while its
+# requests waited. The master imports those of the traces Vger draws (BUNDLED_TRACES in
+# vger/web/speed.py; tests/test_gunicorn.py keeps the two lists equal) and of the
+# layout: 0.3 CPU-s once, then shared by every forked worker.
+PLOTLY_TRACES = ("bar", "histogram", "scatter", "scattergl")
+for _package in (*PLOTLY_TRACES, "layout"):
+    try:
+        _module = importlib.import_module(f"plotly.graph_objs.{_package}")
+    except ImportError:
+        break
+    for _info in pkgutil.walk_packages(_module.__path__, _module.__name__ + "."):
+        importlib.import_module(_info.name)
 
 # Where to listen. Behind nginx/Caddy keep 127.0.0.1; in a container use 0.0.0.0:8050.
 bind = os.environ.get("VGER_BIND", "127.0.0.1:8050")

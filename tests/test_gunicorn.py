@@ -13,6 +13,7 @@ import pytest
 from tests.factories import example_board
 from tests.servers import free_port, get, start, wait_for_health
 from vger.store.db import make_engine, upgrade
+from vger.web.speed import BUNDLED_TRACES
 
 ROOT = Path(__file__).resolve().parents[1]
 pytest.importorskip("gunicorn")
@@ -78,9 +79,14 @@ def test_the_master_loads_the_libraries_but_no_vger_code():
         "import runpy, sys; cfg = runpy.run_path('gunicorn.conf.py');"
         "print(sorted(m for m in ('pandas', 'dash', 'sqlalchemy', 'plotly') if m in sys.modules));"
         "print(sorted(m for m in sys.modules if m == 'vger' or m.startswith(('vger.', 'etl'))));"
-        "print(cfg['max_requests_jitter'] * 2 == cfg['max_requests'], cfg['preload_app'])"
+        "print(cfg['max_requests_jitter'] * 2 == cfg['max_requests'], cfg['preload_app']);"
+        "print(sorted(cfg['PLOTLY_TRACES']));"
+        "print('plotly.graph_objs.layout.xaxis._title' in sys.modules)"
     )
     out = subprocess.run(
         [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True
     ).stdout.splitlines()
-    assert out == ["['dash', 'pandas', 'plotly', 'sqlalchemy']", "[]", "True False"]
+    assert out[:3] == ["['dash', 'pandas', 'plotly', 'sqlalchemy']", "[]", "True False"]
+    # and the figure classes of the traces the pages draw (imported lazily otherwise)
+    assert out[3] == str(sorted(BUNDLED_TRACES))
+    assert out[4] == "True"

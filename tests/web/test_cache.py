@@ -215,3 +215,43 @@ def test_redis_values_are_shared_and_kept_near_each_process(store, shared_cache)
     # new data: a new key in both layers, so both processes show the new numbers
     _sync_new_issues(store, "201")
     assert _total(worker) == _total(other) == sum(w["count"] for w in first["throughput"]) + 1
+
+
+def test_page_figures_read_from_redis_are_the_figures_that_were_stored(store, shared_cache):
+    """The page's cached outputs go through Redis with each Plotly figure stored as its
+    JSON (rebuilt without validating it again): another worker sends the same JSON (its
+    layout's keys in another order, as when Redis held pickled figures), and its figures
+    are figures of the same class."""
+    import json
+
+    from dash._utils import to_json
+    from plotly.basedatatypes import BaseFigure
+
+    from vger.web.params import parse
+    from vger.web.views.quadrant import page as quadrant
+
+    settings, _ = shared_cache
+    params = parse({"board": "example", "from": "2024-01-01", "to": "2024-01-28"}).params
+    with _app(store, **settings).server.app_context():
+        stored = quadrant.render(params)
+    with _app(store, **settings).server.app_context(), statements(store) as other:
+        shared = quadrant.render(params)
+    assert _reads_issues(other) == []  # from Redis, not computed again
+    figures = [v for v in stored if isinstance(v, BaseFigure)]
+    assert len(figures) == 4
+    assert [type(v) for v in shared] == [type(v) for v in stored]
+    assert json.loads(to_json(shared)) == json.loads(to_json(stored))
+    assert [t.type for t in shared[0].data] == [t.type for t in figures[0].data]
+
+
+def test_the_redis_serializer_keeps_other_values_as_pickle_does():
+    import pandas as pd
+
+    from vger.web.cache import SharedSerializer
+
+    serializer = SharedSerializer()
+    frame = pd.DataFrame({"key": ["A-1", "A-2"], "days": [1.5, None]})
+    back = serializer.loads(serializer.dumps(("quadrant", frame, {"weeks": [1, 2]})))
+    assert back[0] == "quadrant" and back[2] == {"weeks": [1, 2]}
+    pd.testing.assert_frame_equal(back[1], frame)
+    assert serializer.dumps(7) == b"7"  # integers stay text, as Redis INCR needs
