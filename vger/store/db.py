@@ -89,6 +89,39 @@ def update_rows(
     return len(rows)
 
 
+_DRIVER_SQL: dict[tuple[str, Any], Any] = {}
+
+
+def driver_rows(conn: Connection, stmt: Any, params: Any) -> list[tuple]:
+    """The rows of a small query run on the DBAPI cursor of ``conn``, in its transaction:
+    ``stmt`` a Core statement with named bound parameters (``params`` a mapping; built
+    once by the caller, compiled here once per dialect) or SQL in the driver's own
+    paramstyle (``params`` as the driver takes them, as ``exec_driver_sql``). No
+    SQLAlchemy execution context, result object or type processing: values as the
+    driver returns them (SQLite timestamps as text). The load path runs a few such
+    queries per saved page, where SQLAlchemy's execute cost several times the query.
+    Driver errors are raised as SQLAlchemy's :class:`~sqlalchemy.exc.DBAPIError`."""
+    if isinstance(stmt, str):
+        sql, args = stmt, params
+    else:
+        key = (conn.dialect.name, stmt)
+        compiled = _DRIVER_SQL.get(key)
+        if compiled is None:
+            compiled = _DRIVER_SQL[key] = stmt.compile(dialect=conn.dialect)
+        values = compiled.construct_params(params)
+        sql = compiled.string
+        args = [values[k] for k in compiled.positiontup] if compiled.positional else values
+    error = conn.dialect.loaded_dbapi.Error
+    cursor = conn.connection.dbapi_connection.cursor()
+    try:
+        cursor.execute(sql, args)
+        return cursor.fetchall() if cursor.description else []
+    except error as exc:
+        raise DBAPIError.instance(sql, args, exc, error) from exc
+    finally:
+        cursor.close()
+
+
 def bulk_insert(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> int:
     """Insert many rows through the driver's ``executemany``: the statement is compiled by
     SQLAlchemy (values stay bound parameters) but rows skip SQLAlchemy's per-value
@@ -275,11 +308,12 @@ def analyze_if_grown(conn: Connection, table: str) -> bool:
     run (:func:`vger.store.sync.finish_run`), not each page. SQLite caches no such plan."""
     if conn.dialect.name != "postgresql":
         return False
-    pages, known = conn.exec_driver_sql(
+    ((pages, known),) = driver_rows(
+        conn,
         "SELECT pg_relation_size(c.oid) / current_setting('block_size')::int, c.relpages"
         " FROM pg_class c WHERE c.oid = %(t)s::regclass",
         {"t": table},
-    ).one()
+    )
     if pages <= 2 * max(known, 0) + GROWN_PAGES:
         return False
     conn.exec_driver_sql(f'ANALYZE "{table}"')
