@@ -89,26 +89,36 @@ def update_rows(
     return len(rows)
 
 
-_DRIVER_SQL: dict[tuple[str, Any], Any] = {}
+_DRIVER_SQL: dict[tuple[str, Any], tuple[Any, dict[str, Any]]] = {}
 
 
 def driver_rows(conn: Connection, stmt: Any, params: Any) -> list[tuple]:
     """The rows of a small query run on the DBAPI cursor of ``conn``, in its transaction:
     ``stmt`` a Core statement with named bound parameters (``params`` a mapping; built
     once by the caller, compiled here once per dialect) or SQL in the driver's own
-    paramstyle (``params`` as the driver takes them, as ``exec_driver_sql``). No
-    SQLAlchemy execution context, result object or type processing: values as the
-    driver returns them (SQLite timestamps as text). The load path runs a few such
+    paramstyle (``params`` as the driver takes them, as ``exec_driver_sql``). Bound
+    values go through their types' processors, as SQLAlchemy sends them; no execution
+    context, result object or result processing: values as the driver returns them
+    (SQLite timestamps as text). The load path runs a few such
     queries per saved page, where SQLAlchemy's execute cost several times the query.
     Driver errors are raised as SQLAlchemy's :class:`~sqlalchemy.exc.DBAPIError`."""
     if isinstance(stmt, str):
         sql, args = stmt, params
     else:
         key = (conn.dialect.name, stmt)
-        compiled = _DRIVER_SQL.get(key)
-        if compiled is None:
-            compiled = _DRIVER_SQL[key] = stmt.compile(dialect=conn.dialect)
+        entry = _DRIVER_SQL.get(key)
+        if entry is None:
+            compiled = stmt.compile(dialect=conn.dialect)
+            processors = {  # the bound values' types, as SQLAlchemy would apply them
+                name: p
+                for name, bind in compiled.binds.items()
+                if (p := bind.type.bind_processor(conn.dialect)) is not None
+            }
+            entry = _DRIVER_SQL[key] = (compiled, processors)
+        compiled, processors = entry
         values = compiled.construct_params(params)
+        for name, process in processors.items():
+            values[name] = process(values[name])
         sql = compiled.string
         args = [values[k] for k in compiled.positiontup] if compiled.positional else values
     error = conn.dialect.loaded_dbapi.Error
