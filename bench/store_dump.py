@@ -42,6 +42,8 @@ TABLES = (
     "issue_flag",
     "issue_quality",
     "quality_pending",
+    "flow_day",
+    "flow_day_board",
 )
 
 

@@ -56,7 +56,7 @@ def insert_columns(
         _driver_times(columns[c], dialect) if c in stamps else _plain(columns[c]) for c in names
     ]
     if dialect == "postgresql" and not keys:
-        _copy(conn, table, names, zip(*values, strict=True))
+        _copy(conn, table, names, values)
         return n
     sql, order = _statement(conn, table, names, tuple(keys or ()))
     index = {c: k for k, c in enumerate(names)}
@@ -196,13 +196,67 @@ def _statement(
     return out
 
 
-def _copy(conn: Connection, table: Table, names: list[str], rows) -> None:
-    """PostgreSQL ``COPY ... FROM STDIN`` through psycopg 3, in the open transaction."""
+def _copy(conn: Connection, table: Table, names: list[str], values: list[list]) -> None:
+    """PostgreSQL ``COPY ... FROM STDIN`` through psycopg 3, in the open transaction: the
+    rows as one block of COPY text built column by column (:func:`copy_text`), or row by
+    row through psycopg when a column holds a type that function does not write."""
     cursor = conn.connection.dbapi_connection.cursor()
     quoted = ", ".join(f'"{c}"' for c in names)
+    data = copy_text(values)
     try:
         with cursor.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN') as copy:
-            for row in rows:
-                copy.write_row(row)
+            if data is not None:
+                copy.write(data)
+            else:
+                for row in zip(*values, strict=True):
+                    copy.write_row(row)
     finally:
         cursor.close()
+
+
+_NULL = "\\N"
+_SPECIAL = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+_FLOAT_WORDS = {"nan": "NaN", "inf": "Infinity", "-inf": "-Infinity"}
+
+
+def copy_text(columns: Sequence[Sequence[Any]]) -> str | None:
+    """Equal-length columns as PostgreSQL's COPY text (tab between values, a newline
+    after each row, ``\\N`` for None, backslash escapes), with the values psycopg's own
+    text dumpers would send; None when a column holds a type other than str, int, bool,
+    float, bytes or None (the caller then writes rows through psycopg)."""
+    texts = []
+    for column in columns:
+        text = _column_text(column)
+        if text is None:
+            return None
+        texts.append(text)
+    if not texts or not len(texts[0]):
+        return ""
+    return "\n".join(map("\t".join, zip(*texts, strict=True))) + "\n"
+
+
+def _column_text(column: Sequence[Any]) -> Sequence[str] | None:
+    """One column's values as COPY text, or None for a type :func:`copy_text` leaves
+    to psycopg (numpy scalars, dates, JSON, ...)."""
+    kinds = set(map(type, column))
+    nulls = type(None) in kinds
+    kinds.discard(type(None))
+    if kinds <= {str}:
+        joined = "".join(filter(None, column))
+        if "\\" in joined or "\t" in joined or "\n" in joined or "\r" in joined:
+            column = [v if v is None else v.translate(_SPECIAL) for v in column]
+        values = column
+    elif kinds == {int}:  # few distinct values (board ids, positions, seq): each written once
+        text = {v: _NULL if v is None else str(v) for v in set(column)}
+        return list(map(text.__getitem__, column))
+    elif kinds == {bool}:
+        return [_NULL if v is None else "t" if v else "f" for v in column]
+    elif kinds <= {float, int}:  # str: as psycopg's float dumper (repr), its words for nan/inf
+        values = [None if v is None else _FLOAT_WORDS.get(t := str(v), t) for v in column]
+    elif kinds == {bytes}:  # bytea's hex form, its backslash escaped for COPY
+        values = [None if v is None else "\\\\x" + v.hex() for v in column]
+    else:
+        return None
+    if nulls:
+        values = [_NULL if v is None else v for v in values]
+    return values

@@ -89,6 +89,49 @@ def update_rows(
     return len(rows)
 
 
+_DRIVER_SQL: dict[tuple[str, Any], tuple[Any, dict[str, Any]]] = {}
+
+
+def driver_rows(conn: Connection, stmt: Any, params: Any) -> list[tuple]:
+    """The rows of a small query run on the DBAPI cursor of ``conn``, in its transaction:
+    ``stmt`` a Core statement with named bound parameters (``params`` a mapping; built
+    once by the caller, compiled here once per dialect) or SQL in the driver's own
+    paramstyle (``params`` as the driver takes them, as ``exec_driver_sql``). Bound
+    values go through their types' processors, as SQLAlchemy sends them; no execution
+    context, result object or result processing: values as the driver returns them
+    (SQLite timestamps as text). The load path runs a few such
+    queries per saved page, where SQLAlchemy's execute cost several times the query.
+    Driver errors are raised as SQLAlchemy's :class:`~sqlalchemy.exc.DBAPIError`."""
+    if isinstance(stmt, str):
+        sql, args = stmt, params
+    else:
+        key = (conn.dialect.name, stmt)
+        entry = _DRIVER_SQL.get(key)
+        if entry is None:
+            compiled = stmt.compile(dialect=conn.dialect)
+            processors = {  # the bound values' types, as SQLAlchemy would apply them
+                name: p
+                for name, bind in compiled.binds.items()
+                if (p := bind.type.bind_processor(conn.dialect)) is not None
+            }
+            entry = _DRIVER_SQL[key] = (compiled, processors)
+        compiled, processors = entry
+        values = compiled.construct_params(params)
+        for name, process in processors.items():
+            values[name] = process(values[name])
+        sql = compiled.string
+        args = [values[k] for k in compiled.positiontup] if compiled.positional else values
+    error = conn.dialect.loaded_dbapi.Error
+    cursor = conn.connection.dbapi_connection.cursor()
+    try:
+        cursor.execute(sql, args)
+        return cursor.fetchall() if cursor.description else []
+    except error as exc:
+        raise DBAPIError.instance(sql, args, exc, error) from exc
+    finally:
+        cursor.close()
+
+
 def bulk_insert(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> int:
     """Insert many rows through the driver's ``executemany``: the statement is compiled by
     SQLAlchemy (values stay bound parameters) but rows skip SQLAlchemy's per-value
@@ -275,11 +318,12 @@ def analyze_if_grown(conn: Connection, table: str) -> bool:
     run (:func:`vger.store.sync.finish_run`), not each page. SQLite caches no such plan."""
     if conn.dialect.name != "postgresql":
         return False
-    pages, known = conn.exec_driver_sql(
+    ((pages, known),) = driver_rows(
+        conn,
         "SELECT pg_relation_size(c.oid) / current_setting('block_size')::int, c.relpages"
         " FROM pg_class c WHERE c.oid = %(t)s::regclass",
         {"t": table},
-    ).one()
+    )
     if pages <= 2 * max(known, 0) + GROWN_PAGES:
         return False
     conn.exec_driver_sql(f'ANALYZE "{table}"')

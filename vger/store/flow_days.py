@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from itertools import repeat
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -42,6 +42,7 @@ from sqlalchemy import (
 
 from vger.metrics.calendar import local_midnight_to_utc
 from vger.store import schema as s
+from vger.store.db import driver_rows
 from vger.store.flags import _among
 from vger.store.flow_counts import _EPOCH, Counts, counts_of, local_days
 from vger.store.frames import _utc, read_frame, stamp
@@ -59,8 +60,14 @@ _META = select(s.flow_day_board.c.tz, s.flow_day_board.c.odd).where(
 )
 
 
-def _meta(conn: Connection, board_id: int):
-    return conn.execute(_META, {"board_id": board_id}).first()
+class _Meta(NamedTuple):
+    tz: str
+    odd: int
+
+
+def _meta(conn: Connection, board_id: int) -> _Meta | None:
+    rows = driver_rows(conn, _META, {"board_id": board_id})  # every saved page: no Result
+    return _Meta(*rows[0]) if rows else None
 
 
 _UPSERT = (

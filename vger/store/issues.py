@@ -16,7 +16,7 @@ from vger.metrics.events import Workflow
 from vger.store import flow_days
 from vger.store import schema as s
 from vger.store.bulk import insert_columns, utc_ns
-from vger.store.db import analyze_if_grown, update_rows
+from vger.store.db import analyze_if_grown, driver_rows, update_rows
 from vger.store.derived import columns_of, derive, naive_utc
 from vger.store.links import apply_review_lead_times
 from vger.store.quality_hits import page_hit_columns, replace_board_hits, replace_hits
@@ -216,15 +216,17 @@ def _py_times(values: np.ndarray | list) -> list:
 
 def _existing_ids(conn: Connection, board_id: int, ids: list[str]) -> set[str]:
     if conn.dialect.name == "postgresql":  # one array parameter, not one per id
-        rows = conn.exec_driver_sql(
-            "SELECT issue_id FROM issue WHERE board_id = %(board)s AND issue_id = ANY(%(ids)s)",
-            {"board": board_id, "ids": ids},
+        rows = driver_rows(
+            conn,
+            "SELECT issue_id FROM issue WHERE board_id = %s AND issue_id = ANY(%s)",
+            (board_id, ids),
         )
         return {r[0] for r in rows}
     found: set[str] = set()
     for chunk in _chunks(ids):  # plain SQL: the select construct cost more than the query
         marks = ", ".join("?" * len(chunk))
-        rows = conn.exec_driver_sql(
+        rows = driver_rows(
+            conn,
             f"SELECT issue_id FROM issue WHERE board_id = ? AND issue_id IN ({marks})",  # noqa: S608 - placeholders only
             (board_id, *chunk),
         )

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from vger.errors import LockedError
 from vger.store import schema as s
-from vger.store.db import analyze
+from vger.store.db import analyze, driver_rows
 from vger.store.schema import utcnow
 
 
@@ -39,9 +39,8 @@ def checkpoint(
         values["watermark"] = watermark
     if counts is not None:
         values["counts"] = json.dumps(counts)
-    conn.execute(
-        _checkpoint(tuple(values)), {"run": run_id, **{f"v_{k}": values[k] for k in values}}
-    )
+    params = {"run": run_id, **{f"v_{k}": values[k] for k in values}}
+    driver_rows(conn, _checkpoint(tuple(values)), params)  # every page: no SQLAlchemy execute
 
 
 _CHECKPOINTS: dict[tuple[str, ...], Any] = {}

@@ -12,7 +12,7 @@ from vger.errors import ConfigError
 from vger.metrics.events import Workflow, WorkState
 from vger.store import schema as s
 from vger.store import working
-from vger.store.db import upsert
+from vger.store.db import driver_rows, upsert
 
 
 def set_workflow(
@@ -80,7 +80,7 @@ _WORKFLOW = _workflow_select()
 def get_workflow(conn: Connection, board_id: int) -> Workflow | None:
     """The board's work states and interval, or None while none are configured (one
     query: the load path reads it for every page)."""
-    rows = conn.execute(_WORKFLOW, {"board_id": board_id}).all()
+    rows = driver_rows(conn, _WORKFLOW, {"board_id": board_id})
     if not rows:
         return None
     members: dict[int, set[str]] = {}
