@@ -44,8 +44,8 @@ def issue_items(
 ) -> pd.DataFrame:
     """Every issue of the board after the filter, from the beginning of the data:
     ``lead_time`` is calendar or working days per the board option. ``lean`` reads only
-    what the charts compute on (issue_id, key, issue_type, created, done, outcome,
-    lead_time); otherwise also summary, start, status and resolution. ``state_days`` adds
+    what the charts compute on (issue_id, key, issue_type, created, done, outcome as a
+    category, lead_time); otherwise also summary, start, status and resolution. ``state_days`` adds
     the packed per-state days (:mod:`vger.store.statepack`). ``since`` (UTC) reads only
     the issues created or done at or after it (what a range's charts need; the counts
     before it come from :func:`issue_counts_before`)."""
@@ -72,7 +72,12 @@ def issue_items(
     if since is not None:
         stmt = stmt.where(or_(s.issue.c.created >= since, s.issue.c.done >= since))
     frame = read_frame(conn, stmt)
-    return _utc(frame, "created", "done") if lean else _utc(frame, "created", "start", "done")
+    if lean:
+        # three values and None: as categories, each of the views' outcome tests compares
+        # small integer codes, not 27,000 strings (5 ms each on a 13-week quadrant of 100k)
+        frame["outcome"] = frame["outcome"].astype("category")
+        return _utc(frame, "created", "done")
+    return _utc(frame, "created", "start", "done")
 
 
 @dataclass(frozen=True)
