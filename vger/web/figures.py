@@ -39,7 +39,7 @@ IN_PROGRESS = "#b8c4ce"
 FONT = dict(family="system-ui, -apple-system, Segoe UI, Roboto, sans-serif", size=12)
 
 
-def _figure(**layout) -> go.Figure:
+def new_figure(**layout) -> go.Figure:
     """An empty figure with ``layout``, given to the constructor: ``update_layout`` on a
     new figure resolves each key as a path to relayout (30 ms of a cold quadrant page's
     four charts); the constructor validates the same properties directly."""
@@ -47,7 +47,7 @@ def _figure(**layout) -> go.Figure:
 
 
 def base_figure(title: str, y_title: str) -> go.Figure:
-    return _figure(
+    return new_figure(
         title=dict(text=escape(title), x=0.01, font=dict(size=15)),
         font=FONT,
         margin=dict(l=50, r=20, t=60, b=10),
@@ -163,7 +163,7 @@ def legend_name(name: str, value: float | None) -> str:
 
 def empty_figure(message: str) -> go.Figure:
     """A blank chart that says in words what is missing."""
-    return _figure(
+    return new_figure(
         xaxis=dict(visible=False),
         yaxis=dict(visible=False),
         height=340,
@@ -183,7 +183,7 @@ def empty_figure(message: str) -> go.Figure:
 
 
 def axis_figure(title: str, y_title: str, x_title: str, *, category: bool) -> go.Figure:
-    return _figure(
+    return new_figure(
         title=dict(text=escape(title), x=0.01, font=dict(size=15)),
         font=FONT,
         margin=dict(l=50, r=20, t=45, b=40),
