@@ -50,6 +50,29 @@ def test_likelihood_and_lead_time_levels_agree_with_numpy_quantile(values):
     assert lt[50] <= lt[80] <= lt[90]
 
 
+@settings(max_examples=100, deadline=None)
+@given(
+    values=st.lists(st.one_of(finite, st.just(float("nan"))), max_size=40),
+    levels=st.lists(st.integers(0, 100), min_size=1, max_size=6, unique=True),
+)
+def test_levels_of_one_set_are_exactly_each_levels_percentile(values, levels):
+    # every level of a set is computed at once: exactly the number of the level alone
+    array = np.asarray(values, dtype=float)
+    kept = array[~np.isnan(array)]
+    alone = {
+        level: float(np.quantile(kept, level / 100)) if kept.size else None for level in levels
+    }
+    for got in (lead_time_levels(values, levels), lead_time_levels(array, levels)):
+        assert list(got) == levels
+        for level in levels:
+            assert type(got[level]) is float
+            assert math.isnan(got[level]) if alone[level] is None else got[level] == alone[level]
+    flipped = likelihood(array, levels)
+    for level in levels:
+        expected = percentile(values, 100 - level)
+        assert flipped[level] == expected or (math.isnan(flipped[level]) and math.isnan(expected))
+
+
 def test_percentile_of_nothing_is_nan():
     assert math.isnan(percentile([], 50))
     assert math.isnan(percentile([np.nan], 50))

@@ -93,11 +93,11 @@ def _numbers(items: pd.DataFrame, grid: WeekGrid) -> dict[str, float | None]:
     (created − completed − abandoned) and variation over the weeks of ``grid``."""
     if len(grid) == 0:
         return dict.fromkeys(DECIMALS)
-    completed = items[items["outcome"] == "completed"]
-    abandoned = items[items["outcome"].isin(["abandoned", "rejected"])]  # PRs: closed unmerged
+    completed = items.loc[items["outcome"] == "completed", ["done", "lead_time"]]
+    abandoned = items.loc[items["outcome"].isin(["abandoned", "rejected"]), "done"]  # PRs too
     counts = weekly_counts(completed["done"], grid)
     created = int(weekly_counts(items["created"], grid).sum())
-    finished = int(counts.sum()) + int(weekly_counts(abandoned["done"], grid).sum())
+    finished = int(counts.sum()) + int(weekly_counts(abandoned, grid).sum())
     lead = straight_lead_time(completed["done"], completed["lead_time"], grid, (80,))[80]
     return {
         "throughput": _value(likelihood(counts.to_numpy(), (50,))[50]),

@@ -94,7 +94,9 @@ def issue_quadrant(
     """All four quadrants for Jira issues, and the per-work-state lead-time breakdown
     over issues completed in the complete weeks of the range."""
     quadrant = weekly_quadrant(items, opts)
-    completed = items[items["outcome"] == "completed"]
+    # the columns used, not every column of the items (each one copied per filter)
+    ids = [c for c in ("issue_id", "key") if c in items]
+    completed = items.loc[items["outcome"] == "completed", ["done", *ids]]
     quadrant.backlog = backlog_growth(
         items["created"],
         completed["done"],
@@ -117,7 +119,7 @@ def issue_quadrant(
 def weekly_quadrant(items: pd.DataFrame, opts: QuadrantOptions) -> Quadrant:
     """Throughput, likelihood, variation and lead-time lines of completed items."""
     grid, offset = history_grid(items, opts)
-    completed = items[items["outcome"] == "completed"]
+    completed = items.loc[items["outcome"] == "completed", ["done", "lead_time"]]
     counts = weekly_counts(completed["done"], grid)
     display = slice_grid(grid, offset)
     shown = counts.iloc[offset:]
@@ -175,18 +177,15 @@ def keys_by_week(completed: pd.DataFrame, grid: WeekGrid) -> pd.DataFrame:
     """One row per week of ``grid``: ``week``, ``count``, ``keys`` (space-separated, by done time)."""
     buckets = bucket_index(completed["done"], grid.starts, grid.ends)
     inside = buckets >= 0
-    frame = pd.DataFrame(
-        {
-            "bucket": buckets[inside],
-            "key": completed["key"].astype(str).to_numpy()[inside],
-            "done": utc_ns(completed["done"])[inside],
-        }
-    )
-    frame = frame.sort_values(["bucket", "done", "key"])
-    # each week's keys are one slice of the sorted keys (a groupby collecting lists
-    # called Python per key: half the CPU of a 13-week throughput CSV of 11,000 keys)
-    keys_sorted = frame["key"].to_numpy(dtype=object)
-    bounds = np.searchsorted(frame["bucket"].to_numpy(), np.arange(len(grid) + 1))
+    keys = _texts(completed["key"])[inside]
+    done = utc_ns(completed["done"])[inside].view("int64")
+    # by done time, then key; a week's rows follow each other (weeks are ordered spans of
+    # time), so each week's keys are one slice (a groupby collecting lists called Python
+    # per key; pandas' sort on three columns factorised the keys: most of the CPU of a
+    # 13-week throughput CSV of 11,000 keys)
+    order = _by_time_then_key(done, keys)
+    keys_sorted = keys[order]
+    bounds = np.searchsorted(buckets[inside][order], np.arange(len(grid) + 1))
     rows = []
     for j, label in enumerate(grid.labels):
         keys = keys_sorted[bounds[j] : bounds[j + 1]].tolist()
@@ -199,3 +198,28 @@ def keys_by_week(completed: pd.DataFrame, grid: WeekGrid) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows, columns=["week", "count", "complete", "keys"])
+
+
+def _texts(values: pd.Series) -> np.ndarray:
+    """``values`` as an object array of ``str`` (as ``astype(str)``, without building a
+    string array when they are strings already)."""
+    if pd.api.types.infer_dtype(values, skipna=False) == "string":
+        return values.to_numpy(dtype=object)
+    return values.astype(str).to_numpy(dtype=object)
+
+
+def _by_time_then_key(stamps: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """Positions ordering ``stamps`` (int64) ascending, equal stamps by ``keys``: a stable
+    sort of the numbers, the rare runs of equal instants sorted by key in Python."""
+    order = np.argsort(stamps, kind="stable")
+    ordered = stamps[order]
+    ties = np.flatnonzero(ordered[1:] == ordered[:-1])
+    if ties.size:
+        # runs of equal stamps: [first, last] positions in ``order``
+        breaks = np.flatnonzero(np.diff(ties) > 1)
+        firsts = np.concatenate([ties[:1], ties[breaks + 1]])
+        lasts = np.concatenate([ties[breaks], ties[-1:]]) + 1
+        for first, last in zip(firsts.tolist(), lasts.tolist(), strict=True):
+            run = order[first : last + 1]
+            order[first : last + 1] = sorted(run.tolist(), key=keys.__getitem__)
+    return order

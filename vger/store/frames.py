@@ -86,8 +86,24 @@ def _utc(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
         values = frame[column]
         first = values.first_valid_index()
         if first is not None and isinstance(values[first], int | np.integer):
-            micros = pd.array(values.to_numpy(), dtype="Int64")
-            frame[column] = pd.to_datetime(micros, unit="us", utc=True)
+            frame[column] = _from_micros(values.to_numpy())
         else:
             frame[column] = pd.to_datetime(values, utc=True, format="ISO8601")
     return frame
+
+
+#: Microseconds a float holds exactly (2**53: the years 1685 to 2255).
+_EXACT = 2**53
+
+
+def _from_micros(values: np.ndarray) -> pd.DatetimeIndex:
+    """Whole microseconds since 1970 (ints, None for none) as tz-aware UTC instants
+    (``datetime64[us, UTC]``, NaT for none): through one float array, a quarter of the
+    CPU of a nullable Int64 array; exact while every value is below 2**53."""
+    floats = np.array(values, dtype=float)  # None -> NaN
+    missing = np.isnan(floats)
+    if np.abs(floats[~missing]).max(initial=0.0) >= _EXACT:
+        return pd.to_datetime(pd.array(values, dtype="Int64"), unit="us", utc=True)
+    micros = np.where(missing, 0.0, floats).astype(np.int64)
+    micros[missing] = np.iinfo(np.int64).min  # NaT
+    return pd.DatetimeIndex(micros.view("datetime64[us]")).tz_localize("UTC")

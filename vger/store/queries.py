@@ -44,8 +44,8 @@ def issue_items(
 ) -> pd.DataFrame:
     """Every issue of the board after the filter, from the beginning of the data:
     ``lead_time`` is calendar or working days per the board option. ``lean`` reads only
-    what the charts compute on (issue_id, key, issue_type, created, done, outcome,
-    lead_time); otherwise also summary, start, status and resolution. ``state_days`` adds
+    what the charts compute on (issue_id, key, issue_type, created, done, outcome as a
+    category, lead_time); otherwise also summary, start, status and resolution. ``state_days`` adds
     the packed per-state days (:mod:`vger.store.statepack`). ``since`` (UTC) reads only
     the issues created or done at or after it (what a range's charts need; the counts
     before it come from :func:`issue_counts_before`)."""
@@ -72,7 +72,24 @@ def issue_items(
     if since is not None:
         stmt = stmt.where(or_(s.issue.c.created >= since, s.issue.c.done >= since))
     frame = read_frame(conn, stmt)
-    return _utc(frame, "created", "done") if lean else _utc(frame, "created", "start", "done")
+    if lean:
+        frame["outcome"] = outcome_category(frame["outcome"])
+        return _utc(frame, "created", "done")
+    return _utc(frame, "created", "start", "done")
+
+
+#: An issue's outcome (None while open), as the lean reads give it.
+OUTCOMES = pd.CategoricalDtype(["completed", "abandoned"])
+
+
+def outcome_category(values: pd.Series) -> pd.Series:
+    """``values`` as :data:`OUTCOMES`: each of the views' outcome tests then compares
+    small integer codes, not 27,000 strings (5 ms each on a 13-week quadrant of 100k
+    issues). Values outside it (none are stored) keep the column as it was."""
+    coded = values.astype(OUTCOMES)
+    if (coded.isna() & values.notna()).any():
+        return values
+    return coded
 
 
 @dataclass(frozen=True)
@@ -193,7 +210,9 @@ def completed_items(
         i.c.resolution,
         i.c.state_days,
     ).where(*_completed_in(board, start, end, types))
-    return _utc(read_frame(conn, stmt), "created", "start", "done")
+    frame = read_frame(conn, stmt)
+    frame["outcome"] = outcome_category(frame["outcome"])
+    return _utc(frame, "created", "start", "done")
 
 
 def completed_state_times(

@@ -39,9 +39,15 @@ IN_PROGRESS = "#b8c4ce"
 FONT = dict(family="system-ui, -apple-system, Segoe UI, Roboto, sans-serif", size=12)
 
 
+def new_figure(**layout) -> go.Figure:
+    """An empty figure with ``layout``, given to the constructor: ``update_layout`` on a
+    new figure resolves each key as a path to relayout (30 ms of a cold quadrant page's
+    four charts); the constructor validates the same properties directly."""
+    return go.Figure(layout=layout)
+
+
 def base_figure(title: str, y_title: str) -> go.Figure:
-    fig = go.Figure()
-    fig.update_layout(
+    return new_figure(
         title=dict(text=escape(title), x=0.01, font=dict(size=15)),
         font=FONT,
         margin=dict(l=50, r=20, t=60, b=10),
@@ -61,7 +67,6 @@ def base_figure(title: str, y_title: str) -> go.Figure:
             automargin=True,
         ),
     )
-    return fig
 
 
 def level_line(level: int, **extra) -> dict:
@@ -158,8 +163,7 @@ def legend_name(name: str, value: float | None) -> str:
 
 def empty_figure(message: str) -> go.Figure:
     """A blank chart that says in words what is missing."""
-    fig = go.Figure()
-    fig.update_layout(
+    return new_figure(
         xaxis=dict(visible=False),
         yaxis=dict(visible=False),
         height=340,
@@ -176,12 +180,10 @@ def empty_figure(message: str) -> go.Figure:
             )
         ],
     )
-    return fig
 
 
 def axis_figure(title: str, y_title: str, x_title: str, *, category: bool) -> go.Figure:
-    fig = go.Figure()
-    fig.update_layout(
+    return new_figure(
         title=dict(text=escape(title), x=0.01, font=dict(size=15)),
         font=FONT,
         margin=dict(l=50, r=20, t=45, b=40),
@@ -193,7 +195,6 @@ def axis_figure(title: str, y_title: str, x_title: str, *, category: bool) -> go
             gridcolor="#f4f4f4", title=x_title, **({"type": "category"} if category else {})
         ),
     )
-    return fig
 
 
 def mark_in_progress(fig: go.Figure, labels: list[str], complete: np.ndarray) -> None:

@@ -10,7 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from vger.metrics.aging import AGING_LEVELS
-from vger.web.figures import FONT
+from vger.web.figures import FONT, new_figure
 from vger.web.views.aging.data import AgingData
 
 #: Band fills (below 50 %, 50–70, 70–85, 85–95) and point colours by the band passed.
@@ -55,8 +55,7 @@ def aging_figure(data: AgingData) -> go.Figure:
     columns = data.columns()
     index = {position: k for k, (position, _) in enumerate(columns)}
     names = [escape(name) for _, name in columns]
-    fig = go.Figure()
-    fig.update_layout(
+    fig = new_figure(
         title=dict(text="Aging work in progress", x=0.01, font=dict(size=15)),
         font=FONT,
         margin=dict(l=50, r=20, t=45, b=40),

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from vger.web.figures import BAR, FONT, IN_PROGRESS, LEVEL_PATTERN
+from vger.web.figures import BAR, FONT, IN_PROGRESS, LEVEL_PATTERN, new_figure
 from vger.web.views.efficiency.data import EfficiencyData
 
 WORKING = "#0072B2"  # Okabe-Ito blue
@@ -19,8 +19,7 @@ WAITING = "#E69F00"  # Okabe-Ito orange: colour-blind safe against the blue
 
 
 def _base(title: str, y_title: str, x_title: str | None = None) -> go.Figure:
-    fig = go.Figure()
-    fig.update_layout(
+    return new_figure(
         title=dict(text=escape(title), x=0.01, font=dict(size=15)),
         font=FONT,
         margin=dict(l=50, r=20, t=60, b=10),
@@ -33,7 +32,6 @@ def _base(title: str, y_title: str, x_title: str | None = None) -> go.Figure:
         yaxis=dict(title=y_title, rangemode="tozero", gridcolor="#eee"),
         xaxis=dict(gridcolor="#f4f4f4", type="category", title=x_title, automargin=True),
     )
-    return fig
 
 
 def histogram_figure(histogram: pd.DataFrame, median: float | None, *, items: int) -> go.Figure:

@@ -217,7 +217,8 @@ def _headlines_json(data) -> dict:
 
 def throughput_csv(data: QuadrantData) -> pd.DataFrame:
     """week, count, complete, the likelihood lines shown, and the keys completed that week."""
-    frame = keys_by_week(data.items[data.items["outcome"] == "completed"], data.grid)
+    items = data.items
+    frame = keys_by_week(items.loc[items["outcome"] == "completed", ["key", "done"]], data.grid)
     for level in (50, 80, 90):
         frame[f"likelihood_{level}"] = np.round(data.quadrant.throughput[level].to_numpy(), 4)
     frame = frame.rename(columns={"keys": "prs" if data.source == "github" else "keys"})
