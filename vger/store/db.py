@@ -101,7 +101,9 @@ def driver_rows(conn: Connection, stmt: Any, params: Any) -> list[tuple]:
     context, result object or result processing: values as the driver returns them
     (SQLite timestamps as text). The load path runs a few such
     queries per saved page, where SQLAlchemy's execute cost several times the query.
-    Driver errors are raised as SQLAlchemy's :class:`~sqlalchemy.exc.DBAPIError`."""
+    Driver errors are raised as SQLAlchemy's :class:`~sqlalchemy.exc.DBAPIError`; the
+    engine's ``before_cursor_execute`` / ``after_cursor_execute`` listeners are called as
+    SQLAlchemy calls them (without an execution context)."""
     if isinstance(stmt, str):
         sql, args = stmt, params
     else:
@@ -123,8 +125,16 @@ def driver_rows(conn: Connection, stmt: Any, params: Any) -> list[tuple]:
         args = [values[k] for k in compiled.positiontup] if compiled.positional else values
     error = conn.dialect.loaded_dbapi.Error
     cursor = conn.connection.dbapi_connection.cursor()
+    # the engine's cursor events still see the statement (statement counts, logging)
+    events = conn._has_events or conn.engine._has_events
     try:
+        if events:
+            for before in conn.dispatch.before_cursor_execute:
+                sql, args = before(conn, cursor, sql, args, None, False)
         cursor.execute(sql, args)
+        if events:
+            for after in conn.dispatch.after_cursor_execute:
+                after(conn, cursor, sql, args, None, False)
         return cursor.fetchall() if cursor.description else []
     except error as exc:
         raise DBAPIError.instance(sql, args, exc, error) from exc
