@@ -133,3 +133,24 @@ def test_the_page_fetches_its_layout_while_its_scripts_load(client):
     head = html[: html.index("</head>")]
     for name in ("_dash-layout", "_dash-dependencies"):
         assert f'<link rel="preload" href="/{name}" as="fetch" crossorigin="anonymous">' in head
+
+
+def test_a_page_layout_reads_the_boards_once(client):
+    """The board choice, the freshness line and the page's start share one read of the
+    boards per request (vger.web.state.request_boards); it was five."""
+    from sqlalchemy import event
+
+    engine = client.application.extensions["vger"]["engine"]
+    seen: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        by_id, _ = _layout(client, f"http://localhost{PAGE}{SEARCH}")
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert CONTENT in by_id and by_id[CONTENT]["children"]  # the page is drawn in
+    board_reads = [s for s in seen if "FROM board JOIN team" in s and "WHERE" not in s]
+    assert len(board_reads) == 1, board_reads

@@ -10,7 +10,6 @@ from dash import html
 from flask import request
 
 from vger.metrics.freshness import freshness
-from vger.store import boards
 from vger.store.sync import last_success
 from vger.web import state
 from vger.web.params import parse
@@ -19,7 +18,7 @@ from vger.web.params import parse
 def _board(slug: str | None):
     """The board named ``slug`` (else the first one), or None."""
     with state.engine().connect() as conn:
-        all_boards = boards.list_boards(conn)
+        all_boards = state.request_boards(conn)
         if not all_boards:
             return None, None
         board = next((b for b in all_boards if b.slug == slug), None) if slug else all_boards[0]

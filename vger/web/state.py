@@ -1,13 +1,16 @@
-"""Per-app state reached from callbacks and routes: engine, settings, clock."""
+"""Per-app state reached from callbacks and routes: engine, settings, clock, and the
+boards as one request reads them."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import Flask, current_app
-from sqlalchemy import Engine
+from flask import Flask, current_app, g, has_request_context
+from sqlalchemy import Connection, Engine
 
 from vger.config import Settings
+from vger.store import boards
+from vger.store.boards import Board
 
 
 def engine() -> Engine:
@@ -31,3 +34,14 @@ def settings_of(server: Flask) -> Settings:
 
 def engine_of(server: Flask) -> Engine:
     return server.extensions["vger"]["engine"]
+
+
+def request_boards(conn: Connection) -> list[Board]:
+    """Every board (:func:`vger.store.boards.list_boards`), read once per request: a
+    page's layout needed them for its board choice, its freshness line and its list of
+    boards, five reads. Outside a request, read each time."""
+    if not has_request_context():
+        return boards.list_boards(conn)
+    if "vger_boards" not in g:
+        g.vger_boards = boards.list_boards(conn)
+    return list(g.vger_boards)

@@ -70,7 +70,7 @@ def choose_board(conn: Connection, params: ViewParams, now: datetime | None = No
     repositories with a notice, and cut the range to ``MAX_DAYS`` before its effective
     end in the board's zone (``now``: the app's clock by default). Raises NotFoundError
     for an unknown board."""
-    all_boards = boards.list_boards(conn)
+    all_boards = state.request_boards(conn)
     if not all_boards:
         raise NotFoundError(
             "There are no boards yet. Run `vger demo` for a demo store, or add a board (`vger board add`)."
@@ -240,7 +240,7 @@ def page_start(query: dict, path: str) -> Start | html.Div:
     list of boards, each linking to ``path``."""
     parsed = parse(query)
     with state.engine().connect() as conn:
-        all_boards = boards.list_boards(conn)
+        all_boards = state.request_boards(conn)
         try:
             choice = choose_board(conn, parsed.params)
         except NotFoundError as exc:
@@ -320,7 +320,7 @@ def request_choice(conn: Connection) -> BoardChoice:
     try:
         return choose_board(conn, parse(request.args.to_dict(flat=False)).params)
     except NotFoundError as exc:
-        slugs = ", ".join(b.slug for b in boards.list_boards(conn))
+        slugs = ", ".join(b.slug for b in state.request_boards(conn))
         abort(404, description=f"{exc} Boards: {slugs or 'none yet'}.")
 
 
