@@ -38,16 +38,16 @@ PLOTLY_BUNDLE = "vendor/plotly-vger.min.js"  # in the assets folder (static/)
 
 
 @cache
-def plotly_fingerprint() -> str:
-    """``vendor/plotly-vger.min.js?m=<hash>``: the vendored plotly.js under a URL that
+def fingerprinted(path: str) -> str:
+    """``<path>?m=<hash>``: a file of the assets folder (``vendor/...``) under a URL that
     changes with its content (cached for a year, see ``cache_static``)."""
-    data = files("vger.static").joinpath(PLOTLY_BUNDLE).read_bytes()
-    return f"{PLOTLY_BUNDLE}?m={hashlib.sha256(data).hexdigest()[:12]}"
+    data = files("vger.static").joinpath(path).read_bytes()
+    return f"{path}?m={hashlib.sha256(data).hexdigest()[:12]}"
 
 
 def plotly_script(prefix: str) -> dict:
     """The ``external_scripts`` entry that loads plotly.js before the graphs need it."""
-    return {"src": f"{prefix}assets/{plotly_fingerprint()}"}
+    return {"src": f"{prefix}assets/{fingerprinted(PLOTLY_BUNDLE)}"}
 
 
 #: Where ``dcc.Graph`` fetches plotly.js from when the page has none (Dash's 4.8 MB one).
@@ -56,9 +56,7 @@ DCC_PLOTLY = "/_dash-component-suites/plotly/package_data/plotly.min.js"
 
 def vendored_script(name: str, prefix: str) -> str:
     """A ``<script>`` tag for ``vendor/<name>`` under a URL fingerprinted with its content."""
-    data = files("vger.static").joinpath(f"vendor/{name}").read_bytes()
-    digest = hashlib.sha256(data).hexdigest()[:12]
-    return f'<script src="{prefix}assets/vendor/{name}?m={digest}"></script>'
+    return f'<script src="{prefix}assets/{fingerprinted(f"vendor/{name}")}"></script>'
 
 
 #: Dash's first script: Babel's polyfill (core-js 2 and the regenerator runtime, 99 KB,

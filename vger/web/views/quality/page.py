@@ -283,14 +283,18 @@ def register(app: Dash) -> None:
         State(f"{P}-shared", "data"),
     ]
     register_url_sync(app, P, PATH, controls, params_from_controls, navigators=("board",))
+    # the report's filter, as params_from_controls takes it
+    filters = (
+        State(f"{P}-board", "value"),
+        State(f"{P}-types", "value"),
+        State(f"{P}-shared", "data"),
+    )
 
     @app.callback(
         Output({"type": f"{P}-list", "check": MATCH}, "children"),
         Input({"type": f"{P}-open", "check": MATCH}, "n_clicks"),
         State({"type": f"{P}-list", "check": MATCH}, "children"),
-        State(f"{P}-board", "value"),
-        State(f"{P}-types", "value"),
-        State(f"{P}-shared", "data"),
+        *filters,
         prevent_initial_call=True,
     )
     def open_list(_clicks, shown, board, types, shared):
@@ -301,9 +305,7 @@ def register(app: Dash) -> None:
     @app.callback(
         Output({"type": f"{P}-keys", "check": MATCH}, "children"),
         Input({"type": f"{P}-pager", "check": MATCH}, "active_page"),
-        State(f"{P}-board", "value"),
-        State(f"{P}-types", "value"),
-        State(f"{P}-shared", "data"),
+        *filters,
         prevent_initial_call=True,
     )
     def turn_page(page, board, types, shared):
