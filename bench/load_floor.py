@@ -29,13 +29,11 @@ from vger.store.issues import save_issues
 WITHOUT_ROWID = """CREATE TABLE transition (board_id INTEGER NOT NULL,
  issue_id VARCHAR(64) NOT NULL, seq INTEGER NOT NULL, at DATETIME NOT NULL,
  from_status_id VARCHAR(64), to_status_id VARCHAR(64), from_status VARCHAR(200),
- to_status VARCHAR(200), CONSTRAINT pk_transition PRIMARY KEY (board_id, issue_id, seq),
- CONSTRAINT fk_transition_board_id_issue FOREIGN KEY(board_id, issue_id)
- REFERENCES issue (board_id, issue_id) ON DELETE CASCADE) WITHOUT ROWID"""
+ to_status VARCHAR(200), CONSTRAINT pk_transition PRIMARY KEY (board_id, issue_id, seq))
+ WITHOUT ROWID"""  # no foreign key to issue, as the schema since revision 0014
 AT_INDEX = "CREATE INDEX ix_transition_board_at ON transition (board_id, at, issue_id)"
 PACKED = """CREATE TABLE issue_moves (board_id INTEGER NOT NULL, issue_id VARCHAR(64) NOT NULL,
- moves BLOB NOT NULL, PRIMARY KEY (board_id, issue_id), FOREIGN KEY(board_id, issue_id)
- REFERENCES issue (board_id, issue_id) ON DELETE CASCADE) WITHOUT ROWID"""
+ moves BLOB NOT NULL, PRIMARY KEY (board_id, issue_id)) WITHOUT ROWID"""
 VARIANTS = {
     "current schema": [],
     "transition WITHOUT ROWID": ["DROP TABLE transition", WITHOUT_ROWID, AT_INDEX],

@@ -47,6 +47,7 @@ from etl import progress
 from etl.jira_chains import Chain, Frontier, id_ranges, updated_of
 from etl.jira_client import PAGE, SWEEP_PAGE
 from etl.jira_transform import FIELDS, search_jql, since_clause
+from etl.run_writer import RunWriter
 
 LOG = logging.getLogger("vger.etl.jira")
 DC_PAGE_CAP = 1000  # Data Center's default search page cap (id-only listings too)
@@ -68,6 +69,7 @@ class KeysetPaging:
     meta: dict[str, Any]
     step: str
     _lock: threading.Lock
+    _writer: RunWriter  # the run's one store connection, opened and closed by the run
     _search: Callable[..., Any]
     _by_ids: Callable[..., Any]
     _prepare: Callable[..., Any]
@@ -81,7 +83,6 @@ class KeysetPaging:
         self._counted = 0
         self._expected = total
         self._bar = bar
-        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="jira-writer")
         self._completer = ThreadPoolExecutor(
             max_workers=max(self.api.concurrency, 1), thread_name_prefix="jira-page"
         )
@@ -102,13 +103,12 @@ class KeysetPaging:
             self._drain([whole, *chains])
             mark = self._frontier.watermark()
             if mark is not None and (self._written is None or mark > self._written):
-                self._writer.submit(self._save, None, mark).result()
+                self._writer.call(self._save, None, mark)
         finally:
             self._halt.set()
             for c in [whole, *chains]:  # after an error: pages already fetched are stored
                 if c.pending is not None:
                     c.pending.exception()
-            self._writer.shutdown(wait=True, cancel_futures=True)
             self._completer.shutdown(wait=True, cancel_futures=True)
         seen = set(whole.seen)
         for c in chains:
@@ -242,15 +242,21 @@ class KeysetPaging:
         sent: datetime | None,
     ) -> None:
         rows = self._prepare(docs) if docs else None
-        self._writer.submit(self._commit, chain, rows, newest, final, sent).result()
+        self._writer.call(self._commit, chain, rows, newest, final, sent)
 
     def _commit(
-        self, chain: Chain, rows: Any, newest: datetime | None, final: bool, sent: datetime | None
+        self,
+        conn: Any,
+        chain: Chain,
+        rows: Any,
+        newest: datetime | None,
+        final: bool,
+        sent: datetime | None,
     ) -> None:
         """In the writer thread: store a completed page with the watermark it allows."""
         mark = self._frontier.commit(chain, newest, final=final, sent=sent)
         if rows is not None:
-            self._save(rows, mark)
+            self._save(conn, rows, mark)
             if mark is not None:
                 self._written = mark
 

@@ -23,7 +23,9 @@ in parallel; a page's changelogs are completed in the pool while its chain searc
 one writer thread stores pages, one transaction a page, each chain's pages in order, the
 watermark advanced only to what every chain has stored, so a killed run resumes without
 losing an issue. Every request of the board, searches included, counts against the pool
-size.
+size. The writer holds the run's one store connection (``etl.run_writer``): the pages'
+reads (stored ``updated``) and writes go through it; the board's statuses are read once
+a run (``RunStatuses``).
 """
 
 from __future__ import annotations
@@ -31,14 +33,14 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import requests
 from jira import JIRAError
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from etl import progress
 from etl.jira_changelogs import ChangelogCompletion
@@ -55,6 +57,7 @@ from etl.jira_transform import (
 from etl.jira_upkeep import BoardUpkeep
 from etl.lease import Lease
 from etl.report import SourceReport
+from etl.run_writer import RunWriter
 from vger.config import Settings
 from vger.errors import ConfigError, LockedError, SourceError
 from vger.store import issues as store_issues
@@ -138,7 +141,11 @@ class BoardSync(KeysetPaging, ChangelogCompletion, BoardUpkeep):
                 self.run_id = store_sync.start_run(conn, "jira", self.scope, self.board.id)
                 self.watermark = store_sync.last_watermark(conn, "jira", self.scope)
                 self.meta = self._cached_meta(conn)
-            self._sync()
+            self._writer, self._statuses = RunWriter(self.engine), RunStatuses()
+            try:
+                self._sync()
+            finally:
+                self._writer.close()
             self._finish("ok", None)
         except (SourceError, ConfigError, JIRAError, requests.RequestException) as exc:
             msg = exc.args[0] if isinstance(exc, (SourceError, ConfigError)) else describe(exc)
@@ -192,7 +199,11 @@ class BoardSync(KeysetPaging, ChangelogCompletion, BoardUpkeep):
             if changed or gone:  # no run (and no cache invalidation) when nothing changed
                 with self.engine.begin() as conn:
                     self.run_id = store_sync.start_run(conn, "jira", self.scope, self.board.id)
-                self._store_page(changed)
+                self._writer, self._statuses = RunWriter(self.engine), RunStatuses()
+                try:
+                    self._store_page(changed)
+                finally:
+                    self._writer.close()
                 if gone:
                     with self.engine.begin() as conn:
                         self.report.removed += delete_issues(conn, self.board.id, gone)
@@ -317,14 +328,13 @@ class BoardSync(KeysetPaging, ChangelogCompletion, BoardUpkeep):
     def _store_page(self, docs: list[dict]) -> None:
         """Complete and store ``docs`` now, without moving the watermark."""
         if docs:
-            self._save(self._prepare(docs), None)
+            self._writer.call(self._save, self._prepare(docs), None)
 
     def _prepare(self, docs: list[dict]) -> PageRows:
         """A page's rows, its issues unchanged since they were stored left out (no
         changelog request for them), the others with their whole status history."""
         ids = [str(d["id"]) for d in docs]
-        with self.engine.connect() as conn:
-            stored = store_issues.stored_updated(conn, self.board.id, ids)
+        stored = self._writer.call(self._stored_updated, ids)  # after the pages before
         changed = [
             d
             for d in docs
@@ -335,25 +345,55 @@ class BoardSync(KeysetPaging, ChangelogCompletion, BoardUpkeep):
             page.add(rows)
         return page
 
-    def _save(self, page: PageRows | None, watermark: datetime | None) -> None:
-        """Store a prepared page and checkpoint the run, in one transaction."""
+    def _stored_updated(self, conn: Connection, ids: list[str]) -> dict[str, Any]:
+        """In the writer: the stored ``updated`` of those of ``ids`` the board has."""
+        with conn.begin():
+            return store_issues.stored_updated(conn, self.board.id, ids)
+
+    def _save(self, conn: Connection, page: PageRows | None, watermark: datetime | None) -> None:
+        """In the writer: store a prepared page and checkpoint the run, in one
+        transaction."""
         board = self.board
-        with self.engine.begin() as conn:
+        written: list[dict] = []
+        with conn.begin():
             if page is not None and page.issues:
-                known = store_workflows.statuses(conn, board.id)
-                store_workflows.upsert_statuses(
-                    conn,
-                    board.id,
-                    [
-                        x
-                        for x in page.statuses.values()
-                        if x.get("category") or x["status_id"] not in known
-                    ],
-                )
+                written = self._statuses.new(conn, board.id, page.statuses.values())
+                store_workflows.upsert_statuses(conn, board.id, written)
                 counts = save_issues(conn, board, page.issues, page.transitions, flags=page.flags)
                 self.report.added += counts.added
                 self.report.updated += counts.updated
             store_sync.checkpoint(conn, self.run_id, watermark=watermark, counts=self._counts())
+        self._statuses.stored(written)  # committed
+
+
+@dataclass
+class RunStatuses:
+    """The board's statuses as a run has seen them stored, so a page writes only those
+    that change a row: read once, at the first page, then kept up to date with what the
+    run commits (it holds the board's lock: nothing else writes them meanwhile)."""
+
+    known: set[str] | None = None  # ids stored before the run
+    written: dict[str, tuple] = field(default_factory=dict)  # id -> (name, category)
+
+    def new(self, conn: Connection, board_id: int, seen: Iterable[dict]) -> list[dict]:
+        """The statuses of a page to upsert: those not stored yet, and those with a
+        category (Jira's answer wins) unless the run has stored them just so."""
+        if self.known is None:
+            self.known = set(store_workflows.statuses(conn, board_id))
+        out = []
+        for x in seen:
+            sid = x["status_id"]
+            stored = sid in self.known or sid in self.written
+            if stored and not x.get("category"):
+                continue
+            if self.written.get(sid) == (x["name"], x.get("category")):
+                continue
+            out.append(x)
+        return out
+
+    def stored(self, rows: list[dict]) -> None:
+        for x in rows:
+            self.written[x["status_id"]] = (x["name"], x.get("category"))
 
 
 def _updated(doc: dict) -> datetime | None:

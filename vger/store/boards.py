@@ -235,8 +235,9 @@ def board_counts(conn: Connection, board_id: int) -> dict[str, int]:
 
 def delete_board(conn: Connection, slug: str) -> dict[str, int]:
     """Remove a board and everything stored for it; returns the counts removed. Rows are
-    deleted child-first by board id (the schema's ON DELETE CASCADE says the same), so
-    nothing of another board is touched even where foreign keys are not enforced."""
+    deleted child-first by board id, table by table: the issue history tables have no
+    foreign key to cascade from ``issue`` (revision 0014), and nothing of another board
+    is touched even where foreign keys are not enforced."""
     board = get_board(conn, slug)
     refuse_while_syncing(conn, [board])
     counts = board_counts(conn, board.id)

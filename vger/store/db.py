@@ -318,11 +318,11 @@ def analyze_if_grown(conn: Connection, table: str) -> bool:
     """PostgreSQL: ``ANALYZE table`` when it now holds more than twice the pages its
     statistics say (plus :data:`GROWN_PAGES`), in the caller's transaction; True if it did.
 
-    During a board's first sync the foreign-key checks of every ``transition``,
-    ``issue_state_time`` and ``quality_pending`` row look their ``issue`` up with a plan
-    each connection caches at its first page, when ``issue`` held one page of rows: a
-    sequential scan, kept for the whole run, so each page's COPY got slower than the last
-    (0.2 s, then 2 s a page by the 25th). An ANALYZE re-plans them; doubling the
+    During a board's first sync the foreign-key checks of every ``issue_quality`` row
+    (``transition``, ``issue_state_time`` and ``issue_flag`` had theirs until revision
+    0014) look their ``issue`` up with a plan each connection caches at its first page,
+    when ``issue`` held one page of rows: a sequential scan, kept for the whole run, so
+    each page's COPY got slower than the last (0.2 s, then 2 s a page by the 25th). An ANALYZE re-plans them; doubling the
     threshold makes it O(log rows) ANALYZEs in a first sync and none in an incremental
     one (a page never doubles a board's table), so statistics still follow each sync
     run (:func:`vger.store.sync.finish_run`), not each page. SQLite caches no such plan."""

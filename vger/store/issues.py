@@ -100,7 +100,7 @@ def save_issues(
     columns.update(board_id=[board.id] * n, issue_id=ids, created=created)
     columns.update(derived.issue_columns())
     _write_issues(conn, columns, existing)
-    analyze_if_grown(conn, "issue")  # PostgreSQL: its rows' foreign-key checks re-planned
+    analyze_if_grown(conn, "issue")  # PostgreSQL: the hits' foreign-key checks re-planned
     for chunk in _chunks(sorted(existing)):  # new issues have no history to replace
         for table in (s.transition, s.issue_state_time, s.issue_flag):
             conn.execute(
@@ -240,7 +240,8 @@ def _chunks(values: list[str], size: int = CHUNK):
 
 
 def delete_issues(conn: Connection, board_id: int, issue_ids: Sequence[str]) -> int:
-    """Remove issues (deleted in Jira or gone from the JQL) with their history."""
+    """Remove issues (deleted in Jira or gone from the JQL) with their history, table by
+    table: no foreign key cascades from ``issue`` to its history (revision 0014)."""
     removed = 0
     for chunk in _chunks([str(i) for i in issue_ids]):
         flow_days.forget_deleted(conn, board_id, chunk)

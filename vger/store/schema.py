@@ -172,6 +172,9 @@ issue = Table(
     Index("ix_issue_board_key", "board_id", "key"),
 )
 
+# The issue's history (transition, issue_flag, issue_state_time) has no foreign key to
+# issue (revision 0014): the key's check cost the load a lookup per row, and every path
+# removing issues deletes their history itself (vger.store.issues, vger.store.boards).
 transition = Table(
     "transition",
     metadata,
@@ -183,9 +186,6 @@ transition = Table(
     Column("to_status_id", String(64), nullable=True),
     Column("from_status", String(200), nullable=True),
     Column("to_status", String(200), nullable=True),
-    ForeignKeyConstraint(
-        ["board_id", "issue_id"], ["issue.board_id", "issue.issue_id"], ondelete="CASCADE"
-    ),
     Index("ix_transition_board_at", "board_id", "at", "issue_id"),  # a range's moves (flow)
 )
 
@@ -197,9 +197,6 @@ issue_flag = Table(
     Column("seq", Integer, primary_key=True),  # changelog order, oldest first
     Column("at", UTCDateTime, nullable=False),
     Column("flagged", Boolean, nullable=False),  # Jira's "Flagged" (Impediment) set or cleared
-    ForeignKeyConstraint(
-        ["board_id", "issue_id"], ["issue.board_id", "issue.issue_id"], ondelete="CASCADE"
-    ),
 )
 
 issue_state_time = Table(
@@ -211,9 +208,6 @@ issue_state_time = Table(
     Column("state", String(200), nullable=False),
     Column("days", Float, nullable=False),
     Column("working_days", Float, nullable=False),
-    ForeignKeyConstraint(
-        ["board_id", "issue_id"], ["issue.board_id", "issue.issue_id"], ondelete="CASCADE"
-    ),
 )
 
 issue_quality = Table(
