@@ -58,8 +58,10 @@ def naive_utc(values) -> np.ndarray:
 
 def blanks(values: pd.Series) -> np.ndarray:
     """True where a value is missing or only whitespace."""
-    text = values.astype(object).where(values.notna(), "")
-    return text.astype(str).str.strip().eq("").to_numpy()
+    text = values.astype(object).where(values.notna(), "").to_numpy()
+    # a loop over the object array: ``astype(str).str.strip()`` boxes each value of a
+    # pandas string column (0.15 CPU-s for twice 100,000 issues)
+    return np.fromiter((not str(v).strip() for v in text), dtype=bool, count=len(text))
 
 
 def plural(n: pd.Series | np.ndarray) -> np.ndarray:

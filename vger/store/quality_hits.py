@@ -228,7 +228,9 @@ def _last_moves(conn: Connection, board: Board, workflow: Workflow) -> pd.DataFr
             i.c.board_id == board.id, i.c.outcome.is_(None), i.c.status_id.in_(interval)
         )
     ).all()
-    return pd.DataFrame(rows, columns=["issue_id", "at"], dtype=object).dropna()
+    # columns, not rows: pandas inspects each Row of a list of rows (0.1 CPU-s for 13,000)
+    ids, at = (list(c) for c in zip(*rows, strict=True)) if rows else ([], [])
+    return pd.DataFrame({"issue_id": ids, "at": at}, dtype=object).dropna()
 
 
 def stored_checks(
