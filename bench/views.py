@@ -10,7 +10,8 @@
    ``VGER_BENCH_AS_IS=1`` a reused store is neither migrated nor re-analysed (to measure
    an older checkout with ``--code`` on the store as that code leaves it).
 2. Measures each view in a fresh process (empty cache): CPU seconds of the cold request
-   and of the same request again (warm, cached), the payload in bytes, the process's peak
+   (and its wall seconds: the server's time too, which CPU seconds do not show) and of the
+   same request again (warm, cached), the payload in bytes, the process's peak
    RSS, and the CPU seconds of the raw read of the rows the view needs, with the ratio
    view / raw read: every distinct statement the cold request ran (recorded from the
    driver's cursor, text and bound values), fetched again bare with ``fetchall`` (rows
@@ -314,12 +315,12 @@ def child(url: str, name: str) -> dict:
     client = app.server.test_client()
     assert client.get("/health").status_code == 200
 
-    def once() -> tuple[float, int]:
+    def once() -> tuple[float, int, float]:
         # The garbage of what ran before is collected first: a full collection falling
         # in the warm request (the cold one's millions of objects) cost the efficiency
         # page 0.1 of its 0.14 CPU-s there; it belongs to no request.
         gc.collect()
-        t = time.process_time()
+        t, wall = time.process_time(), time.perf_counter()
         if kind == "get":
             response = client.get(what)
             assert response.status_code == 200, response.get_data()[:300]
@@ -331,16 +332,17 @@ def child(url: str, name: str) -> dict:
             with app.server.test_request_context("/"):
                 out = page.render(params)
             size = len(json.dumps(out, cls=plotly.utils.PlotlyJSONEncoder))
-        return time.process_time() - t, size
+        return time.process_time() - t, size, time.perf_counter() - wall
 
     reads.on = True
-    cold, size = once()
+    cold, size, cold_wall = once()
     reads.on = False
-    warm, _ = once()
+    warm, _, _ = once()
     rss = peak_rss_mb()
     raw, rows = reads.raw_read(url)
     return {
         "cold": cold,
+        "cold_wall": cold_wall,
         "warm": warm,
         "bytes": size,
         "rss_mb": rss,
@@ -407,7 +409,7 @@ def main() -> None:
     urls = {db: store_url(db, args.issues, args.moves, args.reuse) for db in dbs}
     say("2. each view in a fresh process: CPU-s cold / warm, payload, peak RSS, raw read")
     head = f"{'view':<20}" + "".join(
-        f" | {db[:6]:>6} cold   warm      bytes  RSS MB   rows/reads   raw  ratio verdict"
+        f" | {db[:6]:>6} cold  wall   warm      bytes  RSS MB   rows/reads   raw  ratio verdict"
         for db in dbs
     )
     say(head)
@@ -420,7 +422,7 @@ def main() -> None:
                 continue
             ratio = r["cold"] / r["raw"] if r["raw"] > 0 else float("nan")
             cells.append(
-                f" | {'':>6} {r['cold']:5.2f} {r['warm']:6.3f} {r['bytes']:10,} {r['rss_mb']:7.0f}"
+                f" | {'':>6} {r['cold']:5.2f} {r['cold_wall']:5.2f} {r['warm']:6.3f} {r['bytes']:10,} {r['rss_mb']:7.0f}"
                 f" {r['rows']:8,}/{r['reads']:<3} {r['raw']:5.2f} {ratio:5.1f} {verdict(name, r)}"
             )
         say(f"{name:<20}" + "".join(cells))

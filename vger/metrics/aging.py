@@ -235,8 +235,10 @@ def open_item_ages(
         {
             "issue_id": started["issue_id"].astype(str).to_numpy(),
             "position": pos,
-            "state": [names[p] if 0 <= p < len(names) else UNMAPPED for p in pos],
-            "since": since.to_numpy(),
+            "state": np.array([*names, UNMAPPED], dtype=object)[
+                np.where((pos >= 0) & (pos < len(names)), pos, len(names))
+            ],
+            "since": since.array,  # to_numpy() would box every instant as a Timestamp
             "age": reading - day_clock(started["start"], tz, working_days),
             "state_days": reading - day_clock(since, tz, working_days),
         }

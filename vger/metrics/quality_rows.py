@@ -58,8 +58,11 @@ def naive_utc(values) -> np.ndarray:
 
 def blanks(values: pd.Series) -> np.ndarray:
     """True where a value is missing or only whitespace."""
-    text = values.astype(object).where(values.notna(), "")
-    return text.astype(str).str.strip().eq("").to_numpy()
+    text = values.astype(object).where(values.notna(), "").to_numpy()
+    # once per distinct value (a resolution has a handful), not per issue through
+    # ``astype(str).str.strip()``: 15 -> 5 ms on 100,000 issues
+    codes, uniques = pd.factorize(text)
+    return np.array([not str(u).strip() for u in uniques], dtype=bool)[codes]
 
 
 def plural(n: pd.Series | np.ndarray) -> np.ndarray:

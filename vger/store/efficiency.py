@@ -11,7 +11,7 @@ from sqlalchemy import Connection, select
 
 from vger.store import schema as s
 from vger.store.boards import Board
-from vger.store.frames import _utc, read_frame
+from vger.store.frames import _utc, read_frame, stamp
 from vger.store.queries import _completed_in
 
 
@@ -33,8 +33,8 @@ def completed_items(
             i.c.key,
             i.c.summary,
             i.c.issue_type,
-            i.c.start,
-            i.c.done,
+            stamp(i.c.start),
+            stamp(i.c.done),
             lead.label("lead_time"),
             i.c.state_days,
         )

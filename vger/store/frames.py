@@ -74,9 +74,10 @@ def _micros_pg(element, compiler, **kw) -> str:
     return f"CAST(extract(epoch from {compiler.process(element.column, **kw)}) * 1000000 AS BIGINT)"
 
 
-def stamp(column):
-    """``column`` (a UTC timestamp) to select for :func:`read_frame` and :func:`_utc`."""
-    return _Micros(column).label(column.name)
+def stamp(column, name: str | None = None):
+    """``column`` (a UTC timestamp, or an expression of one: then ``name`` it) to select
+    for :func:`read_frame` and :func:`_utc`."""
+    return _Micros(column).label(name or column.name)
 
 
 def _utc(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:

@@ -33,8 +33,8 @@ def unpack(
 ) -> pd.DataFrame:
     """State times of the given issues: ``issue_id``, ``position``, ``state``, ``days``
     (working days when ``working``). Issues without a value contribute no rows."""
-    parts = [bytes(b) if b is not None else b"" for b in blobs]
-    counts = np.fromiter((len(p) // _ITEM for p in parts), dtype=np.int64, count=len(parts))
+    parts = [b if type(b) is bytes else b"" if b is None else bytes(b) for b in blobs]
+    counts = np.fromiter(map(len, parts), dtype=np.int64, count=len(parts)) // _ITEM
     values = np.frombuffer(b"".join(parts), dtype="<f8").reshape(-1, _FIELDS)
     positions = values[:, 0].astype(np.int64)
     ids = np.repeat(np.asarray(issue_ids, dtype=object), counts)

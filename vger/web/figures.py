@@ -145,7 +145,7 @@ def level_lines(
     for level in likelihood_order(levels):
         fig.add_scatter(
             x=weeks,
-            y=frame[level],
+            y=frame[level].to_numpy(),
             name=legend_name(legend.format(level=level), ends[level]),
             legendrank=level,
             mode="lines",

@@ -183,7 +183,8 @@ def _open_items(
     )
     rows["passed"] = passed_level(rows, bands)
     mapping = work_type_of(choice.work_types)
-    rows["work_type"] = [mapping.get(t, OTHER) for t in rows["issue_type"]]
+    # over numpy's object arrays: iterating a string column boxes each value in Python
+    rows["work_type"] = [mapping.get(t, OTHER) for t in rows["issue_type"].to_numpy()]
     base = _safe_url((choice.board.browse_url or "").rstrip("/"))
-    rows["url"] = [f"{base}/browse/{quote(str(k))}" if base else "" for k in rows["key"]]
+    rows["url"] = [f"{base}/browse/{quote(str(k))}" if base else "" for k in rows["key"].to_numpy()]
     return rows.sort_values(["position", "age"], ascending=[True, False]).reset_index(drop=True)

@@ -118,7 +118,7 @@ def aging_figure(data: AgingData) -> go.Figure:
         ).astype(str)  # one string array: plotly copies it in one piece, not per value
         fig.add_scatter(
             x=np.round(x, 3),
-            y=sub["age"].round(4),
+            y=sub["age"].round(4).to_numpy(),
             mode="markers",
             name="within the 50 % band" if level == 0 else f"past {level} %",
             marker=dict(

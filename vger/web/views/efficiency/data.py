@@ -162,7 +162,7 @@ def _efficiency_data(conn: Connection, choice: BoardChoice, now: datetime) -> Ef
         flagged=flagged,
     )[ITEM_COLUMNS]
     counted = completed_in_range(items, grid)
-    counted_states = states[states["issue_id"].isin(set(counted["issue_id"]))]
+    counted_states = states[states["issue_id"].isin(counted["issue_id"].to_numpy())]
     return EfficiencyData(
         choice,
         first_day,

@@ -45,7 +45,7 @@ def histogram_figure(histogram: pd.DataFrame, median: float | None, *, items: in
     ]
     fig.add_bar(
         x=labels,
-        y=histogram["items"],
+        y=histogram["items"].to_numpy(),
         name="Items",
         marker_color=BAR,
         hovertemplate="%{y} items with %{x} flow efficiency<extra></extra>",
@@ -62,7 +62,7 @@ def weekly_figure(weekly: pd.DataFrame) -> go.Figure:
     complete = weekly["complete"].to_numpy(dtype=bool)
     fig.add_scatter(
         x=weeks,
-        y=weekly["median"],
+        y=weekly["median"].to_numpy(),
         mode="lines+markers",
         name="Median",
         line=dict(color=WORKING, width=2),
@@ -93,7 +93,7 @@ def split_figure(
     for level in levels:
         fig.add_bar(
             x=names,
-            y=by_state[level],
+            y=by_state[level].to_numpy(),
             name=f"{level} %",
             marker=dict(color=colours, pattern=dict(shape=LEVEL_PATTERN[level])),
             hovertemplate=f"%{{x}}: {level} % within %{{y:.1f}} {escape(unit)}<extra></extra>",

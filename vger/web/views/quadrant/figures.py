@@ -29,7 +29,7 @@ def throughput_figure(throughput: pd.DataFrame, *, title: str, noun: str, lines:
     complete = throughput["complete"].to_numpy(dtype=bool)
     fig.add_bar(
         x=weeks,
-        y=throughput["count"],
+        y=throughput["count"].to_numpy(),
         name="Completed",
         marker_color=[BAR if c else IN_PROGRESS for c in complete],
         customdata=np.where(complete, "", " (week in progress)"),
@@ -52,7 +52,7 @@ def variation_figure(variation: pd.Series, *, title: str) -> go.Figure:
     fig = base_figure(title, "std / mean")
     fig.add_scatter(
         x=week_labels(variation.index),
-        y=variation,
+        y=variation.to_numpy(),
         mode="lines+markers",
         name="Variation",
         line=dict(color="#6d597a", width=2),
@@ -73,7 +73,7 @@ def backlog_figure(backlog: pd.DataFrame, *, title: str) -> go.Figure:
     ):
         fig.add_scatter(
             x=weeks,
-            y=backlog[name],
+            y=backlog[name].to_numpy(),
             name=name.capitalize(),
             mode="lines",
             line=dict(color=colour, width=2),
@@ -81,7 +81,7 @@ def backlog_figure(backlog: pd.DataFrame, *, title: str) -> go.Figure:
         )
     fig.add_scatter(
         x=weeks,
-        y=backlog["open"],
+        y=backlog["open"].to_numpy(),
         name="Open",
         mode="lines",
         line=dict(color="#264653", width=1, dash="dot"),
@@ -96,14 +96,14 @@ def volume_figure(volume: pd.DataFrame, *, title: str) -> go.Figure:
     weeks = week_labels(volume.index)
     fig.add_bar(
         x=weeks,
-        y=volume["merged"],
+        y=volume["merged"].to_numpy(),
         name="Merged volume",
         marker_color="#457b9d",
         hovertemplate="merged %{y:,} lines<extra></extra>",
     )
     fig.add_bar(
         x=weeks,
-        y=volume["rejected"],
+        y=volume["rejected"].to_numpy(),
         name="Rejected volume",
         marker_color="#e63946",
         hovertemplate="rejected %{y:,} lines<extra></extra>",

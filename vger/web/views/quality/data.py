@@ -107,8 +107,14 @@ def _quality_data(conn: Connection, choice: BoardChoice, now: datetime) -> Quali
     board = choice.board
     workflow = workflows.get_workflow(conn, board.id)
     issues = queries.quality_rows(conn, board, choice.params.types or None)
+    # zipped as numpy object arrays: iterating pandas string columns boxes every value
+    # (0.15 CPU-s for twice 100,000)
     summaries = dict(
-        zip(issues["key"].astype(str), issues["summary"].fillna("").astype(str), strict=True)
+        zip(
+            issues["key"].astype(str).to_numpy(dtype=object),
+            issues["summary"].fillna("").astype(str).to_numpy(dtype=object),
+            strict=True,
+        )
     )
     if workflow is None or issues.empty:
         return QualityData(choice, workflow, [], int(len(issues)), summaries, now)
