@@ -46,6 +46,7 @@ def test_scripts_are_fingerprinted_and_cached_for_a_year(client):
         assert response.status_code == 200, src
         cache = response.cache_control
         assert cache.max_age == 31_536_000 and cache.public and not cache.no_cache, src
+        response.close()  # a streamed body left unread warns when it is collected
     body = brotli.decompress(client.get(plotly[0], headers={"Accept-Encoding": "br"}).data)
     assert body.startswith(b"/**\n* plotly.js v") and b"var Plotly=" in body[:1000]
     assert b"_dash-component-suites/plotly/" not in "".join(scripts).encode()  # not twice
