@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from vger.web.export import csv_rows
+from vger.web.export import csv_rows, iso_utc
 
 EDGES = [0.0, -0.0, 0.1, 1 / 3, 1e-4, 1e-5, 9.9999e-5, 1e15, 1e16, 1.5e16, 9999999999999998.0]
 EXTREMES = [5e-324, 2.2250738585072014e-308, 1.7976931348623157e308, np.inf, -np.inf, np.nan]
@@ -29,3 +29,10 @@ def test_other_columns_are_left_as_they_are():
         {"n": np.array([1, 2], dtype=np.int64), "f32": np.array([0.1, 2.5], dtype=np.float32)}
     )
     assert csv_rows(frame) == frame.to_csv(index=False, header=False) == "1,0.1\n2,2.5\n"
+
+
+def test_instants_are_written_in_utc_with_a_z():
+    values = pd.Series(
+        [pd.Timestamp("2026-03-29 01:30:00.7", tz="Europe/Berlin"), pd.NaT, "1999-12-31T23:59:59Z"]
+    )
+    assert iso_utc(values).tolist() == ["2026-03-29T00:30:00Z", "", "1999-12-31T23:59:59Z"]
