@@ -126,21 +126,26 @@ def _efficiency_data(conn: Connection, choice: BoardChoice, now: datetime) -> Ef
     by_position = working.working_flags(conn, board.id)
     flag_names = {names[p]: w for p, w in by_position.items() if p in names}
     stored = boards.issue_count(conn, board.id) if params.source != "github" else 0
-    empty = EfficiencyData(
-        choice,
-        first_day,
-        last_day,
-        grid,
-        _empty_items(),
-        weekly_median_efficiency(pd.Series([], dtype="datetime64[ns, UTC]"), np.array([]), grid),
-        efficiency_histogram([]),
-        pd.DataFrame(),
-        flag_names,
-        stored,
-        bool(names),
-    )
+
+    def empty() -> EfficiencyData:  # built only when there is nothing to show
+        return EfficiencyData(
+            choice,
+            first_day,
+            last_day,
+            grid,
+            _empty_items(),
+            weekly_median_efficiency(
+                pd.Series([], dtype="datetime64[ns, UTC]"), np.array([]), grid
+            ),
+            efficiency_histogram([]),
+            pd.DataFrame(),
+            flag_names,
+            stored,
+            bool(names),
+        )
+
     if params.source == "github" or not names or stored == 0 or not len(grid):
-        return empty
+        return empty()
     rows = efficiency.completed_items(
         conn,
         board,
@@ -149,7 +154,7 @@ def _efficiency_data(conn: Connection, choice: BoardChoice, now: datetime) -> Ef
         params.types or None,
     )
     if rows.empty:
-        return empty
+        return empty()
     rows = rows.reset_index(drop=True)
     ids = rows["issue_id"].astype(str).to_numpy()
     # the states' issues by their row's number (the rows' and the items' index): grouping
