@@ -18,7 +18,8 @@ import pandas as pd
 from flask import Blueprint, Response, abort, current_app, jsonify, request
 
 from vger.errors import NotFoundError
-from vger.metrics.quadrant import keys_by_week
+from vger.metrics.calendar import utc_ns
+from vger.metrics.quadrant import by_time_then_key, keys_by_week, texts
 from vger.store import queries
 from vger.web import cache, state
 from vger.web.export import Paging, csv_stream, csv_text, defuse, iso_utc, request_paging
@@ -263,7 +264,9 @@ def leadtime_csv(
         c = c.assign(flagged=np.asarray(flagged, dtype=float))
     if prs is not None:
         c = c.assign(prs=np.asarray(prs, dtype=object))
-    c = c.sort_values(["done", "key"])
+    # by done, then key (numbers sorted in numpy: pandas' sort on two columns factorised
+    # the 11,000 keys of a 13-week CSV first)
+    c = c.iloc[by_time_then_key(utc_ns(c["done"]).view("int64"), texts(c["key"]))]
     github = data.source == "github"
     frame = pd.DataFrame(
         {
