@@ -32,6 +32,17 @@ def test_seven_a_week_finishes_item_k_on_day_k(items):
     assert set(trial_finish_days([7] * 12, items)) == {items}
 
 
+@pytest.mark.parametrize(
+    ("items", "day"),
+    # one a week: item k on the last day of week k, 7k; the running totals are summed a
+    # block of 26 weeks at a time, so weeks 26, 27 and 53 sit on either side of a block;
+    # item 521 needs a 521st week, beyond the 520 drawn: never (7 * 520 + 1)
+    [(25, 175), (26, 182), (27, 189), (52, 364), (53, 371), (520, 3640), (521, 3641)],
+)
+def test_one_a_week_finishes_item_k_in_week_k(items, day):
+    assert set(trial_finish_days([1], items, trials=50)) == {day}
+
+
 def test_three_a_week_by_hand():
     # day 3: floor(9/7) = 1; day 10: 3 + floor(9/7) = 4; day 13: 3 + floor(18/7) = 5
     assert [how_many_by_day([3], d)[50] for d in (1, 3, 7, 10, 13, 14)] == [0, 1, 3, 4, 5, 6]

@@ -177,13 +177,13 @@ def keys_by_week(completed: pd.DataFrame, grid: WeekGrid) -> pd.DataFrame:
     """One row per week of ``grid``: ``week``, ``count``, ``keys`` (space-separated, by done time)."""
     buckets = bucket_index(completed["done"], grid.starts, grid.ends)
     inside = buckets >= 0
-    keys = _texts(completed["key"])[inside]
+    keys = texts(completed["key"])[inside]
     done = utc_ns(completed["done"])[inside].view("int64")
     # by done time, then key; a week's rows follow each other (weeks are ordered spans of
     # time), so each week's keys are one slice (a groupby collecting lists called Python
     # per key; pandas' sort on three columns factorised the keys: most of the CPU of a
     # 13-week throughput CSV of 11,000 keys)
-    order = _by_time_then_key(done, keys)
+    order = by_time_then_key(done, keys)
     keys_sorted = keys[order]
     bounds = np.searchsorted(buckets[inside][order], np.arange(len(grid) + 1))
     rows = []
@@ -200,7 +200,7 @@ def keys_by_week(completed: pd.DataFrame, grid: WeekGrid) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["week", "count", "complete", "keys"])
 
 
-def _texts(values: pd.Series) -> np.ndarray:
+def texts(values: pd.Series) -> np.ndarray:
     """``values`` as an object array of ``str`` (as ``astype(str)``, without building a
     string array when they are strings already)."""
     if pd.api.types.infer_dtype(values, skipna=False) == "string":
@@ -208,7 +208,7 @@ def _texts(values: pd.Series) -> np.ndarray:
     return values.astype(str).to_numpy(dtype=object)
 
 
-def _by_time_then_key(stamps: np.ndarray, keys: np.ndarray) -> np.ndarray:
+def by_time_then_key(stamps: np.ndarray, keys: np.ndarray) -> np.ndarray:
     """Positions ordering ``stamps`` (int64) ascending, equal stamps by ``keys``: a stable
     sort of the numbers, the rare runs of equal instants sorted by key in Python."""
     order = np.argsort(stamps, kind="stable")

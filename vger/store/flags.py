@@ -27,13 +27,14 @@ def issue_flags(
     if issue_ids is None:
         frames = [read_frame(conn, stmt.order_by(*order))]
     else:
-        ids = sorted({str(i) for i in issue_ids})
+        ids = list(dict.fromkeys(map(str, issue_ids)))  # once each, in the caller's order
         dialect = conn.dialect.name
         if dialect in ("postgresql", "sqlite") and ids:
             frames = [
                 read_frame(conn, stmt.where(_among(f.c.issue_id, ids, dialect)).order_by(*order))
             ]
         else:
+            ids.sort()
             frames = [
                 read_frame(conn, stmt.where(f.c.issue_id.in_(ids[k : k + CHUNK])).order_by(*order))
                 for k in range(0, len(ids), CHUNK)

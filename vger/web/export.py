@@ -23,11 +23,7 @@ def csv_stream(pieces: Iterable[pd.DataFrame | str], columns: list[str], filenam
     def body() -> Iterator[str]:
         yield pd.DataFrame(columns=columns).to_csv(index=False)
         for piece in pieces:
-            yield (
-                piece
-                if isinstance(piece, str)
-                else piece[columns].to_csv(index=False, header=False)
-            )
+            yield piece if isinstance(piece, str) else csv_rows(piece[columns])
 
     return Response(
         body(),  # needs no request context: the pieces are computed already
@@ -39,13 +35,20 @@ def csv_stream(pieces: Iterable[pd.DataFrame | str], columns: list[str], filenam
 CSV_CHUNK = 10_000  # rows per streamed piece
 
 
+def csv_rows(frame: pd.DataFrame) -> str:
+    """``frame``'s rows as CSV text, without the header (``to_csv``), its float64 columns
+    given as Python floats: the csv module writes each with ``repr``, the same text as
+    the numpy ``str`` pandas writes a float column with (both the shortest text that
+    reads back as the same number; "" for NaN either way), in half the CPU (numpy's
+    text of the 67,000 numbers of a 13-week lead-time CSV: 36 ms)."""
+    floats = {c: object for c, kind in frame.dtypes.items() if kind == np.float64}
+    return (frame.astype(floats) if floats else frame).to_csv(index=False, header=False)
+
+
 def csv_text(frame: pd.DataFrame) -> tuple[list[str], list[str]]:
     """``frame``'s columns and its rows written as CSV text in pieces of ``CSV_CHUNK``
     rows (what :func:`csv_stream` sends), to cache the text rather than write it again."""
-    pieces = [
-        frame.iloc[k : k + CSV_CHUNK].to_csv(index=False, header=False)
-        for k in range(0, len(frame), CSV_CHUNK)
-    ]
+    pieces = [csv_rows(frame.iloc[k : k + CSV_CHUNK]) for k in range(0, len(frame), CSV_CHUNK)]
     return list(frame.columns), pieces
 
 
@@ -91,7 +94,8 @@ def iso_utc(values: pd.Series) -> np.ndarray:
     # numpy writes the text in C (strftime goes through Python per value: 0.1 CPU-s
     # for the 2 x 11,000 instants of a 13-week lead-time CSV)
     seconds = t.dt.tz_convert(None).to_numpy(dtype="datetime64[ns]").astype("datetime64[s]")
-    text = np.char.add(np.datetime_as_string(seconds, unit="s"), "Z").astype(object)
+    # (numpy writes the Z of UTC itself: appending it cost as much again)
+    text = np.datetime_as_string(seconds, unit="s", timezone="UTC").astype(object)
     text[t.isna().to_numpy()] = ""
     return text
 

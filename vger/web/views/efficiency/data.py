@@ -126,21 +126,26 @@ def _efficiency_data(conn: Connection, choice: BoardChoice, now: datetime) -> Ef
     by_position = working.working_flags(conn, board.id)
     flag_names = {names[p]: w for p, w in by_position.items() if p in names}
     stored = boards.issue_count(conn, board.id) if params.source != "github" else 0
-    empty = EfficiencyData(
-        choice,
-        first_day,
-        last_day,
-        grid,
-        _empty_items(),
-        weekly_median_efficiency(pd.Series([], dtype="datetime64[ns, UTC]"), np.array([]), grid),
-        efficiency_histogram([]),
-        pd.DataFrame(),
-        flag_names,
-        stored,
-        bool(names),
-    )
+
+    def empty() -> EfficiencyData:  # built only when there is nothing to show
+        return EfficiencyData(
+            choice,
+            first_day,
+            last_day,
+            grid,
+            _empty_items(),
+            weekly_median_efficiency(
+                pd.Series([], dtype="datetime64[ns, UTC]"), np.array([]), grid
+            ),
+            efficiency_histogram([]),
+            pd.DataFrame(),
+            flag_names,
+            stored,
+            bool(names),
+        )
+
     if params.source == "github" or not names or stored == 0 or not len(grid):
-        return empty
+        return empty()
     rows = efficiency.completed_items(
         conn,
         board,
@@ -149,10 +154,16 @@ def _efficiency_data(conn: Connection, choice: BoardChoice, now: datetime) -> Ef
         params.types or None,
     )
     if rows.empty:
-        return empty
+        return empty()
+    rows = rows.reset_index(drop=True)
     ids = rows["issue_id"].astype(str).to_numpy()
-    states = unpack(ids, rows["state_days"].tolist(), working=board.working_days, names=names)
-    split = split_state_days(states, by_position).set_index("issue_id").reindex(ids, fill_value=0.0)
+    # the states' issues by their row's number (the rows' and the items' index): grouping
+    # by numbers, not by the ids' text, is a fifth of the CPU of splitting the days
+    numbers = np.arange(len(rows))
+    states = unpack(numbers, rows["state_days"].tolist(), working=board.working_days, names=names)
+    states["issue_id"] = states["issue_id"].to_numpy(dtype=np.int64)
+    split = split_state_days(states, by_position).set_index("issue_id")
+    split = split.reindex(numbers, fill_value=0.0)
     flagged = days_flagged(conn, board, rows)
     items = rows.drop(columns="state_days").assign(
         issue_id=ids,
@@ -162,7 +173,7 @@ def _efficiency_data(conn: Connection, choice: BoardChoice, now: datetime) -> Ef
         flagged=flagged,
     )[ITEM_COLUMNS]
     counted = completed_in_range(items, grid)
-    counted_states = states[states["issue_id"].isin(counted["issue_id"].to_numpy())]
+    counted_states = states[states["issue_id"].isin(counted.index)]
     return EfficiencyData(
         choice,
         first_day,

@@ -18,7 +18,8 @@ import pandas as pd
 from flask import Blueprint, Response, abort, current_app, jsonify, request
 
 from vger.errors import NotFoundError
-from vger.metrics.quadrant import keys_by_week
+from vger.metrics.calendar import utc_ns
+from vger.metrics.quadrant import by_time_then_key, keys_by_week, texts
 from vger.store import queries
 from vger.web import cache, state
 from vger.web.export import Paging, csv_stream, csv_text, defuse, iso_utc, request_paging
@@ -263,7 +264,9 @@ def leadtime_csv(
         c = c.assign(flagged=np.asarray(flagged, dtype=float))
     if prs is not None:
         c = c.assign(prs=np.asarray(prs, dtype=object))
-    c = c.sort_values(["done", "key"])
+    # by done, then key (numbers sorted in numpy: pandas' sort on two columns factorised
+    # the 11,000 keys of a 13-week CSV first)
+    c = c.iloc[by_time_then_key(utc_ns(c["done"]).view("int64"), texts(c["key"]))]
     github = data.source == "github"
     frame = pd.DataFrame(
         {
@@ -284,6 +287,28 @@ def leadtime_csv(
         frame["deletions"] = c["deletions"].to_numpy()
         frame["url"] = c["url"].to_numpy()
     elif state_days is not None and not state_days.empty:
+        wide = _days_by_state(state_days, c["issue_id"].astype(str).to_numpy())
+        has_lead = ~np.isnan(c["lead_time"].to_numpy(dtype=float))
+        for position, name in sorted(wide.columns, key=lambda col: (col[0] < 0, col[0])):
+            values = np.where(has_lead, wide[(position, name)].to_numpy(dtype=float), np.nan)
+            frame[f"days_{name}"] = np.round(values, 4)
+    return defuse(frame, ["summary", *(["pull_requests"] if "pull_requests" in frame else [])])
+
+
+def _days_by_state(state_days: pd.DataFrame, ids: np.ndarray) -> pd.DataFrame:
+    """The days (``days``) of ``state_days`` (``issue_id``, ``position``, ``state``) summed
+    per issue of ``ids`` (rows, in that order) and (position, state) (columns, sorted);
+    0.0 where an issue has none. With one number per issue and state, and one name per
+    position (the packed days' rows), each is placed where it belongs: a fifth of the CPU
+    of ``pivot_table`` (20 ms of a 13-week lead-time CSV of 11,000 issues), which sums
+    the rest."""
+    days = state_days["days"].to_numpy(dtype=float)
+    issue_codes, issues = pd.factorize(state_days["issue_id"].astype(str).to_numpy())
+    state_codes, positions = pd.factorize(state_days["position"].to_numpy())
+    name_codes, names = pd.factorize(state_days["state"].to_numpy(dtype=object))
+    pairs = np.count_nonzero(np.bincount(state_codes * len(names) + name_codes))
+    cells = issue_codes * len(positions) + state_codes
+    if np.isnan(days).any() or pairs > len(positions) or np.bincount(cells).max() > 1:
         wide = state_days.pivot_table(
             index="issue_id",
             columns=["position", "state"],
@@ -292,12 +317,15 @@ def leadtime_csv(
             fill_value=0.0,
         )
         wide.index = wide.index.astype(str)
-        rows = wide.reindex(c["issue_id"].astype(str).to_numpy(), fill_value=0.0)
-        has_lead = ~np.isnan(c["lead_time"].to_numpy(dtype=float))
-        for position, name in sorted(wide.columns, key=lambda col: (col[0] < 0, col[0])):
-            values = np.where(has_lead, rows[(position, name)].to_numpy(dtype=float), np.nan)
-            frame[f"days_{name}"] = np.round(values, 4)
-    return defuse(frame, ["summary", *(["pull_requests"] if "pull_requests" in frame else [])])
+        return wide.reindex(ids, fill_value=0.0)
+    grid = np.zeros((len(issues) + 1, len(positions)))  # the last row: issues without days
+    grid.flat[cells] = days
+    rows = pd.Index(issues).get_indexer(ids)  # -1: the last row
+    name_of = np.zeros(len(positions), dtype=np.int64)
+    name_of[state_codes] = name_codes  # one name per position
+    columns = sorted(zip(positions.tolist(), names[name_of].tolist(), strict=True))
+    order = [positions.tolist().index(position) for position, _ in columns]
+    return pd.DataFrame(grid[rows][:, order], columns=pd.MultiIndex.from_tuples(columns))
 
 
 def headlines_csv(data: QuadrantData) -> pd.DataFrame:
