@@ -19,7 +19,7 @@ from vger.metrics.quality import (
     unmapped_now,
 )
 from vger.metrics.quality_history import history, unmapped_in_history
-from vger.metrics.quality_rows import sort_keys
+from vger.metrics.quality_rows import rows_of, sort_keys, with_key_rank
 
 # Backlog {To Do}, Ready {Selected}, Doing {In Progress}, Review {In Review}, Done {Done, Closed}
 WF = Workflow(
@@ -343,6 +343,32 @@ def test_empty_board_and_natural_key_order():
     assert all(c.count == 0 for c in whole_history_report(empty, moves.iloc[0:0], WF, now=NOW))
     frame = pd.DataFrame({"key": ["EX-10", "EX-2", "AB-3"], "issue_id": ["1", "2", "3"]})
     assert list(sort_keys(frame)["key"]) == ["AB-3", "EX-2", "EX-10"]
+
+
+@pytest.mark.parametrize(
+    ("keys", "ordered"),
+    [
+        (  # numbers decide: the numeric sort
+            ["EX-10", "EX-2", "AB-3", "EX-1", "AB-20"],
+            ["AB-3", "AB-20", "EX-1", "EX-2", "EX-10"],
+        ),
+        (  # ties (equal numbers, no number, equal keys): the key text decides
+            ["EX-1", "EX-01", "EX-2", "EX-1", "AB", "EX-x", "EX-", "AB-2"],
+            ["AB-2", "AB", "EX-01", "EX-1", "EX-1", "EX-2", "EX-", "EX-x"],
+        ),
+    ],
+)
+def test_key_rank_orders_every_subset_as_sort_keys(keys, ordered):
+    # the checks' rows sorted by the issues' key rank are the rows sort_keys gives
+    issues = pd.DataFrame({"issue_id": [str(k) for k in range(len(keys))], "key": keys})
+    assert list(sort_keys(issues)["key"]) == ordered
+    ranked = with_key_rank(issues)
+    for mask in ([True] * len(keys), [k % 2 == 0 for k in range(len(keys))]):
+        picked = ranked[mask]
+        detail = [f"d{k}" for k in picked["issue_id"]]
+        expected = sort_keys(rows_of(issues[mask], detail))
+        pd.testing.assert_frame_equal(rows_of(picked, detail), expected)
+        assert list(expected["detail"]) == [f"d{k}" for k in expected["issue_id"]]
 
 
 def test_history_cut_by_jira_is_listed():

@@ -34,7 +34,7 @@ from vger.metrics.event_arrays import FlatVisits, MoveArrays
 from vger.metrics.events import Workflow
 from vger.metrics.history_hits import history_hits
 from vger.metrics.quality_history import HISTORY_CHECKS
-from vger.metrics.quality_rows import keyed
+from vger.metrics.quality_rows import keyed, with_key_rank
 from vger.store import schema as s
 from vger.store.bulk import insert_columns
 from vger.store.derived import naive_utc
@@ -246,6 +246,7 @@ def stored_checks(
     board's filtered issue rows), with the history checks' stored hits instead of the
     history; ``options``: the report's other keywords (Jira flags, time zone, working
     days)."""
+    issues = with_key_rank(issues)  # the key order once, for every check's rows
     index = pd.Index(issues["issue_id"].astype(str).to_numpy())
     hits = _stored(conn, board)
     pending, moves = _pending_history(conn, board.id)
