@@ -3,6 +3,7 @@ it should, with counts that a wrong rule would change."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -19,7 +20,7 @@ from vger.metrics.quality import (
     unmapped_now,
 )
 from vger.metrics.quality_history import history, unmapped_in_history
-from vger.metrics.quality_rows import rows_of, sort_keys, with_key_rank
+from vger.metrics.quality_rows import _numbers, rows_of, sort_keys, with_key_rank
 
 # Backlog {To Do}, Ready {Selected}, Doing {In Progress}, Review {In Review}, Done {Done, Closed}
 WF = Workflow(
@@ -409,3 +410,19 @@ def test_flagged_longer_than_the_85_percent_lead_time():
     assert keys(rows) == ["F-1"]
     assert rows["detail"].iat[0] == "flagged 20.0 days (limit 8.6)"
     assert flagged_long(issues, None, NOW)[0].empty
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        ["10", "2", "007", "123456789012345"],  # ASCII digits: parsed by numpy
+        ["10", "", "x", "1.5"],  # anything else: pandas
+        ["10", "1234567890123456"],  # over 15 digits: pandas
+        ["10", "\u0663"],  # a non-ASCII digit: pandas
+    ],
+)
+def test_key_numbers_as_pandas_reads_them(text):
+    values = np.array(text)
+    expected = pd.to_numeric(pd.Series(values), errors="coerce").to_numpy()
+    np.testing.assert_array_equal(_numbers(values), expected)
+    assert _numbers(values).dtype == expected.dtype

@@ -64,7 +64,7 @@ def _key_order(key_values: np.ndarray) -> np.ndarray:
     head, sep, tail = np.char.rpartition(keys, "-").T
     has = sep != ""
     project = np.where(has, head, keys)
-    number = pd.to_numeric(pd.Series(np.where(has, tail, "")), errors="coerce").to_numpy()
+    number = _numbers(np.where(has, tail, ""))
     # project and number as numbers (a board has few projects): one numeric lexsort, a
     # third of the CPU of sorting the text; the key itself decides only between keys of
     # one project and number ("EX-1", "EX-01") or without one, rare: then the full sort
@@ -81,6 +81,19 @@ def _key_order(key_values: np.ndarray) -> np.ndarray:
         ["p", "n", "k"], na_position="last"
     )
     return full.index.to_numpy()
+
+
+def _numbers(text: np.ndarray) -> np.ndarray:
+    """``pd.to_numeric(text, errors="coerce")``; when every value is 1 to 15 ASCII digits
+    (a key's number, the usual case) parsed by numpy in one pass: the same integers, a
+    tenth of the CPU."""
+    width = text.dtype.itemsize // 4  # numpy text: 4 bytes a character
+    if len(text) and 0 < width <= 15:
+        chars = text.view(np.uint32).reshape(len(text), width)
+        digits = ((chars >= ord("0")) & (chars <= ord("9"))) | (chars == 0)  # 0 pads
+        if digits.all() and (chars[:, 0] != 0).all():
+            return text.astype(np.int64)
+    return pd.to_numeric(pd.Series(text), errors="coerce").to_numpy()
 
 
 def no_rows() -> pd.DataFrame:

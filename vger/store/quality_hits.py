@@ -255,9 +255,12 @@ def stored_checks(
         hits = pd.concat([hits, found[hits.columns]], ignore_index=True)
     hits["issue"] = index.get_indexer(hits["issue_id"].astype(str).to_numpy())
     hits = hits[hits["issue"].to_numpy() >= 0]  # the work-type filter
+    # each check's hits in one pass (not a text comparison per check), in stored order
+    by_check = dict(tuple(hits.groupby("check_id", sort=False)))
+    none = hits.iloc[0:0]
     stored = quality_history.History(
-        hits={c: _history_rows(issues, hits[hits["check_id"] == c]) for c in HISTORY_CHECKS},
-        unmapped=_unmapped_visits(hits),
+        hits={c: _history_rows(issues, by_check.get(c, none)) for c in HISTORY_CHECKS},
+        unmapped=_unmapped_visits(by_check.get(UNMAPPED, none)),
         last_move=quality_history.last_moves(
             _latest_visits(issues, index, _last_moves(conn, board, workflow))
         ),
@@ -275,8 +278,9 @@ def _history_rows(issues: pd.DataFrame, hits: pd.DataFrame) -> pd.DataFrame:
 
 def _unmapped_visits(hits: pd.DataFrame) -> pd.DataFrame:
     """The stored unmapped visits as the rows of :func:`~vger.metrics.quality_history.visits`
-    that :func:`~vger.metrics.quality_history.unmapped_in_history` reads."""
-    mine = hits[hits["check_id"] == UNMAPPED]
+    that :func:`~vger.metrics.quality_history.unmapped_in_history` reads (``hits``: the
+    unmapped-status check's)."""
+    mine = hits
     v = pd.DataFrame(
         {
             "issue": mine["issue"].to_numpy(dtype=np.int64),
