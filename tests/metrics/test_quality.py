@@ -3,6 +3,7 @@ it should, with counts that a wrong rule would change."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -19,7 +20,7 @@ from vger.metrics.quality import (
     unmapped_now,
 )
 from vger.metrics.quality_history import history, unmapped_in_history
-from vger.metrics.quality_rows import sort_keys
+from vger.metrics.quality_rows import _numbers, rows_of, sort_keys, with_key_rank
 
 # Backlog {To Do}, Ready {Selected}, Doing {In Progress}, Review {In Review}, Done {Done, Closed}
 WF = Workflow(
@@ -345,6 +346,32 @@ def test_empty_board_and_natural_key_order():
     assert list(sort_keys(frame)["key"]) == ["AB-3", "EX-2", "EX-10"]
 
 
+@pytest.mark.parametrize(
+    ("keys", "ordered"),
+    [
+        (  # numbers decide: the numeric sort
+            ["EX-10", "EX-2", "AB-3", "EX-1", "AB-20"],
+            ["AB-3", "AB-20", "EX-1", "EX-2", "EX-10"],
+        ),
+        (  # ties (equal numbers, no number, equal keys): the key text decides
+            ["EX-1", "EX-01", "EX-2", "EX-1", "AB", "EX-x", "EX-", "AB-2"],
+            ["AB-2", "AB", "EX-01", "EX-1", "EX-1", "EX-2", "EX-", "EX-x"],
+        ),
+    ],
+)
+def test_key_rank_orders_every_subset_as_sort_keys(keys, ordered):
+    # the checks' rows sorted by the issues' key rank are the rows sort_keys gives
+    issues = pd.DataFrame({"issue_id": [str(k) for k in range(len(keys))], "key": keys})
+    assert list(sort_keys(issues)["key"]) == ordered
+    ranked = with_key_rank(issues)
+    for mask in ([True] * len(keys), [k % 2 == 0 for k in range(len(keys))]):
+        picked = ranked[mask]
+        detail = [f"d{k}" for k in picked["issue_id"]]
+        expected = sort_keys(rows_of(issues[mask], detail))
+        pd.testing.assert_frame_equal(rows_of(picked, detail), expected)
+        assert list(expected["detail"]) == [f"d{k}" for k in expected["issue_id"]]
+
+
 def test_history_cut_by_jira_is_listed():
     issues, _ = board(CLEAN, ("Q-1", "2024-01-01", "Done", [("To Do", ""), ("Done", "2024-01-02")]))
     assert cut_history(issues).empty  # no flag column (e.g. the demo): nothing listed
@@ -383,3 +410,19 @@ def test_flagged_longer_than_the_85_percent_lead_time():
     assert keys(rows) == ["F-1"]
     assert rows["detail"].iat[0] == "flagged 20.0 days (limit 8.6)"
     assert flagged_long(issues, None, NOW)[0].empty
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        ["10", "2", "007", "123456789012345"],  # ASCII digits: parsed by numpy
+        ["10", "", "x", "1.5"],  # anything else: pandas
+        ["10", "1234567890123456"],  # over 15 digits: pandas
+        ["10", "\u0663"],  # a non-ASCII digit: pandas
+    ],
+)
+def test_key_numbers_as_pandas_reads_them(text):
+    values = np.array(text)
+    expected = pd.to_numeric(pd.Series(values), errors="coerce").to_numpy()
+    np.testing.assert_array_equal(_numbers(values), expected)
+    assert _numbers(values).dtype == expected.dtype

@@ -40,6 +40,7 @@ from vger.metrics.quality_rows import (
     per_status,
     positions,
     rows_of,
+    with_key_rank,
 )
 
 OUTLIER_FACTOR = 3.0
@@ -251,6 +252,7 @@ def report(
     history checks' results ``found`` (from the history, or as the store keeps them);
     ``flags``: the issues' Jira Flagged changes (``issue_id``, ``at``, ``flagged``),
     days flagged in the board's unit (``working_days``, team time zone ``tz``)."""
+    issues = with_key_rank(issues)  # every check's rows sorted by one number
     unmapped_rows, unmapped_ids = unmapped_in_history(issues, found.unmapped, names)
     long_rows, long_limit = long_lead_times(issues, unit)
     stuck_rows, stuck_limit = stuck(issues, found.last_move, workflow, now)

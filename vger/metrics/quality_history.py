@@ -23,7 +23,7 @@ from vger.metrics.event_arrays import MoveArrays
 from vger.metrics.events import Workflow
 from vger.metrics.history_hits import UNMAPPED as UNMAPPED_VISITS
 from vger.metrics.history_hits import history_hits
-from vger.metrics.quality_rows import joined, keyed, naive_utc, per_status
+from vger.metrics.quality_rows import joined, keyed, naive_utc, per_status, with_key_rank
 
 
 def unmapped_in_history(
@@ -90,8 +90,9 @@ def history(issues: pd.DataFrame, transitions: pd.DataFrame, workflow: Workflow)
     )
     check = np.asarray(found.check, dtype=object)
     detail = np.asarray(found.detail, dtype=object)
+    ranked = with_key_rank(issues)  # the key order once for every check
     hits = {
-        c: keyed(issues, pd.Series(detail[check == c], index=found.issue[check == c], dtype=object))
+        c: keyed(ranked, pd.Series(detail[check == c], index=found.issue[check == c], dtype=object))
         for c in HISTORY_CHECKS
     }
     mine = check == UNMAPPED_VISITS

@@ -34,7 +34,7 @@ from vger.metrics.event_arrays import FlatVisits, MoveArrays
 from vger.metrics.events import Workflow
 from vger.metrics.history_hits import history_hits
 from vger.metrics.quality_history import HISTORY_CHECKS
-from vger.metrics.quality_rows import keyed
+from vger.metrics.quality_rows import keyed, with_key_rank
 from vger.store import schema as s
 from vger.store.bulk import insert_columns
 from vger.store.derived import naive_utc
@@ -246,6 +246,7 @@ def stored_checks(
     board's filtered issue rows), with the history checks' stored hits instead of the
     history; ``options``: the report's other keywords (Jira flags, time zone, working
     days)."""
+    issues = with_key_rank(issues)  # the key order once, for every check's rows
     index = pd.Index(issues["issue_id"].astype(str).to_numpy())
     hits = _stored(conn, board)
     pending, moves = _pending_history(conn, board.id)
@@ -254,9 +255,12 @@ def stored_checks(
         hits = pd.concat([hits, found[hits.columns]], ignore_index=True)
     hits["issue"] = index.get_indexer(hits["issue_id"].astype(str).to_numpy())
     hits = hits[hits["issue"].to_numpy() >= 0]  # the work-type filter
+    # each check's hits in one pass (not a text comparison per check), in stored order
+    by_check = dict(tuple(hits.groupby("check_id", sort=False)))
+    none = hits.iloc[0:0]
     stored = quality_history.History(
-        hits={c: _history_rows(issues, hits[hits["check_id"] == c]) for c in HISTORY_CHECKS},
-        unmapped=_unmapped_visits(hits),
+        hits={c: _history_rows(issues, by_check.get(c, none)) for c in HISTORY_CHECKS},
+        unmapped=_unmapped_visits(by_check.get(UNMAPPED, none)),
         last_move=quality_history.last_moves(
             _latest_visits(issues, index, _last_moves(conn, board, workflow))
         ),
@@ -274,8 +278,9 @@ def _history_rows(issues: pd.DataFrame, hits: pd.DataFrame) -> pd.DataFrame:
 
 def _unmapped_visits(hits: pd.DataFrame) -> pd.DataFrame:
     """The stored unmapped visits as the rows of :func:`~vger.metrics.quality_history.visits`
-    that :func:`~vger.metrics.quality_history.unmapped_in_history` reads."""
-    mine = hits[hits["check_id"] == UNMAPPED]
+    that :func:`~vger.metrics.quality_history.unmapped_in_history` reads (``hits``: the
+    unmapped-status check's)."""
+    mine = hits
     v = pd.DataFrame(
         {
             "issue": mine["issue"].to_numpy(dtype=np.int64),
