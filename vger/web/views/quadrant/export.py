@@ -306,9 +306,9 @@ def _days_by_state(state_days: pd.DataFrame, ids: np.ndarray) -> pd.DataFrame:
     issue_codes, issues = pd.factorize(state_days["issue_id"].astype(str).to_numpy())
     state_codes, positions = pd.factorize(state_days["position"].to_numpy())
     name_codes, names = pd.factorize(state_days["state"].to_numpy(dtype=object))
-    pairs = np.count_nonzero(np.bincount(state_codes * len(names) + name_codes))
+    pairs = pd.Index(state_codes * len(names) + name_codes).nunique()  # (position, name)
     cells = issue_codes * len(positions) + state_codes
-    if np.isnan(days).any() or pairs > len(positions) or np.bincount(cells).max() > 1:
+    if np.isnan(days).any() or pairs > len(positions) or not pd.Index(cells).is_unique:
         wide = state_days.pivot_table(
             index="issue_id",
             columns=["position", "state"],
