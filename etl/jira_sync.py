@@ -33,7 +33,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -141,11 +142,8 @@ class BoardSync(KeysetPaging, ChangelogCompletion, BoardUpkeep):
                 self.run_id = store_sync.start_run(conn, "jira", self.scope, self.board.id)
                 self.watermark = store_sync.last_watermark(conn, "jira", self.scope)
                 self.meta = self._cached_meta(conn)
-            self._writer, self._statuses = RunWriter(self.engine), RunStatuses()
-            try:
+            with self._writing():
                 self._sync()
-            finally:
-                self._writer.close()
             self._finish("ok", None)
         except (SourceError, ConfigError, JIRAError, requests.RequestException) as exc:
             msg = exc.args[0] if isinstance(exc, (SourceError, ConfigError)) else describe(exc)
@@ -199,11 +197,8 @@ class BoardSync(KeysetPaging, ChangelogCompletion, BoardUpkeep):
             if changed or gone:  # no run (and no cache invalidation) when nothing changed
                 with self.engine.begin() as conn:
                     self.run_id = store_sync.start_run(conn, "jira", self.scope, self.board.id)
-                self._writer, self._statuses = RunWriter(self.engine), RunStatuses()
-                try:
+                with self._writing():
                     self._store_page(changed)
-                finally:
-                    self._writer.close()
                 if gone:
                     with self.engine.begin() as conn:
                         self.report.removed += delete_issues(conn, self.board.id, gone)
@@ -324,6 +319,16 @@ class BoardSync(KeysetPaging, ChangelogCompletion, BoardUpkeep):
     def _by_ids(self, ids: list[str]):
         jql = f"({strip_order_by(self.board.jql)}) AND id in ({','.join(ids)}) ORDER BY updated ASC"
         return self._search(jql, None, fields=FIELD_LIST, max_results=len(ids))
+
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        """The run's writer (its one store connection) and the statuses it has stored,
+        for the block; the connection is returned to the pool after it."""
+        self._writer, self._statuses = RunWriter(self.engine), RunStatuses()
+        try:
+            yield
+        finally:
+            self._writer.close()
 
     def _store_page(self, docs: list[dict]) -> None:
         """Complete and store ``docs`` now, without moving the watermark."""

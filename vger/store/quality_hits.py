@@ -280,13 +280,12 @@ def _unmapped_visits(hits: pd.DataFrame) -> pd.DataFrame:
     """The stored unmapped visits as the rows of :func:`~vger.metrics.quality_history.visits`
     that :func:`~vger.metrics.quality_history.unmapped_in_history` reads (``hits``: the
     unmapped-status check's)."""
-    mine = hits
     v = pd.DataFrame(
         {
-            "issue": mine["issue"].to_numpy(dtype=np.int64),
-            "n": mine["seq"].to_numpy(dtype=np.int64),
-            "status_id": mine["detail"].to_numpy(dtype=object),
-            "position": np.full(len(mine), -1, dtype=np.int64),
+            "issue": hits["issue"].to_numpy(dtype=np.int64),
+            "n": hits["seq"].to_numpy(dtype=np.int64),
+            "status_id": hits["detail"].to_numpy(dtype=object),
+            "position": np.full(len(hits), -1, dtype=np.int64),
         }
     )
     return v.sort_values(["issue", "n"], kind="stable").reset_index(drop=True)
